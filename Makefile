@@ -1,0 +1,47 @@
+# photoscreen: `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-deps venv models demo test samples bench lock clean
+
+setup: system-deps venv models
+
+system-deps:
+	@bash scripts/install_system_deps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "photoscreen needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+models: $(STAMP)
+	$(BIN)/photoscreen models fetch
+
+# Screens sample_images/ and writes reports/demo/report.json and report.csv. photoscreen exits 1
+# when photos need review or are blocked and 3 when a file could not be screened; both are
+# expected here (the samples include a corrupt file on purpose), so only 2 (usage) or worse fails.
+demo: setup
+	@$(BIN)/photoscreen scan sample_images --out reports/demo --no-progress; \
+	code=$$?; echo "photoscreen exit code: $$code (0 all ok, 1 review/block, 3 some file could not be screened)"; \
+	test $$code -eq 0 -o $$code -eq 1 -o $$code -eq 3
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Rebuild sample_images/ from redistributable sources (scikit-image's public-domain photos).
+samples: venv
+	$(BIN)/python scripts/make_samples.py
+
+lock: venv
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^photoscreen' > constraints.tmp
+	( echo '# Exact versions for every machine: `make setup` installs with `pip install -c constraints.txt`.'; \
+	  echo '# Regenerate after changing dependencies: make lock'; cat constraints.tmp ) > constraints.txt
+	rm constraints.tmp
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info

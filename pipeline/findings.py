@@ -1,0 +1,140 @@
+"""Core types: what a stage finds in a photo, and the per-photo report built from it.
+
+Every box is ``(x, y, w, h)`` in integer pixels of the *upright* original, that is after the
+EXIF orientation has been applied by the loader. Stages that rescale or rotate for speed map
+their boxes back before returning them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+FINDING_KINDS = (
+    "face",
+    "student_id",
+    "grade",
+    "name",
+    "barcode",
+    "blur",
+    "exposure",
+    "orientation",
+    "aspect",
+    "gps",
+    "metadata",
+)
+
+
+class Verdict(str, enum.Enum):
+    """Per-photo outcome, most severe first (``error`` is never ``ok``)."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    OK = "ok"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Box:
+    """Axis-aligned box in upright-original pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def __post_init__(self) -> None:
+        if self.w <= 0 or self.h <= 0:
+            raise ValueError(f"box must have positive size, got w={self.w} h={self.h}")
+
+    @classmethod
+    def from_xyxy(cls, x1: float, y1: float, x2: float, y2: float, width: int, height: int) -> Box:
+        """Round a float ``x1, y1, x2, y2`` box outward and clip it to the image."""
+        ix1 = max(0, int(x1))
+        iy1 = max(0, int(y1))
+        ix2 = min(width, int(-(-x2 // 1)))
+        iy2 = min(height, int(-(-y2 // 1)))
+        return cls(ix1, iy1, max(1, ix2 - ix1), max(1, iy2 - iy1))
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+    def iou(self, other: Box) -> float:
+        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        inter = ix * iy
+        union = self.w * self.h + other.w * other.h - inter
+        return inter / union if union else 0.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a stage found. ``box`` is None for whole-image findings (blur, gps, ...).
+
+    Kind-specific fields stay None when they do not apply and are then left out of the report.
+    ``hint`` is a *masked* hint for text findings: the recognised text itself never goes here.
+    """
+
+    kind: str
+    box: Box | None
+    score: float
+    detector: str = ""
+    why: str = ""
+    identifiable: bool | None = None
+    hint: str | None = None
+    rotate_cw: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FINDING_KINDS:
+            raise ValueError(f"unknown finding kind {self.kind!r}; expected one of {FINDING_KINDS}")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be within [0, 1], got {self.score}")
+        if self.rotate_cw not in (None, 90, 180, 270):
+            raise ValueError(f"rotate_cw must be 90, 180 or 270, got {self.rotate_cw}")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "box": self.box.as_list() if self.box else None,
+            "score": round(float(self.score), 4),
+        }
+        for name in ("identifiable", "detector", "why", "hint", "rotate_cw"):
+            value = getattr(self, name)
+            if value not in (None, ""):
+                out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class ImageReport:
+    """Everything the report says about one file."""
+
+    path: str
+    verdict: Verdict
+    sha256: str | None = None
+    width: int | None = None
+    height: int | None = None
+    exif_orientation: int | None = None
+    reasons: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    error: str | None = None
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if (self.verdict is Verdict.ERROR) != (self.error is not None):
+            raise ValueError("an error row needs an error message, and only an error row has one")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "width": self.width,
+            "height": self.height,
+            "exif_orientation": self.exif_orientation,
+            "verdict": self.verdict.value,
+            "reasons": list(self.reasons),
+            "findings": [f.to_dict() for f in self.findings],
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }

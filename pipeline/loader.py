@@ -1,0 +1,149 @@
+"""The one image loader: file bytes in, upright RGB pixels out, or a LoadError a person can read.
+
+It decodes JPEG, PNG, WebP, TIFF, BMP, GIF, AVIF and HEIC/HEIF, refuses decompression bombs before
+decoding, applies the EXIF orientation exactly once and records which orientation it applied.
+Truncated files are errors, never silently padded: a missing half of a photo could hide a face.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+import pillow_heif
+
+pillow_heif.register_heif_opener()
+# We check the pixel count ourselves against the policy before decoding; Pillow's own guard would
+# otherwise warn (or raise with a less helpful message) at its fixed 89 MP / 179 MP limits.
+Image.MAX_IMAGE_PIXELS = None
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif",
+     ".heic", ".heif", ".hif", ".avif"}
+)
+EXIF_ORIENTATION_TAG = 0x0112
+
+
+class LoadError(Exception):
+    """A file that could not be turned into pixels. The message is meant for a person."""
+
+
+@dataclass(frozen=True)
+class LoadedImage:
+    """An upright RGB photo. ``pixels`` is HxWx3 uint8; ``width``/``height`` are upright."""
+
+    pixels: np.ndarray
+    sha256: str
+    format: str
+    exif_orientation: int | None  # the EXIF Orientation tag found (1-8), None when absent
+    exif: Image.Exif
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+
+def is_image_path(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def load_image(path: Path, max_pixels: int) -> LoadedImage:
+    """Read and decode ``path``. Raises LoadError with a readable message on any failure."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data:
+        raise LoadError("file is empty (0 bytes)")
+    return decode_image(data, max_pixels)
+
+
+def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; we report what matters
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise LoadError(
+                    f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the limit of "
+                    f"{max_pixels / 1e6:.0f} MP (policy general.max_pixels); refused as a possible "
+                    "decompression bomb"
+                )
+            fmt = image.format or "unknown"
+            image.load()
+            exif = _read_exif(image)
+            orientation = exif.get(EXIF_ORIENTATION_TAG)
+            orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
+            upright = _apply_orientation(image, orientation)
+            rgb = _to_rgb(upright)
+            pixels = np.asarray(rgb, dtype=np.uint8)
+    except LoadError:
+        raise
+    except UnidentifiedImageError:
+        raise LoadError("not a readable image: the file's content matches no known image format") from None
+    except Image.DecompressionBombError as exc:  # pragma: no cover - our own check comes first
+        raise LoadError(f"refused as a possible decompression bomb: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+        raise LoadError(f"image data is corrupt or truncated ({_short(exc)})") from None
+    except MemoryError:
+        raise LoadError("not enough memory to decode this image") from None
+    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
+        raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
+    return LoadedImage(pixels=np.ascontiguousarray(pixels), sha256=sha256, format=fmt,
+                       exif_orientation=orientation, exif=exif)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _read_exif(image: Image.Image) -> Image.Exif:
+    try:
+        return image.getexif()
+    except Exception:  # malformed EXIF must not make the pixels unreadable
+        return Image.Exif()
+
+
+def _apply_orientation(image: Image.Image, orientation: int | None) -> Image.Image:
+    if orientation in (None, 1):
+        return image
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }[orientation]
+    return image.transpose(method)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit or 32-bit greyscale: scale to 8 bits by the real range, not by clipping.
+        arr = np.asarray(image, dtype=np.float64)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        return Image.fromarray(arr.astype(np.uint8)).convert("RGB")
+    return image.convert("RGB")

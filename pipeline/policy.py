@@ -1,0 +1,121 @@
+"""The policy: every threshold the stages use, read from TOML and validated at start-up.
+
+Defaults and the reason for each live in ``default_policy.toml`` beside this file. A user's policy
+file is laid over the defaults and only needs the keys it changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
+SETTINGS = ("classroom", "public_event")
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or holds an unknown key or a bad value."""
+
+
+@dataclass(frozen=True)
+class GeneralPolicy:
+    setting: str
+    max_pixels: int
+
+    def __post_init__(self) -> None:
+        if self.setting not in SETTINGS:
+            raise PolicyError(f"general.setting must be one of {SETTINGS}, got {self.setting!r}")
+        _positive("general.max_pixels", self.max_pixels)
+
+
+@dataclass(frozen=True)
+class FacePolicy:
+    min_score: float
+    detect_max_side: int
+    posting_width: int
+    identifiable_min_height: float
+    max_identifiable_yaw: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_score < 1.0:
+            raise PolicyError(f"faces.min_score must be between 0 and 1, got {self.min_score}")
+        _positive("faces.detect_max_side", self.detect_max_side)
+        _positive("faces.posting_width", self.posting_width)
+        _positive("faces.identifiable_min_height", self.identifiable_min_height)
+        if not 0.0 < self.max_identifiable_yaw <= 90.0:
+            raise PolicyError(
+                f"faces.max_identifiable_yaw must be in (0, 90] degrees, got {self.max_identifiable_yaw}"
+            )
+
+
+@dataclass(frozen=True)
+class Policy:
+    general: GeneralPolicy
+    faces: FacePolicy
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def fingerprint(self) -> str:
+        """Short stable hash of the effective policy (changes when any value changes)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+_SECTIONS = {f.name: f.type for f in fields(Policy)}
+_SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy}
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise PolicyError(f"{name} must be positive, got {value}")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
+
+
+def _build_section(name: str, values: dict[str, Any]) -> Any:
+    cls = _SECTION_CLASSES[name]
+    expected = {f.name: f.type for f in fields(cls)}
+    unknown = sorted(set(values) - set(expected))
+    if unknown:
+        raise PolicyError(f"unknown key(s) in [{name}]: {', '.join(unknown)}; known: {', '.join(expected)}")
+    missing = sorted(set(expected) - set(values))
+    if missing:
+        raise PolicyError(f"missing key(s) in [{name}]: {', '.join(missing)}")
+    converted = {}
+    for key, type_name in expected.items():
+        value = values[key]
+        if type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        python_type = {"int": int, "float": float, "str": str, "bool": bool}[type_name]
+        if not isinstance(value, python_type) or (python_type is int and isinstance(value, bool)):
+            raise PolicyError(f"{name}.{key} must be {type_name}, got {type(value).__name__} {value!r}")
+        converted[key] = value
+    return cls(**converted)
+
+
+def load_policy(path: Path | None = None, overrides: dict[str, dict[str, Any]] | None = None) -> Policy:
+    """Defaults, then the user's file, then command-line overrides; validated as a whole."""
+    merged = _read_toml(DEFAULT_POLICY_PATH)
+    layers = [_read_toml(path)] if path is not None else []
+    layers.append(overrides or {})
+    for layer in layers:
+        for section, values in layer.items():
+            if section not in _SECTIONS:
+                raise PolicyError(f"unknown policy section [{section}]; known: {', '.join(_SECTIONS)}")
+            if not isinstance(values, dict):
+                raise PolicyError(f"[{section}] must be a table of keys")
+            merged[section].update(values)
+    return Policy(**{name: _build_section(name, merged[name]) for name in _SECTIONS})

@@ -1,0 +1,85 @@
+"""Report writers: report.json (schema photoscreen.report/1) and report.csv, written atomically.
+
+Reporters only read ImageReport values; they never see pixels or recognised text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .findings import ImageReport, Verdict
+
+SCHEMA_ID = "photoscreen.report/1"
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+CSV_COLUMNS = ("path", "verdict", "reasons", "faces", "identifiable_faces", "finding_kinds",
+               "width", "height", "exif_orientation", "sha256", "error")
+
+
+def summarize(images: Iterable[ImageReport], skipped: int) -> dict[str, int]:
+    counts = Counter(r.verdict.value for r in images)
+    return {**{v.value: counts.get(v.value, 0) for v in (Verdict.OK, Verdict.REVIEW, Verdict.BLOCK,
+                                                          Verdict.ERROR)}, "skipped": skipped}
+
+
+def build_report(images: list[ImageReport], skipped: int, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "schema": SCHEMA_ID,
+        "tool": {"name": "photoscreen", "version": __version__},
+        "images": [r.to_dict() for r in images],
+        "summary": summarize(images, skipped),
+    }
+    if extra:
+        report.update(extra)
+    return report
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_text(images: list[ImageReport]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for r in images:
+        faces = [f for f in r.findings if f.kind == "face"]
+        writer.writerow({
+            "path": r.path,
+            "verdict": r.verdict.value,
+            "reasons": "; ".join(r.reasons),
+            "faces": len(faces),
+            "identifiable_faces": sum(1 for f in faces if f.identifiable),
+            "finding_kinds": " ".join(sorted({f.kind for f in r.findings})),
+            "width": r.width if r.width is not None else "",
+            "height": r.height if r.height is not None else "",
+            "exif_orientation": r.exif_orientation if r.exif_orientation is not None else "",
+            "sha256": r.sha256 or "",
+            "error": r.error or "",
+        })
+    return buf.getvalue()
+
+
+def write_reports(out_dir: Path, report: dict[str, Any], images: list[ImageReport]) -> tuple[Path, Path]:
+    json_path, csv_path = out_dir / "report.json", out_dir / "report.csv"
+    atomic_write_text(json_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(csv_path, csv_text(images))
+    return json_path, csv_path
