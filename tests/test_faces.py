@@ -1,0 +1,116 @@
+"""The faces stage on real photos: positions, EXIF orientation, identifiability, recall sanity."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import SAMPLES
+from pipeline.faces import detect_faces, estimate_yaw, find_faces
+from pipeline.findings import Box
+from pipeline.loader import load_image
+
+LIMIT = 100_000_000
+# Transpose that turns the upright picture into what a camera stores for each EXIF orientation.
+STORED_FOR_ORIENTATION = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(data.astronaut())
+
+
+def test_astronaut_face_found_where_it_is(astronaut, policy) -> None:
+    findings = find_faces(np.asarray(astronaut), policy.faces)
+    assert len(findings) == 1
+    face = findings[0]
+    # the face spans roughly x 180-270, y 60-180 in the 512x512 picture
+    assert face.box.iou(Box(180, 60, 90, 120)) > 0.6
+    assert face.identifiable is True and face.score > 0.8 and face.detector == "centerface"
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED_FOR_ORIENTATION))
+def test_faces_sit_in_the_upright_frame_for_every_exif_orientation(tmp_path: Path, astronaut, policy,
+                                                                     orientation: int) -> None:
+    canvas = Image.new("RGB", (900, 600), (90, 110, 130))
+    canvas.paste(astronaut.resize((256, 256)), (560, 300))  # off-centre, so a wrong turn shows
+    upright_face = find_faces(np.asarray(canvas), policy.faces)
+    assert len(upright_face) == 1
+    method = STORED_FOR_ORIENTATION[orientation]
+    stored = canvas.transpose(method) if method is not None else canvas
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / f"o{orientation}.jpg"
+    stored.save(path, quality=95, exif=exif.tobytes())
+    image = load_image(path, LIMIT)
+    assert (image.width, image.height) == (900, 600)
+    faces = find_faces(image.pixels, policy.faces)
+    assert len(faces) == 1
+    assert faces[0].box.iou(upright_face[0].box) > 0.7, f"orientation {orientation}: {faces[0].box}"
+
+
+def test_no_face_in_a_photo_without_people(policy) -> None:
+    image = load_image(SAMPLES / "landscape_coffee.jpg", LIMIT)
+    assert find_faces(image.pixels, policy.faces) == []
+
+
+def test_small_face_is_not_identifiable_at_posting_size(astronaut, policy) -> None:
+    big = Image.new("RGB", (4000, 3000), (120, 120, 120))
+    big.paste(astronaut.resize((64, 64)), (2000, 1500))  # face about 15 px tall in 4000 px
+    faces = find_faces(np.asarray(big), replace(policy.faces, detect_max_side=4000))
+    assert len(faces) == 1
+    assert faces[0].identifiable is False and "too small" in faces[0].why
+    # the same face in a 600 px wide photo is about 7x larger when posted
+    small = Image.new("RGB", (600, 450), (120, 120, 120))
+    small.paste(astronaut.resize((64, 64)), (300, 200))
+    faces = find_faces(np.asarray(small), policy.faces)
+    assert len(faces) == 1 and faces[0].identifiable is True
+
+
+def test_yaw_estimate() -> None:
+    frontal = ((40.0, 50.0), (60.0, 50.0), (50.0, 60.0))
+    turned = ((40.0, 50.0), (50.0, 50.0), (58.0, 60.0))
+    assert estimate_yaw(frontal) < 5
+    assert estimate_yaw(turned) > 70
+
+
+def test_turned_away_face_is_not_identifiable(astronaut, policy) -> None:
+    findings = find_faces(np.asarray(astronaut), replace(policy.faces, max_identifiable_yaw=1.0))
+    assert findings and findings[0].identifiable is False and "turned away" in findings[0].why
+
+
+def _recall(testdata: Path, policy, min_height: int, max_height: int, files: list[str]) -> float:
+    boxes = json.loads((testdata / "faces_annotated" / "annotations.json").read_text())
+    hit = total = 0
+    for name in files:
+        image = load_image(testdata / "faces_annotated" / name, LIMIT)
+        found = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height)
+                 for d in detect_faces(image.pixels, policy.faces)]
+        for x, y, w, h in boxes[name]:
+            if min_height <= h < max_height:
+                total += 1
+                hit += any(Box(x, y, w, h).iou(f) >= 0.4 for f in found)
+    assert total > 0
+    return hit / total
+
+
+def test_finds_most_medium_faces_in_classroom_photos(testdata: Path, policy) -> None:
+    """A sanity floor on real classroom photos; scripts/eval_faces.py measures the full set."""
+    files = sorted(p.name for p in (testdata / "faces_annotated").glob("29_Students_Schoolkids_*.jpg"))[:8]
+    assert _recall(testdata, policy, 40, 10_000, files) >= 0.85

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.policy import PolicyError, load_policy
+
+
+def test_defaults_are_valid_and_privacy_first() -> None:
+    policy = load_policy()
+    assert policy.general.setting == "classroom"
+    assert policy.general.max_pixels == 100_000_000
+    assert 0 < policy.faces.min_score < 0.5
+    assert len(policy.fingerprint()) == 16
+
+
+def test_user_file_overrides_only_what_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[general]\nsetting = "public_event"\n[faces]\nmin_score = 0.3\n')
+    policy = load_policy(path)
+    assert policy.general.setting == "public_event" and policy.faces.min_score == 0.3
+    assert policy.faces.posting_width == 1080
+    assert policy.fingerprint() != load_policy().fingerprint()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[general]\nsettting = "classroom"\n', "unknown key"),
+    ('[gneral]\nsetting = "classroom"\n', "unknown policy section"),
+    ('[general]\nsetting = "party"\n', "must be one of"),
+    ('[faces]\nmin_score = "high"\n', "must be float"),
+    ('[faces]\nmin_score = 1.5\n', "between 0 and 1"),
+    ('[general]\nmax_pixels = true\n', "must be int"),
+    ('[general\n', "not valid TOML"),
+])
+def test_bad_policy_is_refused_with_a_message(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    with pytest.raises(PolicyError, match=message):
+        load_policy(path)
+
+
+def test_every_default_is_documented() -> None:
+    """Each key in the default policy has a comment right above it giving its reason."""
+    lines = (Path(__file__).resolve().parent.parent / "pipeline" / "default_policy.toml").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if "=" in line and not line.startswith("#"):
+            assert lines[i - 1].startswith("#"), f"undocumented policy key: {line}"
