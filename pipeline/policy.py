@@ -35,7 +35,7 @@ class GeneralPolicy:
 @dataclass(frozen=True)
 class FacePolicy:
     min_score: float
-    detect_max_side: int
+    detect_long_side: int
     posting_width: int
     identifiable_min_height: float
     max_identifiable_yaw: float
@@ -43,7 +43,7 @@ class FacePolicy:
     def __post_init__(self) -> None:
         if not 0.0 < self.min_score < 1.0:
             raise PolicyError(f"faces.min_score must be between 0 and 1, got {self.min_score}")
-        _positive("faces.detect_max_side", self.detect_max_side)
+        _positive("faces.detect_long_side", self.detect_long_side)
         _positive("faces.posting_width", self.posting_width)
         _positive("faces.identifiable_min_height", self.identifiable_min_height)
         if not 0.0 < self.max_identifiable_yaw <= 90.0:

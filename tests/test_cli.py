@@ -59,7 +59,7 @@ def test_sample_images_get_the_expected_verdicts(tmp_path: Path) -> None:
     report = read_report(tmp_path)
     expected = json.loads((SAMPLES / "expected.json").read_text())
     assert {r["path"]: r["verdict"] for r in report["images"]} == expected
-    assert report["summary"]["skipped"] == 2  # notes.txt and expected.json
+    assert report["summary"]["skipped"] == 3  # notes.txt, expected.json, README.md
     assert tree_digest(SAMPLES) == before, "originals must never be modified"
     rows = list(csv.DictReader((tmp_path / "report.csv").open()))
     assert [r["path"] for r in rows] == [r["path"] for r in report["images"]]

@@ -73,7 +73,7 @@ def test_no_face_in_a_photo_without_people(policy) -> None:
 def test_small_face_is_not_identifiable_at_posting_size(astronaut, policy) -> None:
     big = Image.new("RGB", (4000, 3000), (120, 120, 120))
     big.paste(astronaut.resize((64, 64)), (2000, 1500))  # face about 15 px tall in 4000 px
-    faces = find_faces(np.asarray(big), replace(policy.faces, detect_max_side=4000))
+    faces = find_faces(np.asarray(big), replace(policy.faces, detect_long_side=4000))
     assert len(faces) == 1
     assert faces[0].identifiable is False and "too small" in faces[0].why
     # the same face in a 600 px wide photo is about 7x larger when posted
