@@ -124,11 +124,13 @@ def estimate_yaw(landmarks: tuple[tuple[float, float], ...]) -> float:
     proud of the face; it is a rough estimate, good enough to tell frontal, three-quarter and
     profile apart.
     """
-    (lx, _), (rx, _), (nx, _) = landmarks[0], landmarks[1], landmarks[2]
-    eye_dist = abs(rx - lx)
-    offset = abs(nx - (lx + rx) / 2)
+    left, right, nose = (np.asarray(p, dtype=np.float64) for p in landmarks[:3])
+    eye_line = right - left
+    eye_dist = float(np.hypot(*eye_line))
     if eye_dist < 1e-6:
         return 90.0
+    # measured along the eye line, so a face lying sideways (photo turned) gives the same answer
+    offset = abs(float(np.dot(nose - (left + right) / 2, eye_line / eye_dist)))
     return math.degrees(math.atan((offset / eye_dist) / 0.43))
 
 
@@ -147,20 +149,66 @@ def judge_identifiable(det: FaceDetection, image_width: int, policy: FacePolicy)
 MAX_UPSCALE = 2.0  # upscaling further shows the detector no detail that is not already there
 
 
-def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
-    """Run the detector on the photo scaled to ``detect_long_side`` and map back to the original."""
+def _resize_long_side(rgb: np.ndarray, long_side: int) -> np.ndarray:
     h, w = rgb.shape[:2]
-    scale = min(MAX_UPSCALE, policy.detect_long_side / max(h, w))
+    scale = min(MAX_UPSCALE, long_side / max(h, w))
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    work = rgb if size == (w, h) else cv2.resize(
-        rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    if size == (w, h):
+        return rgb
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+
+
+def _unrotate_point(x: float, y: float, k: int, w: int, h: int) -> tuple[float, float]:
+    """Map a point of ``np.rot90(image, k)`` back to ``image`` (w x h), k quarter turns CCW."""
+    if k == 1:
+        return w - y, x
+    if k == 2:
+        return w - x, h - y
+    if k == 3:
+        return y, h - x
+    return x, y
+
+
+def _detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0) -> list[FaceDetection]:
+    """Detect on ``rgb`` scaled to ``long_side`` and turned ``k`` quarter turns counter-clockwise;
+    return detections in ``rgb``'s own frame."""
+    h, w = rgb.shape[:2]
+    work = _resize_long_side(rgb, long_side)
     sx, sy = w / work.shape[1], h / work.shape[0]
-    found = _centerface().detect(work, policy.min_score)
-    return [
-        FaceDetection(d.x1 * sx, d.y1 * sy, d.x2 * sx, d.y2 * sy, d.score,
-                      tuple((x * sx, y * sy) for x, y in d.landmarks))
-        for d in found
-    ]
+    turned = np.ascontiguousarray(np.rot90(work, k)) if k else work
+    ww, wh = work.shape[1], work.shape[0]
+    out = []
+    for d in _centerface().detect(turned, threshold):
+        corners = [_unrotate_point(x, y, k, ww, wh) for x, y in ((d.x1, d.y1), (d.x2, d.y2))]
+        xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+        marks = tuple((px * sx, py * sy) for px, py in (_unrotate_point(x, y, k, ww, wh) for x, y in d.landmarks))
+        out.append(FaceDetection(min(xs) * sx, min(ys) * sy, max(xs) * sx, max(ys) * sy, d.score, marks))
+    return out
+
+
+def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
+    """Faces in the photo as it stands, at ``detect_long_side``; when none of them is large enough to
+    identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
+    with no EXIF tag), found on turned copies at ``rotated_long_side``."""
+    found = _detect_at(rgb, policy.detect_long_side, policy.min_score)
+    if not policy.search_rotated or any(judge_identifiable(d, rgb.shape[1], policy)[0] for d in found):
+        return found
+    for k in (1, 2, 3):
+        for det in _detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
+            # the same face seen both ways: keep the view the detector is surer of (its landmarks
+            # come from the face seen upright, so the head-turn estimate is sound)
+            same = [d for d in found if _iou((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
+            if all(det.score > d.score for d in same):
+                found = [d for d in found if d not in same] + [det]
+    return found
+
+
+def _iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:

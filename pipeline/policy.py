@@ -39,6 +39,9 @@ class FacePolicy:
     posting_width: int
     identifiable_min_height: float
     max_identifiable_yaw: float
+    search_rotated: bool
+    rotated_long_side: int
+    rotated_min_score: float
 
     def __post_init__(self) -> None:
         if not 0.0 < self.min_score < 1.0:
@@ -46,6 +49,9 @@ class FacePolicy:
         _positive("faces.detect_long_side", self.detect_long_side)
         _positive("faces.posting_width", self.posting_width)
         _positive("faces.identifiable_min_height", self.identifiable_min_height)
+        _positive("faces.rotated_long_side", self.rotated_long_side)
+        if not 0.0 < self.rotated_min_score < 1.0:
+            raise PolicyError(f"faces.rotated_min_score must be between 0 and 1, got {self.rotated_min_score}")
         if not 0.0 < self.max_identifiable_yaw <= 90.0:
             raise PolicyError(
                 f"faces.max_identifiable_yaw must be in (0, 90] degrees, got {self.max_identifiable_yaw}"

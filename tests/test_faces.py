@@ -65,6 +65,23 @@ def test_faces_sit_in_the_upright_frame_for_every_exif_orientation(tmp_path: Pat
     assert faces[0].box.iou(upright_face[0].box) > 0.7, f"orientation {orientation}: {faces[0].box}"
 
 
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270])
+def test_faces_found_in_photos_turned_without_exif(astronaut, policy, turn) -> None:
+    """A photo stored sideways or upside down with no EXIF tag: the face is still found, and its box
+    is where the face is in the picture as stored (the frame the report uses)."""
+    canvas = Image.new("RGB", (900, 600), (90, 110, 130))
+    canvas.paste(astronaut.resize((256, 256)), (560, 300))
+    upright = find_faces(np.asarray(canvas), policy.faces)[0].box
+    mask = Image.new("L", canvas.size, 0)
+    mask.paste(255, (upright.x, upright.y, upright.x + upright.w, upright.y + upright.h))
+    turned, turned_mask = canvas.transpose(turn), np.asarray(mask.transpose(turn))
+    ys, xs = np.nonzero(turned_mask)
+    expected = Box(int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    faces = find_faces(np.asarray(turned), policy.faces)
+    assert len(faces) == 1 and faces[0].identifiable
+    assert faces[0].box.iou(expected) > 0.6, (faces[0].box, expected)
+
+
 def test_no_face_in_a_photo_without_people(policy) -> None:
     image = load_image(SAMPLES / "landscape_coffee.jpg", LIMIT)
     assert find_faces(image.pixels, policy.faces) == []
@@ -88,6 +105,8 @@ def test_yaw_estimate() -> None:
     turned = ((40.0, 50.0), (50.0, 50.0), (58.0, 60.0))
     assert estimate_yaw(frontal) < 5
     assert estimate_yaw(turned) > 70
+    sideways = ((50.0, 40.0), (50.0, 60.0), (40.0, 50.0))  # frontal face lying on its side
+    assert estimate_yaw(sideways) < 5
 
 
 def test_turned_away_face_is_not_identifiable(astronaut, policy) -> None:
