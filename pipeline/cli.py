@@ -36,6 +36,15 @@ class Setting(str, Enum):
     public_event = "public_event"
 
 
+class Platform(str, Enum):
+    any = "any"
+    instagram = "instagram"
+    instagram_story = "instagram_story"
+    facebook = "facebook"
+    x = "x"
+    linkedin = "linkedin"
+
+
 def _err(message: str) -> None:
     typer.echo(message, err=True)
 
@@ -67,6 +76,11 @@ def scan(
         None, "--setting",
         help="classroom (default): an identifiable face blocks the photo. public_event: faces are "
              "allowed (sports, performances) but reported for review with a count."),
+    platform: Optional[Platform] = typer.Option(
+        None, "--platform",
+        help="Where the photos will be posted; photos whose shape does not suit it are sent to review "
+             "with a suggested crop (Instagram feed 4:5 to 1.91:1, stories 9:16, Facebook/X/LinkedIn "
+             "landscape). Default any: no shape check."),
     progress: bool = typer.Option(True, "--progress/--no-progress",
                                   help="Show a progress bar on the terminal (stderr)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -82,7 +96,11 @@ def scan(
     from .scan import Screener, exit_code, walk
 
     try:
-        overrides = {"general": {"setting": setting.value}} if setting else None
+        overrides: dict = {}
+        if setting:
+            overrides["general"] = {"setting": setting.value}
+        if platform:
+            overrides["platform"] = {"name": platform.value}
         policy = load_policy(policy_file, overrides)
     except PolicyError as exc:
         _err(f"error: {exc}")

@@ -169,7 +169,7 @@ def _unrotate_point(x: float, y: float, k: int, w: int, h: int) -> tuple[float, 
     return x, y
 
 
-def _detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0) -> list[FaceDetection]:
+def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0) -> list[FaceDetection]:
     """Detect on ``rgb`` scaled to ``long_side`` and turned ``k`` quarter turns counter-clockwise;
     return detections in ``rgb``'s own frame."""
     h, w = rgb.shape[:2]
@@ -190,11 +190,11 @@ def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
     """Faces in the photo as it stands, at ``detect_long_side``; when none of them is large enough to
     identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
     with no EXIF tag), found on turned copies at ``rotated_long_side``."""
-    found = _detect_at(rgb, policy.detect_long_side, policy.min_score)
+    found = detect_at(rgb, policy.detect_long_side, policy.min_score)
     if not policy.search_rotated or any(judge_identifiable(d, rgb.shape[1], policy)[0] for d in found):
         return found
     for k in (1, 2, 3):
-        for det in _detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
+        for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
             # the same face seen both ways: keep the view the detector is surer of (its landmarks
             # come from the face seen upright, so the head-turn estimate is sound)
             same = [d for d in found if _iou((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]

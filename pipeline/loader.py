@@ -11,11 +11,11 @@ import hashlib
 import io
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, IptcImagePlugin, UnidentifiedImageError
 
 import pillow_heif
 
@@ -44,6 +44,23 @@ class LoadedImage:
     format: str
     exif_orientation: int | None  # the EXIF Orientation tag found (1-8), None when absent
     exif: Image.Exif
+    exif_bytes: bytes = b""  # the raw EXIF block ("Exif\0\0" + TIFF), for the embedded thumbnail
+    xmp: bytes = b""
+    iptc: dict = field(default_factory=dict)  # IPTC datasets {(record, dataset): value}
+    _previews: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def preview(self, long_side: int, grey: bool = False) -> np.ndarray:
+        """The picture scaled down (never up) so its longer side is at most ``long_side``; made
+        once per size and shared by the stages that need it."""
+        key = (long_side, grey)
+        if key not in self._previews:
+            import cv2
+
+            scale = min(1.0, long_side / max(self.width, self.height))
+            size = (max(1, round(self.width * scale)), max(1, round(self.height * scale)))
+            small = self.pixels if scale == 1.0 else cv2.resize(self.pixels, size, interpolation=cv2.INTER_AREA)
+            self._previews[key] = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if grey else small
+        return self._previews[key]
 
     @property
     def height(self) -> int:
@@ -85,9 +102,10 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
             fmt = image.format or "unknown"
             image.load()
             exif = _read_exif(image)
+            exif_bytes, xmp, iptc = _read_metadata_blocks(image)
             orientation = exif.get(EXIF_ORIENTATION_TAG)
             orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
-            upright = _apply_orientation(image, orientation)
+            upright = orient(image, orientation)
             rgb = _to_rgb(upright)
             pixels = np.asarray(rgb, dtype=np.uint8)
     except LoadError:
@@ -103,7 +121,7 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
         raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), sha256=sha256, format=fmt,
-                       exif_orientation=orientation, exif=exif)
+                       exif_orientation=orientation, exif=exif, exif_bytes=exif_bytes, xmp=xmp, iptc=iptc)
 
 
 def _short(exc: Exception) -> str:
@@ -118,7 +136,20 @@ def _read_exif(image: Image.Image) -> Image.Exif:
         return Image.Exif()
 
 
-def _apply_orientation(image: Image.Image, orientation: int | None) -> Image.Image:
+def _read_metadata_blocks(image: Image.Image) -> tuple[bytes, bytes, dict]:
+    exif_bytes = image.info.get("exif") or b""
+    xmp = image.info.get("xmp") or b""
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8", "replace")
+    try:
+        iptc = IptcImagePlugin.getiptcinfo(image) or {}
+    except Exception:  # a malformed IPTC block: treat as present but unreadable
+        iptc = {(0, 0): b"unreadable"}
+    return (exif_bytes if isinstance(exif_bytes, bytes) else b""), xmp, iptc
+
+
+def orient(image: Image.Image, orientation: int | None) -> Image.Image:
+    """Turn/flip a picture as stored into the upright picture, for an EXIF Orientation value."""
     if orientation in (None, 1):
         return image
     method = {

@@ -15,6 +15,7 @@ from typing import Any
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 SETTINGS = ("classroom", "public_event")
+PLATFORM_NAMES = ("any", "instagram", "instagram_story", "facebook", "x", "linkedin")
 
 
 class PolicyError(ValueError):
@@ -44,14 +45,12 @@ class FacePolicy:
     rotated_min_score: float
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.min_score < 1.0:
-            raise PolicyError(f"faces.min_score must be between 0 and 1, got {self.min_score}")
+        _fraction("faces.min_score", self.min_score)
         _positive("faces.detect_long_side", self.detect_long_side)
         _positive("faces.posting_width", self.posting_width)
         _positive("faces.identifiable_min_height", self.identifiable_min_height)
         _positive("faces.rotated_long_side", self.rotated_long_side)
-        if not 0.0 < self.rotated_min_score < 1.0:
-            raise PolicyError(f"faces.rotated_min_score must be between 0 and 1, got {self.rotated_min_score}")
+        _fraction("faces.rotated_min_score", self.rotated_min_score)
         if not 0.0 < self.max_identifiable_yaw <= 90.0:
             raise PolicyError(
                 f"faces.max_identifiable_yaw must be in (0, 90] degrees, got {self.max_identifiable_yaw}"
@@ -59,9 +58,61 @@ class FacePolicy:
 
 
 @dataclass(frozen=True)
+class QualityPolicy:
+    blur_long_side: int
+    blur_threshold: float
+    motion_isotropy: float
+    dark_p95: int
+    clip_level: int
+    max_clipped: float
+    blown_min_p5: int
+
+    def __post_init__(self) -> None:
+        _positive("quality.blur_long_side", self.blur_long_side)
+        _positive("quality.blur_threshold", self.blur_threshold)
+        _fraction("quality.motion_isotropy", self.motion_isotropy)
+        _fraction("quality.max_clipped", self.max_clipped)
+        for name in ("dark_p95", "clip_level", "blown_min_p5"):
+            if not 0 < getattr(self, name) < 256:
+                raise PolicyError(f"quality.{name} must be a grey level between 1 and 255")
+
+
+@dataclass(frozen=True)
+class OrientationPolicy:
+    faces_long_side: int
+    face_min_score: float
+    face_min_votes: float
+    face_min_share: float
+    text_long_side: int
+    osd_min_confidence: float
+    osd_timeout: float
+
+    def __post_init__(self) -> None:
+        _positive("orientation.faces_long_side", self.faces_long_side)
+        _positive("orientation.text_long_side", self.text_long_side)
+        _fraction("orientation.face_min_score", self.face_min_score)
+        _fraction("orientation.face_min_share", self.face_min_share)
+        _positive("orientation.face_min_votes", self.face_min_votes)
+        _positive("orientation.osd_min_confidence", self.osd_min_confidence)
+        _positive("orientation.osd_timeout", self.osd_timeout)
+
+
+@dataclass(frozen=True)
+class PlatformPolicy:
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in PLATFORM_NAMES:
+            raise PolicyError(f"platform.name must be one of {PLATFORM_NAMES}, got {self.name!r}")
+
+
+@dataclass(frozen=True)
 class Policy:
     general: GeneralPolicy
     faces: FacePolicy
+    quality: QualityPolicy
+    orientation: OrientationPolicy
+    platform: PlatformPolicy
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,12 +124,18 @@ class Policy:
 
 
 _SECTIONS = {f.name: f.type for f in fields(Policy)}
-_SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy}
+_SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": QualityPolicy,
+                    "orientation": OrientationPolicy, "platform": PlatformPolicy}
 
 
 def _positive(name: str, value: float) -> None:
     if value <= 0:
         raise PolicyError(f"{name} must be positive, got {value}")
+
+
+def _fraction(name: str, value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise PolicyError(f"{name} must be between 0 and 1, got {value}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -48,6 +48,8 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy) -> tup
     counts = Counter(f.kind for f in findings if f.kind != "face")
     for kind, count in counts.items():
         verdict, reason = _FIXED_RULES[kind]
+        if kind == "gps" and all(f.score < 0.5 for f in findings if f.kind == "gps"):
+            verdict, reason = Verdict.REVIEW, "empty GPS block in the metadata"
         text = reason if count == 1 else f"{reason} ({count})"
         (blocks if verdict is Verdict.BLOCK else reviews).append(text)
     if blocks:

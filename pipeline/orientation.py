@@ -1,0 +1,88 @@
+"""Orientation stage: sideways or upside-down content in a photo that has no EXIF tag to say so.
+
+The loader has already applied any EXIF orientation, so the picture is judged as a viewer sees it.
+Evidence, strongest first:
+1. Faces: CenterFace on the photo turned 0, 90, 180 and 270 degrees; each confident face votes
+   for the direction its chin points (from eyes to mouth, with its landmarks).
+2. Text: Tesseract's orientation detection (OSD), when no face gave an answer.
+A photo with neither (a landscape, say) is not judged. The finding carries ``rotate_cw``: the
+clockwise turn that makes the photo upright.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from .findings import Finding
+
+DETECTOR_FACES = "orientation:faces"
+DETECTOR_TEXT = "orientation:tesseract-osd"
+
+
+def rotate_cw_for_chin(dx: float, dy: float) -> int:
+    """Clockwise turn that makes a face upright, given the direction its chin points (image x
+    right, y down). Upright faces point down (0); chin to the right means the photo was turned
+    counter-clockwise, so it needs 90; and so on."""
+    angle = math.degrees(math.atan2(dy, dx)) % 360  # 90 = down
+    return {0: 90, 1: 0, 2: 270, 3: 180}[int(((angle + 45) % 360) // 90)]
+
+
+def face_votes(image, policy) -> dict[int, float]:
+    from .faces import detect_at
+
+    o = policy.orientation
+    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
+    for k in range(4):
+        for det in detect_at(image.preview(o.faces_long_side), o.faces_long_side, o.face_min_score, k):
+            (lx, ly), (rx, ry), _, (mlx, mly), (mrx, mry) = det.landmarks
+            votes[rotate_cw_for_chin((mlx + mrx - lx - rx) / 2, (mly + mry - ly - ry) / 2)] += det.score
+    return votes
+
+
+def text_rotation(image, policy) -> tuple[int, float] | None:
+    """Tesseract OSD on a preview: (rotate_cw, confidence), or None when it finds too little text."""
+    import pytesseract
+
+    preview = image.preview(policy.orientation.text_long_side)
+    try:
+        osd = pytesseract.image_to_osd(preview, config="--psm 0", timeout=policy.orientation.osd_timeout)
+    except (pytesseract.TesseractError, RuntimeError):
+        return None  # too few characters, or too slow: no text evidence
+    rotate = re.search(r"Rotate:\s*(\d+)", osd)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    if not rotate or not confidence:
+        return None
+    return int(rotate.group(1)) % 360, float(confidence.group(1))
+
+
+def orientation_findings(image, policy) -> list[Finding]:
+    o = policy.orientation
+    votes = face_votes(image, policy)
+    total = sum(votes.values())
+    if total >= o.face_min_votes:
+        best = max(votes, key=votes.get)
+        share = votes[best] / total
+        if share >= o.face_min_share:
+            if best == 0:
+                return []
+            return [Finding("orientation", None, float(min(1.0, share)), DETECTOR_FACES, rotate_cw=best,
+                            why=f"faces lie turned: rotate {best} deg clockwise to make the photo upright")]
+    text = text_rotation(image, policy)
+    if text and text[0] and text[1] >= o.osd_min_confidence:
+        return [Finding("orientation", None, float(min(1.0, text[1] / (2 * o.osd_min_confidence))), DETECTOR_TEXT,
+                        rotate_cw=text[0],
+                        why=f"text runs turned: rotate {text[0]} deg clockwise to make the photo upright")]
+    return []
+
+
+def stage(image, policy) -> list[Finding]:
+    """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
+    return orientation_findings(image, policy)
+
+
+def upright(pixels: np.ndarray, rotate_cw: int) -> np.ndarray:
+    """The picture turned ``rotate_cw`` degrees clockwise."""
+    return np.ascontiguousarray(np.rot90(pixels, -(rotate_cw // 90)))
