@@ -128,6 +128,7 @@ def fetch_models(names: list[str] | None = None, log=print) -> list[str]:
             target = directory / spec.file
             with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{spec.file}.", delete=False) as out:
                 out.write(data)
+            os.chmod(out.name, 0o644)
             os.replace(out.name, target)
             log(f"  {spec.file}: {spec.size / 1e6:.1f} MB, SHA-256 verified")
     return problems

@@ -4,7 +4,9 @@ The loader has already applied any EXIF orientation, so the picture is judged as
 Evidence, strongest first:
 1. Faces: CenterFace on the photo turned 0, 90, 180 and 270 degrees; each confident face votes
    for the direction its chin points (from eyes to mouth, with its landmarks).
-2. Text: Tesseract's orientation detection (OSD), when no face gave an answer.
+2. Text, when no face gave an answer: lines found by the PP-OCR text detector run horizontally in
+   an upright photo; PaddleOCR's direction classifier on the longest lines tells right way up
+   from upside down.
 A photo with neither (a landscape, say) is not judged. The finding carries ``rotate_cw``: the
 clockwise turn that makes the photo upright.
 """
@@ -12,14 +14,13 @@ clockwise turn that makes the photo upright.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 
 from .findings import Finding
 
 DETECTOR_FACES = "orientation:faces"
-DETECTOR_TEXT = "orientation:tesseract-osd"
+DETECTOR_TEXT = "orientation:text-lines"
 
 
 def rotate_cw_for_chin(dx: float, dy: float) -> int:
@@ -43,19 +44,29 @@ def face_votes(image, policy) -> dict[int, float]:
 
 
 def text_rotation(image, policy) -> tuple[int, float] | None:
-    """Tesseract OSD on a preview: (rotate_cw, confidence), or None when it finds too little text."""
-    import pytesseract
+    """From text lines: (rotate_cw, confidence 0-1), or None when there is too little text.
 
-    preview = image.preview(policy.orientation.text_long_side)
-    try:
-        osd = pytesseract.image_to_osd(preview, config="--psm 0", timeout=policy.orientation.osd_timeout)
-    except (pytesseract.TesseractError, RuntimeError):
-        return None  # too few characters, or too slow: no text evidence
-    rotate = re.search(r"Rotate:\s*(\d+)", osd)
-    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
-    if not rotate or not confidence:
+    Lines in an upright photo run horizontally; in a sideways one, vertically. Which of the two
+    ways up is right comes from the direction classifier on the longest lines."""
+    from .text_detect import detect_lines, line_crop, upside_down_probability
+
+    o = policy.orientation
+    preview = image.preview(o.text_long_side)
+    lines = [line for line in detect_lines(preview) if line.length >= 3 * line.thickness]
+    if len(lines) < o.text_min_lines:
         return None
-    return int(rotate.group(1)) % 360, float(confidence.group(1))
+    steep = [line for line in lines if 45 <= line.angle < 135]
+    flat = [line for line in lines if not 45 <= line.angle < 135]
+    steep_weight, flat_weight = sum(x.length for x in steep), sum(x.length for x in flat)
+    group, (upright_turn, flipped_turn) = ((steep, (270, 90)) if steep_weight > flat_weight else (flat, (0, 180)))
+    share = max(steep_weight, flat_weight) / (steep_weight + flat_weight)
+    group = sorted(group, key=lambda x: -x.length)[: o.text_max_lines]
+    if len(group) < o.text_min_lines:
+        return None
+    weights = np.array([x.length for x in group])
+    flipped = float(np.average(upside_down_probability([line_crop(preview, x) for x in group]), weights=weights))
+    turn = flipped_turn if flipped > 0.5 else upright_turn
+    return turn, share * abs(flipped - 0.5) * 2
 
 
 def orientation_findings(image, policy) -> list[Finding]:
@@ -71,9 +82,8 @@ def orientation_findings(image, policy) -> list[Finding]:
             return [Finding("orientation", None, float(min(1.0, share)), DETECTOR_FACES, rotate_cw=best,
                             why=f"faces lie turned: rotate {best} deg clockwise to make the photo upright")]
     text = text_rotation(image, policy)
-    if text and text[0] and text[1] >= o.osd_min_confidence:
-        return [Finding("orientation", None, float(min(1.0, text[1] / (2 * o.osd_min_confidence))), DETECTOR_TEXT,
-                        rotate_cw=text[0],
+    if text and text[0] and text[1] >= o.text_min_confidence:
+        return [Finding("orientation", None, float(min(1.0, text[1])), DETECTOR_TEXT, rotate_cw=text[0],
                         why=f"text runs turned: rotate {text[0]} deg clockwise to make the photo upright")]
     return []
 

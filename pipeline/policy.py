@@ -84,8 +84,9 @@ class OrientationPolicy:
     face_min_votes: float
     face_min_share: float
     text_long_side: int
-    osd_min_confidence: float
-    osd_timeout: float
+    text_min_lines: int
+    text_max_lines: int
+    text_min_confidence: float
 
     def __post_init__(self) -> None:
         _positive("orientation.faces_long_side", self.faces_long_side)
@@ -93,8 +94,9 @@ class OrientationPolicy:
         _fraction("orientation.face_min_score", self.face_min_score)
         _fraction("orientation.face_min_share", self.face_min_share)
         _positive("orientation.face_min_votes", self.face_min_votes)
-        _positive("orientation.osd_min_confidence", self.osd_min_confidence)
-        _positive("orientation.osd_timeout", self.osd_timeout)
+        _positive("orientation.text_min_lines", self.text_min_lines)
+        _positive("orientation.text_max_lines", self.text_max_lines)
+        _fraction("orientation.text_min_confidence", self.text_min_confidence)
 
 
 @dataclass(frozen=True)
