@@ -81,6 +81,9 @@ def scan(
         help="Where the photos will be posted; photos whose shape does not suit it are sent to review "
              "with a suggested crop (Instagram feed 4:5 to 1.91:1, stories 9:16, Facebook/X/LinkedIn "
              "landscape). Default any: no shape check."),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
+                                          help="Class roster CSV (first and last names): names on it are "
+                                               "looked for in the photos' text."),
     progress: bool = typer.Option(True, "--progress/--no-progress",
                                   help="Show a progress bar on the terminal (stderr)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -101,6 +104,8 @@ def scan(
             overrides["general"] = {"setting": setting.value}
         if platform:
             overrides["platform"] = {"name": platform.value}
+        if roster:
+            overrides["text"] = {"roster": str(roster)}
         policy = load_policy(policy_file, overrides)
     except PolicyError as exc:
         _err(f"error: {exc}")

@@ -100,6 +100,29 @@ class OrientationPolicy:
 
 
 @dataclass(frozen=True)
+class TextPolicy:
+    detect_long_side: int
+    min_text_height: float
+    max_lines: int
+    languages: str
+    ocr_timeout: float
+    min_score: float
+    roster: str
+    name_min_similarity: float
+    barcodes: bool
+    barcode_long_side: int
+
+    def __post_init__(self) -> None:
+        for name in ("detect_long_side", "min_text_height", "max_lines", "ocr_timeout", "barcode_long_side"):
+            _positive(f"text.{name}", getattr(self, name))
+        _fraction("text.min_score", self.min_score)
+        if not 50 <= self.name_min_similarity <= 100:
+            raise PolicyError(f"text.name_min_similarity must be 50-100, got {self.name_min_similarity}")
+        if self.roster and not Path(self.roster).is_file():
+            raise PolicyError(f"text.roster: no such file {self.roster}")
+
+
+@dataclass(frozen=True)
 class PlatformPolicy:
     name: str
 
@@ -114,6 +137,7 @@ class Policy:
     faces: FacePolicy
     quality: QualityPolicy
     orientation: OrientationPolicy
+    text: TextPolicy
     platform: PlatformPolicy
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,7 +151,7 @@ class Policy:
 
 _SECTIONS = {f.name: f.type for f in fields(Policy)}
 _SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": QualityPolicy,
-                    "orientation": OrientationPolicy, "platform": PlatformPolicy}
+                    "orientation": OrientationPolicy, "text": TextPolicy, "platform": PlatformPolicy}
 
 
 def _positive(name: str, value: float) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import faces, metadata, orientation, platform_fit, quality
+from . import faces, metadata, orientation, platform_fit, quality, text
 from .findings import Finding, ImageReport, Verdict
 from .loader import LoadedImage, LoadError, is_image_path, load_image
 from .policy import Policy
@@ -23,6 +23,7 @@ Stage = Callable[[LoadedImage, Policy], list[Finding]]
 # The stages, in order. Each takes the upright photo and the policy and returns findings.
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("faces", faces.stage),
+    ("text", text.stage),
     ("metadata", metadata.stage),
     ("quality", quality.stage),
     ("orientation", orientation.stage),

@@ -86,11 +86,13 @@ def detect_lines(rgb: np.ndarray, min_thickness: float = 6.0) -> list[TextLine]:
     return lines
 
 
-def line_crop(rgb: np.ndarray, line: TextLine) -> np.ndarray:
-    """The line cut out along its long side. A line within 45 degrees of horizontal is read left to
-    right with the crop's top towards the image's top; a steeper line is read top to bottom with
-    the crop's top towards the image's right. So text turned 90 degrees clockwise comes out
-    upright, and text turned 90 degrees counter-clockwise comes out upside down."""
+def line_transform(line: TextLine) -> tuple[np.ndarray, int, int]:
+    """Affine map from image pixels to the line's crop, and the crop's width and height.
+
+    A line within 45 degrees of horizontal is read left to right with the crop's top towards the
+    image's top; a steeper line is read top to bottom with the crop's top towards the image's right.
+    So text turned 90 degrees clockwise comes out upright, and text turned 90 degrees
+    counter-clockwise comes out upside down."""
     angle = np.deg2rad(line.angle)
     along = np.array([np.cos(angle), np.sin(angle)])
     steep = 45 <= line.angle < 135
@@ -102,8 +104,19 @@ def line_crop(rgb: np.ndarray, line: TextLine) -> np.ndarray:
     corners = np.float32([centre - along * half_l - across * half_t, centre + along * half_l - across * half_t,
                           centre + along * half_l + across * half_t])
     out_w, out_h = max(1, int(round(line.length))), max(1, int(round(line.thickness)))
-    matrix = cv2.getAffineTransform(corners, np.float32([[0, 0], [out_w, 0], [out_w, out_h]]))
+    return cv2.getAffineTransform(corners, np.float32([[0, 0], [out_w, 0], [out_w, out_h]])), out_w, out_h
+
+
+def line_crop(rgb: np.ndarray, line: TextLine) -> np.ndarray:
+    """The line cut out along its long side (see ``line_transform``)."""
+    matrix, out_w, out_h = line_transform(line)
     return cv2.warpAffine(rgb, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def scaled(line: TextLine, factor: float) -> TextLine:
+    """The same line in an image ``factor`` times larger."""
+    return TextLine(line.cx * factor, line.cy * factor, line.length * factor, line.thickness * factor,
+                    line.angle, line.corners * factor, line.score)
 
 
 def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:

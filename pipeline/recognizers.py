@@ -1,0 +1,207 @@
+"""Recognizers: which recognised text is a student ID, a grade or a name.
+
+In the manner of Presidio: each recognizer has patterns with a base score, context words that
+raise the score when they stand on the same line or the line above, and a validation step that
+rejects look-alikes (dates, phone numbers, prices, grade levels). Each match carries the words it
+covers and an explanation; the text itself is only turned into a masked hint.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .ocr import OcrLine, Word
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # student_id | grade | name
+    words: tuple[Word, ...]
+    score: float
+    hint: str
+    why: str
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching context words in English and French."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _words_for_span(line: OcrLine, start: int, end: int) -> tuple[Word, ...]:
+    """The line's words that overlap the character span [start, end) of ``line.text``."""
+    out, pos = [], 0
+    for word in line.words:
+        w_start, w_end = pos, pos + len(word.text)
+        if w_start < end and start < w_end:
+            out.append(word)
+        pos = w_end + 1
+    return tuple(out)
+
+
+def _context(lines: list[OcrLine], i: int) -> str:
+    previous = lines[i - 1].text if i > 0 else ""
+    return fold(previous + " \n " + lines[i].text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Student IDs
+
+ID_CONTEXT = ("student id", "student no", "student number", "student #", "student n", "id#", "id #",
+              "id no", "id:", "id :", "id number", "identifiant", "matricule", "numero d'eleve",
+              "numero eleve", "no eleve", "n° eleve", "n eleve", "eleve n", "pupil", "learner", "badge",
+              "card no", "carte", "ine")
+NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", "page", "p.", "isbn", "$", "€",
+                  "price", "prix", "total", "invoice", "facture", "order", "commande", "zip", "code postal")
+ID_PATTERN = re.compile(r"(?<![\w/.,:-])([A-Z]{0,2}\d{5,10})(?![\w/.,%-]|[.,]\d)")
+
+
+def _looks_like_date(digits: str) -> bool:
+    if len(digits) == 8:
+        for year, month, day in ((digits[:4], digits[4:6], digits[6:]), (digits[4:], digits[2:4], digits[:2]),
+                                 (digits[4:], digits[:2], digits[2:4])):
+            if 1900 <= int(year) <= 2100 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+                return True
+    return False
+
+
+def _looks_like_phone(digits: str) -> bool:
+    return len(digits) == 10 and digits[0] == "0" or len(digits) >= 10 and digits[:2] in ("33", "44")
+
+
+def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
+                     id_max_digits_bare: int = 9) -> list[Match]:
+    out = []
+    for i, line in enumerate(lines):
+        context = _context(lines, i)
+        for m in ID_PATTERN.finditer(line.text):
+            token = m.group(1)
+            digits = re.sub(r"\D", "", token)
+            if _looks_like_date(digits) or _looks_like_phone(digits):
+                continue
+            before = fold(line.text[max(0, m.start() - 12):m.start()])
+            if any(word in before for word in NOT_ID_CONTEXT):
+                continue
+            has_context = any(word in context for word in ID_CONTEXT)
+            if has_context:
+                score, why = 0.9, "5-10 digit number next to an ID label"
+            elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
+                score, why = 0.75, "bare number next to a barcode (badge)"
+            elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3:
+                score, why = 0.55, "bare 6-9 digit number standing alone (badge, label)"
+            else:
+                continue
+            out.append(Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
+                             f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}", why))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Grades
+
+GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total", "points", "pts", "moyenne",
+                 "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
+OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(10|20|25|30|40|50|100)(?![\d/.,]\d|\d)")
+PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
+LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
+LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
+GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\d{1,2}(?:st|nd|rd|th|e|eme|ème)\s+grade\b",
+                         re.IGNORECASE)
+
+
+def find_grades(lines: list[OcrLine]) -> list[Match]:
+    out = []
+    for i, line in enumerate(lines):
+        text, context = line.text, _context(lines, i)
+        has_context = any(word in context for word in GRADE_CONTEXT)
+        levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
+        for m in OUT_OF.finditer(text):
+            value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
+            if value > total or any(a <= m.start() < b for a, b in levels):
+                continue
+            if total in (10, 20, 100) or has_context:
+                score = 0.9 if has_context else 0.7
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
+                                 "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        for m in PERCENT.finditer(text):
+            if has_context and float(m.group(1).replace(",", ".")) <= 100:
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
+                                 "percentage with a grade label"))
+        for m in LETTER_AFTER_LABEL.finditer(text):
+            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
+                             "letter grade after a grade label"))
+        alone = LETTER_ALONE.match(text)
+        if alone:
+            out.append(Match("grade", _words_for_span(line, alone.start(1), alone.end(1)), 0.6, "grade •",
+                             "letter grade with + or - standing alone"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+NAME_LABEL = re.compile(r"\b(?:name|nom|prenom|student|eleve|pupil)\s*:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Class list: full names as (first, last), folded for matching."""
+
+    names: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_csv(cls, path: Path) -> Roster:
+        """CSV with a header naming first- and last-name columns (first/last, first_name/last_name,
+        prenom/nom), or two columns without a header."""
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = [row for row in csv.reader(fh) if any(cell.strip() for cell in row)]
+        if not rows:
+            return cls(())
+        header = [fold(c.strip()).replace(" ", "_") for c in rows[0]]
+        first_keys, last_keys = ("first", "first_name", "firstname", "prenom", "given_name"), \
+            ("last", "last_name", "lastname", "nom", "surname", "family_name")
+        fi = next((i for i, h in enumerate(header) if h in first_keys), None)
+        li = next((i for i, h in enumerate(header) if h in last_keys), None)
+        body = rows[1:] if fi is not None and li is not None else rows
+        fi, li = (fi, li) if fi is not None and li is not None else (0, 1)
+        names = tuple((fold(r[fi].strip()), fold(r[li].strip())) for r in body if len(r) > max(fi, li)
+                      and r[fi].strip() and r[li].strip())
+        return cls(names)
+
+
+def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
+    from rapidfuzz import fuzz
+
+    out = []
+    for line in lines:
+        folded_words = [fold(re.sub(r"[^\w'-]", "", w.text)) for w in line.words]
+        for first, last in roster.names if roster else ():
+            target = len(first.split()) + len(last.split())
+            for start in range(len(folded_words)):
+                for candidate in (f"{first} {last}", f"{last} {first}", f"{last}, {first}"):
+                    window = " ".join(folded_words[start:start + target])
+                    if window and fuzz.ratio(window, candidate.replace(",", "")) >= min_similarity:
+                        words = line.words[start:start + target]
+                        out.append(Match("name", tuple(words), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                         "matches a name on the class roster"))
+                        break
+        label = NAME_LABEL.search(fold(line.text))
+        if label:
+            after = line.text[label.end():].split()
+            capitals = []
+            for token in after[:3]:
+                if token[:1].isupper():
+                    capitals.append(token)
+                else:
+                    break
+            if capitals:
+                start = label.end() + line.text[label.end():].find(capitals[0])
+                end = start + len(" ".join(capitals))
+                words = _words_for_span(line, start, end)
+                if words:
+                    out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
+                                     "words after a Name/Nom label"))
+    return out

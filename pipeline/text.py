@@ -1,0 +1,86 @@
+"""Text stage: student IDs, grades and names written in the photo, and barcodes on badges.
+
+Image in, findings out: the PP-OCR detector finds text lines, Tesseract reads them
+(``pipeline/ocr.py``), the recognizers decide what is sensitive (``pipeline/recognizers.py``) and
+zxing-cpp finds barcodes and QR codes. A finding carries the box in the upright original, a score
+and a masked hint; the recognised text never leaves this stage.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .findings import Box, Finding
+from .ocr import OcrLine, read_lines
+from .recognizers import Roster, find_grades, find_names, find_student_ids
+
+
+@lru_cache(maxsize=4)
+def _roster(path: str) -> Roster | None:
+    return Roster.from_csv(Path(path)) if path else None
+
+
+def find_barcodes(image, long_side: int) -> list[Finding]:
+    import zxingcpp
+
+    preview = image.preview(long_side)
+    factor = image.width / preview.shape[1]
+    out = []
+    for result in zxingcpp.read_barcodes(preview):
+        p = result.position
+        xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
+        ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
+        box = Box.from_xyxy(min(xs) * factor, min(ys) * factor, (max(xs) + 1) * factor, (max(ys) + 1) * factor,
+                            image.width, image.height)
+        out.append(Finding("barcode", box, 1.0, "zxing-cpp", hint=str(result.format).split(".")[-1],
+                           why="barcode or QR code: ID badges carry them"))
+    return out
+
+
+def _near(line: OcrLine, boxes: list[Box]) -> bool:
+    """A barcode lies within three line heights of the line."""
+    reach = 3 * line.box.h
+    for b in boxes:
+        dx = max(0, max(b.x, line.box.x) - min(b.x + b.w, line.box.x + line.box.w))
+        dy = max(0, max(b.y, line.box.y) - min(b.y + b.h, line.box.y + line.box.h))
+        if dx <= reach and dy <= reach:
+            return True
+    return False
+
+
+def _union(words) -> Box:
+    x1 = min(w.box.x for w in words)
+    y1 = min(w.box.y for w in words)
+    x2 = max(w.box.x + w.box.w for w in words)
+    y2 = max(w.box.y + w.box.h for w in words)
+    return Box(x1, y1, x2 - x1, y2 - y1)
+
+
+def find_text(image, policy) -> list[Finding]:
+    t = policy.text
+    barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
+    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout)
+    near = [_near(line, [b.box for b in barcodes]) for line in lines]
+    matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
+        lines, _roster(t.roster), t.name_min_similarity)
+    findings = list(barcodes)
+    seen: set[tuple[str, tuple[int, ...]]] = set()
+    for match in sorted(matches, key=lambda m: -m.score):
+        if match.score < t.min_score or not match.words:
+            continue
+        box = _union(match.words)
+        key = (match.kind, tuple(box.as_list()))
+        if key in seen:
+            continue
+        seen.add(key)
+        findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
+                                hint=match.hint, why=match.why))
+    return findings
+
+
+def stage(image, policy) -> list[Finding]:
+    """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
+    return find_text(image, policy)
