@@ -105,6 +105,7 @@ class TextPolicy:
     min_text_height: float
     max_lines: int
     languages: str
+    ocr_backend: str
     ocr_timeout: float
     min_score: float
     roster: str
@@ -116,6 +117,8 @@ class TextPolicy:
         for name in ("detect_long_side", "min_text_height", "max_lines", "ocr_timeout", "barcode_long_side"):
             _positive(f"text.{name}", getattr(self, name))
         _fraction("text.min_score", self.min_score)
+        if self.ocr_backend not in ("tesserocr", "pytesseract"):
+            raise PolicyError(f"text.ocr_backend must be tesserocr or pytesseract, got {self.ocr_backend!r}")
         if not 50 <= self.name_min_similarity <= 100:
             raise PolicyError(f"text.name_min_similarity must be 50-100, got {self.name_min_similarity}")
         if self.roster and not Path(self.roster).is_file():

@@ -104,7 +104,10 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
 
 GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total", "points", "pts", "moyenne",
                  "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
-OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(10|20|25|30|40|50|100)(?![\d/.,]\d|\d)")
+OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+TOTALS = {10, 20, 25, 30, 40, 50, 100}
+# Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20".
+MISREAD_TOTALS = {26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100}
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
@@ -114,13 +117,17 @@ GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\
 
 def find_grades(lines: list[OcrLine]) -> list[Match]:
     out = []
+    # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
+    page_context = any(word in fold(line.text) for line in lines for word in GRADE_CONTEXT)
     for i, line in enumerate(lines):
         text, context = line.text, _context(lines, i)
-        has_context = any(word in context for word in GRADE_CONTEXT)
+        has_context = any(word in context for word in GRADE_CONTEXT) or page_context
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
         for m in OUT_OF.finditer(text):
             value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
-            if value > total or any(a <= m.start() < b for a, b in levels):
+            if has_context and total in MISREAD_TOTALS:
+                total = MISREAD_TOTALS[total]
+            if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):
                 continue
             if total in (10, 20, 100) or has_context:
                 score = 0.9 if has_context else 0.7

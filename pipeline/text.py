@@ -62,7 +62,8 @@ def _union(words) -> Box:
 def find_text(image, policy) -> list[Finding]:
     t = policy.text
     barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
-    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout)
+    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
+                       t.ocr_backend)
     near = [_near(line, [b.box for b in barcodes]) for line in lines]
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
         lines, _roster(t.roster), t.name_min_similarity)

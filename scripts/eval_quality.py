@@ -170,7 +170,7 @@ def eval_costs(td: Path) -> None:
         "blur + exposure (incl. preview)": lambda im: quality.stage(im, POLICY),
         "aspect (instagram)": lambda im: platform_fit.stage(im, platform_policy),
         "metadata + gps": lambda im: metadata.stage(im, POLICY),
-        "orientation (faces, then OSD)": lambda im: orientation.stage(im, POLICY),
+        "orientation (faces, then text lines)": lambda im: orientation.stage(im, POLICY),
     }
     cheap = 0.0
     for name, run in stages.items():

@@ -1,0 +1,133 @@
+"""Text stage: recognizers on tables of real-world strings, and the stage on photos."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from conftest import SAMPLES
+from pipeline import text
+from pipeline.findings import Box
+from pipeline.loader import load_image
+from pipeline.ocr import OcrLine, Word
+from pipeline.recognizers import Roster, find_grades, find_names, find_student_ids
+
+
+def lines_of(*texts: str) -> list[OcrLine]:
+    out = []
+    for row, t in enumerate(texts):
+        words = tuple(Word(w, Box(10 + 60 * i, 10 + 40 * row, 50, 30), 90.0) for i, w in enumerate(t.split()))
+        out.append(OcrLine(words, Box(10, 10 + 40 * row, 60 * max(1, len(words)), 30)))
+    return out
+
+
+@pytest.mark.parametrize("texts, expected_hint", [
+    (("Student ID: 20481937",), "ID ••••••37"),
+    (("ID# 5512093",), "ID •••••93"),
+    (("Student No. 889012",), "ID ••••12"),
+    (("Matricule : 20231145",), "ID ••••••45"),
+    (("Numéro d'élève : 7754321",), "ID •••••21"),
+    (("Student #", "4451290"), "ID •••••90"),  # label on the line above
+    (("88120455",), "ID ••••••55"),  # bare number alone (badge)
+])
+def test_student_ids_found(texts, expected_hint) -> None:
+    found = find_student_ids(lines_of(*texts), [False] * len(texts))
+    assert [m.hint for m in found] == [expected_hint]
+
+
+@pytest.mark.parametrize("texts", [
+    ("Tel: 0612345678",), ("Phone 5550134",), ("Date: 20251014",), ("Room 214",), ("Page 42 of 120",),
+    ("Year 2024",), ("Price: $12.50",), ("Total 24,90 €",), ("Class starts at 8:30",), ("Order 5512093 shipped today",),
+    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",),
+])
+def test_student_id_look_alikes_are_not_ids(texts) -> None:
+    assert find_student_ids(lines_of(*texts), [False] * len(texts)) == []
+
+
+def test_bare_number_next_to_barcode_is_an_id() -> None:
+    found = find_student_ids(lines_of("Lincoln High", "Alex Martin 4451290"), [False, True])
+    assert len(found) == 1 and found[0].score >= 0.7
+
+
+@pytest.mark.parametrize("texts, count", [
+    (("Grade: B+",), 1), (("Mark: A-",), 1), (("Note : 14/20",), 1), (("17/20",), 1), (("Score: 87%",), 1),
+    (("Résultat : 15,5/20",), 1), (("Total: 8/10",), 1), (("A+",), 1), (("Test 1", "92/100"), 1),
+])
+def test_grades_found(texts, count: int) -> None:
+    assert len(find_grades(lines_of(*texts))) == count
+
+
+@pytest.mark.parametrize("texts", [
+    ("Grade 5",), ("5th grade",), ("Grade 11 Chemistry",), ("Date: 10/14/2025",), ("14/10/2025",),
+    ("Due 03/11",), ("50% off",), ("Fractions: 3/4 + 1/8 = ?",), ("Class starts at 8:30",), ("Homework p. 42",),
+])
+def test_grade_look_alikes_are_not_grades(texts) -> None:
+    assert find_grades(lines_of(*texts)) == []
+
+
+def test_names_from_roster_and_label(tmp_path: Path) -> None:
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("first,last\nAlex,Martin\nInès,Dubois\n")
+    roster = Roster.from_csv(roster_file)
+    assert roster.names == (("alex", "martin"), ("ines", "dubois"))
+    found = find_names(lines_of("Team: Ines Dubois and friends"), roster, 85)
+    assert len(found) == 1 and found[0].hint == "name I••• D•••"
+    found = find_names(lines_of("Alex Martn won the race"), roster, 85)  # one OCR slip
+    assert len(found) == 1
+    assert find_names(lines_of("Alexandra Marchand"), roster, 85) == []
+    found = find_names(lines_of("Name: Jordan Lee"), None, 85)  # no roster: label
+    assert len(found) == 1 and found[0].hint == "name J••• L•••"
+    assert find_names(lines_of("Jordan Lee"), None, 85) == []
+
+
+def _paper_on_photo(background: Image.Image, lines: list[str], size: int = 28) -> Image.Image:
+    photo = background.convert("RGB").copy()
+    paper = Image.new("RGB", (15 * size, int(len(lines) * size * 1.7) + 30), (250, 250, 246))
+    draw = ImageDraw.Draw(paper)
+    for i, line in enumerate(lines):
+        draw.text((20, 15 + i * size * 1.7), line, fill=(20, 20, 20), font=ImageFont.load_default(size=size))
+    paper = paper.rotate(3, expand=True, fillcolor=(120, 100, 80))
+    photo.paste(paper, (photo.width // 8, photo.height // 3))
+    return photo
+
+
+def test_stage_on_a_paper_in_a_real_photo(testdata: Path, tmp_path: Path, policy) -> None:
+    background = Image.open(testdata / "faces_annotated" / "29_Students_Schoolkids_Students_Schoolkids_29_10.jpg")
+    path = tmp_path / "paper.jpg"
+    _paper_on_photo(background, ["Science quiz", "Student ID: 3380412", "Score: 18/20"], 22).save(path, quality=85)
+    found = text.stage(load_image(path, 100_000_000), policy)
+    kinds = sorted(f.kind for f in found)
+    assert kinds == ["grade", "student_id"], kinds
+    for f in found:
+        assert f.box is not None and f.hint and "3380412" not in f.hint and "18" not in f.hint
+
+
+def test_stage_finds_nothing_in_innocuous_text(testdata: Path, tmp_path: Path, policy) -> None:
+    background = Image.open(testdata / "faces_annotated" / "29_Students_Schoolkids_Students_Schoolkids_29_10.jpg")
+    path = tmp_path / "notice.jpg"
+    _paper_on_photo(background, ["Grade 5 trip: Room 214", "Date: 10/14/2025 at 8:30", "Tel: 555-0134"], 22).save(path)
+    assert text.stage(load_image(path, 100_000_000), policy) == []
+
+
+def test_barcode_on_a_badge(tmp_path: Path, policy) -> None:
+    import zxingcpp
+
+    code = np.asarray(zxingcpp.write_barcode_to_image(zxingcpp.create_barcode("4451290", zxingcpp.BarcodeFormat.Code128)))
+    badge = Image.open(SAMPLES / "landscape_coffee.jpg").convert("RGB")
+    badge.paste(Image.fromarray(code).convert("RGB").resize((300, 80), Image.NEAREST), (150, 250))
+    path = tmp_path / "badge.png"
+    badge.save(path)
+    found = [f for f in text.stage(load_image(path, 100_000_000), policy) if f.kind == "barcode"]
+    assert len(found) == 1 and found[0].hint == "Code 128" and found[0].box.iou(Box(150, 250, 300, 80)) > 0.5
+
+
+def test_pytesseract_backend_reads_the_same(policy) -> None:
+    image = load_image(SAMPLES / "classroom_composite.jpg", 100_000_000)
+    fast = sorted(f.kind for f in text.stage(image, policy) if f.kind != "barcode")
+    via_command = replace(policy, text=replace(policy.text, ocr_backend="pytesseract"))
+    assert sorted(f.kind for f in text.stage(image, via_command) if f.kind != "barcode") == fast == [
+        "grade", "name", "student_id"]
