@@ -94,22 +94,10 @@ def scan(
     (could not be screened; never counted as ok). Originals are never modified.
     """
     from .models import ModelError
-    from .policy import PolicyError, load_policy
     from .report import build_report, write_reports
     from .scan import Screener, exit_code, walk
 
-    try:
-        overrides: dict = {}
-        if setting:
-            overrides["general"] = {"setting": setting.value}
-        if platform:
-            overrides["platform"] = {"name": platform.value}
-        if roster:
-            overrides["text"] = {"roster": str(roster)}
-        policy = load_policy(policy_file, overrides)
-    except PolicyError as exc:
-        _err(f"error: {exc}")
-        raise typer.Exit(EXIT_USAGE)
+    policy = _policy_or_exit(policy_file, setting, platform, roster)
     try:
         screener = Screener(policy)
     except ModelError as exc:
@@ -118,20 +106,8 @@ def scan(
 
     found = walk(paths, exclude=[out])
     reports = []
-    show_bar = progress and not quiet and sys.stderr.isatty() and found.candidates
-    if show_bar:
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task,
-                                   TextColumn, TimeElapsedColumn, TimeRemainingColumn)
-        from rich.text import Text
-
-        class RateColumn(ProgressColumn):
-            def render(self, task: Task) -> Text:
-                return Text(f"{task.speed:.1f} photos/s" if task.speed else "")
-
-        columns = (TextColumn("screening"), BarColumn(), MofNCompleteColumn(), RateColumn(),
-                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    if progress and not quiet and sys.stderr.isatty() and found.candidates:
+        with _progress_bar() as bar:
             task = bar.add_task("screening", total=len(found.candidates))
             for report in screener.screen_all(found.candidates):
                 reports.append(report)
@@ -139,9 +115,9 @@ def scan(
     else:
         reports.extend(screener.screen_all(found.candidates))
 
-    document = build_report(reports, len(found.skipped),
+    document = build_report([r.to_dict() for r in reports], len(found.skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
-    json_path, csv_path = write_reports(out, document, reports)
+    json_path, csv_path = write_reports(out, document)
     if not quiet:
         for r in reports:
             detail = r.error if r.error else "; ".join(r.reasons)
@@ -149,7 +125,97 @@ def scan(
     s = document["summary"]
     typer.echo(f"{len(reports)} photos screened: {s['block']} block, {s['review']} review, {s['ok']} ok, "
                f"{s['error']} error; {s['skipped']} other files skipped. Reports: {json_path}, {csv_path}")
-    raise typer.Exit(exit_code(reports))
+    raise typer.Exit(exit_code([r.verdict.value for r in reports]))
+
+
+@app.command()
+def batch(
+    root: Path = typer.Argument(..., exists=True, file_okay=False, help="The photo folder (walked recursively)."),
+    out: Path = typer.Option(..., "--out", "-o", file_okay=False,
+                             help="Report folder: report.json, report.csv, report.html (contact sheet), "
+                                  "thumbs/, photoscreen.log and, by default, the state file."),
+    state: Optional[Path] = typer.Option(None, "--state", dir_okay=False,
+                                         help="SQLite state file (default: REPORT_DIR/state.sqlite)."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0,
+                                help="Worker processes, each loading the models once (default: one per core)."),
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+                                               help="Policy TOML laid over the defaults."),
+    setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
+    platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+) -> None:
+    """Screen a photo folder incrementally, for unattended nightly runs.
+
+    Only new or changed photos are screened (all of them again when the policy, a model or
+    photoscreen changes); results are kept in a SQLite state file as they arrive, so a run that is
+    killed loses nothing and the next one finishes the job. Writes the JSON and CSV reports, an
+    HTML contact sheet and a log. Exit codes as for scan.
+    """
+    import logging
+
+    from .batch import run_batch
+    from .models import ModelError
+    from .scan import exit_code
+
+    policy = _policy_or_exit(policy_file, setting, platform, roster)
+    out.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(out / "photoscreen.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("photoscreen").addHandler(handler)
+    logging.getLogger("photoscreen").setLevel(logging.INFO)
+    bar = None
+    try:
+        if progress and sys.stderr.isatty():
+            bar = _progress_bar()
+            bar.start()
+            task = bar.add_task("screening", total=None)
+            result = run_batch(root, out, policy, state, workers,
+                               on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+        else:
+            result = run_batch(root, out, policy, state, workers)
+    except ModelError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERRORS)
+    finally:
+        if bar is not None:
+            bar.stop()
+    counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
+    typer.echo(f"{len(result.records)} photos: {counts['block']} block, {counts['review']} review, {counts['ok']} ok, "
+               f"{counts['error']} error; {result.screened} screened now, {result.reused} unchanged since the last "
+               f"run, {result.skipped} other files skipped; {result.seconds:.1f} s. Reports in {out}")
+    raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
+
+
+def _policy_or_exit(policy_file, setting, platform, roster):
+    from .policy import PolicyError, load_policy
+
+    overrides: dict = {}
+    if setting:
+        overrides["general"] = {"setting": setting.value}
+    if platform:
+        overrides["platform"] = {"name": platform.value}
+    if roster:
+        overrides["text"] = {"roster": str(roster)}
+    try:
+        return load_policy(policy_file, overrides)
+    except PolicyError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _progress_bar():
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text(f"{task.speed:.1f} photos/s" if task.speed else "")
+
+    return Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+                    TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 
 @models_app.command("fetch")

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .findings import Box, Finding
-from .models import model_path
+from .models import model_path, onnx_session_options
 from .policy import FacePolicy
 
 DETECTOR_NAME = "centerface"
@@ -68,10 +68,8 @@ class CenterFace:
             dims = value.type.tensor_type.shape.dim  # N, C, H, W: all but C become symbolic
             for index, label in zip((0, 2, 3), labels):
                 dims[index].dim_param = label
-        options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
-            model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+            model.SerializeToString(), onnx_session_options(), providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
 

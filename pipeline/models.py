@@ -132,3 +132,17 @@ def fetch_models(names: list[str] | None = None, log=print) -> list[str]:
             os.replace(out.name, target)
             log(f"  {spec.file}: {spec.size / 1e6:.1f} MB, SHA-256 verified")
     return problems
+
+
+def onnx_session_options():
+    """onnxruntime options for our models: quiet, and as many threads as $PHOTOSCREEN_THREADS says
+    (batch workers set 1 each so N processes share N cores without oversubscription)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    threads = os.environ.get("PHOTOSCREEN_THREADS")
+    if threads and threads.isdigit():
+        options.intra_op_num_threads = int(threads)
+        options.inter_op_num_threads = 1
+    return options

@@ -76,15 +76,21 @@ class Screener:
     def __init__(self, policy: Policy, stages: tuple[tuple[str, Stage], ...] = STAGES) -> None:
         self.policy = policy
         self.stages = stages
-        faces.warm_up()  # load models now: a missing model stops the run before the batch starts
+        # load models now: a missing model stops the run before the batch starts
+        faces.warm_up()
+        text.warm_up()
 
     def screen(self, candidate: Candidate) -> ImageReport:
+        return self.screen_keep_image(candidate)[0]
+
+    def screen_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
+        """The report, and the decoded photo when there is one (for thumbnails)."""
         start = time.perf_counter()
         try:
             image = load_image(candidate.path, self.policy.general.max_pixels)
         except LoadError as exc:
             return ImageReport(candidate.rel, Verdict.ERROR, error=str(exc),
-                               seconds=time.perf_counter() - start)
+                               seconds=time.perf_counter() - start), None
         findings: list[Finding] = []
         for name, stage in self.stages:
             try:
@@ -94,23 +100,23 @@ class Screener:
                     candidate.rel, Verdict.ERROR, sha256=image.sha256, width=image.width,
                     height=image.height, exif_orientation=image.exif_orientation,
                     error=f"the {name} stage failed ({type(exc).__name__}); the photo was not screened",
-                    seconds=time.perf_counter() - start)
+                    seconds=time.perf_counter() - start), image
         verdict, reasons = decide(findings, self.policy)
         return ImageReport(
             path=candidate.rel, verdict=verdict, sha256=image.sha256, width=image.width,
             height=image.height, exif_orientation=image.exif_orientation, reasons=reasons,
-            findings=tuple(findings), seconds=time.perf_counter() - start)
+            findings=tuple(findings), seconds=time.perf_counter() - start), image
 
     def screen_all(self, candidates: list[Candidate]) -> Iterator[ImageReport]:
         for candidate in candidates:
             yield self.screen(candidate)
 
 
-def exit_code(reports: list[ImageReport]) -> int:
+def exit_code(verdicts: list[str]) -> int:
     """0 all ok; 1 some review or block; 3 some file could not be screened (wins over 1)."""
-    verdicts = {r.verdict for r in reports}
-    if Verdict.ERROR in verdicts:
+    found = set(verdicts)
+    if Verdict.ERROR.value in found:
         return 3
-    if verdicts & {Verdict.BLOCK, Verdict.REVIEW}:
+    if found & {Verdict.BLOCK.value, Verdict.REVIEW.value}:
         return 1
     return 0

@@ -85,3 +85,11 @@ def find_text(image, policy) -> list[Finding]:
 def stage(image, policy) -> list[Finding]:
     """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
     return find_text(image, policy)
+
+
+def warm_up() -> None:
+    """Load the text models now (start-up), so a missing model fails before the batch starts."""
+    from .text_detect import _classifier, _detector
+
+    _detector()
+    _classifier()

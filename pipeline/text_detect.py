@@ -13,7 +13,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .models import model_path
+from .models import model_path, onnx_session_options
 
 DET_BINARY_THRESHOLD = 0.3  # probability above which a pixel belongs to text (PaddleOCR's default)
 DET_BOX_THRESHOLD = 0.5  # mean probability inside a candidate line to keep it (PaddleOCR's default)
@@ -37,9 +37,8 @@ class TextLine:
 def _session(name: str):
     import onnxruntime
 
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    return onnxruntime.InferenceSession(str(model_path(name)), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(str(model_path(name)), onnx_session_options(),
+                                        providers=["CPUExecutionProvider"])
 
 
 @lru_cache(maxsize=1)

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Make sure the system packages photoscreen needs are present: Tesseract OCR with the English,
-# French and orientation (osd) data, and exiftool (the tests check that redacted copies carry no
-# metadata). Installs them with apt-get when we are root; otherwise prints the command and fails.
+# Make sure the system packages photoscreen needs are present: Tesseract OCR's English, French and
+# orientation (osd) data, exiftool (the tests check that copies carry no metadata) and Chromium (the
+# tests open the HTML contact sheet in it, headless). Installs them with apt-get when we are root;
+# otherwise prints the command and fails.
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-osd libimage-exiftool-perl)
+packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-osd libimage-exiftool-perl chromium)
 
 have_all() {
     command -v tesseract >/dev/null 2>&1 || return 1
     command -v exiftool >/dev/null 2>&1 || return 1
+    command -v chromium >/dev/null 2>&1 || return 1
     local langs
     langs=$(tesseract --list-langs 2>/dev/null) || return 1
     for lang in eng fra osd; do
@@ -17,7 +19,7 @@ have_all() {
 }
 
 if have_all; then
-    echo "system packages: tesseract ($(tesseract --version 2>&1 | head -n1)) with eng, fra, osd; exiftool present"
+    echo "system packages: tesseract ($(tesseract --version 2>&1 | head -n1)) with eng, fra, osd; exiftool; chromium"
     exit 0
 fi
 
@@ -26,11 +28,11 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-    have_all || { echo "error: installed ${packages[*]} but tesseract or exiftool is still not usable" >&2; exit 1; }
+    have_all || { echo "error: installed ${packages[*]} but tesseract, exiftool or chromium is still not usable" >&2; exit 1; }
     echo "system packages installed"
     exit 0
 fi
 
-echo "error: Tesseract (with eng, fra, osd) or exiftool is missing. Install them, then run make again:" >&2
+echo "error: Tesseract (with eng, fra, osd), exiftool or chromium is missing. Install them, then run make again:" >&2
 echo "    sudo apt-get update && sudo apt-get install -y ${packages[*]}" >&2
 exit 1

@@ -1,0 +1,224 @@
+"""Nightly batch: incremental, resumable and parallel screening of a photo folder.
+
+State lives in SQLite (one row per photo: path, size, mtime, SHA-256, the configuration it was
+screened with, verdict and findings). A re-run screens only photos that are new or changed (size
+or modification time), and everything again when the policy, a model or photoscreen changes.
+Each result is committed as soon as it arrives, so a run killed at any moment (even kill -9) loses
+nothing that finished; the next run picks up the rest. Reports, thumbnails and the state are
+written atomically (temporary file and rename; SQLite's own journal), so no half-written file is
+ever left in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import sqlite3
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .contact_sheet import atomic_write_bytes, render, thumbnail_bytes
+from .models import MANIFEST_PATH
+from .policy import Policy
+from .report import build_report, write_reports
+from .scan import Candidate, Screener, walk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS photos (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT,
+    config TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    record TEXT NOT NULL,
+    thumb TEXT,
+    screened_at REAL NOT NULL
+)
+"""
+log = logging.getLogger("photoscreen.batch")
+# Workers start fresh ("spawn"): forking a process that already runs onnxruntime or Tesseract
+# threads can deadlock the child.
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+def config_key(policy: Policy) -> str:
+    """What a stored result depends on: photoscreen's version, the policy, the model manifest."""
+    models = hashlib.sha256(MANIFEST_PATH.read_bytes()).hexdigest()[:16]
+    return f"{__version__}|{policy.fingerprint()}|{models}"
+
+
+class State:
+    """The SQLite state file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(SCHEMA)
+        self.db.commit()
+
+    def known(self) -> dict[str, tuple[int, int, str]]:
+        return {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, config FROM photos")}
+
+    def save(self, path: str, size: int, mtime_ns: int, config: str, record: dict, thumb: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO photos (path, size, mtime_ns, sha256, config, verdict, record, thumb, screened_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (path, size, mtime_ns, record.get("sha256"), config, record["verdict"], json.dumps(record), thumb, time.time()))
+        self.db.commit()
+
+    def records(self, paths: list[str]) -> tuple[list[dict], dict[str, str]]:
+        wanted = set(paths)
+        records, thumbs = [], {}
+        for path, record, thumb in self.db.execute("SELECT path, record, thumb FROM photos ORDER BY path"):
+            if path in wanted:
+                records.append(json.loads(record))
+                if thumb:
+                    thumbs[path] = thumb
+        return records, thumbs
+
+    def forget_missing(self, paths: list[str]) -> int:
+        gone = set(self.known()) - set(paths)
+        self.db.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in gone])
+        self.db.commit()
+        return len(gone)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --- worker side: one Screener per process, models loaded once ------------------------------------
+
+_worker: dict = {}
+
+
+def _init_worker(policy: Policy, out_dir: str, threads: int) -> None:
+    os.environ["PHOTOSCREEN_THREADS"] = str(threads)
+    os.environ["OMP_THREAD_LIMIT"] = str(threads)
+    import cv2
+
+    cv2.setNumThreads(threads)
+    _worker["screener"] = Screener(policy)
+    _worker["out"] = Path(out_dir)
+
+
+def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
+    """Screen one photo in a worker: its report record and its thumbnail's relative path."""
+    report, image = _worker["screener"].screen_keep_image(Candidate(Path(path), rel))
+    thumb = None
+    if image is not None:
+        thumb = f"thumbs/{image.sha256[:20]}.jpg"
+        target = _worker["out"] / thumb
+        if not target.exists():
+            atomic_write_bytes(target, thumbnail_bytes(image.pixels, report.findings))
+    return report.to_dict(), thumb
+
+
+# --- main side ----------------------------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    records: list[dict]
+    screened: int
+    reused: int
+    skipped: int
+    forgotten: int
+    seconds: float
+    report_paths: list[Path]
+
+
+def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
+              on_progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    start = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = State(state_path or out_dir / "state.sqlite")
+    config = config_key(policy)
+    found = walk([root], exclude=[out_dir])
+    known = state.known()
+    todo: list[tuple[Candidate, int, int]] = []
+    for candidate in found.candidates:
+        try:
+            st = candidate.path.stat()
+            size, mtime = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime = -1, -1  # unreadable: screen it, the loader will say why
+        if known.get(candidate.rel) != (size, mtime, config) or size < 0:
+            todo.append((candidate, size, mtime))
+    reused = len(found.candidates) - len(todo)
+    log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", root, len(found.candidates),
+             len(todo), reused, len(found.skipped))
+    workers = workers or os.cpu_count() or 1
+    done = 0
+    if on_progress:
+        on_progress(0, len(todo))
+
+    def record(candidate: Candidate, size: int, mtime: int, result: dict, thumb: str | None) -> None:
+        nonlocal done
+        state.save(candidate.rel, size, mtime, config, result, thumb)
+        done += 1
+        if result["verdict"] == "error":
+            log.warning("%s: error: %s", candidate.rel, result["error"])
+        if on_progress:
+            on_progress(done, len(todo))
+
+    if todo and workers == 1:
+        _init_worker(policy, str(out_dir), max(1, os.cpu_count() or 1))
+        for candidate, size, mtime in todo:
+            record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
+    elif todo:
+        remaining = list(todo)
+        while remaining:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN, initializer=_init_worker,
+                                     initargs=(policy, str(out_dir), 1)) as pool:
+                futures = {pool.submit(_screen_one, str(c.path), c.rel): (c, size, mtime) for c, size, mtime in remaining}
+                remaining = []
+                for future in as_completed(futures):
+                    candidate, size, mtime = futures[future]
+                    try:
+                        result, thumb = future.result()
+                    except BrokenProcessPool:
+                        remaining.append((candidate, size, mtime))
+                        continue
+                    except Exception as exc:  # fail closed: the photo is an error, the batch goes on
+                        result = {"path": candidate.rel, "sha256": None, "width": None, "height": None,
+                                  "exif_orientation": None, "verdict": "error", "reasons": [], "findings": [],
+                                  "error": f"screening failed ({type(exc).__name__})", "seconds": 0.0}
+                        thumb = None
+                    record(candidate, size, mtime, result, thumb)
+            if remaining:
+                # a worker died (out of memory, a crash in a decoder): screen those photos one by one
+                log.warning("a worker process died; screening %d photos again one at a time", len(remaining))
+                for candidate, size, mtime in remaining:
+                    with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_init_worker,
+                                             initargs=(policy, str(out_dir), 1)) as single:
+                        try:
+                            result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
+                        except BrokenProcessPool:
+                            result = {"path": candidate.rel, "sha256": None, "width": None, "height": None,
+                                      "exif_orientation": None, "verdict": "error", "reasons": [], "findings": [],
+                                      "error": "screening crashed the worker process (damaged file?)", "seconds": 0.0}
+                            thumb = None
+                    record(candidate, size, mtime, result, thumb)
+                remaining = []
+
+    paths = [c.rel for c in found.candidates]
+    forgotten = state.forget_missing(paths)
+    records, thumbs = state.records(paths)
+    state.close()
+    document = build_report(records, len(found.skipped),
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
+    report_paths = write_reports(out_dir, document, render(document, thumbs))
+    seconds = time.perf_counter() - start
+    log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,
+             document["summary"])
+    return BatchResult(records, len(todo), reused, len(found.skipped), forgotten, seconds, report_paths)

@@ -1,0 +1,132 @@
+"""Nightly batch: incremental re-runs, kill -9 and resume, the HTML contact sheet in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SAMPLES
+from pipeline.batch import run_batch
+
+PHOTOS = ["classroom_composite.jpg", "landscape_coffee.jpg", "portrait_cat.jpg", "astronaut.heic", "truncated.jpg"]
+
+
+def make_folder(folder: Path, copies: int = 1) -> list[str]:
+    names = []
+    for i in range(copies):
+        sub = folder / f"day{i}"
+        sub.mkdir(parents=True)
+        for name in PHOTOS:
+            shutil.copy(SAMPLES / name, sub / name)
+            names.append(f"day{i}/{name}")
+    (folder / "notes.txt").write_text("not a photo")
+    return sorted(names)
+
+
+def test_rerun_screens_only_new_or_changed_photos(tmp_path: Path, policy) -> None:
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    names = make_folder(photos)
+    first = run_batch(photos, out, policy, workers=1)
+    assert (first.screened, first.reused, first.skipped) == (len(names), 0, 1)
+    assert sorted(r["path"] for r in first.records) == names
+    assert {r["path"]: r["verdict"] for r in first.records}["day0/truncated.jpg"] == "error"
+
+    again = run_batch(photos, out, policy, workers=1)
+    assert (again.screened, again.reused) == (0, len(names))
+    assert again.records == first.records
+
+    shutil.copy(SAMPLES / "exif_rotated_portrait.jpg", photos / "day0" / "landscape_coffee.jpg")  # changed
+    shutil.copy(SAMPLES / "blurred_rocket.jpg", photos / "day0" / "new.jpg")  # new
+    (photos / "day0" / "portrait_cat.jpg").unlink()  # gone
+    third = run_batch(photos, out, policy, workers=1)
+    assert (third.screened, third.forgotten) == (2, 1)
+    verdicts = {r["path"]: r["verdict"] for r in third.records}
+    assert verdicts["day0/landscape_coffee.jpg"] == "block" and verdicts["day0/new.jpg"] == "review"
+    assert "day0/portrait_cat.jpg" not in verdicts
+
+    changed_policy = replace(policy, general=replace(policy.general, setting="public_event"))
+    fourth = run_batch(photos, out, changed_policy, workers=1)
+    assert fourth.screened == len(fourth.records)  # a new policy screens everything again
+
+
+def test_parallel_workers_give_the_same_results(tmp_path: Path, policy) -> None:
+    photos = tmp_path / "photos"
+    make_folder(photos)
+    one = run_batch(photos, tmp_path / "one", policy, workers=1)
+    two = run_batch(photos, tmp_path / "two", policy, workers=2)
+    strip = lambda records: [{k: v for k, v in r.items() if k != "seconds"} for r in records]  # noqa: E731
+    assert strip(one.records) == strip(two.records)
+
+
+def _rows(state: Path) -> dict[str, float]:
+    if not state.exists():
+        return {}
+    try:
+        with sqlite3.connect(state, timeout=5) as db:
+            return dict(db.execute("SELECT path, screened_at FROM photos"))
+    except sqlite3.OperationalError:
+        return {}
+
+
+def test_kill_9_loses_nothing_and_repeats_nothing(tmp_path: Path) -> None:
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    names = make_folder(photos, copies=4)
+    command = [str(Path(sys.executable).with_name("photoscreen")), "batch", str(photos), "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while len(_rows(out / "state.sqlite")) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = _rows(out / "state.sqlite")
+    assert 0 < len(before) < len(names), "the kill should land in the middle of the run"
+    leftovers = [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == [] or all(p.stat().st_size >= 0 for p in leftovers)
+    # the next run finishes the job
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 3, result.stdout + result.stderr  # the truncated files are errors
+    after = _rows(out / "state.sqlite")
+    assert sorted(after) == names, "no photo lost"
+    assert all(after[p] == before[p] for p in before), "nothing that finished is screened again"
+    assert f"{len(names) - len(before)} screened now" in result.stdout
+    assert [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".")] == []
+    report = json.loads((out / "report.json").read_text())
+    assert sorted(r["path"] for r in report["images"]) == names
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-deps installs it)")
+def test_contact_sheet_in_headless_chromium(tmp_path: Path, policy) -> None:
+    out = tmp_path / "out"
+    run_batch(SAMPLES, out, policy, workers=1)
+    page = (out / "report.html").resolve()
+    assert "http://" not in page.read_text() and "https://" not in page.read_text()  # no external assets
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    shot = REPO / "reports" / "test-artifacts" / "contact_sheet.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1400,1000", page.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page.as_uri() + "#block"], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    assert dom.count('class="card"') == 8
+    assert all(f'data-filter="{v}"' in dom for v in ("all", "block", "review", "ok", "error"))
+    # with the #block filter applied by the page's script, only the 3 blocked photos stay visible
+    visible = [c for c in dom.split('<div class="card"')[1:] if "hidden" not in c.split(">")[0]]
+    assert len(visible) == 3 and all('data-verdict="block"' in c.split(">")[0] for c in visible)
+    assert dom.count("<img") == 7  # every decodable photo has a thumbnail; the truncated one has none
