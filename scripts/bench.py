@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Throughput on 12-MP photos, in one run: decode only (the floor), `photoscreen batch` with the
+default stages, deface on the same photos, and Tesseract on each whole photo (what Presidio's image
+redactor does).
+
+    .venv/bin/python scripts/bench.py [--count N] [--workers W]
+
+The 12-MP JPEGs (4032x3024) are made by upscaling real photos from ../shared/testdata into a
+temporary folder that is deleted afterwards. deface runs from .venv-deface (`make deface-env`)
+when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipeline.batch import run_batch  # noqa: E402
+from pipeline.loader import load_image  # noqa: E402
+from pipeline.policy import load_policy  # noqa: E402
+
+LIMIT = 100_000_000
+
+
+def make_photos(testdata: Path, folder: Path, count: int) -> list[Path]:
+    sources = sorted((testdata / "faces_annotated").glob("29_Students_*.jpg"))[:count // 2] + \
+        sorted((testdata / "people_scenes").glob("*.jpg"))[:count - count // 2]
+    paths = []
+    for i, source in enumerate(sources):
+        big = cv2.resize(cv2.imread(str(source)), (4032, 3024), interpolation=cv2.INTER_CUBIC)
+        path = folder / f"photo_{i:03d}.jpg"
+        cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+def _decode(path: str) -> int:
+    return load_image(Path(path), LIMIT).width
+
+
+def _tesseract_whole(path: str) -> int:
+    import pytesseract
+
+    data = pytesseract.image_to_data(load_image(Path(path), LIMIT).pixels, output_type=pytesseract.Output.DICT)
+    return len(data["text"])
+
+
+def timed_pool(function, paths: list[Path], workers: int) -> float:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(function, [str(p) for p in paths]))
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
+    parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="photoscreen-bench-") as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        paths = make_photos(args.testdata, folder, args.count)
+        n = len(paths)
+        print(f"{n} photos, 4032x3024 JPEG, {args.workers} worker processes")
+
+        rows.append(("decode only (the floor)", n / timed_pool(_decode, paths, args.workers)))
+
+        policy = load_policy()
+        result = run_batch(folder, Path(tmp) / "report", policy, workers=args.workers)
+        rows.append(("photoscreen batch, default stages", n / result.seconds))
+        per_photo = sorted(r["seconds"] for r in result.records)
+        print(f"photoscreen: {per_photo[len(per_photo) // 2]:.2f} s per photo in one worker (median), "
+              f"{result.seconds:.1f} s in all including start-up")
+
+        deface_rate = None
+        if args.deface_python.is_file():
+            deface_dir = Path(tmp) / "deface"
+            shutil.copytree(folder, deface_dir)
+            start = time.perf_counter()
+            subprocess.run([str(args.deface_python.with_name("deface")), *map(str, sorted(deface_dir.glob("*.jpg")))],
+                           check=True, capture_output=True)
+            deface_rate = n / (time.perf_counter() - start)
+            rows.append(("deface 1.5.0 (one process, as it runs)", deface_rate))
+        else:
+            print("deface not found: make deface-env")
+
+        subset = paths[: max(2, n // 4)]
+        tesseract_rate = len(subset) / timed_pool(_tesseract_whole, subset, args.workers)
+        rows.append(("Tesseract on each whole photo", tesseract_rate))
+        if deface_rate:
+            rows.append(("deface + whole-photo Tesseract", 1 / (1 / deface_rate + 1 / tesseract_rate)))
+
+    floor = rows[0][1]
+    print(f"\n{'':42}{'photos/s':>10}{'x floor':>10}")
+    for name, rate in rows:
+        print(f"{name:42}{rate:>10.2f}{floor / rate:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
