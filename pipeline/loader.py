@@ -49,6 +49,12 @@ class LoadedImage:
     iptc: dict = field(default_factory=dict)  # IPTC datasets {(record, dataset): value}
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
 
+    def cached(self, key, compute):
+        """A value computed once per photo and shared by the stages (text lines, say)."""
+        if key not in self._previews:
+            self._previews[key] = compute()
+        return self._previews[key]
+
     def preview(self, long_side: int, grey: bool = False) -> np.ndarray:
         """The picture scaled down (never up) so its longer side is at most ``long_side``; made
         once per size and shared by the stages that need it."""

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from .findings import Box
-from .text_detect import detect_lines, line_transform, scaled, upside_down_probability
+from .text_detect import line_transform, lines_in, scaled, upside_down_probability
 
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
 MAX_LINE_WIDTH = 1600  # px: longer lines are scaled down further, so one strip stays a few MP at most
@@ -115,7 +115,7 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     """Detect and read the text lines of a LoadedImage."""
     preview = image.preview(detect_long_side)
     factor = image.width / preview.shape[1]
-    lines = [line for line in detect_lines(preview) if line.thickness * factor >= min_line_height]
+    lines = [line for line in lines_in(image, detect_long_side) if line.thickness * factor >= min_line_height]
     lines = sorted(lines, key=lambda x: -x.length)[:max_lines]
     if not lines:
         return []

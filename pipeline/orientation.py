@@ -6,7 +6,7 @@ Evidence, strongest first:
    for the direction its chin points (from eyes to mouth, with its landmarks).
 2. Text, when no face gave an answer: lines found by the PP-OCR text detector run horizontally in
    an upright photo; PaddleOCR's direction classifier on the longest lines tells right way up
-   from upside down.
+   from upside down. When the lines do not settle it, Tesseract's orientation detection (OSD).
 A photo with neither (a landscape, say) is not judged. The finding carries ``rotate_cw``: the
 clockwise turn that makes the photo upright.
 """
@@ -14,6 +14,7 @@ clockwise turn that makes the photo upright.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from .findings import Finding
 
 DETECTOR_FACES = "orientation:faces"
 DETECTOR_TEXT = "orientation:text-lines"
+DETECTOR_OSD = "orientation:tesseract-osd"
 
 
 def rotate_cw_for_chin(dx: float, dy: float) -> int:
@@ -40,7 +42,19 @@ def face_votes(image, policy) -> dict[int, float]:
         for det in detect_at(image.preview(o.faces_long_side), o.faces_long_side, o.face_min_score, k):
             (lx, ly), (rx, ry), _, (mlx, mly), (mrx, mry) = det.landmarks
             votes[rotate_cw_for_chin((mlx + mrx - lx - rx) / 2, (mly + mry - ly - ry) / 2)] += det.score
+        total = sum(votes.values())
+        if k == 0 and total >= 2 * o.face_min_votes and votes[0] >= 0.9 * total:
+            break  # clear upright faces as the photo stands (the common case): no need to turn it
     return votes
+
+
+def _decided(votes: dict[int, float], o) -> int | None:
+    """The winning turn when the face votes are strong and agree enough, else None."""
+    total = sum(votes.values())
+    if total < o.face_min_votes:
+        return None
+    best = max(votes, key=votes.get)
+    return best if votes[best] / total >= o.face_min_share else None
 
 
 def text_rotation(image, policy) -> tuple[int, float] | None:
@@ -48,11 +62,11 @@ def text_rotation(image, policy) -> tuple[int, float] | None:
 
     Lines in an upright photo run horizontally; in a sideways one, vertically. Which of the two
     ways up is right comes from the direction classifier on the longest lines."""
-    from .text_detect import detect_lines, line_crop, upside_down_probability
+    from .text_detect import line_crop, lines_in, upside_down_probability
 
     o = policy.orientation
     preview = image.preview(o.text_long_side)
-    lines = [line for line in detect_lines(preview) if line.length >= 3 * line.thickness]
+    lines = [line for line in lines_in(image, o.text_long_side) if line.length >= 3 * line.thickness]
     if len(lines) < o.text_min_lines:
         return None
     steep = [line for line in lines if 45 <= line.angle < 135]
@@ -72,20 +86,42 @@ def text_rotation(image, policy) -> tuple[int, float] | None:
 def orientation_findings(image, policy) -> list[Finding]:
     o = policy.orientation
     votes = face_votes(image, policy)
-    total = sum(votes.values())
-    if total >= o.face_min_votes:
-        best = max(votes, key=votes.get)
-        share = votes[best] / total
-        if share >= o.face_min_share:
-            if best == 0:
-                return []
-            return [Finding("orientation", None, float(min(1.0, share)), DETECTOR_FACES, rotate_cw=best,
-                            why=f"faces lie turned: rotate {best} deg clockwise to make the photo upright")]
+    best = _decided(votes, o)
+    if best == 0:
+        return []
+    if best is not None:
+        share = votes[best] / sum(votes.values())
+        return [Finding("orientation", None, float(min(1.0, share)), DETECTOR_FACES, rotate_cw=best,
+                        why=f"faces lie turned: rotate {best} deg clockwise to make the photo upright")]
     text = text_rotation(image, policy)
-    if text and text[0] and text[1] >= o.text_min_confidence:
+    if text and text[1] >= o.text_min_confidence:
+        if not text[0]:
+            return []
         return [Finding("orientation", None, float(min(1.0, text[1])), DETECTOR_TEXT, rotate_cw=text[0],
                         why=f"text runs turned: rotate {text[0]} deg clockwise to make the photo upright")]
+    if text is not None:  # text found but the lines did not settle it: ask Tesseract's orientation detection
+        osd = osd_rotation(image, policy)
+        if osd and osd[0] and osd[1] >= o.osd_min_confidence:
+            return [Finding("orientation", None, float(min(1.0, osd[1] / (2 * o.osd_min_confidence))), DETECTOR_OSD,
+                            rotate_cw=osd[0],
+                            why=f"text runs turned: rotate {osd[0]} deg clockwise to make the photo upright")]
     return []
+
+
+def osd_rotation(image, policy) -> tuple[int, float] | None:
+    """Tesseract's orientation detection (OSD): (rotate_cw, confidence), None with too little text."""
+    import pytesseract
+
+    try:
+        osd = pytesseract.image_to_osd(image.preview(policy.orientation.text_long_side), config="--psm 0",
+                                       timeout=policy.orientation.osd_timeout)
+    except (pytesseract.TesseractError, RuntimeError):
+        return None  # too few characters, or too slow: no evidence
+    rotate = re.search(r"Rotate:\s*(\d+)", osd)
+    confidence = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    if not rotate or not confidence:
+        return None
+    return int(rotate.group(1)) % 360, float(confidence.group(1))
 
 
 def stage(image, policy) -> list[Finding]:

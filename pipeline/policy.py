@@ -87,6 +87,8 @@ class OrientationPolicy:
     text_min_lines: int
     text_max_lines: int
     text_min_confidence: float
+    osd_min_confidence: float
+    osd_timeout: float
 
     def __post_init__(self) -> None:
         _positive("orientation.faces_long_side", self.faces_long_side)
@@ -97,6 +99,8 @@ class OrientationPolicy:
         _positive("orientation.text_min_lines", self.text_min_lines)
         _positive("orientation.text_max_lines", self.text_max_lines)
         _fraction("orientation.text_min_confidence", self.text_min_confidence)
+        _positive("orientation.osd_min_confidence", self.osd_min_confidence)
+        _positive("orientation.osd_timeout", self.osd_timeout)
 
 
 @dataclass(frozen=True)

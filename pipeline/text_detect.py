@@ -85,6 +85,11 @@ def detect_lines(rgb: np.ndarray, min_thickness: float = 6.0) -> list[TextLine]:
     return lines
 
 
+def lines_in(image, long_side: int) -> list[TextLine]:
+    """Text lines of a LoadedImage's preview at ``long_side``, found once and shared by the stages."""
+    return image.cached(("text-lines", long_side), lambda: detect_lines(image.preview(long_side)))
+
+
 def line_transform(line: TextLine) -> tuple[np.ndarray, int, int]:
     """Affine map from image pixels to the line's crop, and the crop's width and height.
 
