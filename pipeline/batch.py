@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .contact_sheet import atomic_write_bytes, render, thumbnail_bytes
+from .contact_sheet import render, thumbnail_bytes
 from .models import MANIFEST_PATH
 from .policy import Policy
-from .report import build_report, write_reports
+from .report import atomic_write_bytes, build_report, write_reports
+from .findings import ImageReport, Verdict
 from .scan import Candidate, Screener, walk
 
 SCHEMA = """
@@ -126,6 +127,10 @@ def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
 
 # --- main side ----------------------------------------------------------------------------------
 
+def _error_record(rel: str, message: str) -> dict:
+    return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
+
+
 @dataclass
 class BatchResult:
     records: list[dict]
@@ -190,10 +195,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                         remaining.append((candidate, size, mtime))
                         continue
                     except Exception as exc:  # fail closed: the photo is an error, the batch goes on
-                        result = {"path": candidate.rel, "sha256": None, "width": None, "height": None,
-                                  "exif_orientation": None, "verdict": "error", "reasons": [], "findings": [],
-                                  "error": f"screening failed ({type(exc).__name__})", "seconds": 0.0}
-                        thumb = None
+                        result, thumb = _error_record(candidate.rel, f"screening failed ({type(exc).__name__})"), None
                     record(candidate, size, mtime, result, thumb)
             if remaining:
                 # a worker died (out of memory, a crash in a decoder): screen those photos one by one
@@ -204,9 +206,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                         try:
                             result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
                         except BrokenProcessPool:
-                            result = {"path": candidate.rel, "sha256": None, "width": None, "height": None,
-                                      "exif_orientation": None, "verdict": "error", "reasons": [], "findings": [],
-                                      "error": "screening crashed the worker process (damaged file?)", "seconds": 0.0}
+                            result = _error_record(candidate.rel, "screening crashed the worker process (damaged file?)")
                             thumb = None
                     record(candidate, size, mtime, result, thumb)
                 remaining = []
