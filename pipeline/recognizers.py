@@ -31,6 +31,11 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
+def _unaccent(text: str) -> str:
+    """Accents removed, case kept (OCR reads a capital A as À now and then)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _words_for_span(line: OcrLine, start: int, end: int) -> tuple[Word, ...]:
     """The line's words that overlap the character span [start, end) of ``line.text``."""
     out, pos = [], 0
@@ -56,7 +61,9 @@ ID_CONTEXT = ("student id", "student no", "student number", "student #", "studen
               "card no", "carte", "ine")
 NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", "page", "p.", "isbn", "$", "€",
                   "price", "prix", "total", "invoice", "facture", "order", "commande", "zip", "code postal")
-ID_PATTERN = re.compile(r"(?<![\w/.,:-])([A-Z]{0,2}\d{5,10})(?![\w/.,%-]|[.,]\d)")
+ID_PATTERN = re.compile(r"(?<![\w/.,:-])([A-Z]{0,2}\d{5,10})(?![\w/%-]|[.,]\d)")
+# OCR misreadings of an "ID" label: "IO:", "lD:", "1D:"
+ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :")
 
 
 def _looks_like_date(digits: str) -> bool:
@@ -85,9 +92,11 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
             before = fold(line.text[max(0, m.start() - 12):m.start()])
             if any(word in before for word in NOT_ID_CONTEXT):
                 continue
-            has_context = any(word in context for word in ID_CONTEXT)
+            has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD)
             if has_context:
                 score, why = 0.9, "5-10 digit number next to an ID label"
+            elif "student" in context or "eleve" in context:
+                score, why = 0.7, "5-10 digit number on a line about a student"
             elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
                 score, why = 0.75, "bare number next to a barcode (badge)"
             elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3:
@@ -107,10 +116,11 @@ GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total"
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
 # Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20".
-MISREAD_TOTALS = {26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100}
+MISREAD_TOTALS = {26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100, 160: 100, 180: 100}
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
+LETTER_AT_END = re.compile(r"\s([A-F][+-]?)\W*$")
 GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\d{1,2}(?:st|nd|rd|th|e|eme|ème)\s+grade\b",
                          re.IGNORECASE)
 
@@ -127,6 +137,8 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
             if has_context and total in MISREAD_TOTALS:
                 total = MISREAD_TOTALS[total]
+            if has_context and value > total and re.fullmatch(r"\d{3}", m.group(1)) and value / 10 <= total:
+                value /= 10  # "12,5/20" read without its comma
             if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):
                 continue
             if total in (10, 20, 100) or has_context:
@@ -137,7 +149,12 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             if has_context and float(m.group(1).replace(",", ".")) <= 100:
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
                                  "percentage with a grade label"))
-        for m in LETTER_AFTER_LABEL.finditer(text):
+        if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+            end = LETTER_AT_END.search(text)
+            if end and len(line.words) >= 2:  # a gradebook row: "Sarah Robert A+"
+                out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
+                                 "letter grade ending a line, with a grade label on the page"))
+        for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
                              "letter grade after a grade label"))
         alone = LETTER_ALONE.match(text)

@@ -29,6 +29,8 @@ def lines_of(*texts: str) -> list[OcrLine]:
     (("Student ID: 20481937",), "ID ••••••37"),
     (("ID# 5512093",), "ID •••••93"),
     (("Student No. 889012",), "ID ••••12"),
+    (("Numéro d'élève : 686539,",), "ID ••••39"),  # trailing punctuation
+    (("IO: 32419",), "ID •••19"),  # OCR read the ID label as IO
     (("Matricule : 20231145",), "ID ••••••45"),
     (("Numéro d'élève : 7754321",), "ID •••••21"),
     (("Student #", "4451290"), "ID •••••90"),  # label on the line above
@@ -56,6 +58,7 @@ def test_bare_number_next_to_barcode_is_an_id() -> None:
 @pytest.mark.parametrize("texts, count", [
     (("Grade: B+",), 1), (("Mark: A-",), 1), (("Note : 14/20",), 1), (("17/20",), 1), (("Score: 87%",), 1),
     (("Résultat : 15,5/20",), 1), (("Total: 8/10",), 1), (("A+",), 1), (("Test 1", "92/100"), 1),
+    (("Gradebook", "Sarah Robert A+"), 1), (("Note : 125/20",), 1), (("Grade: À",), 1),
 ])
 def test_grades_found(texts, count: int) -> None:
     assert len(find_grades(lines_of(*texts))) == count
