@@ -92,7 +92,11 @@ def _xmp_has(xmp: str, prop: str) -> bool:
     return False
 
 
-def gps_findings(exif: Image.Exif) -> list[Finding]:
+XMP_GPS = ("exif:GPSLatitude", "exif:GPSLongitude", "exifEX:GPSLatitude", "Iptc4xmpExt:LocationCreated",
+           "Iptc4xmpExt:LocationShown")
+
+
+def gps_findings(exif: Image.Exif, xmp: bytes = b"") -> list[Finding]:
     try:
         gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     except Exception:
@@ -101,6 +105,10 @@ def gps_findings(exif: Image.Exif) -> list[Finding]:
     present = sorted({name for tag, name in GPS_POSITION_TAGS.items() if _meaningful(gps.get(tag))})
     if present:
         return [Finding("gps", None, 1.0, DETECTOR, why="GPS " + ", ".join(present) + " in EXIF")]
+    text = xmp.decode("utf-8", "replace") if xmp else ""
+    in_xmp = [prop for prop in XMP_GPS if _xmp_has(text, prop)]
+    if in_xmp:
+        return [Finding("gps", None, 1.0, DETECTOR, why="GPS position or location in XMP")]
     if gps or pointer:
         return [Finding("gps", None, 0.3, DETECTOR, why="GPS block in EXIF without a position")]
     return []
@@ -162,4 +170,4 @@ def stage(image, policy) -> list[Finding]:
     """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns about malformed EXIF it reads past
-        return gps_findings(image.exif) + metadata_findings(image)
+        return gps_findings(image.exif, image.xmp) + metadata_findings(image)

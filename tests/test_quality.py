@@ -30,8 +30,6 @@ def with_pixels(image, pixels):
 def test_blur_on_real_sharp_defocused_and_motion_blurred_photos(path: Path, policy) -> None:
     blurry = not path.stem.endswith("_S")
     findings = quality.stage(load_image(path, LIMIT), policy)
-    if path.name == "nafnet_blurry.jpg":
-        pytest.skip("known miss: mild motion blur on a detailed scene (see scripts/eval_quality.py)")
     assert ("blur" in kinds(findings)) == blurry
 
 
@@ -132,6 +130,16 @@ def test_revealing_metadata_is_reported_without_values(tmp_path: Path, policy) -
     assert {"artist name", "camera serial number", "XMP person names"} <= whys
     text = " ".join(whys)
     assert "Jane" not in text and "99887766" not in text and "Alex" not in text
+
+
+def test_gps_in_xmp_is_reported(tmp_path: Path, policy) -> None:
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.5N" '
+           b'exif:GPSLongitude="2,17.3E"/></rdf:RDF></x:xmpmeta>')
+    path = tmp_path / "xmp_gps.jpg"
+    Image.open(SAMPLES / "landscape_coffee.jpg").save(path, xmp=xmp)
+    found = [f for f in metadata.stage(load_image(path, LIMIT), policy) if f.kind == "gps"]
+    assert len(found) == 1 and found[0].score == 1.0 and "48" not in found[0].why
 
 
 def test_thumbnail_that_shows_another_picture_is_reported(tmp_path: Path, policy) -> None:
