@@ -116,11 +116,13 @@ GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total"
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
 # Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20".
-MISREAD_TOTALS = {26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100, 160: 100, 180: 100}
+MISREAD_TOTALS = {16: 10, 18: 10, 19: 10, 26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100, 160: 100, 180: 100}
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
 LETTER_AT_END = re.compile(r"\s([A-F][+-]?)\W*$")
+# "Grade: €": a grade label with a colon, then one short mark that OCR could not read as a letter
+LABEL_SHORT_MARK = re.compile(r"\b(?:grade|mark|note)\s*:\s*(\S{1,2})\s*$", re.IGNORECASE)
 GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\d{1,2}(?:st|nd|rd|th|e|eme|ème)\s+grade\b",
                          re.IGNORECASE)
 
@@ -154,6 +156,10 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             if end and len(line.words) >= 2:  # a gradebook row: "Sarah Robert A+"
                 out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
                                  "letter grade ending a line, with a grade label on the page"))
+        short = LABEL_SHORT_MARK.search(text)
+        if short and not short.group(1).isdigit() and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+            out.append(Match("grade", _words_for_span(line, short.start(1), short.end(1)), 0.7, "grade •",
+                             "a short mark after a grade label"))
         for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
                              "letter grade after a grade label"))

@@ -58,14 +58,15 @@ def test_bare_number_next_to_barcode_is_an_id() -> None:
 @pytest.mark.parametrize("texts, count", [
     (("Grade: B+",), 1), (("Mark: A-",), 1), (("Note : 14/20",), 1), (("17/20",), 1), (("Score: 87%",), 1),
     (("Résultat : 15,5/20",), 1), (("Total: 8/10",), 1), (("A+",), 1), (("Test 1", "92/100"), 1),
-    (("Gradebook", "Sarah Robert A+"), 1), (("Note : 125/20",), 1), (("Grade: À",), 1),
+    (("Gradebook", "Sarah Robert A+"), 1), (("Note : 125/20",), 1), (("Grade: À",), 1), (("Grade: €",), 1),
+    (("Total: 4/19",), 1),
 ])
 def test_grades_found(texts, count: int) -> None:
     assert len(find_grades(lines_of(*texts))) == count
 
 
 @pytest.mark.parametrize("texts", [
-    ("Grade 5",), ("5th grade",), ("Grade 11 Chemistry",), ("Date: 10/14/2025",), ("14/10/2025",),
+    ("Grade 5",), ("Grade: 5",), ("5th grade",), ("Grade 11 Chemistry",), ("Date: 10/14/2025",), ("14/10/2025",),
     ("Due 03/11",), ("50% off",), ("Fractions: 3/4 + 1/8 = ?",), ("Class starts at 8:30",), ("Homework p. 42",),
 ])
 def test_grade_look_alikes_are_not_grades(texts) -> None:
