@@ -14,7 +14,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from .findings import Box, Finding
+from .findings import Box, Finding, iou_xyxy
 from .models import model_path, onnx_session_options
 from .policy import FacePolicy
 
@@ -195,18 +195,10 @@ def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
         for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
             # the same face seen both ways: keep the view the detector is surer of (its landmarks
             # come from the face seen upright, so the head-turn estimate is sound)
-            same = [d for d in found if _iou((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
+            same = [d for d in found if iou_xyxy((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
             if all(det.score > d.score for d in same):
                 found = [d for d in found if d not in same] + [det]
     return found
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:

@@ -61,11 +61,17 @@ class Box:
         return [self.x, self.y, self.w, self.h]
 
     def iou(self, other: Box) -> float:
-        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
-        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
-        inter = ix * iy
-        union = self.w * self.h + other.w * other.h - inter
-        return inter / union if union else 0.0
+        return iou_xyxy((self.x, self.y, self.x + self.w, self.y + self.h),
+                        (other.x, other.y, other.x + other.w, other.y + other.h))
+
+
+def iou_xyxy(a, b) -> float:
+    """Intersection over union of two ``x1, y1, x2, y2`` boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 @dataclass(frozen=True)
