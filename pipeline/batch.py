@@ -88,11 +88,12 @@ class State:
                     thumbs[path] = thumb
         return records, thumbs
 
-    def forget_missing(self, paths: list[str]) -> int:
-        gone = set(self.known()) - set(paths)
+    def forget_missing(self, paths: list[str]) -> list[str]:
+        """Drop the photos no longer in the folder; returns their paths."""
+        gone = sorted(set(self.known()) - set(paths))
         self.db.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in gone])
         self.db.commit()
-        return len(gone)
+        return gone
 
     def close(self) -> None:
         self.db.close()
@@ -103,19 +104,29 @@ class State:
 _worker: dict = {}
 
 
-def _init_worker(policy: Policy, out_dir: str, threads: int) -> None:
+def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | None = None) -> None:
     os.environ["PHOTOSCREEN_THREADS"] = str(threads)
     os.environ["OMP_THREAD_LIMIT"] = str(threads)
     import cv2
 
     cv2.setNumThreads(threads)
-    _worker["screener"] = Screener(policy)
+    if redact_to:
+        from .redaction import Redactor
+
+        # the batch owns its copies folder: the copy of a changed photo replaces the old copy
+        _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True).redact_keep_image
+        _worker["redact_to"] = Path(redact_to)
+    else:
+        _worker["screen"] = Screener(policy).screen_keep_image
+        _worker["redact_to"] = None
     _worker["out"] = Path(out_dir)
 
 
 def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
-    """Screen one photo in a worker: its report record and its thumbnail's relative path."""
-    report, image = _worker["screener"].screen_keep_image(Candidate(Path(path), rel))
+    """Screen (or redact) one photo in a worker: its report record and its thumbnail's relative path."""
+    report, image = _worker["screen"](Candidate(Path(path), rel))
+    if _worker["redact_to"] is not None and not (report.redaction and report.redaction.output):
+        remove_copy(_worker["redact_to"], rel)  # no safe copy now: an older copy must not stay
     thumb = None
     if image is not None:
         thumb = f"thumbs/{image.sha256[:20]}.jpg"
@@ -126,6 +137,12 @@ def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
 
 
 # --- main side ----------------------------------------------------------------------------------
+
+def remove_copy(redact_to: Path, rel: str) -> None:
+    from .redaction import output_name
+
+    (redact_to / output_name(rel)[0]).unlink(missing_ok=True)
+
 
 def _error_record(rel: str, message: str) -> dict:
     return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
@@ -143,11 +160,13 @@ class BatchResult:
 
 
 def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
-              on_progress: Callable[[int, int], None] | None = None) -> BatchResult:
+              on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None) -> BatchResult:
+    """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
+    (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy."""
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     state = State(state_path or out_dir / "state.sqlite")
-    config = config_key(policy)
+    config = config_key(policy) + (f"|redact:{redact_to.resolve()}" if redact_to else "")
     found = walk([root], exclude=[out_dir])
     known = state.known()
     todo: list[tuple[Candidate, int, int]] = []
@@ -163,6 +182,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", root, len(found.candidates),
              len(todo), reused, len(found.skipped))
     workers = workers or os.cpu_count() or 1
+    redact_arg = str(redact_to) if redact_to else None
     done = 0
     if on_progress:
         on_progress(0, len(todo))
@@ -177,14 +197,14 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
             on_progress(done, len(todo))
 
     if todo and workers == 1:
-        _init_worker(policy, str(out_dir), max(1, os.cpu_count() or 1))
+        _init_worker(policy, str(out_dir), max(1, os.cpu_count() or 1), redact_arg)
         for candidate, size, mtime in todo:
             record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
     elif todo:
         remaining = list(todo)
         while remaining:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN, initializer=_init_worker,
-                                     initargs=(policy, str(out_dir), 1)) as pool:
+                                     initargs=(policy, str(out_dir), 1, redact_arg)) as pool:
                 futures = {pool.submit(_screen_one, str(c.path), c.rel): (c, size, mtime) for c, size, mtime in remaining}
                 remaining = []
                 for future in as_completed(futures):
@@ -202,7 +222,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                 log.warning("a worker process died; screening %d photos again one at a time", len(remaining))
                 for candidate, size, mtime in remaining:
                     with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_init_worker,
-                                             initargs=(policy, str(out_dir), 1)) as single:
+                                             initargs=(policy, str(out_dir), 1, redact_arg)) as single:
                         try:
                             result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
                         except BrokenProcessPool:
@@ -212,7 +232,10 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                 remaining = []
 
     paths = [c.rel for c in found.candidates]
-    forgotten = state.forget_missing(paths)
+    gone = state.forget_missing(paths)
+    if redact_to:
+        for rel in gone:
+            remove_copy(redact_to, rel)
     records, thumbs = state.records(paths)
     state.close()
     document = build_report(records, len(found.skipped),
@@ -221,4 +244,4 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     seconds = time.perf_counter() - start
     log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,
              document["summary"])
-    return BatchResult(records, len(todo), reused, len(found.skipped), forgotten, seconds, report_paths)
+    return BatchResult(records, len(todo), reused, len(found.skipped), len(gone), seconds, report_paths)

@@ -94,7 +94,6 @@ def scan(
     (could not be screened; never counted as ok). Originals are never modified.
     """
     from .models import ModelError
-    from .report import build_report, write_reports
     from .scan import Screener, exit_code, walk
 
     policy = _policy_or_exit(policy_file, setting, platform, roster)
@@ -105,23 +104,8 @@ def scan(
         raise typer.Exit(EXIT_ERRORS)
 
     found = walk(paths, exclude=[out])
-    reports = []
-    if progress and not quiet and sys.stderr.isatty() and found.candidates:
-        with _progress_bar() as bar:
-            task = bar.add_task("screening", total=len(found.candidates))
-            for report in screener.screen_all(found.candidates):
-                reports.append(report)
-                bar.advance(task)
-    else:
-        reports.extend(screener.screen_all(found.candidates))
-
-    document = build_report([r.to_dict() for r in reports], len(found.skipped),
-                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
-    json_path, csv_path = write_reports(out, document)
-    if not quiet:
-        for r in reports:
-            detail = r.error if r.error else "; ".join(r.reasons)
-            typer.echo(f"{r.verdict.value:6}  {r.path}" + (f"  ({detail})" if detail else ""))
+    reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
+    document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
     s = document["summary"]
     typer.echo(f"{len(reports)} photos screened: {s['block']} block, {s['review']} review, {s['ok']} ok, "
                f"{s['error']} error; {s['skipped']} other files skipped. Reports: {json_path}, {csv_path}")
@@ -138,6 +122,11 @@ def batch(
                                          help="SQLite state file (default: REPORT_DIR/state.sqlite)."),
     workers: int = typer.Option(0, "--workers", "-j", min=0,
                                 help="Worker processes, each loading the models once (default: one per core)."),
+    redact_to: Optional[Path] = typer.Option(
+        None, "--redact-to", file_okay=False,
+        help="Also write a safe copy of every photo here, as `photoscreen redact` does (outside ROOT). The batch "
+             "owns this folder: copies of changed photos are replaced, copies of removed photos and of "
+             "photos with no safe copy are deleted."),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
                                                help="Policy TOML laid over the defaults."),
     setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
@@ -159,6 +148,14 @@ def batch(
     from .scan import exit_code
 
     policy = _policy_or_exit(policy_file, setting, platform, roster)
+    if redact_to is not None:
+        from .redaction import UnsafeOutput, check_output_folder
+
+        try:
+            check_output_folder(redact_to, [root])
+        except UnsafeOutput as exc:
+            _err(f"error: {str(exc).replace('--out', '--redact-to')}")
+            raise typer.Exit(EXIT_USAGE)
     out.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(out / "photoscreen.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -170,10 +167,10 @@ def batch(
             bar = _progress_bar()
             bar.start()
             task = bar.add_task("screening", total=None)
-            result = run_batch(root, out, policy, state, workers,
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to,
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
-            result = run_batch(root, out, policy, state, workers)
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to)
     except ModelError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
@@ -187,10 +184,81 @@ def batch(
     raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
 
 
-def _policy_or_exit(policy_file, setting, platform, roster):
+class FaceMode(str, Enum):
+    pixelate = "pixelate"
+    solid = "solid"
+    blur = "blur"
+
+
+class Crop(str, Enum):
+    hands = "hands"
+
+
+@app.command()
+def redact(
+    paths: list[Path] = typer.Argument(..., exists=True, readable=False,
+                                       help="Photos or folders to redact (folders are walked recursively)."),
+    out: Path = typer.Option(..., "--out", "-o", file_okay=False,
+                             help="Folder for the copies (same relative paths) and report.json/report.csv. "
+                                  "Must lie outside every input folder."),
+    mode: Optional[FaceMode] = typer.Option(
+        None, "--mode",
+        help="How faces are covered. pixelate (default): a coarse, irreversible mosaic. solid: a dark box. "
+             "blur: a strong blur, the weakest of the three (outline, hair and skin colour stay)."),
+    crop: Optional[Crop] = typer.Option(
+        None, "--crop",
+        help="hands: instead of covering, crop each photo to its hands (at the --platform shape) so that no "
+             "face and no sensitive text is in the picture; when no such crop exists, no copy is written."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace copies already in the output folder."),
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+                                               help="Policy TOML laid over the defaults ([redact] section)."),
+    setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
+    platform: Optional[Platform] = typer.Option(None, "--platform",
+                                                help="Target platform: the crop's shape, and the shape check."),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+) -> None:
+    """Write redacted copies: every detected face covered (not only identifiable ones), student IDs,
+    grades, names and barcodes covered with solid boxes, the orientation baked in and all metadata
+    (EXIF, GPS, XMP, IPTC) removed; the colour profile is kept.
+
+    Each copy is screened again (the same checks plus two more face detectors at a low score)
+    before it is written; a copy that still shows a face or sensitive text is not written, and the
+    report says why. Originals are never modified; existing copies are kept unless --overwrite.
+    Exit codes: 0 every copy written with nothing to review; 1 some copy withheld or to review;
+    3 some photo could not be processed; 2 usage error.
+    """
+    from .models import ModelError
+    from .redaction import Redactor, UnsafeOutput, check_output_folder
+    from .scan import exit_code, walk
+
+    overrides = {"redact": {"face_mode": mode.value}} if mode else None
+    policy = _policy_or_exit(policy_file, setting, platform, roster, overrides)
+    try:
+        check_output_folder(out, paths)
+    except UnsafeOutput as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        redactor = Redactor(policy, out, crop.value if crop else None, overwrite)
+    except ModelError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERRORS)
+    found = walk(paths)
+    reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
+    _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
+    written = sum(1 for r in reports if r.redaction and r.redaction.output)
+    typer.echo(f"{len(reports)} photos: {written} safe copies written to {out}, "
+               f"{sum(1 for r in reports if r.redaction and not r.redaction.output)} withheld, "
+               f"{sum(1 for r in reports if r.error)} errors. Reports: {json_path}, {csv_path}")
+    raise typer.Exit(exit_code([r.verdict.value for r in reports]))
+
+
+def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = None):
     from .policy import PolicyError, load_policy
 
-    overrides: dict = {}
+    overrides: dict = dict(extra or {})
     if setting:
         overrides["general"] = {"setting": setting.value}
     if platform:
@@ -204,7 +272,34 @@ def _policy_or_exit(policy_file, setting, platform, roster):
         raise typer.Exit(EXIT_USAGE)
 
 
-def _progress_bar():
+def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
+    """``work`` on every candidate, with a progress bar on a terminal."""
+    if not (show and sys.stderr.isatty() and candidates):
+        return [work(c) for c in candidates]
+    results = []
+    with _progress_bar(label) as bar:
+        task = bar.add_task(label, total=len(candidates))
+        for candidate in candidates:
+            results.append(work(candidate))
+            bar.advance(task)
+    return results
+
+
+def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool):
+    """Write report.json and report.csv; print one line per photo unless quiet."""
+    from .report import build_report, write_reports
+
+    document = build_report([r.to_dict() for r in reports], len(skipped),
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
+    json_path, csv_path = write_reports(out, document)
+    if not quiet:
+        for r in reports:
+            detail = r.error if r.error else "; ".join(r.reasons)
+            typer.echo(f"{r.verdict.value:6}  {r.path}" + (f"  ({detail})" if detail else ""))
+    return document, json_path, csv_path
+
+
+def _progress_bar(label: str = "screening"):
     from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
@@ -214,7 +309,7 @@ def _progress_bar():
         def render(self, task: Task) -> Text:
             return Text(f"{task.speed:.1f} photos/s" if task.speed else "")
 
-    return Progress(TextColumn("screening"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
                     TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 

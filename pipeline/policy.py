@@ -139,6 +139,33 @@ class PlatformPolicy:
 
 
 @dataclass(frozen=True)
+class RedactPolicy:
+    faces: str
+    face_mode: str
+    face_min_score: float
+    face_margin: float
+    text_margin: float
+    verify_min_score: float
+    verify_blazeface_min_score: float
+    max_passes: int
+    jpeg_quality: int
+
+    def __post_init__(self) -> None:
+        if self.faces not in ("all", "identifiable"):
+            raise PolicyError(f"redact.faces must be all or identifiable, got {self.faces!r}")
+        if self.face_mode not in ("pixelate", "solid", "blur"):
+            raise PolicyError(f"redact.face_mode must be pixelate, solid or blur, got {self.face_mode!r}")
+        _fraction("redact.face_min_score", self.face_min_score)
+        _fraction("redact.verify_min_score", self.verify_min_score)
+        _fraction("redact.verify_blazeface_min_score", self.verify_blazeface_min_score)
+        if not 0.0 <= self.face_margin <= 1.0 or not 0.0 <= self.text_margin <= 1.0:
+            raise PolicyError("redact.face_margin and redact.text_margin must be between 0 and 1")
+        _positive("redact.max_passes", self.max_passes)
+        if not 50 <= self.jpeg_quality <= 100:
+            raise PolicyError(f"redact.jpeg_quality must be 50-100, got {self.jpeg_quality}")
+
+
+@dataclass(frozen=True)
 class Policy:
     general: GeneralPolicy
     faces: FacePolicy
@@ -146,6 +173,7 @@ class Policy:
     orientation: OrientationPolicy
     text: TextPolicy
     platform: PlatformPolicy
+    redact: RedactPolicy
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,7 +186,8 @@ class Policy:
 
 _SECTIONS = {f.name: f.type for f in fields(Policy)}
 _SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": QualityPolicy,
-                    "orientation": OrientationPolicy, "text": TextPolicy, "platform": PlatformPolicy}
+                    "orientation": OrientationPolicy, "text": TextPolicy, "platform": PlatformPolicy,
+                    "redact": RedactPolicy}
 
 
 def _positive(name: str, value: float) -> None:

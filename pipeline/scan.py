@@ -10,7 +10,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from . import faces, metadata, orientation, platform_fit, quality, text
 from .findings import Finding, ImageReport, Verdict
@@ -106,10 +106,6 @@ class Screener:
             path=candidate.rel, verdict=verdict, sha256=image.sha256, width=image.width,
             height=image.height, exif_orientation=image.exif_orientation, reasons=reasons,
             findings=tuple(findings), seconds=time.perf_counter() - start), image
-
-    def screen_all(self, candidates: list[Candidate]) -> Iterator[ImageReport]:
-        for candidate in candidates:
-            yield self.screen(candidate)
 
 
 def exit_code(verdicts: list[str]) -> int:

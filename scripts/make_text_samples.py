@@ -8,7 +8,8 @@ dates, phone numbers, "Grade 5", page numbers, prices).
 
 Backgrounds come from ../shared/testdata, so the output must stay out of the repository: the
 default folder, reports/text_samples, is git-ignored. Writes ``truth.json``: for each file, the
-boxes of the sensitive items by kind, and ``roster.csv`` with the names used.
+boxes of the sensitive items by kind with the text written there (to check
+redacted copies), and ``roster.csv`` with the names used.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class Sheet:
             x0 = x + self.draw.textlength(text[:start], font=font)
             x1 = x0 + self.draw.textlength(target, font=font)
             top, bottom = self.y + font.getbbox(text)[1], self.y + font.getbbox(text)[3]
-            self.items.append((kind, [x0, top, x1, bottom]))
+            self.items.append((kind, [x0, top, x1, bottom], target))
         self.y += int(size * 1.6)
 
 
@@ -122,9 +123,10 @@ def make_card(kind: str, rng: random.Random, negative: bool, font_path, size: in
                 x_name = 24 + sheet.draw.textlength("", font=font)
                 y = sheet.y - int(size * 1.6)
                 bb = font.getbbox(text)
-                sheet.items.append(("name", [x_name, y + bb[1], x_name + sheet.draw.textlength(f"{f2} {l2}", font=font), y + bb[3]]))
+                sheet.items.append(("name", [x_name, y + bb[1], x_name + sheet.draw.textlength(f"{f2} {l2}", font=font), y + bb[3]],
+                                    f"{f2} {l2}"))
                 gx = 24 + sheet.draw.textlength(text[: text.rfind(g)], font=font)
-                sheet.items.append(("grade", [gx, y + bb[1], gx + sheet.draw.textlength(g, font=font), y + bb[3]]))
+                sheet.items.append(("grade", [gx, y + bb[1], gx + sheet.draw.textlength(g, font=font), y + bb[3]], g))
         return sheet
     colour = {"paper": (250, 250, 246), "whiteboard": (238, 240, 242), "sticky": (255, 240, 120)}[kind]
     sheet = Sheet((18 * size, 10 * size), colour, font_path, rng)
@@ -154,7 +156,7 @@ def place(background: np.ndarray, sheet: Sheet, rng: random.Random) -> tuple[np.
     scale = min(1.0, 0.8 * bw / cw, 0.8 * bh / ch)
     if scale < 1.0:
         card = cv2.resize(card, (int(cw * scale), int(ch * scale)), interpolation=cv2.INTER_AREA)
-        sheet.items = [(k, [v * scale for v in b]) for k, b in sheet.items]
+        sheet.items = [(k, [v * scale for v in b], t) for k, b, t in sheet.items]
         ch, cw = card.shape[:2]
     x0, y0 = rng.randint(0, bw - cw), rng.randint(0, bh - ch)
     jitter = 0.06
@@ -170,10 +172,11 @@ def place(background: np.ndarray, sheet: Sheet, rng: random.Random) -> tuple[np.
     out = background.copy()
     out[mask > 0] = np.clip(warped[mask > 0] * light[0, :, 0][np.nonzero(mask > 0)[1]][:, None], 0, 255)
     boxes = []
-    for kind, (x1, y1, x2, y2) in sheet.items:
+    for kind, (x1, y1, x2, y2), written in sheet.items:
         pts = cv2.perspectiveTransform(np.float32([[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]]), matrix)[0]
         boxes.append({"kind": kind, "box": [int(pts[:, 0].min()), int(pts[:, 1].min()),
-                                            int(pts[:, 0].max() - pts[:, 0].min()), int(pts[:, 1].max() - pts[:, 1].min())]})
+                                            int(pts[:, 0].max() - pts[:, 0].min()), int(pts[:, 1].max() - pts[:, 1].min())],
+                      "text": written})
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.0))
     return out, boxes

