@@ -60,6 +60,12 @@ class Box:
     def as_list(self) -> list[int]:
         return [self.x, self.y, self.w, self.h]
 
+    def overlap(self, other: Box) -> int:
+        """Area (pixels) shared with ``other``."""
+        ix = max(0, min(self.x + self.w, other.x + other.w) - max(self.x, other.x))
+        iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
+        return ix * iy
+
     def iou(self, other: Box) -> float:
         return iou_xyxy((self.x, self.y, self.x + self.w, self.y + self.h),
                         (other.x, other.y, other.x + other.w, other.y + other.h))

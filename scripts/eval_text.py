@@ -36,9 +36,7 @@ MIN_HEIGHT = 10
 
 
 def covered(truth: Box, found: Box) -> bool:
-    ix = max(0, min(truth.x + truth.w, found.x + found.w) - max(truth.x, found.x))
-    iy = max(0, min(truth.y + truth.h, found.y + found.h) - max(truth.y, found.y))
-    return ix * iy >= 0.3 * min(truth.w * truth.h, found.w * found.h)
+    return truth.overlap(found) >= 0.3 * min(truth.w * truth.h, found.w * found.h)
 
 
 def run(policy, samples: Path, truth: dict) -> dict:
