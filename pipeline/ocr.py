@@ -1,10 +1,13 @@
-"""OCR: read the text lines the detector found, with Tesseract.
+"""OCR: read the text lines the detector found, with Tesseract or PP-OCR's recogniser.
 
 Tesseract on a whole 12 MP photo is slow and misses text on busy backgrounds. Here the PP-OCR
 detector finds the lines first; each line is cut out of the full-resolution photo, laid horizontal,
-turned the right way up (direction classifier), scaled to a common height, and all of them are
-stacked into one strip that Tesseract reads in a single call. Words come back with boxes mapped to
-the upright original.
+turned the right way up (direction classifier, decided together with the neighbouring lines) and
+scaled to a common height. Then one of two engines reads them:
+- Tesseract: all lines stacked into one strip, read in a single call (tesserocr in-process, or
+  pytesseract, the command);
+- PP-OCRv4's recogniser (the model RapidOCR ships): each line read on its own, in batches.
+Words come back with boxes mapped to the upright original.
 
 The recognised text stays in memory: it goes to the recognizers and nowhere else.
 """
@@ -19,9 +22,13 @@ import cv2
 import numpy as np
 
 from .findings import Box
-from .text_detect import line_transform, lines_in, scaled, upside_down_probability
+from .text_detect import Reading, line_transform, lines_in, recognise, scaled, upside_down_by_neighbours, \
+    upside_down_probability
 
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
+REC_LINE_HEIGHT = 48  # px: the PP-OCR recogniser's own input height
+SHORT_CROP_ASPECT = 3.0  # crops narrower than this many line heights hold a few characters at most
+WORD_GAP = 1.5  # a gap this many times the usual character spacing separates two words
 MAX_LINE_WIDTH = 1600  # px: longer lines are scaled down further, so one strip stays a few MP at most
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                  "/usr/share/tessdata", "/usr/local/share/tessdata")
@@ -110,27 +117,40 @@ def tesseract_words(strip: np.ndarray, languages: str, timeout: float, backend: 
     return out
 
 
-def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: int, languages: str,
-               timeout: float, backend: str = "tesserocr") -> list[OcrLine]:
-    """Detect and read the text lines of a LoadedImage."""
-    preview = image.preview(detect_long_side)
-    factor = image.width / preview.shape[1]
-    lines = [line for line in lines_in(image, detect_long_side) if line.thickness * factor >= min_line_height]
-    lines = sorted(lines, key=lambda x: -x.length)[:max_lines]
-    if not lines:
+def _reading_words(reading: Reading, crop_w: int) -> list[tuple[str, float, float, float]]:
+    """Split a recogniser reading into words: (text, left, right, confidence 0-100) in crop pixels.
+
+    Words end at a space, after a colon or #, or where the gap between two characters is more than
+    WORD_GAP times the line's usual spacing (the recogniser often drops the space between two words)."""
+    chars, centres, probs = reading.chars, np.asarray(reading.centres), np.asarray(reading.probabilities)
+    if not chars:
         return []
-    full = [scaled(line, factor) for line in lines]
-    crops, transforms = [], []
-    for line in full:
-        matrix, w, h = line_transform(line)
-        k = min(LINE_HEIGHT / h, MAX_LINE_WIDTH / w)  # render the crop straight at the common height
-        matrix = matrix * k
-        out_w, out_h = max(1, int(round(w * k))), max(1, int(round(h * k)))
-        crop = cv2.warpAffine(image.pixels, matrix, (out_w, out_h), flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
-        crops.append(crop)
-        transforms.append(matrix)
-    flipped = upside_down_probability([c for c in crops]) > 0.5
+    gaps = np.diff(centres)
+    pitch = float(np.median(gaps)) if gaps.size else crop_w / 2
+    words, current = [], []
+    for i, char in enumerate(chars):
+        after_label = current and chars[current[-1]] in ":#"  # "ID:885367": the recogniser drops the space
+        wide_gap = current and pitch > 0 and centres[i] - centres[current[-1]] > WORD_GAP * pitch
+        if char == " " or after_label or wide_gap:
+            if current:
+                words.append(current)
+            current = [] if char == " " else [i]
+            continue
+        current.append(i)
+    if current:
+        words.append(current)
+    out = []
+    for word in words:
+        left = max(0.0, centres[word[0]] - 0.65 * pitch)
+        right = min(float(crop_w), centres[word[-1]] + 0.65 * pitch)
+        out.append(("".join(chars[i] for i in word), left, right, float(probs[word].mean() * 100)))
+    return out
+
+
+def _tesseract_strip_words(crops: list[np.ndarray], flipped: np.ndarray, languages: str, timeout: float,
+                           backend: str) -> list[list[tuple[str, float, float, float]]]:
+    """All crops stacked into one strip and read by Tesseract in one call: per crop, its words as
+    (text, left, right, confidence 0-100) in crop pixels."""
     strip_w = max(c.shape[1] for c in crops) + 2 * MARGIN
     strip_h = len(crops) * (LINE_HEIGHT + GAP) + 2 * MARGIN
     strip = np.full((strip_h, strip_w), 255, np.uint8)
@@ -141,28 +161,65 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
         y = MARGIN + i * (LINE_HEIGHT + GAP)
         strip[y:y + grey.shape[0], MARGIN:MARGIN + grey.shape[1]] = grey
     data = tesseract_words(strip, languages, timeout, backend)
-    words: list[list[Word]] = [[] for _ in crops]
+    words: list[list[tuple[str, float, float, float]]] = [[] for _ in crops]
     for text, conf, left, top, width, height in zip(data["text"], data["conf"], data["left"], data["top"],
                                                      data["width"], data["height"]):
         text = (text or "").strip()
         if not text:
             continue
         i = int((top + height / 2 - MARGIN) // (LINE_HEIGHT + GAP))
-        if not 0 <= i < len(crops):
-            continue
-        x0, x1 = left - MARGIN, left - MARGIN + width
-        crop_w = crops[i].shape[1]
-        if flipped[i]:  # the strip shows this crop turned 180 degrees
-            x0, x1 = crop_w - x1, crop_w - x0
-        crop_h = crops[i].shape[0]
-        corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float64)
-        box = _box_of(_map_back(corners, transforms[i]), image.width, image.height)
-        words[i].append(Word(text, box, float(conf)))
+        if 0 <= i < len(crops):
+            words[i].append((text, left - MARGIN, left - MARGIN + width, float(conf)))
+    return words
+
+
+def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: int, languages: str,
+               timeout: float, backend: str = "tesserocr") -> list[OcrLine]:
+    """Detect and read the text lines of a LoadedImage with the engine ``backend``: tesserocr, pytesseract or rapidocr."""
+    preview = image.preview(detect_long_side)
+    factor = image.width / preview.shape[1]
+    lines = [line for line in lines_in(image, detect_long_side) if line.thickness * factor >= min_line_height]
+    lines = sorted(lines, key=lambda x: -x.length)[:max_lines]
+    if not lines:
+        return []
+    full = [scaled(line, factor) for line in lines]
+    height = REC_LINE_HEIGHT if backend == "rapidocr" else LINE_HEIGHT
+    crops, transforms = [], []
+    for line in full:
+        matrix, w, h = line_transform(line)
+        k = min(height / h, MAX_LINE_WIDTH / w)  # render the crop straight at the common height
+        matrix = matrix * k
+        out_w, out_h = max(1, int(round(w * k))), max(1, int(round(h * k)))
+        crop = cv2.warpAffine(image.pixels, matrix, (out_w, out_h), flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        crops.append(crop)
+        transforms.append(matrix)
+    flipped = upside_down_by_neighbours(full, upside_down_probability(crops))
+    if backend == "rapidocr":
+        readings = recognise([c[::-1, ::-1] if f else c for c, f in zip(crops, flipped)])
+        words_per_crop = [_reading_words(r, c.shape[1]) for r, c in zip(readings, crops)]
+    else:
+        words_per_crop = _tesseract_strip_words(crops, flipped, languages, timeout, backend)
+        # Tesseract misreads a lone "A-" or "C+" as "<" or "&" now and then: short crops (a grade, a
+        # number) are also read by the PP-OCR recogniser, and the recognizers see both readings
+        short = [i for i, c in enumerate(crops) if c.shape[1] < SHORT_CROP_ASPECT * c.shape[0]]
+        if short:
+            readings = recognise([crops[i][::-1, ::-1] if flipped[i] else crops[i] for i in short])
+            for i, reading in zip(short, readings):
+                crops.append(crops[i])
+                transforms.append(transforms[i])
+                flipped = np.append(flipped, flipped[i])
+                words_per_crop.append(_reading_words(reading, crops[i].shape[1]))
     out = []
-    for i, line_words in enumerate(words):
+    for i, crop_words in enumerate(words_per_crop):
+        crop_h, crop_w = crops[i].shape[:2]
+        line_words = []
+        for text, x0, x1, conf in crop_words:
+            if flipped[i]:  # the engine saw this crop turned 180 degrees
+                x0, x1 = crop_w - x1, crop_w - x0
+            corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float64)
+            line_words.append(Word(text, _box_of(_map_back(corners, transforms[i]), image.width, image.height), conf))
         if line_words:
-            ch, cw = crops[i].shape[:2]
-            corners = _map_back(np.array([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float64), transforms[i])
+            corners = _map_back(np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float64), transforms[i])
             out.append(OcrLine(tuple(line_words), _box_of(corners, image.width, image.height)))
     return out
-

@@ -4,9 +4,9 @@ The loader has already applied any EXIF orientation, so the picture is judged as
 Evidence, strongest first:
 1. Faces: CenterFace on the photo turned 0, 90, 180 and 270 degrees; each confident face votes
    for the direction its chin points (from eyes to mouth, with its landmarks).
-2. Text, when no face gave an answer: lines found by the PP-OCR text detector run horizontally in
-   an upright photo; PaddleOCR's direction classifier on the longest lines tells right way up
-   from upside down. When the lines do not settle it, Tesseract's orientation detection (OSD).
+2. Text, when no face gave an answer: the lines found by the PP-OCR text detector are read by
+   PP-OCR's recogniser along their length and turned 180 degrees; text reads with confidence
+   only the right way up. When the lines do not settle it, Tesseract's orientation detection (OSD).
 A photo with neither (a landscape, say) is not judged. The finding carries ``rotate_cw``: the
 clockwise turn that makes the photo upright.
 """
@@ -57,30 +57,36 @@ def _decided(votes: dict[int, float], o) -> int | None:
     return best if votes[best] / total >= o.face_min_share else None
 
 
-def text_rotation(image, policy) -> tuple[int, float] | None:
-    """From text lines: (rotate_cw, confidence 0-1), or None when there is too little text.
+def text_rotation(image, policy) -> tuple[int, float, float] | None:
+    """From text lines: (rotate_cw, confidence 0-1, evidence), or None when no line is found.
 
-    Lines in an upright photo run horizontally; in a sideways one, vertically. Which of the two
-    ways up is right comes from the direction classifier on the longest lines."""
-    from .text_detect import line_crop, lines_in, upside_down_probability
+    Each of the longest lines is read by PP-OCR's recogniser twice: along its long side as the
+    photo stands, and turned 180 degrees. Text read the right way up comes out as confident words;
+    read upside down or sideways it comes out short and unsure. A line running across the photo
+    votes for "upright" or "upside down", a line running down it for a quarter turn either way,
+    each with its reading's confidence times its length in characters (up to 10) and in line
+    heights (up to 12). Evidence is the winning direction's votes; confidence is its lead over
+    the runner-up, as a share of all votes."""
+    from .text_detect import line_crop, lines_in, recognise
 
     o = policy.orientation
     preview = image.preview(o.text_long_side)
-    lines = [line for line in lines_in(image, o.text_long_side) if line.length >= 3 * line.thickness]
-    if len(lines) < o.text_min_lines:
+    lines = [line for line in lines_in(image, o.text_long_side) if line.length >= 1.5 * line.thickness]
+    lines = sorted(lines, key=lambda x: -x.length)[: o.text_max_lines]
+    if not lines:
         return None
-    steep = [line for line in lines if 45 <= line.angle < 135]
-    flat = [line for line in lines if not 45 <= line.angle < 135]
-    steep_weight, flat_weight = sum(x.length for x in steep), sum(x.length for x in flat)
-    group, (upright_turn, flipped_turn) = ((steep, (270, 90)) if steep_weight > flat_weight else (flat, (0, 180)))
-    share = max(steep_weight, flat_weight) / (steep_weight + flat_weight)
-    group = sorted(group, key=lambda x: -x.length)[: o.text_max_lines]
-    if len(group) < o.text_min_lines:
-        return None
-    weights = np.array([x.length for x in group])
-    flipped = float(np.average(upside_down_probability([line_crop(preview, x) for x in group]), weights=weights))
-    turn = flipped_turn if flipped > 0.5 else upright_turn
-    return turn, share * abs(flipped - 0.5) * 2
+    crops = [line_crop(preview, line) for line in lines]
+    as_is, turned = recognise(crops), recognise([c[::-1, ::-1] for c in crops])
+    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
+    for line, read, read_turned in zip(lines, as_is, turned):
+        # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
+        upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
+        weight = min(line.length / max(line.thickness, 1e-6), 12.0)
+        votes[upright_turn] += weight * read.confidence * min(len(read.chars), 10) / 10
+        votes[flipped_turn] += weight * read_turned.confidence * min(len(read_turned.chars), 10) / 10
+    ranked = sorted(votes.values(), reverse=True)
+    best = max(votes, key=votes.get)
+    return best, (ranked[0] - ranked[1]) / max(sum(ranked), 1e-9), ranked[0]
 
 
 def orientation_findings(image, policy) -> list[Finding]:
@@ -94,7 +100,7 @@ def orientation_findings(image, policy) -> list[Finding]:
         return [Finding("orientation", None, float(min(1.0, share)), DETECTOR_FACES, rotate_cw=best,
                         why=f"faces lie turned: rotate {best} deg clockwise to make the photo upright")]
     text = text_rotation(image, policy)
-    if text and text[1] >= o.text_min_confidence:
+    if text and text[1] >= o.text_min_confidence and text[2] >= o.text_min_evidence:
         if not text[0]:
             return []
         return [Finding("orientation", None, float(min(1.0, text[1])), DETECTOR_TEXT, rotate_cw=text[0],

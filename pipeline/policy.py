@@ -84,7 +84,7 @@ class OrientationPolicy:
     face_min_votes: float
     face_min_share: float
     text_long_side: int
-    text_min_lines: int
+    text_min_evidence: float
     text_max_lines: int
     text_min_confidence: float
     osd_min_confidence: float
@@ -96,7 +96,7 @@ class OrientationPolicy:
         _fraction("orientation.face_min_score", self.face_min_score)
         _fraction("orientation.face_min_share", self.face_min_share)
         _positive("orientation.face_min_votes", self.face_min_votes)
-        _positive("orientation.text_min_lines", self.text_min_lines)
+        _positive("orientation.text_min_evidence", self.text_min_evidence)
         _positive("orientation.text_max_lines", self.text_max_lines)
         _fraction("orientation.text_min_confidence", self.text_min_confidence)
         _positive("orientation.osd_min_confidence", self.osd_min_confidence)
@@ -121,8 +121,8 @@ class TextPolicy:
         for name in ("detect_long_side", "min_text_height", "max_lines", "ocr_timeout", "barcode_long_side"):
             _positive(f"text.{name}", getattr(self, name))
         _fraction("text.min_score", self.min_score)
-        if self.ocr_backend not in ("tesserocr", "pytesseract"):
-            raise PolicyError(f"text.ocr_backend must be tesserocr or pytesseract, got {self.ocr_backend!r}")
+        if self.ocr_backend not in ("tesserocr", "pytesseract", "rapidocr"):
+            raise PolicyError(f"text.ocr_backend must be tesserocr, pytesseract or rapidocr, got {self.ocr_backend!r}")
         if not 50 <= self.name_min_similarity <= 100:
             raise PolicyError(f"text.name_min_similarity must be 50-100, got {self.name_min_similarity}")
         if self.roster and not Path(self.roster).is_file():

@@ -62,6 +62,8 @@ ID_CONTEXT = ("student id", "student no", "student number", "student #", "studen
 NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", "page", "p.", "isbn", "$", "€",
                   "price", "prix", "total", "invoice", "facture", "order", "commande", "zip", "code postal")
 ID_PATTERN = re.compile(r"(?<![\w/.,:-])([A-Z]{0,2}\d{5,10})(?![\w/%-]|[.,]\d)")
+# a badge or paper from a school: a number alone on its line there is most likely a student's
+SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "eleve")
 # OCR misreadings of an "ID" label: "IO:", "lD:", "1D:"
 ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :")
 
@@ -82,6 +84,7 @@ def _looks_like_phone(digits: str) -> bool:
 def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
                      id_max_digits_bare: int = 9) -> list[Match]:
     out = []
+    school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS)
     for i, line in enumerate(lines):
         context = _context(lines, i)
         for m in ID_PATTERN.finditer(line.text):
@@ -101,6 +104,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 score, why = 0.75, "bare number next to a barcode (badge)"
             elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3:
                 score, why = 0.55, "bare 6-9 digit number standing alone (badge, label)"
+            elif len(digits) >= 5 and len(line.words) == 1 and school_page:
+                score, why = 0.55, "bare 5-digit number alone on its line, on a school badge or paper"
             else:
                 continue
             out.append(Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
@@ -113,10 +118,12 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
 
 GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total", "points", "pts", "moyenne",
                  "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
-OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
 # Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20".
 MISREAD_TOTALS = {16: 10, 18: 10, 19: 10, 26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100, 160: 100, 180: 100}
+LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
+                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
@@ -135,8 +142,18 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         text, context = line.text, _context(lines, i)
         has_context = any(word in context for word in GRADE_CONTEXT) or page_context
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
+        labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
+        for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
+            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade ••/••",
+                             "a score right after a grade label"))
         for m in OUT_OF.finditer(text):
+            if any(a.start(1) <= m.start() < a.end(1) for a in labelled):
+                continue
             value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
+            if len(m.group(2)) == 4:  # "52/1068": a total of 100 read with a stray digit
+                if not has_context:
+                    continue
+                total = int(m.group(2)[:3])
             if has_context and total in MISREAD_TOTALS:
                 total = MISREAD_TOTALS[total]
             if has_context and value > total and re.fullmatch(r"\d{3}", m.group(1)) and value / 10 <= total:

@@ -85,9 +85,32 @@ def detect_lines(rgb: np.ndarray, min_thickness: float = 6.0) -> list[TextLine]:
     return lines
 
 
+MIN_DETECT_LONG_SIDE = 960  # small pictures are enlarged to this for the detector (it was trained on >= 736)
+MAX_DETECT_UPSCALE = 3.0
+
+
+def _detect_enlarged(preview: np.ndarray) -> list[TextLine]:
+    """Lines of a preview; a small one is enlarged first, and its lines mapped back to its pixels."""
+    factor = min(MAX_DETECT_UPSCALE, MIN_DETECT_LONG_SIDE / max(preview.shape[:2]))
+    if factor <= 1.0:
+        return detect_lines(preview)
+    big = cv2.resize(preview, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return [scaled(line, 1 / factor) for line in detect_lines(big, min_thickness=6.0 * factor)]
+
+
 def lines_in(image, long_side: int) -> list[TextLine]:
     """Text lines of a LoadedImage's preview at ``long_side``, found once and shared by the stages."""
-    return image.cached(("text-lines", long_side), lambda: detect_lines(image.preview(long_side)))
+    return image.cached(("text-lines", long_side), lambda: _detect_enlarged(image.preview(long_side)))
+
+
+def reading_direction(line: TextLine) -> np.ndarray:
+    """Unit vector along which the line's crop is read (see ``line_transform``)."""
+    angle = np.deg2rad(line.angle)
+    along = np.array([np.cos(angle), np.sin(angle)])
+    steep = 45 <= line.angle < 135
+    if (steep and along[1] < 0) or (not steep and along[0] < 0):
+        along = -along
+    return along
 
 
 def line_transform(line: TextLine) -> tuple[np.ndarray, int, int]:
@@ -97,11 +120,7 @@ def line_transform(line: TextLine) -> tuple[np.ndarray, int, int]:
     image's top; a steeper line is read top to bottom with the crop's top towards the image's right.
     So text turned 90 degrees clockwise comes out upright, and text turned 90 degrees
     counter-clockwise comes out upside down."""
-    angle = np.deg2rad(line.angle)
-    along = np.array([np.cos(angle), np.sin(angle)])
-    steep = 45 <= line.angle < 135
-    if (steep and along[1] < 0) or (not steep and along[0] < 0):
-        along = -along
+    along = reading_direction(line)
     across = np.array([-along[1], along[0]])  # along turned 90 degrees clockwise on screen
     centre = np.array([line.cx, line.cy])
     half_l, half_t = line.length / 2, line.thickness / 2
@@ -137,3 +156,104 @@ def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
     session = _classifier()
     probs = session.run(None, {session.get_inputs()[0].name: batch})[0]
     return probs[:, 1].astype(np.float32)  # labels: 0 = upright, 1 = turned 180 degrees
+
+
+NEIGHBOUR_REACH = 6.0  # line heights: lines this close (gap between them) share a surface and its way up
+MAX_VOTE_ASPECT = 12.0  # a line's vote grows with its length in line heights, up to this
+
+
+def upside_down_by_neighbours(lines: list[TextLine], probabilities: np.ndarray) -> np.ndarray:
+    """Which lines to turn 180 degrees, deciding each with its neighbours.
+
+    The classifier is unreliable on short crops ("B+" or "C+" beside a name is read as upside down
+    one time in two), while lines next to each other and running the same way lie on the same page
+    and share its way up. Each line votes with its probability's lean, weighted by its length in
+    line heights (short crops carry little evidence); a line is turned when the votes of the lines
+    around it, itself included, say so."""
+    if not lines:
+        return np.zeros(0, bool)
+    directions = np.array([reading_direction(x) for x in lines])
+    centres = np.array([(x.cx, x.cy) for x in lines])
+    lengths = np.array([x.length for x in lines])
+    thickness = np.array([x.thickness for x in lines])
+    votes = (np.asarray(probabilities, np.float64) - 0.5) * np.minimum(lengths / np.maximum(thickness, 1e-6),
+                                                                         MAX_VOTE_ASPECT)
+    same_way = directions @ directions.T > np.cos(np.deg2rad(20))
+    distance = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
+    reach = NEIGHBOUR_REACH * np.maximum(thickness[:, None], thickness[None, :]) + (lengths[:, None] + lengths[None, :]) / 2
+    neighbours = same_way & (distance <= reach)
+    return (neighbours * votes[None, :]).sum(axis=1) > 0
+
+
+_REC_HEIGHT = 48  # the recogniser's input height
+_REC_MIN_WIDTH = 320  # it was trained on crops padded to at least this width (PaddleOCR's rec_image_shape)
+
+
+@lru_cache(maxsize=1)
+def _recogniser():
+    import onnx
+
+    path = model_path("ppocr_rec")
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    # PaddleOCR's CTC alphabet: index 0 is the blank, then the dictionary, then the space
+    alphabet = [""] + meta["character"].splitlines() + [" "]
+    return _session("ppocr_rec"), alphabet
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the recogniser read on one line crop: characters with their horizontal centre in the
+    crop's pixels and their probability."""
+
+    chars: tuple[str, ...]
+    centres: tuple[float, ...]
+    probabilities: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean(self.probabilities)) if self.probabilities else 0.0
+
+
+def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]:
+    """PP-OCRv4's recogniser on horizontal, upright line crops (RGB, any size): one Reading each.
+
+    Crops are scaled to 48 px high and padded to a shared width in batches of similar widths."""
+    session, alphabet = _recogniser()
+    scaled_crops, factors = [], []
+    for crop in crops:
+        h, w = crop.shape[:2]
+        k = _REC_HEIGHT / max(h, 1)
+        new_w = max(1, min(4 * batch_width, int(round(w * k))))
+        scaled_crops.append(cv2.resize(crop, (new_w, _REC_HEIGHT), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR))
+        factors.append(w / new_w)
+    out: list[Reading | None] = [None] * len(crops)
+    order = sorted(range(len(crops)), key=lambda i: scaled_crops[i].shape[1])
+    start = 0
+    while start < len(order):
+        width = max(_REC_MIN_WIDTH, scaled_crops[order[start]].shape[1])
+        end = start
+        while end < len(order) and max(_REC_MIN_WIDTH, scaled_crops[order[end]].shape[1]) <= width * 1.3 and \
+                (end - start + 1) * width <= 8 * batch_width:
+            end += 1
+        end = max(end, start + 1)
+        batch_ids = order[start:end]
+        width = max(_REC_MIN_WIDTH, max(scaled_crops[i].shape[1] for i in batch_ids))
+        batch = np.zeros((len(batch_ids), 3, _REC_HEIGHT, width), np.float32)  # 0 = mid grey after normalising
+        for row, i in enumerate(batch_ids):
+            crop = scaled_crops[i]
+            batch[row, :, :, :crop.shape[1]] = (crop[:, :, ::-1].astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)
+        probs = session.run(None, {session.get_inputs()[0].name: batch})[0]
+        stride = width / probs.shape[1]  # input pixels per output step
+        for row, i in enumerate(batch_ids):
+            index, prob = probs[row].argmax(axis=1), probs[row].max(axis=1)
+            keep = (index != 0) & np.r_[True, index[1:] != index[:-1]]
+            steps = np.nonzero(keep)[0]
+            out[i] = Reading(tuple(alphabet[index[t]] for t in steps),
+                             tuple(float((t + 0.5) * stride * factors[i]) for t in steps),
+                             tuple(float(prob[t]) for t in steps))
+        start = end
+    return out  # type: ignore[return-value]
