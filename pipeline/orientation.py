@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .findings import Finding
 DETECTOR_FACES = "orientation:faces"
 DETECTOR_TEXT = "orientation:text-lines"
 DETECTOR_OSD = "orientation:tesseract-osd"
+LINES_PER_ROUND = 4  # text lines are read this many at a time, longest first
+MAX_LINE_ASPECT = 12.0  # a line counts (and is read) up to this many line heights long
+CLEAR_LEAD, CLEAR_CONFIDENCE = 8.0, 0.25  # a lead in votes at which reading more lines stops
 
 
 def rotate_cw_for_chin(dx: float, dy: float) -> int:
@@ -57,6 +61,17 @@ def _decided(votes: dict[int, float], o) -> int | None:
     return best if votes[best] / total >= o.face_min_share else None
 
 
+def _plurality(votes: dict[int, float], o) -> int | None:
+    """When the faces disagree (no direction has face_min_share of the votes), the direction with
+    at least face_plurality_share of them and twice the runner-up's votes; else None."""
+    total = sum(votes.values())
+    if total < 2 * o.face_min_votes:
+        return None
+    first, second = sorted(votes.values(), reverse=True)[:2]
+    best = max(votes, key=votes.get)
+    return best if first / total >= o.face_plurality_share and first >= 2 * second else None
+
+
 def text_rotation(image, policy) -> tuple[int, float, float] | None:
     """From text lines: (rotate_cw, confidence 0-1, evidence), or None when no line is found.
 
@@ -75,18 +90,23 @@ def text_rotation(image, policy) -> tuple[int, float, float] | None:
     lines = sorted(lines, key=lambda x: -x.length)[: o.text_max_lines]
     if not lines:
         return None
-    crops = [line_crop(preview, line) for line in lines]
-    as_is, turned = recognise(crops), recognise([c[::-1, ::-1] for c in crops])
     votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
-    for line, read, read_turned in zip(lines, as_is, turned):
-        # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
-        upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
-        weight = min(line.length / max(line.thickness, 1e-6), 12.0)
-        votes[upright_turn] += weight * read.confidence * min(len(read.chars), 10) / 10
-        votes[flipped_turn] += weight * read_turned.confidence * min(len(read_turned.chars), 10) / 10
-    ranked = sorted(votes.values(), reverse=True)
-    best = max(votes, key=votes.get)
-    return best, (ranked[0] - ranked[1]) / max(sum(ranked), 1e-9), ranked[0]
+    for start in range(0, len(lines), LINES_PER_ROUND):
+        batch = lines[start:start + LINES_PER_ROUND]
+        # the middle of a long line is enough to tell which way up it reads, and costs less
+        crops = [line_crop(preview, replace(x, length=min(x.length, MAX_LINE_ASPECT * x.thickness))) for x in batch]
+        as_is, turned = recognise(crops), recognise([c[::-1, ::-1] for c in crops])
+        for line, read, read_turned in zip(batch, as_is, turned):
+            # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
+            upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
+            weight = min(line.length / max(line.thickness, 1e-6), MAX_LINE_ASPECT)
+            votes[upright_turn] += weight * read.confidence * min(len(read.chars), 10) / 10
+            votes[flipped_turn] += weight * read_turned.confidence * min(len(read_turned.chars), 10) / 10
+        ranked = sorted(votes.values(), reverse=True)
+        confidence = (ranked[0] - ranked[1]) / max(sum(ranked), 1e-9)
+        if ranked[0] - ranked[1] >= CLEAR_LEAD and confidence >= CLEAR_CONFIDENCE:
+            break  # the longest lines already agree: the shorter ones would not change the answer
+    return max(votes, key=votes.get), confidence, ranked[0]
 
 
 def orientation_findings(image, policy) -> list[Finding]:
@@ -105,6 +125,13 @@ def orientation_findings(image, policy) -> list[Finding]:
             return []
         return [Finding("orientation", None, float(min(1.0, text[1])), DETECTOR_TEXT, rotate_cw=text[0],
                         why=f"text runs turned: rotate {text[0]} deg clockwise to make the photo upright")]
+    plurality = _plurality(votes, o)
+    if plurality is not None:  # the faces disagree, the text says nothing: the clear plurality decides
+        if not plurality:
+            return []
+        share = votes[plurality] / sum(votes.values())
+        return [Finding("orientation", None, float(share), DETECTOR_FACES, rotate_cw=plurality,
+                        why=f"most faces lie turned: rotate {plurality} deg clockwise to make the photo upright")]
     if text is not None:  # text found but the lines did not settle it: ask Tesseract's orientation detection
         osd = osd_rotation(image, policy)
         if osd and osd[0] and osd[1] >= o.osd_min_confidence:

@@ -83,6 +83,7 @@ class OrientationPolicy:
     face_min_score: float
     face_min_votes: float
     face_min_share: float
+    face_plurality_share: float
     text_long_side: int
     text_min_evidence: float
     text_max_lines: int
@@ -95,6 +96,7 @@ class OrientationPolicy:
         _positive("orientation.text_long_side", self.text_long_side)
         _fraction("orientation.face_min_score", self.face_min_score)
         _fraction("orientation.face_min_share", self.face_min_share)
+        _fraction("orientation.face_plurality_share", self.face_plurality_share)
         _positive("orientation.face_min_votes", self.face_min_votes)
         _positive("orientation.text_min_evidence", self.text_min_evidence)
         _positive("orientation.text_max_lines", self.text_max_lines)

@@ -81,6 +81,12 @@ def _looks_like_phone(digits: str) -> bool:
     return len(digits) == 10 and digits[0] == "0" or len(digits) >= 10 and digits[:2] in ("33", "44")
 
 
+def _only_words_besides(line: OcrLine, start: int, end: int) -> bool:
+    """The rest of the line is words of letters ("Badge 4417821"), not OCR debris ("[x 523272")."""
+    rest = (line.text[:start] + " " + line.text[end:]).split()
+    return all(re.fullmatch(r"[^\W\d_]{2,}[:.#]?", token) for token in rest)
+
+
 def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
                      id_max_digits_bare: int = 9) -> list[Match]:
     out = []
@@ -102,7 +108,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 score, why = 0.7, "5-10 digit number on a line about a student"
             elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
                 score, why = 0.75, "bare number next to a barcode (badge)"
-            elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3:
+            elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3 and \
+                    _only_words_besides(line, m.start(1), m.end(1)):
                 score, why = 0.55, "bare 6-9 digit number standing alone (badge, label)"
             elif len(digits) >= 5 and len(line.words) == 1 and school_page:
                 score, why = 0.55, "bare 5-digit number alone on its line, on a school badge or paper"
@@ -127,6 +134,8 @@ LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
+# a gradebook row: a name (capitalised words) and then the letter, nothing else
+GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+-]?\W*$")
 LETTER_AT_END = re.compile(r"\s([A-F][+-]?)\W*$")
 # "Grade: €": a grade label with a colon, then one short mark that OCR could not read as a letter
 LABEL_SHORT_MARK = re.compile(r"\b(?:grade|mark|note)\s*:\s*(\S{1,2})\s*$", re.IGNORECASE)
@@ -170,7 +179,7 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                                  "percentage with a grade label"))
         if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             end = LETTER_AT_END.search(text)
-            if end and len(line.words) >= 2:  # a gradebook row: "Sarah Robert A+"
+            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)):  # "Sarah Robert A+"
                 out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
                                  "letter grade ending a line, with a grade label on the page"))
         short = LABEL_SHORT_MARK.search(text)

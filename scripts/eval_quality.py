@@ -118,6 +118,7 @@ def eval_orientation(td: Path) -> None:
     upright_extra = images_in(td / "people_scenes") + images_in(td / "hands")
     groups = {"faces": with_faces, "text": with_text}
     upright_flagged = upright_total = 0
+    all_right = all_total = 0
     for group, paths in groups.items():
         right = total = 0
         seconds = []
@@ -134,6 +135,8 @@ def eval_orientation(td: Path) -> None:
                 total += 1
         print(f"photos with {group} ({len(paths)}), turned 90/180/270: {right}/{total} right ({right / total:.3f});"
               f" {statistics.mean(seconds):.3f} s per upright photo")
+        all_right, all_total = all_right + right, all_total + total
+    print(f"turned photos with faces or text, together: {all_right}/{all_total} right ({all_right / all_total:.3f})")
     for path in upright_extra:
         upright_flagged += orientation_of(load_image(path, LIMIT)) != 0
         upright_total += 1
