@@ -72,25 +72,20 @@ def _plurality(votes: dict[int, float], o) -> int | None:
     return best if first / total >= o.face_plurality_share and first >= 2 * second else None
 
 
-def text_rotation(image, policy) -> tuple[int, float, float] | None:
-    """From text lines: (rotate_cw, confidence 0-1, evidence), or None when no line is found.
+def _legibility(reading) -> float:
+    """How much a reading looks like text read the right way up, 0-1: its length in characters (up
+    to 10) times how far its confidence rises above 0.5. Text turned the wrong way, or in a script
+    the recogniser does not know (Devanagari, say), reads at 0.2-0.6; Latin and Chinese text the
+    right way up at 0.9 and more."""
+    return min(len(reading.chars), 10) / 10 * float(np.clip((reading.confidence - 0.5) / 0.5, 0.0, 1.0))
 
-    Each of the longest lines is read by PP-OCR's recogniser twice: along its long side as the
-    photo stands, and turned 180 degrees. Text read the right way up comes out as confident words;
-    read upside down or sideways it comes out short and unsure. A line running across the photo
-    votes for "upright" or "upside down", a line running down it for a quarter turn either way,
-    each with its reading's confidence times its length in characters (up to 10) and in line
-    heights (up to 12). Evidence is the winning direction's votes; confidence is its lead over
-    the runner-up, as a share of all votes."""
-    from .text_detect import line_crop, lines_in, recognise
 
-    o = policy.orientation
-    preview = image.preview(o.text_long_side)
-    lines = [line for line in lines_in(image, o.text_long_side) if line.length >= 1.5 * line.thickness]
-    lines = sorted(lines, key=lambda x: -x.length)[: o.text_max_lines]
-    if not lines:
-        return None
-    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
+def _read_votes(preview: np.ndarray, lines, votes: dict[int, float], shift: int) -> None:
+    """Add the votes of ``lines`` (found in ``preview``) to ``votes``, read longest first until
+    they agree clearly. ``shift``: the clockwise turn from the photo to ``preview``."""
+    from .text_detect import line_crop, recognise
+
+    lines = sorted(lines, key=lambda x: -x.length)
     for start in range(0, len(lines), LINES_PER_ROUND):
         batch = lines[start:start + LINES_PER_ROUND]
         # the middle of a long line is enough to tell which way up it reads, and costs less
@@ -100,13 +95,45 @@ def text_rotation(image, policy) -> tuple[int, float, float] | None:
             # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
             upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
             weight = min(line.length / max(line.thickness, 1e-6), MAX_LINE_ASPECT)
-            votes[upright_turn] += weight * read.confidence * min(len(read.chars), 10) / 10
-            votes[flipped_turn] += weight * read_turned.confidence * min(len(read_turned.chars), 10) / 10
-        ranked = sorted(votes.values(), reverse=True)
-        confidence = (ranked[0] - ranked[1]) / max(sum(ranked), 1e-9)
-        if ranked[0] - ranked[1] >= CLEAR_LEAD and confidence >= CLEAR_CONFIDENCE:
-            break  # the longest lines already agree: the shorter ones would not change the answer
-    return max(votes, key=votes.get), confidence, ranked[0]
+            votes[(upright_turn + shift) % 360] += weight * _legibility(read)
+            votes[(flipped_turn + shift) % 360] += weight * _legibility(read_turned)
+        if _clear(votes):
+            return  # the longest lines already agree: the shorter ones would not change the answer
+
+
+def _clear(votes: dict[int, float]) -> bool:
+    first, second = sorted(votes.values(), reverse=True)[:2]
+    return first - second >= CLEAR_LEAD and (first - second) / max(sum(votes.values()), 1e-9) >= CLEAR_CONFIDENCE
+
+
+def text_rotation(image, policy) -> tuple[int, float, float] | None:
+    """From text lines: (rotate_cw, confidence 0-1, evidence), or None when no line is found.
+
+    Each of the longest lines is read by PP-OCR's recogniser twice: along its long side as the
+    photo stands, and turned 180 degrees. Text read the right way up comes out as confident words;
+    read upside down or sideways it comes out short and unsure. A line running across the photo
+    votes for "upright" or "upside down", a line running down it for a quarter turn either way,
+    each with its reading's legibility (``_legibility``) times its length in line heights (up to
+    12). The detector finds lines running across a picture better than lines running down it, so
+    when the votes are not clear, lines are also looked for on the photo turned a quarter. Evidence
+    is the winning direction's votes; confidence is its lead over the runner-up, as a share of all
+    votes."""
+    from .text_detect import _detect_enlarged, lines_in
+
+    o = policy.orientation
+    keep = lambda found: [x for x in found if x.length >= 1.5 * x.thickness][: o.text_max_lines]  # noqa: E731
+    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
+    lines = keep(sorted(lines_in(image, o.text_long_side), key=lambda x: -x.length))
+    _read_votes(image.preview(o.text_long_side), lines, votes, 0)
+    if not _clear(votes):
+        quarter = np.ascontiguousarray(np.rot90(image.preview(o.turned_text_long_side)))  # turned 90 ccw
+        turned_lines = keep(sorted(_detect_enlarged(quarter), key=lambda x: -x.length))
+        _read_votes(quarter, turned_lines, votes, 270)
+        lines += turned_lines
+    if not lines:
+        return None
+    ranked = sorted(votes.values(), reverse=True)
+    return max(votes, key=votes.get), (ranked[0] - ranked[1]) / max(sum(ranked), 1e-9), ranked[0]
 
 
 def orientation_findings(image, policy) -> list[Finding]:

@@ -85,6 +85,7 @@ class OrientationPolicy:
     face_min_share: float
     face_plurality_share: float
     text_long_side: int
+    turned_text_long_side: int
     text_min_evidence: float
     text_max_lines: int
     text_min_confidence: float
@@ -94,6 +95,7 @@ class OrientationPolicy:
     def __post_init__(self) -> None:
         _positive("orientation.faces_long_side", self.faces_long_side)
         _positive("orientation.text_long_side", self.text_long_side)
+        _positive("orientation.turned_text_long_side", self.turned_text_long_side)
         _fraction("orientation.face_min_score", self.face_min_score)
         _fraction("orientation.face_min_share", self.face_min_share)
         _fraction("orientation.face_plurality_share", self.face_plurality_share)
