@@ -153,7 +153,8 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
         labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
         for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
-            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade ••/••",
+            total = re.split(r"\s?/\s?", m.group(1))[-1]
+            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
                              "a score right after a grade label"))
         for m in OUT_OF.finditer(text):
             if any(a.start(1) <= m.start() < a.end(1) for a in labelled):

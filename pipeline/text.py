@@ -68,15 +68,13 @@ def find_text(image, policy) -> list[Finding]:
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
         lines, _roster(t.roster), t.name_min_similarity)
     findings = list(barcodes)
-    seen: set[tuple[str, tuple[int, ...]]] = set()
     for match in sorted(matches, key=lambda m: -m.score):
         if match.score < t.min_score or not match.words:
             continue
         box = _union(match.words)
-        key = (match.kind, tuple(box.as_list()))
-        if key in seen:
+        # the same item found twice (two readings of one crop, two patterns): keep the surer one
+        if any(f.kind == match.kind and f.box.iou(box) > 0.5 for f in findings):
             continue
-        seen.add(key)
         findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
                                 hint=match.hint, why=match.why))
     return findings

@@ -178,3 +178,13 @@ def _exif_with_thumbnail(jpeg: bytes) -> bytes:
     tiff += struct.pack("<HHII", 0x0202, 4, 1, len(jpeg))
     tiff += struct.pack("<I", 0)
     return b"Exif\x00\x00" + tiff + jpeg
+
+
+@pytest.mark.parametrize("turn, rotate_cw", [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_180, 180),
+                                             (cv2.ROTATE_90_CLOCKWISE, 270)])
+def test_orientation_of_a_turned_text_photo_without_faces(testdata: Path, policy, turn, rotate_cw) -> None:
+    """Text lines read the right way up only one way: a receipt photo turned without EXIF."""
+    image = load_image(testdata / "text_scenes" / "wildreceipt_1.jpeg", LIMIT)
+    assert orientation.stage(image, policy) == []
+    found = orientation.stage(with_pixels(image, cv2.rotate(image.pixels, turn)), policy)
+    assert [(f.rotate_cw, f.detector) for f in found] == [(rotate_cw, "orientation:text-lines")]

@@ -44,10 +44,16 @@ def test_student_ids_found(texts, expected_hint) -> None:
 @pytest.mark.parametrize("texts", [
     ("Tel: 0612345678",), ("Phone 5550134",), ("Date: 20251014",), ("Room 214",), ("Page 42 of 120",),
     ("Year 2024",), ("Price: $12.50",), ("Total 24,90 €",), ("Class starts at 8:30",), ("Order 5512093 shipped today",),
-    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",),
+    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",), ("[x 523272",), ("Lincoln High School", "Room 21 of 34567 x"),
 ])
 def test_student_id_look_alikes_are_not_ids(texts) -> None:
     assert find_student_ids(lines_of(*texts), [False] * len(texts)) == []
+
+
+def test_five_digit_number_alone_on_a_school_badge_is_an_id() -> None:
+    assert [m.hint for m in find_student_ids(lines_of("Lincoln High School", "Sofia Petit", "32661"), [False] * 3)] \
+        == ["ID •••61"]
+    assert find_student_ids(lines_of("Lincoln Street Bakery", "32661"), [False] * 2) == []
 
 
 def test_bare_number_next_to_barcode_is_an_id() -> None:
@@ -59,7 +65,8 @@ def test_bare_number_next_to_barcode_is_an_id() -> None:
     (("Grade: B+",), 1), (("Mark: A-",), 1), (("Note : 14/20",), 1), (("17/20",), 1), (("Score: 87%",), 1),
     (("Résultat : 15,5/20",), 1), (("Total: 8/10",), 1), (("A+",), 1), (("Test 1", "92/100"), 1),
     (("Gradebook", "Sarah Robert A+"), 1), (("Note : 125/20",), 1), (("Grade: À",), 1), (("Grade: €",), 1),
-    (("Total: 4/19",), 1),
+    (("Total: 4/19",), 1), (("Résultat : 17/24",), 1), (("Gradebook", "Noah Petit 52/1068"), 1),
+    (("Gradebook", "Owen Michel C+"), 1),
 ])
 def test_grades_found(texts, count: int) -> None:
     assert len(find_grades(lines_of(*texts))) == count
@@ -68,6 +75,8 @@ def test_grades_found(texts, count: int) -> None:
 @pytest.mark.parametrize("texts", [
     ("Grade 5",), ("Grade: 5",), ("5th grade",), ("Grade 11 Chemistry",), ("Date: 10/14/2025",), ("14/10/2025",),
     ("Due 03/11",), ("50% off",), ("Fractions: 3/4 + 1/8 = ?",), ("Class starts at 8:30",), ("Homework p. 42",),
+    ("Points: 3", "if (ne LO] ==' D"),  # OCR debris ending in a letter on a page with a grade word
+    ("Total: 12/25/2025",),
 ])
 def test_grade_look_alikes_are_not_grades(texts) -> None:
     assert find_grades(lines_of(*texts)) == []
@@ -135,3 +144,56 @@ def test_pytesseract_backend_reads_the_same(policy) -> None:
     via_command = replace(policy, text=replace(policy.text, ocr_backend="pytesseract"))
     assert sorted(f.kind for f in text.stage(image, via_command) if f.kind != "barcode") == fast == [
         "grade", "name", "student_id"]
+
+
+def _gradebook_photo(background: Image.Image, rows: list[tuple[str, str]], size: int = 26) -> Image.Image:
+    """A gradebook printed as a table: names in one column, grades in another (short, separate crops)."""
+    photo = background.convert("RGB").copy()
+    paper = Image.new("RGB", (16 * size, int((len(rows) + 1) * size * 1.9) + 30), (236, 236, 240))
+    draw = ImageDraw.Draw(paper)
+    font = ImageFont.load_default(size=size)
+    draw.text((20, 15), "Gradebook - Period 3", fill=(20, 20, 20), font=font)
+    for i, (name, grade) in enumerate(rows, start=1):
+        draw.text((20, 15 + i * size * 1.9), name, fill=(20, 20, 20), font=font)
+        draw.text((20 + 10 * size, 15 + i * size * 1.9), grade, fill=(20, 20, 20), font=font)
+    photo.paste(paper, (photo.width // 10, photo.height // 4))
+    return photo
+
+
+def test_lone_letter_grades_in_a_gradebook_are_found(testdata: Path, tmp_path: Path, policy) -> None:
+    """Crops as short as "B+" are turned the right way up with their neighbours, not on their own
+    (the direction classifier calls many of them upside down)."""
+    background = Image.open(testdata / "faces_annotated" / "29_Students_Schoolkids_Students_Schoolkids_29_10.jpg")
+    path = tmp_path / "gradebook.jpg"
+    _gradebook_photo(background, [("Ethan Okafor", "B+"), ("Owen Michel", "C+"), ("Sarah Bernard", "A-")]).save(path)
+    grades = [f for f in text.stage(load_image(path, 100_000_000), policy) if f.kind == "grade"]
+    assert len(grades) == 3, [f.why for f in grades]
+
+
+def test_rapidocr_engine_reads_the_sample(policy) -> None:
+    image = load_image(SAMPLES / "classroom_composite.jpg", 100_000_000)
+    pp_ocr = replace(policy, text=replace(policy.text, ocr_backend="rapidocr"))
+    assert {"grade", "student_id"} <= {f.kind for f in text.stage(image, pp_ocr)}
+
+
+def test_recogniser_words_split_after_labels_and_wide_gaps() -> None:
+    from pipeline.ocr import _reading_words
+    from pipeline.text_detect import Reading
+
+    chars = tuple("ID:885367") + tuple("Ann")
+    centres = tuple(10.0 * i for i in range(9)) + (130.0, 140.0, 150.0)  # a wide gap before "Ann"
+    words = _reading_words(Reading(chars, centres, (0.9,) * len(chars)), 200)
+    assert [w[0] for w in words] == ["ID:", "885367", "Ann"]
+    assert all(0 <= left < right <= 200 for _, left, right, _ in words)
+
+
+def test_short_lines_take_their_way_up_from_their_neighbours() -> None:
+    from pipeline.text_detect import TextLine, upside_down_by_neighbours
+
+    def line(cx: float, length: float) -> TextLine:
+        return TextLine(cx, 100.0, length, 30.0, 0.0, np.zeros((4, 2), np.float32), 0.9)
+
+    name, grade, far = line(100, 300), line(320, 60), line(3000, 60)
+    # the classifier calls the short grade crops upside down, the name upright
+    flips = upside_down_by_neighbours([name, grade, far], np.array([0.02, 0.9, 0.9]))
+    assert flips.tolist() == [False, False, True]  # the far one has no neighbour to overrule it
