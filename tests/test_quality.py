@@ -59,13 +59,17 @@ def test_white_document_is_not_blown_out(testdata: Path, policy) -> None:
     assert "exposure" not in kinds(quality.stage(page, policy))
 
 
+@pytest.mark.parametrize("photo, detector", [
+    ("people_scenes/face_recognition_two_people.jpg", "orientation:faces"),
+    ("text_scenes/wildreceipt_1.jpeg", "orientation:text-lines"),  # no faces: text read the right way up
+])
 @pytest.mark.parametrize("turn, rotate_cw", [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_180, 180),
                                              (cv2.ROTATE_90_CLOCKWISE, 270)])
-def test_orientation_from_faces(testdata: Path, policy, turn, rotate_cw) -> None:
-    image = load_image(testdata / "people_scenes" / "face_recognition_two_people.jpg", LIMIT)
+def test_orientation_of_turned_photos(testdata: Path, policy, photo: str, detector: str, turn, rotate_cw) -> None:
+    image = load_image(testdata / photo, LIMIT)
     assert orientation.stage(image, policy) == []
     found = orientation.stage(with_pixels(image, cv2.rotate(image.pixels, turn)), policy)
-    assert [f.rotate_cw for f in found] == [rotate_cw]
+    assert [(f.rotate_cw, f.detector) for f in found] == [(rotate_cw, detector)]
     assert np.array_equal(orientation.upright(cv2.rotate(image.pixels, turn), rotate_cw), image.pixels)
 
 
@@ -179,12 +183,3 @@ def _exif_with_thumbnail(jpeg: bytes) -> bytes:
     tiff += struct.pack("<I", 0)
     return b"Exif\x00\x00" + tiff + jpeg
 
-
-@pytest.mark.parametrize("turn, rotate_cw", [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_180, 180),
-                                             (cv2.ROTATE_90_CLOCKWISE, 270)])
-def test_orientation_of_a_turned_text_photo_without_faces(testdata: Path, policy, turn, rotate_cw) -> None:
-    """Text lines read the right way up only one way: a receipt photo turned without EXIF."""
-    image = load_image(testdata / "text_scenes" / "wildreceipt_1.jpeg", LIMIT)
-    assert orientation.stage(image, policy) == []
-    found = orientation.stage(with_pixels(image, cv2.rotate(image.pixels, turn)), policy)
-    assert [(f.rotate_cw, f.detector) for f in found] == [(rotate_cw, "orientation:text-lines")]
