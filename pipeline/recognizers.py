@@ -64,8 +64,9 @@ NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", 
 ID_PATTERN = re.compile(r"(?<![\w/.,:-])([A-Z]{0,2}\d{5,10})(?![\w/%-]|[.,]\d)")
 # a badge or paper from a school: a number alone on its line there is most likely a student's
 SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "eleve")
-# OCR misreadings of an "ID" label: "IO:", "lD:", "1D:"
-ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :")
+# OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#"
+ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#",
+                      "numero d'")  # "Numéro d'élève" with the last word misread
 
 
 def _looks_like_date(digits: str) -> bool:
@@ -127,16 +128,24 @@ GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total"
                  "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
-# Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20".
-MISREAD_TOTALS = {16: 10, 18: 10, 19: 10, 26: 20, 28: 20, 29: 20, 106: 100, 108: 100, 109: 100, 160: 100, 180: 100}
+
+
+def _misread_total(digits: str) -> int:
+    """Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20"
+    and "/168" is "/100". Other totals come back as they are."""
+    if re.fullmatch(r"[12][0689]|1[0689][0689]", digits):
+        return int(digits[0] + "0" * (len(digits) - 1))
+    return int(digits)
+
+
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
 # a gradebook row: a name (capitalised words) and then the letter, nothing else
-GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+-]?\W*$")
-LETTER_AT_END = re.compile(r"\s([A-F][+-]?)\W*$")
+GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+t-]?\W*$")
+LETTER_AT_END = re.compile(r"\s([A-F][+t-]?)\W*$")  # "Bt": a B+ whose + was read as t
 # "Grade: €": a grade label with a colon, then one short mark that OCR could not read as a letter
 LABEL_SHORT_MARK = re.compile(r"\b(?:grade|mark|note)\s*:\s*(\S{1,2})\s*$", re.IGNORECASE)
 GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\d{1,2}(?:st|nd|rd|th|e|eme|ème)\s+grade\b",
@@ -160,12 +169,10 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             if any(a.start(1) <= m.start() < a.end(1) for a in labelled):
                 continue
             value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
-            if len(m.group(2)) == 4:  # "52/1068": a total of 100 read with a stray digit
-                if not has_context:
-                    continue
-                total = int(m.group(2)[:3])
-            if has_context and total in MISREAD_TOTALS:
-                total = MISREAD_TOTALS[total]
+            if len(m.group(2)) == 4 and not has_context:  # "52/1068": 100 with a stray digit, given a label
+                continue
+            if has_context and total not in TOTALS:
+                total = _misread_total(m.group(2)[:3] if len(m.group(2)) == 4 else m.group(2))
             if has_context and value > total and re.fullmatch(r"\d{3}", m.group(1)) and value / 10 <= total:
                 value /= 10  # "12,5/20" read without its comma
             if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):

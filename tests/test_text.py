@@ -35,6 +35,8 @@ def lines_of(*texts: str) -> list[OcrLine]:
     (("Numéro d'élève : 7754321",), "ID •••••21"),
     (("Student #", "4451290"), "ID •••••90"),  # label on the line above
     (("88120455",), "ID ••••••55"),  # bare number alone (badge)
+    (("1D# 586760",), "ID ••••60"),  # OCR read the ID# label as 1D#
+    (("Numéro d'Elive : 33755",), "ID •••55"),  # and élève as Elive
 ])
 def test_student_ids_found(texts, expected_hint) -> None:
     found = find_student_ids(lines_of(*texts), [False] * len(texts))
@@ -66,7 +68,7 @@ def test_bare_number_next_to_barcode_is_an_id() -> None:
     (("Résultat : 15,5/20",), 1), (("Total: 8/10",), 1), (("A+",), 1), (("Test 1", "92/100"), 1),
     (("Gradebook", "Sarah Robert A+"), 1), (("Note : 125/20",), 1), (("Grade: À",), 1), (("Grade: €",), 1),
     (("Total: 4/19",), 1), (("Résultat : 17/24",), 1), (("Gradebook", "Noah Petit 52/1068"), 1),
-    (("Gradebook", "Owen Michel C+"), 1),
+    (("Gradebook", "Owen Michel C+"), 1), (("Gradebook", "Emma Roux 60/168"), 1), (("Gradebook", "Ethan Robert Bt"), 1),
 ])
 def test_grades_found(texts, count: int) -> None:
     assert len(find_grades(lines_of(*texts))) == count
