@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from .findings import Box
-from .text_detect import Reading, line_transform, lines_in, recognise, scaled, upside_down_by_neighbours, \
-    upside_down_probability
+from .text_detect import Reading, line_transform, lines_in, recognise, scaled, upright_crops, \
+    upside_down_by_neighbours, upside_down_probability
 
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
 REC_LINE_HEIGHT = 48  # px: the PP-OCR recogniser's own input height
@@ -196,22 +196,17 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
         transforms.append(matrix)
     flipped = upside_down_by_neighbours(full, upside_down_probability(crops))
     if backend == "rapidocr":
-        readings = recognise([c[::-1, ::-1] if f else c for c, f in zip(crops, flipped)])
-        words_per_crop = [_reading_words(r, c.shape[1]) for r, c in zip(readings, crops)]
+        readings = recognise(upright_crops(crops, flipped))
+        read = [(i, _reading_words(r, c.shape[1])) for i, (r, c) in enumerate(zip(readings, crops))]
     else:
-        words_per_crop = _tesseract_strip_words(crops, flipped, languages, timeout, backend)
+        read = list(enumerate(_tesseract_strip_words(crops, flipped, languages, timeout, backend)))
         # Tesseract misreads a lone "A-" or "C+" as "<" or "&" now and then: short crops (a grade, a
         # number) are also read by the PP-OCR recogniser, and the recognizers see both readings
         short = [i for i, c in enumerate(crops) if c.shape[1] < SHORT_CROP_ASPECT * c.shape[0]]
-        if short:
-            readings = recognise([crops[i][::-1, ::-1] if flipped[i] else crops[i] for i in short])
-            for i, reading in zip(short, readings):
-                crops.append(crops[i])
-                transforms.append(transforms[i])
-                flipped = np.append(flipped, flipped[i])
-                words_per_crop.append(_reading_words(reading, crops[i].shape[1]))
+        readings = recognise(upright_crops([crops[i] for i in short], flipped[short])) if short else []
+        read += [(i, _reading_words(r, crops[i].shape[1])) for i, r in zip(short, readings)]
     out = []
-    for i, crop_words in enumerate(words_per_crop):
+    for i, crop_words in read:
         crop_h, crop_w = crops[i].shape[:2]
         line_words = []
         for text, x0, x1, conf in crop_words:

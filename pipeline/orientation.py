@@ -25,7 +25,6 @@ DETECTOR_FACES = "orientation:faces"
 DETECTOR_TEXT = "orientation:text-lines"
 DETECTOR_OSD = "orientation:tesseract-osd"
 LINES_PER_ROUND = 4  # text lines are read this many at a time, longest first
-MAX_LINE_ASPECT = 12.0  # a line counts (and is read) up to this many line heights long
 CLEAR_LEAD, CLEAR_CONFIDENCE = 8.0, 0.25  # a lead in votes at which reading more lines stops
 
 
@@ -81,20 +80,19 @@ def _legibility(reading) -> float:
 
 
 def _read_votes(preview: np.ndarray, lines, votes: dict[int, float], shift: int) -> None:
-    """Add the votes of ``lines`` (found in ``preview``) to ``votes``, read longest first until
+    """Add the votes of ``lines`` (found in ``preview``, longest first) to ``votes``, read until
     they agree clearly. ``shift``: the clockwise turn from the photo to ``preview``."""
-    from .text_detect import line_crop, recognise
+    from .text_detect import MAX_VOTE_ASPECT, line_crop, recognise
 
-    lines = sorted(lines, key=lambda x: -x.length)
     for start in range(0, len(lines), LINES_PER_ROUND):
         batch = lines[start:start + LINES_PER_ROUND]
         # the middle of a long line is enough to tell which way up it reads, and costs less
-        crops = [line_crop(preview, replace(x, length=min(x.length, MAX_LINE_ASPECT * x.thickness))) for x in batch]
-        as_is, turned = recognise(crops), recognise([c[::-1, ::-1] for c in crops])
-        for line, read, read_turned in zip(batch, as_is, turned):
+        crops = [line_crop(preview, replace(x, length=min(x.length, MAX_VOTE_ASPECT * x.thickness))) for x in batch]
+        readings = recognise(crops + [c[::-1, ::-1] for c in crops])
+        for line, read, read_turned in zip(batch, readings[:len(crops)], readings[len(crops):]):
             # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
             upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
-            weight = min(line.length / max(line.thickness, 1e-6), MAX_LINE_ASPECT)
+            weight = min(line.length / max(line.thickness, 1e-6), MAX_VOTE_ASPECT)
             votes[(upright_turn + shift) % 360] += weight * _legibility(read)
             votes[(flipped_turn + shift) % 360] += weight * _legibility(read_turned)
         if _clear(votes):
@@ -118,7 +116,7 @@ def text_rotation(image, policy) -> tuple[int, float, float] | None:
     when the votes are not clear, lines are also looked for on the photo turned a quarter. Evidence
     is the winning direction's votes; confidence is its lead over the runner-up, as a share of all
     votes."""
-    from .text_detect import _detect_enlarged, lines_in
+    from .text_detect import detect_lines_any_size, lines_in
 
     o = policy.orientation
     keep = lambda found: [x for x in found if x.length >= 1.5 * x.thickness][: o.text_max_lines]  # noqa: E731
@@ -127,7 +125,7 @@ def text_rotation(image, policy) -> tuple[int, float, float] | None:
     _read_votes(image.preview(o.text_long_side), lines, votes, 0)
     if not _clear(votes):
         quarter = np.ascontiguousarray(np.rot90(image.preview(o.turned_text_long_side)))  # turned 90 ccw
-        turned_lines = keep(sorted(_detect_enlarged(quarter), key=lambda x: -x.length))
+        turned_lines = keep(sorted(detect_lines_any_size(quarter), key=lambda x: -x.length))
         _read_votes(quarter, turned_lines, votes, 270)
         lines += turned_lines
     if not lines:

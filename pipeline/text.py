@@ -87,7 +87,8 @@ def stage(image, policy) -> list[Finding]:
 
 def warm_up() -> None:
     """Load the text models now (start-up), so a missing model fails before the batch starts."""
-    from .text_detect import _classifier, _detector
+    from .text_detect import _classifier, _detector, _recogniser
 
     _detector()
     _classifier()
+    _recogniser()

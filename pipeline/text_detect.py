@@ -89,7 +89,7 @@ MIN_DETECT_LONG_SIDE = 960  # small pictures are enlarged to this for the detect
 MAX_DETECT_UPSCALE = 3.0
 
 
-def _detect_enlarged(preview: np.ndarray) -> list[TextLine]:
+def detect_lines_any_size(preview: np.ndarray) -> list[TextLine]:
     """Lines of a preview; a small one is enlarged first, and its lines mapped back to its pixels."""
     factor = min(MAX_DETECT_UPSCALE, MIN_DETECT_LONG_SIDE / max(preview.shape[:2]))
     if factor <= 1.0:
@@ -100,7 +100,7 @@ def _detect_enlarged(preview: np.ndarray) -> list[TextLine]:
 
 def lines_in(image, long_side: int) -> list[TextLine]:
     """Text lines of a LoadedImage's preview at ``long_side``, found once and shared by the stages."""
-    return image.cached(("text-lines", long_side), lambda: _detect_enlarged(image.preview(long_side)))
+    return image.cached(("text-lines", long_side), lambda: detect_lines_any_size(image.preview(long_side)))
 
 
 def reading_direction(line: TextLine) -> np.ndarray:
@@ -159,7 +159,7 @@ def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
 
 
 NEIGHBOUR_REACH = 6.0  # line heights: lines this close (gap between them) share a surface and its way up
-MAX_VOTE_ASPECT = 12.0  # a line's vote grows with its length in line heights, up to this
+MAX_VOTE_ASPECT = 12.0  # a line's vote grows with its length in line heights, up to this (here and in orientation)
 
 
 def upside_down_by_neighbours(lines: list[TextLine], probabilities: np.ndarray) -> np.ndarray:
@@ -218,6 +218,11 @@ class Reading:
         return float(np.mean(self.probabilities)) if self.probabilities else 0.0
 
 
+def upright_crops(crops: list[np.ndarray], flipped) -> list[np.ndarray]:
+    """The crops with those marked ``flipped`` turned 180 degrees."""
+    return [c[::-1, ::-1] if f else c for c, f in zip(crops, flipped)]
+
+
 def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]:
     """PP-OCRv4's recogniser on horizontal, upright line crops (RGB, any size): one Reading each.
 
@@ -230,17 +235,17 @@ def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]
         new_w = max(1, min(4 * batch_width, int(round(w * k))))
         scaled_crops.append(cv2.resize(crop, (new_w, _REC_HEIGHT), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR))
         factors.append(w / new_w)
+    # batches of similar widths (each padded to its widest crop), at most 8 rows of batch_width
+    batches: list[list[int]] = []
+    for i in sorted(range(len(crops)), key=lambda i: scaled_crops[i].shape[1]):
+        width = max(_REC_MIN_WIDTH, scaled_crops[i].shape[1])
+        if batches and width <= 1.3 * max(_REC_MIN_WIDTH, scaled_crops[batches[-1][0]].shape[1]) and \
+                (len(batches[-1]) + 1) * width <= 8 * batch_width:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
     out: list[Reading | None] = [None] * len(crops)
-    order = sorted(range(len(crops)), key=lambda i: scaled_crops[i].shape[1])
-    start = 0
-    while start < len(order):
-        width = max(_REC_MIN_WIDTH, scaled_crops[order[start]].shape[1])
-        end = start
-        while end < len(order) and max(_REC_MIN_WIDTH, scaled_crops[order[end]].shape[1]) <= width * 1.3 and \
-                (end - start + 1) * width <= 8 * batch_width:
-            end += 1
-        end = max(end, start + 1)
-        batch_ids = order[start:end]
+    for batch_ids in batches:
         width = max(_REC_MIN_WIDTH, max(scaled_crops[i].shape[1] for i in batch_ids))
         batch = np.zeros((len(batch_ids), 3, _REC_HEIGHT, width), np.float32)  # 0 = mid grey after normalising
         for row, i in enumerate(batch_ids):
@@ -255,5 +260,4 @@ def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]
             out[i] = Reading(tuple(alphabet[index[t]] for t in steps),
                              tuple(float((t + 0.5) * stride * factors[i]) for t in steps),
                              tuple(float(prob[t]) for t in steps))
-        start = end
     return out  # type: ignore[return-value]
