@@ -67,6 +67,8 @@ SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "el
 # OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#"
 ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#",
                       "numero d'")  # "Numéro d'élève" with the last word misread
+# the whole text before a number is a misread "ID:" or "ID#" label: "10:", "IO:", "1D#", "IDF"
+MISREAD_ID_LABEL = re.compile(r"\W*[1lIi|\\][DdOo0]\s*[:#F]\s*")
 
 
 def _looks_like_date(digits: str) -> bool:
@@ -102,7 +104,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
             before = fold(line.text[max(0, m.start() - 12):m.start()])
             if any(word in before for word in NOT_ID_CONTEXT):
                 continue
-            has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD)
+            has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD) or \
+                bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)]))
             if has_context:
                 score, why = 0.9, "5-10 digit number next to an ID label"
             elif "student" in context or "eleve" in context:
@@ -268,4 +271,33 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
                 if words:
                     out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
                                      "words after a Name/Nom label"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A teacher's mark written alone beside a student's name or ID
+
+def find_marks_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
+    """A grade written alone ("A-", "C+", "14") in a corner of a paper is a short line that OCR often
+    misreads ("A:", "~", "?"): a line of one or two characters within ``reach`` line heights of a line
+    that holds a student's name or ID is taken as a grade. The photo is flagged for that name or ID
+    anyway, so a wrong guess only adds a box to cover; a missed grade would stay readable."""
+    anchors = [m.words for m in matches if m.kind in ("name", "student_id")]
+    out = []
+    for line in lines:
+        mark = "".join(line.text.split())
+        if not 1 <= len(mark) <= 2 or any(line.words[0] in words for words in anchors):
+            continue
+        box = line.box
+        for words in anchors:
+            height = max(w.box.h for w in words)
+            x1 = min(w.box.x for w in words) - reach * height
+            x2 = max(w.box.x + w.box.w for w in words) + reach * height
+            y1 = min(w.box.y for w in words) - reach * height
+            y2 = max(w.box.y + w.box.h for w in words) + reach * height
+            if 0.5 * height <= box.h <= 2 * height and box.x < x2 and box.x + box.w > x1 and \
+                    box.y < y2 and box.y + box.h > y1:
+                out.append(Match("grade", line.words, 0.55, "grade •",
+                                 "a short mark standing alone beside a student's name or ID"))
+                break
     return out

@@ -14,7 +14,7 @@ from pipeline import text
 from pipeline.findings import Box
 from pipeline.loader import load_image
 from pipeline.ocr import OcrLine, Word
-from pipeline.recognizers import Roster, find_grades, find_names, find_student_ids
+from pipeline.recognizers import Roster, find_grades, find_marks_beside_student, find_names, find_student_ids
 
 
 def lines_of(*texts: str) -> list[OcrLine]:
@@ -37,6 +37,8 @@ def lines_of(*texts: str) -> list[OcrLine]:
     (("88120455",), "ID ••••••55"),  # bare number alone (badge)
     (("1D# 586760",), "ID ••••60"),  # OCR read the ID# label as 1D#
     (("Numéro d'Elive : 33755",), "ID •••55"),  # and élève as Elive
+    (("10: 860734916",), "ID •••••••16"),  # the ID: label read as 10:
+    (("IDF 12132",), "ID •••32"),  # the ID# label read as IDF
 ])
 def test_student_ids_found(texts, expected_hint) -> None:
     found = find_student_ids(lines_of(*texts), [False] * len(texts))
@@ -46,7 +48,7 @@ def test_student_ids_found(texts, expected_hint) -> None:
 @pytest.mark.parametrize("texts", [
     ("Tel: 0612345678",), ("Phone 5550134",), ("Date: 20251014",), ("Room 214",), ("Page 42 of 120",),
     ("Year 2024",), ("Price: $12.50",), ("Total 24,90 €",), ("Class starts at 8:30",), ("Order 5512093 shipped today",),
-    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",), ("[x 523272",), ("Lincoln High School", "Room 21 of 34567 x"),
+    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",), ("Page 10: 45678 words",), ("[x 523272",), ("Lincoln High School", "Room 21 of 34567 x"),
 ])
 def test_student_id_look_alikes_are_not_ids(texts) -> None:
     assert find_student_ids(lines_of(*texts), [False] * len(texts)) == []
@@ -82,6 +84,19 @@ def test_grades_found(texts, count: int) -> None:
 ])
 def test_grade_look_alikes_are_not_grades(texts) -> None:
     assert find_grades(lines_of(*texts)) == []
+
+
+def test_short_mark_beside_a_student_name_or_id_is_a_grade() -> None:
+    # a lone "B-" misread as "~" two lines under the student's name: a grade; a lone mark far from
+    # any name or ID, or on a page with no student on it, is not
+    lines = lines_of("Maths test", "Nom : Lea Okafor", "ID# 8379138", "~")
+    anchors = find_names(lines, None, 85) + find_student_ids(lines, [False] * 4)
+    found = find_marks_beside_student(lines, anchors)
+    assert [(m.kind, m.words[0].text) for m in found] == [("grade", "~")]
+    far = lines_of("Nom : Lea Okafor", *["Some longer line"] * 6, "B")
+    assert find_marks_beside_student(far, find_names(far, None, 85)) == []
+    plain = lines_of("Room 12", "B")
+    assert find_marks_beside_student(plain, find_student_ids(plain, [False] * 2)) == []
 
 
 def test_names_from_roster_and_label(tmp_path: Path) -> None:
