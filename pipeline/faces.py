@@ -91,17 +91,16 @@ class CenterFace:
         bw = np.exp(scale[0, 1, ys, xs]) * 4
         cy = (ys + offset[0, 0, ys, xs] + 0.5) * 4
         cx = (xs + offset[0, 1, ys, xs] + 0.5) * 4
-        x1 = np.clip(cx - bw / 2, 0, w)
-        y1 = np.clip(cy - bh / 2, 0, h)
-        x2 = np.clip(x1 + bw, 0, w)
-        y2 = np.clip(y1 + bh, 0, h)
+        left, top = cx - bw / 2, cy - bh / 2  # the whole face, which may reach past the photo's edge
+        x1, y1 = np.clip(left, 0, w), np.clip(top, 0, h)
+        x2, y2 = np.clip(left + bw, 0, w), np.clip(top + bh, 0, h)
         boxes = np.stack([x1, y1, x2, y2], axis=1)
         keep = nms(boxes, scores, 0.3)
         out = []
         for i in keep:
             points = tuple(
-                (float(lms[0, 2 * j + 1, ys[i], xs[i]] * bw[i] + x1[i]),
-                 float(lms[0, 2 * j, ys[i], xs[i]] * bh[i] + y1[i]))
+                (float(lms[0, 2 * j + 1, ys[i], xs[i]] * bw[i] + left[i]),
+                 float(lms[0, 2 * j, ys[i], xs[i]] * bh[i] + top[i]))
                 for j in range(5)
             )
             out.append(FaceDetection(float(x1[i]), float(y1[i]), float(x2[i]), float(y2[i]),
@@ -134,15 +133,89 @@ def estimate_yaw(landmarks: tuple[tuple[float, float], ...]) -> float:
     return math.degrees(math.atan((offset / eye_dist) / 0.43))
 
 
-def judge_identifiable(det: FaceDetection, image_width: int, policy: FacePolicy) -> tuple[bool, str]:
-    """Whether a face could identify a student when the photo is posted, and why."""
-    posted_height = (det.y2 - det.y1) * policy.posting_width / image_width
-    yaw = estimate_yaw(det.landmarks)
+def _edge_spread(grey: np.ndarray) -> float | None:
+    """How widely edges are spread in ``grey``, as the sigma (pixels) of a Gaussian blur.
+
+    Re-blur estimate (as in Zhuo and Sim's defocus maps): blurring an edge of spread s with a
+    Gaussian of sigma r lowers its gradient by the ratio R = sqrt(s^2 + r^2) / s, so s = r / sqrt(R^2 - 1),
+    measured at the strongest edges (the top tenth of gradients, well above JPEG noise). The ratio
+    is most telling when r is close to s, so a wide spread is measured again with r set to it.
+    None when the crop has too few edges to tell (a blank or tiny crop).
+    """
+    g = grey.astype(np.float32)
+    if min(g.shape) < 12:
+        return None
+    m0 = _gradient(g)[2:-2, 2:-2]
+    reblur, spread = 1.0, 0.0
+    for _ in range(3):
+        m1 = _gradient(cv2.GaussianBlur(g, (0, 0), reblur))[2:-2, 2:-2]
+        strong = (m1 >= np.percentile(m1, 90)) & (m1 > 2.0)
+        if strong.sum() < 8:
+            return None if spread == 0.0 else spread
+        ratio = np.clip(m0[strong] / m1[strong], 1.0 + 1e-4, None)
+        spread = float(np.median(reblur / np.sqrt(ratio ** 2 - 1)))
+        if spread < 1.6 * reblur:
+            break
+        reblur = spread
+    return spread
+
+
+def _gradient(g: np.ndarray) -> np.ndarray:
+    return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
+
+
+def face_edge_spread(rgb: np.ndarray, det: FaceDetection, margin: float = 0.5) -> float | None:
+    """Edge spread (blur sigma, pixels of ``rgb``) around the face: its box grown by ``margin`` of its
+    size on each side, so that even a heavy blur, wider than the face's own features, is measured."""
+    mx, my = margin * (det.x2 - det.x1), margin * (det.y2 - det.y1)
+    x1, y1, x2, y2 = (int(round(v)) for v in (det.x1 - mx, det.y1 - my, det.x2 + mx, det.y2 + my))
+    crop = rgb[max(0, y1):max(0, y2), max(0, x1):max(0, x2)]
+    if crop.size == 0:
+        return None
+    return _edge_spread(cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY))
+
+
+FACE_ASPECT = 1.25  # height / width of CenterFace's box round a whole face (median on WIDER FACE photos)
+
+
+def share_inside(det: FaceDetection, width: int, height: int) -> float:
+    """Share of the face inside the photo. CenterFace frames only the part of a face that is inside,
+    so a box on the photo's edge that is flatter (top, bottom) or narrower (left, right) than a whole
+    face's shows how much of the face the edge cuts off."""
+    bw, bh = max(det.x2 - det.x1, 1e-6), max(det.y2 - det.y1, 1e-6)
+    share = 1.0
+    if det.y1 <= 2 or det.y2 >= height - 2:
+        share = min(share, bh / bw / FACE_ASPECT)
+    if det.x1 <= 2 or det.x2 >= width - 2:
+        share = min(share, bw / bh * FACE_ASPECT)
+    return min(1.0, share)
+
+
+def judge_identifiable(det: FaceDetection, rgb: np.ndarray, policy: FacePolicy) -> tuple[bool, str]:
+    """Whether a face could identify a student when the photo is posted, and why: its size at
+    posting width, discounted for blur; its turn from the camera; how much of it the frame cuts off."""
+    h, w = rgb.shape[:2]
+    scale = min(1.0, policy.posting_width / w)  # a feed shows the photo at most posting_width wide
+    posted_height = (det.y2 - det.y1) * policy.posting_width / w
     size = f"{posted_height:.0f} px tall at {policy.posting_width} px posting width"
     if posted_height < policy.identifiable_min_height:
         return False, f"too small to identify: {size} (< {policy.identifiable_min_height:g})"
+    inside = share_inside(det, w, h)
+    if inside < policy.min_visible_fraction:
+        return False, f"cut off by the photo's edge: about {inside:.0%} of the face is inside"
+    yaw = estimate_yaw(det.landmarks)
     if yaw > policy.max_identifiable_yaw:
         return False, f"turned away from the camera (yaw about {yaw:.0f} deg > {policy.max_identifiable_yaw:g})"
+    spread = face_edge_spread(rgb, det)
+    if spread is not None and spread * scale > policy.sharp_edge_sigma:
+        # blur beyond a sharp photo's hides about as much detail as scaling the face down by its
+        # sigma (physics says 3.5 sigma: an area filter f pixels wide has sigma f / sqrt(12); privacy first)
+        extra = math.sqrt((spread * scale) ** 2 - policy.sharp_edge_sigma ** 2)
+        detail_height = posted_height / max(1.0, extra)
+        if detail_height < policy.identifiable_min_height:
+            return False, (f"too blurred to identify: {size}, but its edges are spread over about "
+                           f"{spread * scale:.0f} px, the detail of a sharp face {detail_height:.0f} px tall")
+        size += f", blurred (as much detail as a sharp face {detail_height:.0f} px tall)"
     return True, f"{size}, turned about {yaw:.0f} deg from the camera"
 
 
@@ -191,7 +264,7 @@ def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
     identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
     with no EXIF tag), found on turned copies at ``rotated_long_side``."""
     found = detect_at(rgb, policy.detect_long_side, policy.min_score)
-    if not policy.search_rotated or any(judge_identifiable(d, rgb.shape[1], policy)[0] for d in found):
+    if not policy.search_rotated or any(judge_identifiable(d, rgb, policy)[0] for d in found):
         return found
     for k in (1, 2, 3):
         for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
@@ -208,7 +281,7 @@ def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:
     h, w = rgb.shape[:2]
     findings = []
     for det in detect_faces(rgb, policy):
-        identifiable, why = judge_identifiable(det, w, policy)
+        identifiable, why = judge_identifiable(det, rgb, policy)
         findings.append(Finding(
             kind="face",
             box=Box.from_xyxy(det.x1, det.y1, det.x2, det.y2, w, h),

@@ -40,6 +40,8 @@ class FacePolicy:
     posting_width: int
     identifiable_min_height: float
     max_identifiable_yaw: float
+    sharp_edge_sigma: float
+    min_visible_fraction: float
     search_rotated: bool
     rotated_long_side: int
     rotated_min_score: float
@@ -51,6 +53,8 @@ class FacePolicy:
         _positive("faces.identifiable_min_height", self.identifiable_min_height)
         _positive("faces.rotated_long_side", self.rotated_long_side)
         _fraction("faces.rotated_min_score", self.rotated_min_score)
+        _positive("faces.sharp_edge_sigma", self.sharp_edge_sigma)
+        _fraction("faces.min_visible_fraction", self.min_visible_fraction)
         if not 0.0 < self.max_identifiable_yaw <= 90.0:
             raise PolicyError(
                 f"faces.max_identifiable_yaw must be in (0, 90] degrees, got {self.max_identifiable_yaw}"

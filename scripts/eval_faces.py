@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.faces import detect_faces, warm_up  # noqa: E402
+from pipeline.faces import detect_faces, judge_identifiable, warm_up  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
@@ -77,17 +77,55 @@ def evaluate(name: str, detections: dict[str, list[Box]], truth: dict[str, list[
     }
 
 
-def run_ours(folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list[float]]:
+def run_ours(folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list[float], dict[str, list[str]]]:
+    """Detections, seconds per image (detection only) and, per detection, why it is or is not identifiable
+    ("" when it is)."""
     policy = load_policy()
     warm_up()
-    detections, seconds = {}, []
+    detections, seconds, verdicts = {}, [], {}
     for name in names:
         image = load_image(folder / name, policy.general.max_pixels)
         start = time.perf_counter()
         dets = detect_faces(image.pixels, policy.faces)
         seconds.append(time.perf_counter() - start)
         detections[name] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height) for d in dets]
-    return detections, seconds
+        judged = [judge_identifiable(d, image.pixels, policy.faces) for d in dets]
+        verdicts[name] = ["" if ok else why.split(":")[0].split(" (")[0] for ok, why in judged]
+    return detections, seconds, verdicts
+
+
+def print_identifiability(folder: Path, detections: dict[str, list[Box]], verdicts: dict[str, list[str]]) -> None:
+    """Share of the found faces of 20 px and more judged identifiable, by WIDER FACE's blur and
+    occlusion labels (annotations_detailed.json), and the reasons for the others."""
+    detailed = folder / "annotations_detailed.json"
+    if not detailed.is_file():
+        return
+    images = json.loads(detailed.read_text())["images"]
+    table: dict[tuple[str, int], list[int]] = {}
+    reasons: dict[str, int] = {}
+    for name, dets in detections.items():
+        for face in images.get(name, {}).get("faces", []):
+            box = Box(*face["bbox"])
+            if box.h < 20 or "blur" not in face:
+                continue
+            best = max(range(len(dets)), key=lambda i: box.iou(dets[i]), default=None)
+            if best is None or box.iou(dets[best]) < MATCH_IOU:
+                continue
+            why = verdicts[name][best]
+            for attribute in ("blur", "occlusion"):
+                cell = table.setdefault((attribute, face[attribute]), [0, 0])
+                cell[0] += not why
+                cell[1] += 1
+            if why:
+                reasons[why] = reasons.get(why, 0) + 1
+    words = {0: "none/clear", 1: "normal/partial", 2: "heavy"}
+    print("\nFound faces of 20 px and more judged identifiable, by WIDER FACE label "
+          "(blur: clear/normal/heavy; occlusion: none/partial/heavy)")
+    for attribute in ("blur", "occlusion"):
+        cells = [f"{words[v]} {table[(attribute, v)][0]}/{table[(attribute, v)][1]}"
+                 for v in (0, 1, 2) if (attribute, v) in table]
+        print(f"  {attribute:10} " + ", ".join(cells))
+    print("  not identifiable because: " + (", ".join(f"{k} {v}" for k, v in sorted(reasons.items())) or "-"))
 
 
 def run_deface(python: Path, folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list[float]]:
@@ -132,8 +170,8 @@ def main() -> int:
     truth = {n: truth[n] for n in names}
 
     rows = []
-    detections, seconds = run_ours(args.folder, names)
-    rows.append(evaluate("photoscreen faces stage", detections, truth, seconds))
+    ours, seconds, verdicts = run_ours(args.folder, names)
+    rows.append(evaluate("photoscreen faces stage", ours, truth, seconds))
     if args.deface_python.is_file():
         try:
             detections, seconds = run_deface(args.deface_python, args.folder, names)
@@ -143,6 +181,7 @@ def main() -> int:
     else:
         print(f"deface not compared: {args.deface_python} not found (make deface-env)", file=sys.stderr)
     print_table(rows, len(names))
+    print_identifiability(args.folder, ours, verdicts)
     return 0
 
 

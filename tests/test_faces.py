@@ -11,7 +11,9 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES
-from pipeline.faces import detect_faces, estimate_yaw, find_faces
+import cv2
+
+from pipeline.faces import detect_faces, estimate_yaw, face_edge_spread, find_faces, judge_identifiable
 from pipeline.findings import Box
 from pipeline.loader import load_image
 
@@ -112,6 +114,41 @@ def test_yaw_estimate() -> None:
 def test_turned_away_face_is_not_identifiable(astronaut, policy) -> None:
     findings = find_faces(np.asarray(astronaut), replace(policy.faces, max_identifiable_yaw=1.0))
     assert findings and findings[0].identifiable is False and "turned away" in findings[0].why
+
+
+def test_blur_is_measured_and_a_heavily_blurred_face_is_not_identifiable(astronaut, policy) -> None:
+    pixels = np.asarray(astronaut)
+    [face] = detect_faces(pixels, policy.faces)
+    sharp = face_edge_spread(pixels, face)
+    spreads = [face_edge_spread(cv2.GaussianBlur(pixels, (0, 0), sigma), face) for sigma in (2, 4, 8)]
+    assert sharp < policy.faces.sharp_edge_sigma  # an in-focus face counts as sharp
+    assert sharp < spreads[0] < spreads[1] < spreads[2]  # the estimate follows the blur
+    assert judge_identifiable(face, pixels, policy.faces)[0] is True
+    # slight blur: still identifiable, and the reason says it is blurred
+    ok, why = judge_identifiable(face, cv2.GaussianBlur(pixels, (0, 0), 4), policy.faces)
+    assert ok is True and "blurred" in why
+    # blurred over a fifth of the face's height: as much detail as a face a few pixels tall
+    ok, why = judge_identifiable(face, cv2.GaussianBlur(pixels, (0, 0), (face.y2 - face.y1) / 5), policy.faces)
+    assert ok is False and "too blurred" in why
+
+
+def test_face_cut_by_the_photo_edge_is_judged_by_what_is_inside(astronaut, policy) -> None:
+    pixels = np.asarray(astronaut)  # the face spans about y 55-180, eyes at y 100
+    for top, identifiable in ((90, True), (135, False)):  # eyes inside; only mouth and chin inside
+        cut = np.ascontiguousarray(pixels[top:])
+        faces = detect_faces(cut, policy.faces)
+        assert len(faces) == 1 and faces[0].y1 < 2
+        ok, why = judge_identifiable(faces[0], cut, policy.faces)
+        assert ok is identifiable, why
+        assert identifiable or "cut off" in why
+
+
+def test_face_reaching_past_the_edge_keeps_its_true_box(astronaut, policy) -> None:
+    """A face cut by the left edge: the box covers what is inside, not a box shifted into the photo."""
+    pixels = np.ascontiguousarray(np.asarray(astronaut)[:, 200:])  # the face's left part cut away
+    [full] = detect_faces(np.asarray(astronaut), policy.faces)
+    [cut] = detect_faces(pixels, policy.faces)
+    assert cut.x1 < 3 and cut.x2 == pytest.approx(full.x2 - 200, abs=12)
 
 
 def _recall(testdata: Path, policy, min_height: int, max_height: int, files: list[str]) -> float:
