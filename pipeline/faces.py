@@ -57,13 +57,20 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
 
 class CenterFace:
     """CenterFace on onnxruntime. The shipped ONNX graph has a fixed 32x32 input; we relabel the
-    spatial dimensions as symbolic so one session serves every image size."""
+    spatial dimensions as symbolic so one session serves every image size. It also lists its weights
+    as graph inputs, which makes onnxruntime treat them as values that could change and skip constant
+    folding and fused kernels: dropping them from the inputs runs the same arithmetic (outputs equal
+    to 1e-5) in about half the time."""
 
     def __init__(self) -> None:
         import onnx
         import onnxruntime
 
         model = onnx.load(str(model_path("centerface")))
+        weights = {initializer.name for initializer in model.graph.initializer}
+        inputs = [value for value in model.graph.input if value.name not in weights]
+        del model.graph.input[:]
+        model.graph.input.extend(inputs)
         for value, labels in [(model.graph.input[0], ("B", "H", "W"))] + [
             (output, ("B", "h", "w")) for output in model.graph.output
         ]:
