@@ -171,15 +171,20 @@ def _gradient(g: np.ndarray) -> np.ndarray:
     return np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3))
 
 
-def face_edge_spread(rgb: np.ndarray, det: FaceDetection, margin: float = 0.5) -> float | None:
-    """Edge spread (blur sigma, pixels of ``rgb``) around the face: its box grown by ``margin`` of its
-    size on each side, so that even a heavy blur, wider than the face's own features, is measured."""
+def face_edge_spread(rgb: np.ndarray, det: FaceDetection, scale: float = 1.0, margin: float = 0.5) -> float | None:
+    """Edge spread (blur sigma) around the face, in pixels of ``rgb`` scaled by ``scale`` (at most 1:
+    the posting size), measured on the face's box grown by ``margin`` of its size on each side, so
+    that even a heavy blur, wider than the face's own features, is measured."""
     mx, my = margin * (det.x2 - det.x1), margin * (det.y2 - det.y1)
     x1, y1, x2, y2 = (int(round(v)) for v in (det.x1 - mx, det.y1 - my, det.x2 + mx, det.y2 + my))
     crop = rgb[max(0, y1):max(0, y2), max(0, x1):max(0, x2)]
     if crop.size == 0:
         return None
-    return _edge_spread(cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY))
+    grey = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    return _edge_spread(grey)
 
 
 FACE_ASPECT = 1.25  # height / width of CenterFace's box round a whole face (median on WIDER FACE photos)
@@ -213,15 +218,15 @@ def judge_identifiable(det: FaceDetection, rgb: np.ndarray, policy: FacePolicy) 
     yaw = estimate_yaw(det.landmarks)
     if yaw > policy.max_identifiable_yaw:
         return False, f"turned away from the camera (yaw about {yaw:.0f} deg > {policy.max_identifiable_yaw:g})"
-    spread = face_edge_spread(rgb, det)
-    if spread is not None and spread * scale > policy.sharp_edge_sigma:
+    spread = face_edge_spread(rgb, det, scale)  # measured at posting size, where blur matters
+    if spread is not None and spread > policy.sharp_edge_sigma:
         # blur beyond a sharp photo's hides about as much detail as scaling the face down by its
         # sigma (physics says 3.5 sigma: an area filter f pixels wide has sigma f / sqrt(12); privacy first)
-        extra = math.sqrt((spread * scale) ** 2 - policy.sharp_edge_sigma ** 2)
+        extra = math.sqrt(spread ** 2 - policy.sharp_edge_sigma ** 2)
         detail_height = posted_height / max(1.0, extra)
         if detail_height < policy.identifiable_min_height:
             return False, (f"too blurred to identify: {size}, but its edges are spread over about "
-                           f"{spread * scale:.0f} px, the detail of a sharp face {detail_height:.0f} px tall")
+                           f"{spread:.0f} px, the detail of a sharp face {detail_height:.0f} px tall")
         size += f", blurred (as much detail as a sharp face {detail_height:.0f} px tall)"
     return True, f"{size}, turned about {yaw:.0f} deg from the camera"
 
@@ -249,11 +254,12 @@ def _unrotate_point(x: float, y: float, k: int, w: int, h: int) -> tuple[float, 
     return x, y
 
 
-def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0) -> list[FaceDetection]:
-    """Detect on ``rgb`` scaled to ``long_side`` and turned ``k`` quarter turns counter-clockwise;
-    return detections in ``rgb``'s own frame."""
+def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0,
+              work: np.ndarray | None = None) -> list[FaceDetection]:
+    """Detect on ``rgb`` scaled to ``long_side`` (or on ``work``, that scaled copy made already) and
+    turned ``k`` quarter turns counter-clockwise; return detections in ``rgb``'s own frame."""
     h, w = rgb.shape[:2]
-    work = _resize_long_side(rgb, long_side)
+    work = _resize_long_side(rgb, long_side) if work is None else work
     sx, sy = w / work.shape[1], h / work.shape[0]
     turned = np.ascontiguousarray(np.rot90(work, k)) if k else work
     ww, wh = work.shape[1], work.shape[0]
@@ -266,15 +272,20 @@ def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0) -> 
     return out
 
 
-def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
+def detect_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[FaceDetection]:
     """Faces in the photo as it stands, at ``detect_long_side``; when none of them is large enough to
     identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
-    with no EXIF tag), found on turned copies at ``rotated_long_side``."""
-    found = detect_at(rgb, policy.detect_long_side, policy.min_score)
+    with no EXIF tag), found on turned copies at ``rotated_long_side``. ``previews(long_side)``, when
+    given, supplies the scaled-down copies (a LoadedImage's, shared with the other stages)."""
+    def scaled(long_side: int) -> np.ndarray | None:
+        return previews(long_side) if previews is not None and long_side < max(rgb.shape[:2]) else None
+
+    found = detect_at(rgb, policy.detect_long_side, policy.min_score, work=scaled(policy.detect_long_side))
     if not policy.search_rotated or any(judge_identifiable(d, rgb, policy)[0] for d in found):
         return found
     for k in (1, 2, 3):
-        for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k):
+        for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k,
+                             work=scaled(policy.rotated_long_side)):
             # the same face seen both ways: keep the view the detector is surer of (its landmarks
             # come from the face seen upright, so the head-turn estimate is sound)
             same = [d for d in found if iou_xyxy((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
@@ -283,11 +294,11 @@ def detect_faces(rgb: np.ndarray, policy: FacePolicy) -> list[FaceDetection]:
     return found
 
 
-def find_faces(rgb: np.ndarray, policy: FacePolicy) -> list[Finding]:
+def find_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[Finding]:
     """The faces stage: one ``face`` finding per detected face, with identifiability."""
     h, w = rgb.shape[:2]
     findings = []
-    for det in detect_faces(rgb, policy):
+    for det in detect_faces(rgb, policy, previews):
         identifiable, why = judge_identifiable(det, rgb, policy)
         findings.append(Finding(
             kind="face",
@@ -351,4 +362,4 @@ def warm_up() -> None:
 
 def stage(image, policy) -> list[Finding]:
     """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
-    return find_faces(image.pixels, policy.faces)
+    return find_faces(image.pixels, policy.faces, image.preview)

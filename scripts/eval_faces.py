@@ -86,7 +86,7 @@ def run_ours(folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list
     for name in names:
         image = load_image(folder / name, policy.general.max_pixels)
         start = time.perf_counter()
-        dets = detect_faces(image.pixels, policy.faces)
+        dets = detect_faces(image.pixels, policy.faces, image.preview)
         seconds.append(time.perf_counter() - start)
         detections[name] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height) for d in dets]
         judged = [judge_identifiable(d, image.pixels, policy.faces) for d in dets]

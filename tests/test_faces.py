@@ -130,6 +130,13 @@ def test_blur_is_measured_and_a_heavily_blurred_face_is_not_identifiable(astrona
     # blurred over a fifth of the face's height: as much detail as a face a few pixels tall
     ok, why = judge_identifiable(face, cv2.GaussianBlur(pixels, (0, 0), (face.y2 - face.y1) / 5), policy.faces)
     assert ok is False and "too blurred" in why
+    # blur is judged at posting size: the photo enlarged to 2048 px and blurred a little has edges
+    # spread wider than a sharp face's in its own pixels, but not once shown 1080 px wide
+    big = cv2.GaussianBlur(cv2.resize(pixels, (2048, 2048), interpolation=cv2.INTER_CUBIC), (0, 0), 1)
+    [big_face] = detect_faces(big, policy.faces)
+    assert face_edge_spread(big, big_face) > policy.faces.sharp_edge_sigma
+    ok, why = judge_identifiable(big_face, big, policy.faces)
+    assert ok is True and "blurred" not in why
 
 
 def test_face_cut_by_the_photo_edge_is_judged_by_what_is_inside(astronaut, policy) -> None:
