@@ -275,29 +275,54 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
 
 
 # ---------------------------------------------------------------------------------------------
-# A teacher's mark written alone beside a student's name or ID
+# Marks and numbers written beside a student's name or ID
 
-def find_marks_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
-    """A grade written alone ("A-", "C+", "14") in a corner of a paper is a short line that OCR often
-    misreads ("A:", "~", "?"): a line of one or two characters within ``reach`` line heights of a line
-    that holds a student's name or ID is taken as a grade. The photo is flagged for that name or ID
-    anyway, so a wrong guess only adds a box to cover; a missed grade would stay readable."""
-    anchors = [m.words for m in matches if m.kind in ("name", "student_id")]
+def _near_any(box, anchors: list[tuple[Word, ...]], reach: float) -> bool:
+    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall."""
+    for words in anchors:
+        height = max(w.box.h for w in words)
+        x1 = min(w.box.x for w in words) - reach * height
+        x2 = max(w.box.x + w.box.w for w in words) + reach * height
+        y1 = min(w.box.y for w in words) - reach * height
+        y2 = max(w.box.y + w.box.h for w in words) + reach * height
+        if 0.5 * height <= box.h <= 2 * height and box.x < x2 and box.x + box.w > x1 and \
+                box.y < y2 and box.y + box.h > y1:
+            return True
+    return False
+
+
+def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
+    """What a student's paper carries next to the name, even when OCR garbles its label:
+
+    - a grade written alone ("A-", "C+", "14") in a corner is a short line that OCR often misreads
+      ("A:", "~", "?"): a line of one or two characters near a student's name or ID is a grade;
+    - a 5-10 digit number near a student's name ("Num&ro diilive : 958488177", the label misread)
+      is the student's number, unless it looks like a date or a phone number or has a label that
+      says otherwise (room, page, phone).
+
+    The photo is flagged for that name or ID anyway, so a wrong guess only adds a box to cover; a
+    missed grade or number would stay readable in a redacted copy."""
+    taken = {id(w) for m in matches for w in m.words}
+    names = [m.words for m in matches if m.kind == "name"]
+    students = names + [m.words for m in matches if m.kind == "student_id"]
     out = []
     for line in lines:
-        mark = "".join(line.text.split())
-        if not 1 <= len(mark) <= 2 or any(line.words[0] in words for words in anchors):
+        if any(id(w) in taken for w in line.words):
             continue
-        box = line.box
-        for words in anchors:
-            height = max(w.box.h for w in words)
-            x1 = min(w.box.x for w in words) - reach * height
-            x2 = max(w.box.x + w.box.w for w in words) + reach * height
-            y1 = min(w.box.y for w in words) - reach * height
-            y2 = max(w.box.y + w.box.h for w in words) + reach * height
-            if 0.5 * height <= box.h <= 2 * height and box.x < x2 and box.x + box.w > x1 and \
-                    box.y < y2 and box.y + box.h > y1:
-                out.append(Match("grade", line.words, 0.55, "grade •",
-                                 "a short mark standing alone beside a student's name or ID"))
-                break
+        mark = "".join(line.text.split())
+        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach):
+            out.append(Match("grade", line.words, 0.55, "grade •",
+                             "a short mark standing alone beside a student's name or ID"))
+            continue
+        if not _near_any(line.box, names, reach):
+            continue
+        for m in ID_PATTERN.finditer(line.text):
+            digits = re.sub(r"\D", "", m.group(1))
+            before = fold(line.text[max(0, m.start() - 12):m.start()])
+            if len(digits) < 5 or _looks_like_date(digits) or _looks_like_phone(digits) or \
+                    any(word in before for word in NOT_ID_CONTEXT):
+                continue
+            out.append(Match("student_id", _words_for_span(line, m.start(1), m.end(1)), 0.55,
+                             f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}",
+                             "a 5-10 digit number beside a student's name"))
     return out

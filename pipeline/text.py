@@ -15,7 +15,7 @@ import numpy as np
 
 from .findings import Box, Finding
 from .ocr import OcrLine, read_lines
-from .recognizers import Roster, find_grades, find_marks_beside_student, find_names, find_student_ids
+from .recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
 
 
 @lru_cache(maxsize=4)
@@ -67,7 +67,7 @@ def find_text(image, policy) -> list[Finding]:
     near = [_near(line, [b.box for b in barcodes]) for line in lines]
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
         lines, _roster(t.roster), t.name_min_similarity)
-    matches += find_marks_beside_student(lines, matches)
+    matches += find_beside_student(lines, matches)
     findings = list(barcodes)
     for match in sorted(matches, key=lambda m: -m.score):
         if match.score < t.min_score or not match.words:

@@ -14,7 +14,7 @@ from pipeline import text
 from pipeline.findings import Box
 from pipeline.loader import load_image
 from pipeline.ocr import OcrLine, Word
-from pipeline.recognizers import Roster, find_grades, find_marks_beside_student, find_names, find_student_ids
+from pipeline.recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
 
 
 def lines_of(*texts: str) -> list[OcrLine]:
@@ -91,12 +91,23 @@ def test_short_mark_beside_a_student_name_or_id_is_a_grade() -> None:
     # any name or ID, or on a page with no student on it, is not
     lines = lines_of("Maths test", "Nom : Lea Okafor", "ID# 8379138", "~")
     anchors = find_names(lines, None, 85) + find_student_ids(lines, [False] * 4)
-    found = find_marks_beside_student(lines, anchors)
+    found = find_beside_student(lines, anchors)
     assert [(m.kind, m.words[0].text) for m in found] == [("grade", "~")]
     far = lines_of("Nom : Lea Okafor", *["Some longer line"] * 6, "B")
-    assert find_marks_beside_student(far, find_names(far, None, 85)) == []
+    assert find_beside_student(far, find_names(far, None, 85)) == []
     plain = lines_of("Room 12", "B")
-    assert find_marks_beside_student(plain, find_student_ids(plain, [False] * 2)) == []
+    assert find_beside_student(plain, find_student_ids(plain, [False] * 2)) == []
+
+
+def test_number_beside_a_student_name_is_an_id_even_with_a_garbled_label() -> None:
+    lines = lines_of("Science report", "Nom : Maya Roux", "Num&ro diilive : 958488177")
+    found = find_beside_student(lines, find_names(lines, None, 85))
+    assert [(m.kind, m.hint) for m in found] == [("student_id", "ID •••••••77")]
+    for innocuous in ("Tel : 0612345678", "Date : 20251014", "Salle 21345", "Page 12"):
+        lines = lines_of("Nom : Maya Roux", innocuous)
+        assert find_beside_student(lines, find_names(lines, None, 85)) == [], innocuous
+    far = lines_of("Nom : Maya Roux", *["Some longer line"] * 6, "Ref 958488177")
+    assert find_beside_student(far, find_names(far, None, 85)) == []
 
 
 def test_names_from_roster_and_label(tmp_path: Path) -> None:
