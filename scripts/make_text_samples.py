@@ -49,7 +49,14 @@ def fonts() -> list[Path | None]:
     return [None] + regular[:10]
 
 
-def load_font(path: Path | None, size: int) -> ImageFont.ImageFont:
+# Pillow's built-in font has no accented letters ("Numéro d'élève" would show empty boxes): text with
+# letters beyond ASCII is drawn in a font that has them when one is installed
+ACCENTED_FALLBACK = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def load_font(path: Path | None, size: int, text: str = "") -> ImageFont.ImageFont:
+    if path is None and not text.isascii() and ACCENTED_FALLBACK.is_file():
+        path = ACCENTED_FALLBACK
     return ImageFont.load_default(size=size) if path is None else ImageFont.truetype(str(path), size)
 
 
@@ -79,7 +86,7 @@ class Sheet:
         self.font_path, self.rng, self.items, self.y = font_path, rng, [], 20
 
     def line(self, text: str, size: int, kind: str | None = None, part: str | None = None, colour=(20, 20, 25)):
-        font = load_font(self.font_path, size)
+        font = load_font(self.font_path, size, text)
         x = 24
         self.draw.text((x, self.y), text, fill=colour, font=font)
         if kind:
@@ -119,7 +126,7 @@ def make_card(kind: str, rng: random.Random, negative: bool, font_path, size: in
                 g = grade(rng)
                 text = f"{f2} {l2}    {g}"
                 sheet.line(text, size)
-                font = load_font(font_path, size)
+                font = load_font(font_path, size, text)
                 x_name = 24 + sheet.draw.textlength("", font=font)
                 y = sheet.y - int(size * 1.6)
                 bb = font.getbbox(text)
