@@ -272,43 +272,42 @@ def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0,
     return out
 
 
-def detect_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[FaceDetection]:
+def judged_faces(rgb: np.ndarray, policy: FacePolicy,
+                 previews=None) -> list[tuple[FaceDetection, tuple[bool, str]]]:
     """Faces in the photo as it stands, at ``detect_long_side``; when none of them is large enough to
     identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
-    with no EXIF tag), found on turned copies at ``rotated_long_side``. ``previews(long_side)``, when
-    given, supplies the scaled-down copies (a LoadedImage's, shared with the other stages)."""
+    with no EXIF tag), found on turned copies at ``rotated_long_side``. Each face comes with
+    ``judge_identifiable``'s answer, made once. ``previews(long_side)``, when given, supplies the
+    scaled-down copies (a LoadedImage's, shared with the other stages)."""
     def scaled(long_side: int) -> np.ndarray | None:
         return previews(long_side) if previews is not None and long_side < max(rgb.shape[:2]) else None
 
-    found = detect_at(rgb, policy.detect_long_side, policy.min_score, work=scaled(policy.detect_long_side))
-    if not policy.search_rotated or any(judge_identifiable(d, rgb, policy)[0] for d in found):
+    found = [(d, judge_identifiable(d, rgb, policy))
+             for d in detect_at(rgb, policy.detect_long_side, policy.min_score, work=scaled(policy.detect_long_side))]
+    if not policy.search_rotated or any(ok for _, (ok, _) in found):
         return found
     for k in (1, 2, 3):
         for det in detect_at(rgb, policy.rotated_long_side, policy.rotated_min_score, k,
                              work=scaled(policy.rotated_long_side)):
             # the same face seen both ways: keep the view the detector is surer of (its landmarks
             # come from the face seen upright, so the head-turn estimate is sound)
-            same = [d for d in found if iou_xyxy((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
+            same = [d for d, _ in found if iou_xyxy((det.x1, det.y1, det.x2, det.y2), (d.x1, d.y1, d.x2, d.y2)) > 0.3]
             if all(det.score > d.score for d in same):
-                found = [d for d in found if d not in same] + [det]
+                found = [(d, j) for d, j in found if d not in same] + [(det, judge_identifiable(det, rgb, policy))]
     return found
+
+
+def detect_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[FaceDetection]:
+    """The faces ``judged_faces`` finds, without the judgement."""
+    return [d for d, _ in judged_faces(rgb, policy, previews)]
 
 
 def find_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[Finding]:
     """The faces stage: one ``face`` finding per detected face, with identifiability."""
     h, w = rgb.shape[:2]
-    findings = []
-    for det in detect_faces(rgb, policy, previews):
-        identifiable, why = judge_identifiable(det, rgb, policy)
-        findings.append(Finding(
-            kind="face",
-            box=Box.from_xyxy(det.x1, det.y1, det.x2, det.y2, w, h),
-            score=min(1.0, det.score),
-            detector=DETECTOR_NAME,
-            identifiable=identifiable,
-            why=why,
-        ))
-    return findings
+    return [Finding(kind="face", box=Box.from_xyxy(det.x1, det.y1, det.x2, det.y2, w, h), score=min(1.0, det.score),
+                    detector=DETECTOR_NAME, identifiable=identifiable, why=why)
+            for det, (identifiable, why) in judged_faces(rgb, policy, previews)]
 
 
 @lru_cache(maxsize=1)

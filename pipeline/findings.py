@@ -66,6 +66,19 @@ class Box:
         iy = max(0, min(self.y + self.h, other.y + other.h) - max(self.y, other.y))
         return ix * iy
 
+    def gap(self, other: Box) -> tuple[int, int]:
+        """Empty space between the two boxes across and down (0 where they overlap on that axis)."""
+        dx = max(0, max(self.x, other.x) - min(self.x + self.w, other.x + other.w))
+        dy = max(0, max(self.y, other.y) - min(self.y + self.h, other.y + other.h))
+        return dx, dy
+
+    @classmethod
+    def enclosing(cls, boxes) -> Box:
+        """The smallest box holding all ``boxes``."""
+        x1, y1 = min(b.x for b in boxes), min(b.y for b in boxes)
+        x2, y2 = max(b.x + b.w for b in boxes), max(b.y + b.h for b in boxes)
+        return cls(x1, y1, x2 - x1, y2 - y1)
+
     def iou(self, other: Box) -> float:
         return iou_xyxy((self.x, self.y, self.x + self.w, self.y + self.h),
                         (other.x, other.y, other.x + other.w, other.y + other.h))

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .findings import Box
 from .ocr import OcrLine, Word
 
 
@@ -90,20 +91,30 @@ def _only_words_besides(line: OcrLine, start: int, end: int) -> bool:
     return all(re.fullmatch(r"[^\W\d_]{2,}[:.#]?", token) for token in rest)
 
 
+def _id_candidates(line: OcrLine):
+    """5-10 digit numbers on the line that do not look like a date or a phone number and have no label
+    that says what else they are (room, page, phone, price): ``(match, digits)``."""
+    for m in ID_PATTERN.finditer(line.text):
+        digits = re.sub(r"\D", "", m.group(1))
+        before = fold(line.text[max(0, m.start() - 12):m.start()])
+        if len(digits) < 5 or _looks_like_date(digits) or _looks_like_phone(digits) or \
+                any(word in before for word in NOT_ID_CONTEXT):
+            continue
+        yield m, digits
+
+
+def _id_match(line: OcrLine, m: re.Match, digits: str, score: float, why: str) -> Match:
+    return Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
+                 f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}", why)
+
+
 def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
                      id_max_digits_bare: int = 9) -> list[Match]:
     out = []
     school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS)
     for i, line in enumerate(lines):
         context = _context(lines, i)
-        for m in ID_PATTERN.finditer(line.text):
-            token = m.group(1)
-            digits = re.sub(r"\D", "", token)
-            if _looks_like_date(digits) or _looks_like_phone(digits):
-                continue
-            before = fold(line.text[max(0, m.start() - 12):m.start()])
-            if any(word in before for word in NOT_ID_CONTEXT):
-                continue
+        for m, digits in _id_candidates(line):
             has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD) or \
                 bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)]))
             if has_context:
@@ -119,8 +130,7 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 score, why = 0.55, "bare 5-digit number alone on its line, on a school badge or paper"
             else:
                 continue
-            out.append(Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
-                             f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}", why))
+            out.append(_id_match(line, m, digits, score, why))
     return out
 
 
@@ -281,12 +291,7 @@ def _near_any(box, anchors: list[tuple[Word, ...]], reach: float) -> bool:
     """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall."""
     for words in anchors:
         height = max(w.box.h for w in words)
-        x1 = min(w.box.x for w in words) - reach * height
-        x2 = max(w.box.x + w.box.w for w in words) + reach * height
-        y1 = min(w.box.y for w in words) - reach * height
-        y2 = max(w.box.y + w.box.h for w in words) + reach * height
-        if 0.5 * height <= box.h <= 2 * height and box.x < x2 and box.x + box.w > x1 and \
-                box.y < y2 and box.y + box.h > y1:
+        if 0.5 * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
             return True
     return False
 
@@ -316,13 +321,6 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
             continue
         if not _near_any(line.box, names, reach):
             continue
-        for m in ID_PATTERN.finditer(line.text):
-            digits = re.sub(r"\D", "", m.group(1))
-            before = fold(line.text[max(0, m.start() - 12):m.start()])
-            if len(digits) < 5 or _looks_like_date(digits) or _looks_like_phone(digits) or \
-                    any(word in before for word in NOT_ID_CONTEXT):
-                continue
-            out.append(Match("student_id", _words_for_span(line, m.start(1), m.end(1)), 0.55,
-                             f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}",
-                             "a 5-10 digit number beside a student's name"))
+        out += [_id_match(line, m, digits, 0.55, "a 5-10 digit number beside a student's name")
+                for m, digits in _id_candidates(line)]
     return out

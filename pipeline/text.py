@@ -42,21 +42,7 @@ def find_barcodes(image, long_side: int) -> list[Finding]:
 
 def _near(line: OcrLine, boxes: list[Box]) -> bool:
     """A barcode lies within three line heights of the line."""
-    reach = 3 * line.box.h
-    for b in boxes:
-        dx = max(0, max(b.x, line.box.x) - min(b.x + b.w, line.box.x + line.box.w))
-        dy = max(0, max(b.y, line.box.y) - min(b.y + b.h, line.box.y + line.box.h))
-        if dx <= reach and dy <= reach:
-            return True
-    return False
-
-
-def _union(words) -> Box:
-    x1 = min(w.box.x for w in words)
-    y1 = min(w.box.y for w in words)
-    x2 = max(w.box.x + w.box.w for w in words)
-    y2 = max(w.box.y + w.box.h for w in words)
-    return Box(x1, y1, x2 - x1, y2 - y1)
+    return any(max(line.box.gap(b)) <= 3 * line.box.h for b in boxes)
 
 
 def find_text(image, policy) -> list[Finding]:
@@ -72,7 +58,7 @@ def find_text(image, policy) -> list[Finding]:
     for match in sorted(matches, key=lambda m: -m.score):
         if match.score < t.min_score or not match.words:
             continue
-        box = _union(match.words)
+        box = Box.enclosing([w.box for w in match.words])
         # the same item found twice (two readings of one crop, two patterns): keep the surer one
         if any(f.kind == match.kind and f.box.iou(box) > 0.5 for f in findings):
             continue

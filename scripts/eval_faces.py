@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.faces import detect_faces, judge_identifiable, warm_up  # noqa: E402
+from pipeline.faces import judged_faces, warm_up  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
@@ -78,7 +78,7 @@ def evaluate(name: str, detections: dict[str, list[Box]], truth: dict[str, list[
 
 
 def run_ours(folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list[float], dict[str, list[str]]]:
-    """Detections, seconds per image (detection only) and, per detection, why it is or is not identifiable
+    """Detections, seconds per image (detection and judging, as the stage does) and, per detection, why it is or is not identifiable
     ("" when it is)."""
     policy = load_policy()
     warm_up()
@@ -86,11 +86,10 @@ def run_ours(folder: Path, names: list[str]) -> tuple[dict[str, list[Box]], list
     for name in names:
         image = load_image(folder / name, policy.general.max_pixels)
         start = time.perf_counter()
-        dets = detect_faces(image.pixels, policy.faces, image.preview)
+        judged = judged_faces(image.pixels, policy.faces, image.preview)
         seconds.append(time.perf_counter() - start)
-        detections[name] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height) for d in dets]
-        judged = [judge_identifiable(d, image.pixels, policy.faces) for d in dets]
-        verdicts[name] = ["" if ok else why.split(":")[0].split(" (")[0] for ok, why in judged]
+        detections[name] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, image.width, image.height) for d, _ in judged]
+        verdicts[name] = ["" if ok else why.split(":")[0].split(" (")[0] for _, (ok, why) in judged]
     return detections, seconds, verdicts
 
 
@@ -152,7 +151,7 @@ def print_table(rows: list[dict], n_images: int) -> None:
         print(f"{row['name']:34}" + "".join(f"{row['recall'][lab][0]:>10.3f}" for lab in labels) +
               f"{row['precision']:>11.3f}{row['detections']:>7}{row['seconds']:>9.3f}")
     print(f"precision: share of detections overlapping a labelled face (IoU >= {OVERLAP_IOU}); "
-          "seconds: detection only, after models are loaded")
+          "seconds: our stage detects and judges, deface detects; after models are loaded")
 
 
 def main() -> int:

@@ -6,13 +6,12 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from conftest import SAMPLES
-import cv2
-
 from pipeline.faces import detect_faces, estimate_yaw, face_edge_spread, find_faces, judge_identifiable
 from pipeline.findings import Box
 from pipeline.loader import load_image
