@@ -207,8 +207,9 @@ def redact(
              "blur: a strong blur, the weakest of the three (outline, hair and skin colour stay)."),
     crop: Optional[Crop] = typer.Option(
         None, "--crop",
-        help="hands: instead of covering, crop each photo to its hands (at the --platform shape) so that no "
-             "face and no sensitive text is in the picture; when no such crop exists, no copy is written."),
+        help="hands: instead of covering, crop each photo to its hands and people seen from behind (at the "
+             "--platform shape) so that no face and no sensitive text is in the picture; when no such crop "
+             "exists, no copy is written."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace copies already in the output folder."),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
                                                help="Policy TOML laid over the defaults ([redact] section)."),

@@ -117,9 +117,10 @@ class Redactor:
         self.overwrite = overwrite
         faces._blazeface()
         if crop == "hands":
-            from . import hands
+            from . import hands, people
 
             hands.warm_up()
+            people.warm_up()
 
     # --- what to cover -------------------------------------------------------------------------
     def _wanted(self, finding: Finding) -> bool:
@@ -188,10 +189,10 @@ class Redactor:
                 for f in self.found(image, list(findings))]
         crop = None
         if self.crop == "hands":
-            crop = self._hands_crop(image, [c.box for c in todo])
+            crop = self._hands_crop(image, todo)
             if crop is None:
-                return Redaction(None, withheld="no crop at the platform's shape holds a hand without a face or "
-                                                "sensitive text")
+                return Redaction(None, withheld="no crop at the platform's shape holds a hand or a person seen from "
+                                                "behind without a face or sensitive text")
         pixels = image.pixels.copy()
         rng = np.random.default_rng(int(image.sha256[:8], 16))
         done: list[Covered] = []
@@ -217,14 +218,19 @@ class Redactor:
         return Redaction(None, tuple(done), crop, r.max_passes,
                          withheld=f"{', '.join(kinds)} still found after {r.max_passes} passes of covering")
 
-    def _hands_crop(self, image: LoadedImage, forbidden: list[Box]) -> Box | None:
+    def _hands_crop(self, image: LoadedImage, covered: list[Covered]) -> Box | None:
+        """The largest crop at the platform's shapes holding the most hands and people seen from
+        behind, and none of the faces and text to cover (with their margins)."""
         from .hands import find_hands
+        from .people import people_seen_from_behind
 
+        forbidden = [c.box for c in covered]
         # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
-        hands_found = find_hands(image.pixels, margin=0.05)
+        wanted = find_hands(image.pixels, margin=0.05)
+        wanted += people_seen_from_behind(image.pixels, [c.box for c in covered if c.kind == "face"])
         best = None
         for ratio in crop_ratios(self.policy.platform.name, image.width, image.height):
-            box = best_crop(image.width, image.height, ratio, hands_found, forbidden)
+            box = best_crop(image.width, image.height, ratio, wanted, forbidden)
             if box is not None and (best is None or box.w * box.h > best.w * best.h):
                 best = box
         return best
@@ -246,6 +252,6 @@ def _summary(redaction: Redaction) -> str:
         counts[c.kind] = counts.get(c.kind, 0) + 1
     parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
     what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
-    crop = "cropped to the hands, " if redaction.crop else ""
+    crop = "cropped to hands and people seen from behind, " if redaction.crop else ""
     return f"safe copy written ({crop}{what}; metadata removed; checked {redaction.passes}x)"
 

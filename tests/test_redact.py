@@ -271,3 +271,41 @@ def test_crop_hands_holds_the_hand_and_no_face(testdata: Path, tmp_path: Path) -
     assert call["verdict"] == "block" and call["redaction"]["output"] is None
     assert "no crop" in call["reasons"][0]
     assert not (out / beside_face).exists()
+
+
+def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -> None:
+    from pipeline.faces import find_faces
+    from pipeline.people import people_seen_from_behind
+
+    folder = testdata / "people_scenes"
+    # a wheelchair athlete seen from behind, beside one who faces the camera
+    image = load_image(folder / "mpii_005808361.jpg", 10**9)
+    faces = [f.box for f in find_faces(image.pixels, policy.faces)]
+    people = people_seen_from_behind(image.pixels, faces)
+    assert len(people) == 1 and people[0].h > image.height / 2
+    assert not any(p.overlap(f) for p in people for f in faces)
+    # people facing the camera: every person region holds a face
+    for name in ("face_recognition_two_people.jpg", "zidane.jpg"):
+        image = load_image(folder / name, 10**9)
+        assert not people_seen_from_behind(image.pixels, [f.box for f in find_faces(image.pixels, policy.faces)])
+
+
+def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Path) -> None:
+    from pipeline.faces import detect_at
+    from pipeline.hands import find_hands
+    from pipeline.people import person_mask
+
+    name = "mpii_005808361.jpg"
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(testdata / "people_scenes" / name, src / name)
+    out = tmp_path / "out"
+    result = redact(str(src), "--out", str(out), "--crop", "hands")
+    assert result.exit_code in (0, 1), result.output
+    row = read_report(out)["images"][0]
+    assert row["redaction"]["output"] == name, row["reasons"]
+    assert "people seen from behind" in row["reasons"][0]
+    copy = load_image(out / name, 10**9)
+    assert not find_hands(copy.pixels)  # the person made the crop, not a hand
+    assert person_mask(copy.pixels).mean() > 0.2
+    assert not detect_at(copy.pixels, max(copy.width, copy.height), 0.2)
