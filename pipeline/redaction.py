@@ -252,6 +252,6 @@ def _summary(redaction: Redaction) -> str:
         counts[c.kind] = counts.get(c.kind, 0) + 1
     parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
     what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
-    crop = "cropped to hands and people seen from behind, " if redaction.crop else ""
+    crop = "cropped to hands or people seen from behind, " if redaction.crop else ""
     return f"safe copy written ({crop}{what}; metadata removed; checked {redaction.passes}x)"
 

