@@ -23,6 +23,7 @@ FINDING_KINDS = (
     "aspect",
     "gps",
     "metadata",
+    "frames",
 )
 
 
@@ -109,6 +110,7 @@ class Finding:
     identifiable: bool | None = None
     hint: str | None = None
     rotate_cw: int | None = None
+    frame: int | None = None  # the frame or page it was found on (0 = first), for multi-frame files
 
     def __post_init__(self) -> None:
         if self.kind not in FINDING_KINDS:
@@ -124,7 +126,7 @@ class Finding:
             "box": self.box.as_list() if self.box else None,
             "score": round(float(self.score), 4),
         }
-        for name in ("identifiable", "detector", "why", "hint", "rotate_cw"):
+        for name in ("identifiable", "detector", "why", "hint", "rotate_cw", "frame"):
             value = getattr(self, name)
             if value not in (None, ""):
                 out[name] = value

@@ -48,6 +48,10 @@ class LoadedImage:
     xmp: bytes = b""
     iptc: dict = field(default_factory=dict)  # IPTC datasets {(record, dataset): value}
     icc_profile: bytes = b""  # the colour profile, kept in redacted copies so colours stay right
+    # free text stored in the file beside the pixels: (where, text), e.g. ("JPEG comment", ...),
+    # ("PNG text Comment", ...), ("GIF comment", ...). Never reported as such: the metadata stage
+    # runs it through the text recognizers.
+    comments: tuple[tuple[str, str], ...] = ()
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key, compute):
@@ -117,6 +121,7 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
             exif = _read_exif(image)
             exif_bytes, xmp, iptc = _read_metadata_blocks(image)
             icc = image.info.get("icc_profile") or b""
+            comments = _read_comments(image, fmt)
             orientation = exif.get(EXIF_ORIENTATION_TAG)
             orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
             upright = orient(image, orientation)
@@ -136,7 +141,7 @@ def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
         raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
     return LoadedImage(pixels=np.ascontiguousarray(pixels), sha256=sha256, format=fmt,
                        exif_orientation=orientation, exif=exif, exif_bytes=exif_bytes, xmp=xmp, iptc=iptc,
-                       icc_profile=icc if isinstance(icc, bytes) else b"")
+                       icc_profile=icc if isinstance(icc, bytes) else b"", comments=comments)
 
 
 def _short(exc: Exception) -> str:
@@ -149,6 +154,31 @@ def _read_exif(image: Image.Image) -> Image.Exif:
         return image.getexif()
     except Exception:  # malformed EXIF must not make the pixels unreadable
         return Image.Exif()
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+    return str(value)
+
+
+def _read_comments(image: Image.Image, fmt: str) -> tuple[tuple[str, str], ...]:
+    """Free-text blocks: JPEG COM segments, GIF comment extensions, PNG tEXt/zTXt/iTXt chunks."""
+    out: list[tuple[str, str]] = []
+    comment = image.info.get("comment")
+    if comment:
+        out.append((f"{'GIF' if fmt == 'GIF' else 'JPEG' if fmt in ('JPEG', 'MPO') else fmt} comment", _text(comment)))
+    if fmt == "PNG":
+        try:
+            chunks = dict(getattr(image, "text", {}) or {})
+        except Exception:  # a damaged text chunk must not make the pixels unreadable
+            chunks = {}
+        for key, value in chunks.items():
+            out.append((f"PNG text {_text(key)[:40]}", _text(value)))
+    return tuple((where, text) for where, text in out if text.strip("\0 \t\r\n"))
 
 
 def _read_metadata_blocks(image: Image.Image) -> tuple[bytes, bytes, dict]:

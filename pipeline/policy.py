@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -26,11 +27,15 @@ class PolicyError(ValueError):
 class GeneralPolicy:
     setting: str
     max_pixels: int
+    max_file_bytes: int
+    max_frames: int
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
             raise PolicyError(f"general.setting must be one of {SETTINGS}, got {self.setting!r}")
         _positive("general.max_pixels", self.max_pixels)
+        _positive("general.max_file_bytes", self.max_file_bytes)
+        _positive("general.max_frames", self.max_frames)
 
 
 @dataclass(frozen=True)
@@ -235,6 +240,8 @@ def _build_section(name: str, values: dict[str, Any]) -> Any:
         python_type = {"int": int, "float": float, "str": str, "bool": bool}[type_name]
         if not isinstance(value, python_type) or (python_type is int and isinstance(value, bool)):
             raise PolicyError(f"{name}.{key} must be {type_name}, got {type(value).__name__} {value!r}")
+        if python_type is float and not math.isfinite(value):
+            raise PolicyError(f"{name}.{key} must be a finite number, got {value!r}")
         converted[key] = value
     return cls(**converted)
 
