@@ -16,7 +16,11 @@ import json
 import logging
 import multiprocessing
 import os
+import re
+import signal
 import sqlite3
+import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -28,8 +32,9 @@ from . import __version__
 from .contact_sheet import render, thumbnail_bytes
 from .models import MANIFEST_PATH
 from .policy import Policy
-from .report import atomic_write_bytes, build_report, write_reports
 from .findings import ImageReport, Verdict
+from .owned import OwnedFolder
+from .report import build_report, printable, write_reports
 from .scan import Candidate, Screener, walk
 
 SCHEMA = """
@@ -52,9 +57,26 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 def config_key(policy: Policy) -> str:
-    """What a stored result depends on: photoscreen's version, the policy, the model manifest."""
+    """What a stored result depends on: photoscreen's version, the policy's values, the contents of
+    the roster and of the model manifest (which holds every model's SHA-256), and Tesseract's version."""
     models = hashlib.sha256(MANIFEST_PATH.read_bytes()).hexdigest()[:16]
-    return f"{__version__}|{policy.fingerprint()}|{models}"
+    roster = hashlib.sha256(Path(policy.text.roster).read_bytes()).hexdigest()[:16] if policy.text.roster else "-"
+    try:
+        import tesserocr
+
+        tesseract = tesserocr.tesseract_version().split()[1]
+    except Exception:  # pragma: no cover - the text stage reports a missing Tesseract itself
+        tesseract = "?"
+    return f"{__version__}|{policy.fingerprint()}|{models}|roster:{roster}|tesseract:{tesseract}"
+
+
+class StateError(RuntimeError):
+    """The state file cannot be used: damaged, not photoscreen's, or not writable."""
+
+
+# "PSCR": marks a SQLite file as photoscreen's state, so that we never write into someone else's database
+APPLICATION_ID = 0x50534352
+THUMB_NAME = re.compile(r"^thumbs/[0-9a-f]{20}-[0-9a-f]{8}\.jpg$")
 
 
 class State:
@@ -62,14 +84,33 @@ class State:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(SCHEMA)
-        self.db.commit()
+        fresh = not path.exists() or path.stat().st_size == 0
+        try:
+            self.db = sqlite3.connect(path, timeout=30)
+            if not fresh:
+                self._check_ours(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(SCHEMA)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"the state file {path} is damaged or not a database ({exc}): move it away "
+                             "(the next run then screens every photo again) or pass --state NEW_FILE") from None
 
-    def known(self) -> dict[str, tuple[int, int, str]]:
-        return {row[0]: (row[1], row[2], row[3]) for row in self.db.execute("SELECT path, size, mtime_ns, config FROM photos")}
+    def _check_ours(self, path: Path) -> None:
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(photos)")]
+        expected = ["path", "size", "mtime_ns", "sha256", "config", "verdict", "record", "thumb", "screened_at"]
+        if app_id not in (0, APPLICATION_ID) or tables - {"photos"} or (tables and columns != expected):
+            raise StateError(f"the state file {path} is not a photoscreen state file (another program's database?): "
+                             "photoscreen leaves it untouched; pass --state with a new file name")
+
+    def known(self) -> dict[str, tuple[int, int, str, str]]:
+        """path -> (size, mtime_ns, config, verdict) of every photo screened so far."""
+        return {row[0]: tuple(row[1:]) for row in
+                self.db.execute("SELECT path, size, mtime_ns, config, verdict FROM photos")}
 
     def save(self, path: str, size: int, mtime_ns: int, config: str, record: dict, thumb: str | None) -> None:
         self.db.execute(
@@ -104,7 +145,33 @@ class State:
 _worker: dict = {}
 
 
-def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | None = None) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the batch that started it dies, even by kill -9: the kernel's
+    parent-death signal where there is one (Linux), and a watcher thread everywhere."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="photoscreen-parent-watch", daemon=True).start()
+
+
+def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | None = None,
+                 parent: int | None = None) -> None:
+    if parent is not None:
+        _exit_with_parent(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
     os.environ["PHOTOSCREEN_THREADS"] = str(threads)
     os.environ["OMP_THREAD_LIMIT"] = str(threads)
     import cv2
@@ -113,39 +180,68 @@ def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | No
     if redact_to:
         from .redaction import Redactor
 
-        # the batch owns its copies folder: the copy of a changed photo replaces the old copy
+        # the batch owns its copies folder: the copy of a changed photo replaces the old copy of
+        # ours, and a photo with no safe copy now loses its old one (see Redactor._without_copy)
         _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True).redact_keep_image
-        _worker["redact_to"] = Path(redact_to)
     else:
         _worker["screen"] = Screener(policy).screen_keep_image
-        _worker["redact_to"] = None
-    _worker["out"] = Path(out_dir)
+    _worker["out"] = OwnedFolder(Path(out_dir))
+
+
+def thumbnail_name(sha256: str, findings) -> str:
+    """thumbs/ name of a photo's thumbnail: its content hash and a hash of the boxes drawn on it,
+    so that a screen that now finds (and covers) more never reuses an older, less covered thumbnail."""
+    drawn = json.dumps(sorted([f.kind, f.box.as_list() if f.box else None, f.frame] for f in findings if f.box))
+    return f"thumbs/{sha256[:20]}-{hashlib.sha256(drawn.encode()).hexdigest()[:8]}.jpg"
 
 
 def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
-    """Screen (or redact) one photo in a worker: its report record and its thumbnail's relative path."""
+    """Screen (or redact) one photo in a worker: its report record and its thumbnail's relative path.
+    An error row gets no thumbnail: what it shows was not screened, so nothing on it is covered."""
     report, image = _worker["screen"](Candidate(Path(path), rel))
-    if _worker["redact_to"] is not None and not (report.redaction and report.redaction.output):
-        remove_copy(_worker["redact_to"], rel)  # no safe copy now: an older copy must not stay
     thumb = None
-    if image is not None:
-        thumb = f"thumbs/{image.sha256[:20]}.jpg"
-        target = _worker["out"] / thumb
-        if not target.exists():
-            atomic_write_bytes(target, thumbnail_bytes(image.pixels, report.findings))
+    if image is not None and report.verdict is not Verdict.ERROR:
+        thumb = thumbnail_name(image.sha256, report.findings)
+        if not _worker["out"].path(thumb).exists():
+            _worker["out"].write(thumb, thumbnail_bytes(image.pixels, [f for f in report.findings if not f.frame]))
     return report.to_dict(), thumb
 
 
 # --- main side ----------------------------------------------------------------------------------
 
-def remove_copy(redact_to: Path, rel: str) -> None:
-    from .redaction import output_name
-
-    (redact_to / output_name(rel)[0]).unlink(missing_ok=True)
+class NothingToScreen(RuntimeError):
+    """The photo folder is missing or holds no photo (an unmounted share?): nothing is changed."""
 
 
 def _error_record(rel: str, message: str) -> dict:
     return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: pending photos are cancelled and the workers ended (they hold no result we keep)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+def _remove_copies(copies: OwnedFolder, rels: list[str]) -> None:
+    from .redaction import output_name
+
+    for rel in rels:
+        left = copies.remove_copy(output_name(rel)[0])
+        if left:
+            log.warning("%s", printable(left))
+
+
+def _clean_thumbs(out: OwnedFolder, keep: set[str]) -> None:
+    """Delete thumbnails of ours that no row shows any more."""
+    folder = out.path("thumbs")
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        rel = f"thumbs/{path.name}"
+        if THUMB_NAME.match(rel) and rel not in keep and not path.is_symlink() and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -162,12 +258,24 @@ class BatchResult:
 def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
               on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None) -> BatchResult:
     """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
-    (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy."""
+    (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy.
+
+    Raises NothingToScreen, before anything is written or deleted, when ``root`` is missing or holds
+    no photo: an unmounted share must not read as "0 photos, all fine" nor empty the copies folder."""
     start = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    state = State(state_path or out_dir / "state.sqlite")
-    config = config_key(policy) + (f"|redact:{redact_to.resolve()}" if redact_to else "")
-    found = walk([root], exclude=[out_dir])
+    if not root.is_dir():
+        raise NothingToScreen(f"the photo folder {root} does not exist or is not a folder (is the share mounted?); "
+                              "nothing was screened or changed")
+    found = walk([root], exclude=[out_dir / "thumbs"])
+    if not found.candidates:
+        raise NothingToScreen(f"no photos found under {root} (is the share mounted?); nothing was screened or "
+                              "changed, the last report and the safe copies are kept")
+    out = OwnedFolder(out_dir)
+    copies = OwnedFolder(redact_to) if redact_to else None
+    for folder in filter(None, (out, copies)):
+        folder.clean_temporaries()  # left by a run that was killed
+    state = State(state_path or out.path("state.sqlite"))
+    config = config_key(policy) + (f"|redact:{copies.root}" if copies else "")
     known = state.known()
     todo: list[tuple[Candidate, int, int]] = []
     for candidate in found.candidates:
@@ -176,13 +284,16 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
             size, mtime = st.st_size, st.st_mtime_ns
         except OSError:
             size, mtime = -1, -1  # unreadable: screen it, the loader will say why
-        if known.get(candidate.rel) != (size, mtime, config) or size < 0:
+        before = known.get(candidate.rel)
+        # error rows are screened again on every run: the file may have been fixed (a chmod
+        # changes neither its size nor its modification time)
+        if before is None or before[:3] != (size, mtime, config) or before[3] == "error" or size < 0:
             todo.append((candidate, size, mtime))
     reused = len(found.candidates) - len(todo)
-    log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", root, len(found.candidates),
-             len(todo), reused, len(found.skipped))
+    log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", printable(str(root)),
+             len(found.candidates), len(todo), reused, len(found.skipped))
     workers = workers or os.cpu_count() or 1
-    redact_arg = str(redact_to) if redact_to else None
+    redact_arg = str(copies.root) if copies else None
     done = 0
     if on_progress:
         on_progress(0, len(todo))
@@ -192,55 +303,68 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         state.save(candidate.rel, size, mtime, config, result, thumb)
         done += 1
         if result["verdict"] == "error":
-            log.warning("%s: error: %s", candidate.rel, result["error"])
+            log.warning("%s: error: %s", printable(candidate.rel), printable(result["error"]))
         if on_progress:
             on_progress(done, len(todo))
 
-    if todo and workers == 1:
-        _init_worker(policy, str(out_dir), max(1, os.cpu_count() or 1), redact_arg)
-        for candidate, size, mtime in todo:
-            record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
-    elif todo:
-        remaining = list(todo)
-        while remaining:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_SPAWN, initializer=_init_worker,
-                                     initargs=(policy, str(out_dir), 1, redact_arg)) as pool:
-                futures = {pool.submit(_screen_one, str(c.path), c.rel): (c, size, mtime) for c, size, mtime in remaining}
-                remaining = []
-                for future in as_completed(futures):
-                    candidate, size, mtime = futures[future]
-                    try:
-                        result, thumb = future.result()
-                    except BrokenProcessPool:
-                        remaining.append((candidate, size, mtime))
-                        continue
-                    except Exception as exc:  # fail closed: the photo is an error, the batch goes on
-                        result, thumb = _error_record(candidate.rel, f"screening failed ({type(exc).__name__})"), None
-                    record(candidate, size, mtime, result, thumb)
+    def pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=_SPAWN, initializer=_init_worker,
+                                   initargs=(policy, str(out.root), 1, redact_arg, os.getpid()))
+
+    try:
+        if todo and workers == 1:
+            _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg)
+            for candidate, size, mtime in todo:
+                record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
+        elif todo:
+            remaining = []
+            with pool(workers) as executor:
+                try:
+                    futures = {executor.submit(_screen_one, str(c.path), c.rel): (c, size, mtime)
+                               for c, size, mtime in todo}
+                    for future in as_completed(futures):
+                        candidate, size, mtime = futures[future]
+                        try:
+                            result, thumb = future.result()
+                        except BrokenProcessPool:
+                            remaining.append((candidate, size, mtime))
+                            continue
+                        except Exception as exc:  # fail closed: the photo is an error, the batch goes on
+                            result, thumb = _error_record(candidate.rel, f"screening failed ({type(exc).__name__})"), None
+                        record(candidate, size, mtime, result, thumb)
+                except BaseException:
+                    _stop_pool(executor)
+                    raise
             if remaining:
                 # a worker died (out of memory, a crash in a decoder): screen those photos one by one
                 log.warning("a worker process died; screening %d photos again one at a time", len(remaining))
                 for candidate, size, mtime in remaining:
-                    with ProcessPoolExecutor(max_workers=1, mp_context=_SPAWN, initializer=_init_worker,
-                                             initargs=(policy, str(out_dir), 1, redact_arg)) as single:
+                    with pool(1) as single:
                         try:
                             result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
                         except BrokenProcessPool:
                             result = _error_record(candidate.rel, "screening crashed the worker process (damaged file?)")
                             thumb = None
+                        except BaseException:
+                            _stop_pool(single)
+                            raise
                     record(candidate, size, mtime, result, thumb)
-                remaining = []
+    except BaseException:
+        state.close()
+        raise
 
     paths = [c.rel for c in found.candidates]
     gone = state.forget_missing(paths)
-    if redact_to:
-        for rel in gone:
-            remove_copy(redact_to, rel)
+    if copies:
+        _remove_copies(copies, gone)
+        copies.close()
     records, thumbs = state.records(paths)
     state.close()
+    thumbs = {path: thumb for path, thumb in thumbs.items() if THUMB_NAME.match(thumb)}
     document = build_report(records, len(found.skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
-    report_paths = write_reports(out_dir, document, render(document, thumbs))
+    report_paths = write_reports(out, document, render(document, thumbs))
+    _clean_thumbs(out, set(thumbs.values()))
     seconds = time.perf_counter() - start
     log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,
              document["summary"])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,7 +14,7 @@ import typer
 
 from . import __version__
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     name="photoscreen",
@@ -20,7 +22,9 @@ app = typer.Typer(
         "Privacy screen for school photos: finds identifiable faces, student IDs, grades and names, "
         "quality and metadata problems, and gives each photo a verdict: block, review, ok or error.\n\n"
         "Exit codes: 0 every photo ok; 1 at least one photo to review or block; "
-        "3 at least one file could not be screened (wins over 1); 2 usage error."
+        "3 at least one file could not be screened (wins over 1), no photo found, or the models are missing; "
+        "2 usage error (bad option or policy); 4 photoscreen itself failed or was interrupted "
+        "(unwritable output, unusable state file, internal error: one line says what; --verbose shows the traceback)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -49,6 +53,87 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping the unit, kill): handled like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated()
+
+
+def _guarded(command):
+    """Run a command so that photoscreen's own failures are exit 4 with one line saying what and what
+    to do (the traceback only with --verbose), never a traceback with exit 1 (which means "photos to
+    review"); Ctrl-C and SIGTERM are exit 4 too: the run did not finish."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from .owned import OutsideOwnedFolder
+
+        if threading_main():
+            signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt as exc:
+            what = "stopped (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
+            _err(f"error: {what} before the end: what finished is kept (a batch continues where it stopped "
+                 "on its next run); run the command again to finish")
+            raise typer.Exit(EXIT_INTERNAL)
+        except Exception as exc:
+            from .batch import StateError
+
+            if kwargs.get("verbose"):
+                import traceback
+
+                traceback.print_exc()
+            if isinstance(exc, (StateError, OutsideOwnedFolder)):
+                message = str(exc)
+            elif isinstance(exc, OSError):
+                where = f" {exc.filename}" if exc.filename else ""
+                message = (f"cannot write or read{where}: {exc.strerror or exc}; check that the output folder "
+                           "is writable (or choose another --out) and that the disk is not full")
+            else:
+                message = (f"photoscreen itself failed ({type(exc).__name__}: {exc}); run again with --verbose "
+                           "and report the traceback")
+            _err(f"error: {message}")
+            raise typer.Exit(EXIT_INTERNAL)
+
+    return run
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _printable(text: str) -> str:
+    from .report import printable
+
+    return printable(text)
+
+
+def _roots_or_exit(paths: list[Path]) -> None:
+    """A missing input (an unmounted share, a typo) is exit 3, before anything is written."""
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        _err(f"error: {_printable(str(missing[0]))} does not exist (is the share mounted?); nothing was screened")
+        raise typer.Exit(EXIT_ERRORS)
+
+
+def _candidates_or_exit(found, paths: list[Path]) -> None:
+    if not found.candidates:
+        where = ", ".join(_printable(str(p)) for p in paths)
+        _err(f"error: no photos found in {where} ({len(found.skipped)} other files); nothing was screened. "
+             "An empty run is not a success: check the folder (is the share mounted?)")
+        raise typer.Exit(EXIT_ERRORS)
+
+
+VERBOSE_HELP = "On an internal failure, print the Python traceback as well."
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"photoscreen {__version__}")
@@ -64,9 +149,9 @@ def main(
 
 
 @app.command()
+@_guarded
 def scan(
-    paths: list[Path] = typer.Argument(..., exists=True, readable=False,
-                                       help="Photos or folders to screen (folders are walked recursively)."),
+    paths: list[Path] = typer.Argument(..., help="Photos or folders to screen (folders are walked recursively)."),
     out: Path = typer.Option(Path("photoscreen-report"), "--out", "-o", file_okay=False,
                              help="Folder for report.json and report.csv (created if missing)."),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
@@ -87,6 +172,7 @@ def scan(
     progress: bool = typer.Option(True, "--progress/--no-progress",
                                   help="Show a progress bar on the terminal (stderr)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen photos and write report.json and report.csv.
 
@@ -94,16 +180,20 @@ def scan(
     (could not be screened; never counted as ok). Originals are never modified.
     """
     from .models import ModelError
+    from .owned import OwnedFolder
     from .scan import Screener, exit_code, walk
 
+    _roots_or_exit(paths)
     policy = _policy_or_exit(policy_file, setting, platform, roster)
+    # photos inside --out are screened like any other; only our own thumbnails there are left out
+    found = walk(paths, exclude=[out / "thumbs"])
+    _candidates_or_exit(found, paths)
     try:
         screener = Screener(policy)
     except ModelError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
-
-    found = walk(paths, exclude=[out])
+    OwnedFolder(out).clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
     document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
     s = document["summary"]
@@ -113,8 +203,10 @@ def scan(
 
 
 @app.command()
+@_guarded
 def batch(
-    root: Path = typer.Argument(..., exists=True, file_okay=False, help="The photo folder (walked recursively)."),
+    root: Path = typer.Argument(..., help="The photo folder (walked recursively). A missing or empty folder (an "
+                                          "unmounted share) is exit 3 and changes nothing."),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
                              help="Report folder: report.json, report.csv, report.html (contact sheet), "
                                   "thumbs/, photoscreen.log and, by default, the state file."),
@@ -126,13 +218,15 @@ def batch(
         None, "--redact-to", file_okay=False,
         help="Also write a safe copy of every photo here, as `photoscreen redact` does (outside ROOT). The batch "
              "owns this folder: copies of changed photos are replaced, copies of removed photos and of "
-             "photos with no safe copy are deleted."),
+             "photos with no safe copy are deleted; only copies photoscreen wrote (listed with their SHA-256 "
+             "in .photoscreen-copies.sqlite there) are ever replaced or deleted."),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
                                                help="Policy TOML laid over the defaults."),
     setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
     platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen a photo folder incrementally, for unattended nightly runs.
 
@@ -143,10 +237,12 @@ def batch(
     """
     import logging
 
-    from .batch import run_batch
+    from .batch import NothingToScreen, run_batch
     from .models import ModelError
+    from .owned import OwnedFolder
     from .scan import exit_code
 
+    _roots_or_exit([root])
     policy = _policy_or_exit(policy_file, setting, platform, roster)
     if redact_to is not None:
         from .redaction import UnsafeOutput, check_output_folder
@@ -156,8 +252,7 @@ def batch(
         except UnsafeOutput as exc:
             _err(f"error: {str(exc).replace('--out', '--redact-to')}")
             raise typer.Exit(EXIT_USAGE)
-    out.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(out / "photoscreen.log", encoding="utf-8")
+    handler = logging.FileHandler(OwnedFolder(out).path("photoscreen.log"), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logging.getLogger("photoscreen").addHandler(handler)
     logging.getLogger("photoscreen").setLevel(logging.INFO)
@@ -171,12 +266,14 @@ def batch(
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
             result = run_batch(root, out, policy, state, workers, redact_to=redact_to)
-    except ModelError as exc:
+    except (ModelError, NothingToScreen) as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
     finally:
         if bar is not None:
             bar.stop()
+        logging.getLogger("photoscreen").removeHandler(handler)
+        handler.close()
     counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
     typer.echo(f"{len(result.records)} photos: {counts['block']} block, {counts['review']} review, {counts['ok']} ok, "
                f"{counts['error']} error; {result.screened} screened now, {result.reused} unchanged since the last "
@@ -195,9 +292,9 @@ class Crop(str, Enum):
 
 
 @app.command()
+@_guarded
 def redact(
-    paths: list[Path] = typer.Argument(..., exists=True, readable=False,
-                                       help="Photos or folders to redact (folders are walked recursively)."),
+    paths: list[Path] = typer.Argument(..., help="Photos or folders to redact (folders are walked recursively)."),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
                              help="Folder for the copies (same relative paths) and report.json/report.csv. "
                                   "Must lie outside every input folder."),
@@ -219,6 +316,7 @@ def redact(
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Write redacted copies: every detected face covered (not only identifiable ones), student IDs,
     grades, names and barcodes covered with solid boxes, the orientation baked in and all metadata
@@ -234,6 +332,7 @@ def redact(
     from .redaction import Redactor, UnsafeOutput, check_output_folder
     from .scan import exit_code, walk
 
+    _roots_or_exit(paths)
     overrides = {"redact": {"face_mode": mode.value}} if mode else None
     policy = _policy_or_exit(policy_file, setting, platform, roster, overrides)
     try:
@@ -247,6 +346,8 @@ def redact(
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
     found = walk(paths)
+    _candidates_or_exit(found, paths)
+    redactor.out.clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
     _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
     written = sum(1 for r in reports if r.redaction and r.redaction.output)
@@ -267,10 +368,29 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
     if roster:
         overrides["text"] = {"roster": str(roster)}
     try:
-        return load_policy(policy_file, overrides)
+        policy = load_policy(policy_file, overrides)
+        _check_languages(policy)
     except PolicyError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE)
+    return policy
+
+
+def _check_languages(policy) -> None:
+    """Every Tesseract language the policy names is installed (else every photo would fail later)."""
+    from .ocr import TESSDATA_DIRS
+    from .policy import PolicyError
+
+    if policy.text.ocr_backend == "rapidocr":
+        return
+    folders = [Path(d) for d in TESSDATA_DIRS if Path(d).is_dir()]
+    installed = sorted({p.stem for d in folders for p in d.glob("*.traineddata")})
+    wanted = [lang for lang in policy.text.languages.split("+") if lang]
+    missing = [lang for lang in wanted if lang not in installed]
+    if missing or not wanted:
+        raise PolicyError(f"text.languages: {', '.join(missing) or 'none given'} not installed for Tesseract "
+                          f"(installed: {', '.join(installed) or 'none'}); install tesseract-ocr-LANG with apt-get "
+                          "or change text.languages")
 
 
 def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
@@ -296,7 +416,7 @@ def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool
     if not quiet:
         for r in reports:
             detail = r.error if r.error else "; ".join(r.reasons)
-            typer.echo(f"{r.verdict.value:6}  {r.path}" + (f"  ({detail})" if detail else ""))
+            typer.echo(f"{r.verdict.value:6}  {_printable(r.path)}" + (f"  ({_printable(detail)})" if detail else ""))
     return document, json_path, csv_path
 
 

@@ -1,17 +1,27 @@
 """The one image loader: file bytes in, upright RGB pixels out, or a LoadError a person can read.
 
-It decodes JPEG, PNG, WebP, TIFF, BMP, GIF, AVIF and HEIC/HEIF, refuses decompression bombs before
-decoding, applies the EXIF orientation exactly once and records which orientation it applied.
-Truncated files are errors, never silently padded: a missing half of a photo could hide a face.
+It reads regular files only (a FIFO, a device or a socket named like a photo is refused, never
+waited on) and at most ``general.max_file_bytes`` of them, decodes JPEG, PNG, WebP, TIFF, BMP, GIF,
+AVIF and HEIC/HEIF, refuses decompression bombs before decoding, applies the EXIF orientation exactly
+once and records which orientation it applied. Truncated files are errors, never silently padded: a
+missing half of a photo could hide a face.
+
+A file with several frames or pages (GIF, APNG, animated WebP or AVIF, multipage TIFF, MPO, a HEIC
+holding several images) loads as its first frame (HEIC: its primary image); ``other_frames`` decodes
+the rest one at a time, leaving out frames that repeat one already seen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 import struct
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +39,27 @@ IMAGE_EXTENSIONS = frozenset(
      ".heic", ".heif", ".hif", ".avif"}
 )
 EXIF_ORIENTATION_TAG = 0x0112
+# The default of policy general.max_file_bytes, for callers without a policy (scripts); the tests
+# check that the two agree.
+MAX_FILE_BYTES = 500_000_000
+# A later frame is left out when its greyscale preview, REPEAT_SIDE px on the longer side, differs
+# from that of a frame already screened by at most REPEAT_TOLERANCE grey levels at EVERY pixel (the
+# largest local difference, not the mean: a small face added to one frame is a large difference on
+# a few preview pixels, which a mean would dilute away). At 1024 px, a face 8 px tall pasted into a
+# 4000 px photo (too small for CenterFace even at its 1536 px working size) still differs by more
+# than the tolerance, larger faces by 60 grey levels and more. 8 grey levels absorb the noise of a
+# repeat in a GIF, HEIC or AVIF (0 to 7); a repeat re-encoded more coarsely (lossy WebP) is
+# screened again, which costs time, not safety.
+REPEAT_SIDE = 1024
+REPEAT_TOLERANCE = 8
+# what a path is when it is not a regular file, for the error message
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class LoadError(Exception):
@@ -52,6 +83,12 @@ class LoadedImage:
     # ("PNG text Comment", ...), ("GIF comment", ...). Never reported as such: the metadata stage
     # runs it through the text recognizers.
     comments: tuple[tuple[str, str], ...] = ()
+    # which frame or page of the file this is (Pillow's seek index: 0 = first; a HEIC file's primary
+    # image may have another index), and how many the file holds (1 for a still photo)
+    frame: int = 0
+    frame_count: int = 1
+    # the file's bytes, kept for multi-frame files only, from which other_frames decodes the rest
+    _data: bytes = field(default=b"", repr=False, compare=False)
     _previews: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, key, compute):
@@ -92,56 +129,164 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def load_image(path: Path, max_pixels: int) -> LoadedImage:
-    """Read and decode ``path``. Raises LoadError with a readable message on any failure."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+def load_image(path: Path, max_pixels: int, max_file_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
+    """Read and decode ``path`` (a regular file of at most ``max_file_bytes``). Raises LoadError
+    with a readable message on any failure."""
+    data = read_regular_file(path, max_file_bytes)
     if not data:
         raise LoadError("file is empty (0 bytes)")
     return decode_image(data, max_pixels)
 
 
-def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
-    sha256 = hashlib.sha256(data).hexdigest()
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 10_000_000 else f"{n / 1e6:,.0f} MB"
+
+
+def _refuse_unless_regular(mode: int, path: Path) -> None:
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _NOT_REGULAR if test(mode)), "an unknown kind of file")
+    if os.path.islink(path):
+        what += " (reached through a symbolic link)"
+    raise LoadError(f"cannot read: not a regular file but {what}; only regular files are screened")
+
+
+def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
+    """The bytes of ``path`` when it is a regular file of at most ``max_file_bytes``, else LoadError.
+
+    A FIFO, device or socket is refused without reading from it (a FIFO named ``x.jpg`` would block
+    for ever, ``/dev/zero`` would fill the memory); it is checked before opening (opening some
+    devices has effects) and again on the open descriptor (the path may change in between). At most
+    ``max_file_bytes + 1`` bytes are ever read, so a file growing while it is read is caught too."""
+    try:
+        _refuse_unless_regular(os.stat(path).st_mode, path)
+        # O_NONBLOCK: should the path become a FIFO after the check, opening it does not wait
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        _refuse_unless_regular(info.st_mode, path)
+        too_big = (f"above the limit of {_size(max_file_bytes)} (policy general.max_file_bytes); refused "
+                   "(raise the limit in a policy file to screen it)")
+        if info.st_size > max_file_bytes:
+            raise LoadError(f"file is {_size(info.st_size)}, {too_big}")
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_file_bytes:
+            # the whole file in one read as a rule; 1 MB at a time past its stated size
+            want = max(info.st_size + 1 - total, 1 << 20)
+            chunk = os.read(fd, min(want, max_file_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_file_bytes:
+            raise LoadError(f"file grew while it was read, {too_big}")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _decoding(where: str = ""):
+    """Turn what Pillow and the codecs raise on a bad file into a LoadError (``where``: "frame 3 of
+    5: " for a later frame)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warns on odd EXIF; we report what matters
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise LoadError(
-                    f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the limit of "
-                    f"{max_pixels / 1e6:.0f} MP (policy general.max_pixels); refused as a possible "
-                    "decompression bomb"
-                )
-            fmt = image.format or "unknown"
-            image.load()
-            exif = _read_exif(image)
-            exif_bytes, xmp, iptc = _read_metadata_blocks(image)
-            icc = image.info.get("icc_profile") or b""
-            comments = _read_comments(image, fmt)
-            orientation = exif.get(EXIF_ORIENTATION_TAG)
-            orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
-            upright = orient(image, orientation)
-            rgb = _to_rgb(upright)
-            pixels = np.asarray(rgb, dtype=np.uint8)
-    except LoadError:
-        raise
+            yield
+    except LoadError as exc:
+        raise LoadError(f"{where}{exc}") from None
     except UnidentifiedImageError:
-        raise LoadError("not a readable image: the file's content matches no known image format") from None
+        raise LoadError(f"{where}not a readable image: the file's content matches no known image format") from None
     except Image.DecompressionBombError as exc:  # pragma: no cover - our own check comes first
-        raise LoadError(f"refused as a possible decompression bomb: {exc}") from None
+        raise LoadError(f"{where}refused as a possible decompression bomb: {exc}") from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise LoadError(f"image data is corrupt or truncated ({_short(exc)})") from None
+        raise LoadError(f"{where}image data is corrupt or truncated ({_short(exc)})") from None
     except MemoryError:
-        raise LoadError("not enough memory to decode this image") from None
+        raise LoadError(f"{where}not enough memory to decode this image") from None
+
+
+def _check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise LoadError(
+            f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the limit of "
+            f"{max_pixels / 1e6:.0f} MP (policy general.max_pixels); refused as a possible "
+            "decompression bomb"
+        )
+
+
+def _upright_pixels(image: Image.Image, orientation: int | None) -> np.ndarray:
+    pixels = np.asarray(_to_rgb(orient(image, orientation)), dtype=np.uint8)
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
         raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
-    return LoadedImage(pixels=np.ascontiguousarray(pixels), sha256=sha256, format=fmt,
+    return np.ascontiguousarray(pixels)
+
+
+def decode_image(data: bytes, max_pixels: int) -> LoadedImage:
+    """The first frame of the image in ``data`` (its primary image for HEIC), upright, with the
+    file's metadata and its number of frames."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    with _decoding():
+        image = Image.open(io.BytesIO(data))
+        _check_pixels(*image.size, max_pixels)
+        fmt = image.format or "unknown"
+        image.load()
+        exif = _read_exif(image)
+        exif_bytes, xmp, iptc = _read_metadata_blocks(image)
+        icc = image.info.get("icc_profile") or b""
+        comments = _read_comments(image, fmt)
+        orientation = exif.get(EXIF_ORIENTATION_TAG)
+        orientation = int(orientation) if isinstance(orientation, int) and 1 <= orientation <= 8 else None
+        pixels = _upright_pixels(image, orientation)
+        # counted after the pixels are taken: counting seeks through the file (GIF, TIFF)
+        frame, frame_count = image.tell(), int(getattr(image, "n_frames", 1) or 1)
+    return LoadedImage(pixels=pixels, sha256=sha256, format=fmt,
                        exif_orientation=orientation, exif=exif, exif_bytes=exif_bytes, xmp=xmp, iptc=iptc,
-                       icc_profile=icc if isinstance(icc, bytes) else b"", comments=comments)
+                       icc_profile=icc if isinstance(icc, bytes) else b"", comments=comments,
+                       frame=frame, frame_count=frame_count, _data=data if frame_count > 1 else b"")
+
+
+def practically_identical(a: np.ndarray, b: np.ndarray, tolerance: int = REPEAT_TOLERANCE) -> bool:
+    """True when two greyscale previews differ by at most ``tolerance`` grey levels at every pixel
+    (the largest difference decides, never the mean)."""
+    if a.shape != b.shape:
+        return False
+    return int(np.abs(a.astype(np.int16) - b.astype(np.int16)).max()) <= tolerance
+
+
+def other_frames(image: LoadedImage, max_frames: int, max_pixels: int,
+                 skip_repeats: bool = True) -> Iterator[LoadedImage]:
+    """The frames or pages of ``image``'s file after its first, up to ``max_frames`` frames in all,
+    each an upright LoadedImage (the first frame's EXIF orientation applied, the file's sha256 and
+    metadata, its own ``pixels`` and ``frame`` index), decoded one at a time as the caller asks.
+
+    With ``skip_repeats``, a frame practically identical to one already given (or to the first) is
+    left out. Each frame is checked against ``max_pixels`` before decoding; a frame that does not
+    decode raises LoadError (the file must then not count as screened)."""
+    total = image.frame_count
+    if total <= 1 or max_frames <= 1:
+        return
+    order = [k for k in range(total) if k != image.frame][: max_frames - 1]
+    seen = [image.preview(REPEAT_SIDE, grey=True)] if skip_repeats else []
+    with _decoding():
+        source = Image.open(io.BytesIO(image._data))
+    for k in order:
+        with _decoding(f"frame {k + 1} of {total}: "):
+            source.seek(k)
+            _check_pixels(*source.size, max_pixels)
+            source.load()
+            pixels = _upright_pixels(source, image.exif_orientation)
+        frame = replace(image, pixels=pixels, frame=k, _previews={})
+        if skip_repeats:
+            small = frame.preview(REPEAT_SIDE, grey=True)
+            if any(practically_identical(small, other) for other in seen):
+                continue
+            seen.append(small)
+        yield frame
 
 
 def _short(exc: Exception) -> str:

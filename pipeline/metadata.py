@@ -1,7 +1,10 @@
 """Metadata stage: GPS positions and other revealing metadata (EXIF, XMP, IPTC).
 
 Reports *that* something is present, never its value: a report names "camera serial number",
-not the serial. Whole-image findings (box null).
+not the serial. Whole-image findings (box null). Text written in the metadata (comments, captions,
+keywords, EXIF descriptions, the ICC profile's names) also goes through the text recognizers
+(``pipeline/metadata_text.py``): a student's name, ID or grade there blocks the photo as it would
+written in the picture.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from .findings import Finding
+from .metadata_text import find_metadata_text
 
 DETECTOR = "metadata"
 GPS_POSITION_TAGS = {1: "latitude", 2: "latitude", 3: "longitude", 4: "longitude", 5: "altitude",
@@ -170,4 +174,4 @@ def stage(image, policy) -> list[Finding]:
     """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns about malformed EXIF it reads past
-        return gps_findings(image.exif, image.xmp) + metadata_findings(image)
+        return gps_findings(image.exif, image.xmp) + metadata_findings(image) + find_metadata_text(image, policy)

@@ -221,6 +221,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"policy file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
 
 
 def _build_section(name: str, values: dict[str, Any]) -> Any:

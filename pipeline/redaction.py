@@ -25,7 +25,8 @@ from .loader import LoadedImage, LoadError, decode_image
 from .platform_fit import PLATFORMS
 from .policy import Policy
 from .redact import best_crop, cover, grow
-from .report import atomic_write_bytes
+from .metadata_text import revealing_icc
+from .owned import OutsideOwnedFolder, OwnedFolder
 from .scan import Candidate, Screener
 from .verdict import decide
 
@@ -53,9 +54,9 @@ def output_name(rel: str) -> tuple[str, str]:
 def check_output_folder(out: Path, inputs: list[Path]) -> None:
     """Refuse an output folder that is, holds or lies inside an input folder (a file's folder counts):
     copies would land among the originals, or be screened again as inputs."""
-    out_r = out.resolve()
+    out_r = Path(os.path.realpath(out))
     for path in inputs:
-        folder = path.resolve() if path.is_dir() else path.resolve().parent
+        folder = Path(os.path.realpath(path if path.is_dir() else path.parent))
         if out_r == folder or folder in out_r.parents or out_r in folder.parents:
             raise UnsafeOutput(f"--out {out} overlaps the input folder {folder}: choose a folder outside the inputs")
 
@@ -112,7 +113,7 @@ class Redactor:
         # screening for redaction covers faces down to the lower redact.face_min_score
         self.screen_policy = replace(policy, faces=replace(policy.faces, min_score=policy.redact.face_min_score))
         self.screener = Screener(self.screen_policy)
-        self.out = out
+        self.out = OwnedFolder(out)  # every copy is written (and removed) only inside it
         self.crop = crop
         self.overwrite = overwrite
         faces._blazeface()
@@ -156,29 +157,55 @@ class Redactor:
         """The row for one photo (its copy written when it is safe), and the decoded original."""
         start = time.perf_counter()
         out_rel, fmt = output_name(candidate.rel)
-        dest = self.out / out_rel
+        try:
+            dest = self.out.path(out_rel)
+        except OutsideOwnedFolder as exc:
+            return ImageReport(candidate.rel, Verdict.ERROR, error=f"no copy written: {exc}"), None
         if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
             return ImageReport(candidate.rel, Verdict.ERROR, error="the copy would replace the original; refused"), None
         if dest.exists() and not self.overwrite:
             return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
                                error=f"{out_rel} already exists in the output folder; not overwritten "
                                      "(use --overwrite to replace it)"), None
+        if dest.exists() and not self.out.is_ours(out_rel):
+            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
+                               error=f"{out_rel} in the output folder was not written by photoscreen (or was "
+                                     "changed since); not replaced: move it away and run again"), None
         report, image = self.screener.screen_keep_image(candidate)
         if image is None or report.verdict is Verdict.ERROR:
-            return report, image
+            return self._without_copy(report, out_rel), image
         try:
-            redaction = self._make_copy(image, report.findings, out_rel, fmt, dest)
+            # a multi-frame original becomes a copy of its first frame: only that frame's findings
+            # place covers (frame None: a still photo, or the file's metadata)
+            first = tuple(f for f in report.findings if f.frame in (None, image.frame))
+            redaction = self._make_copy(image, first, out_rel, fmt, dest)
         except (LoadError, OSError, ValueError) as exc:
-            return replace(report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
-                           error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), image
-        kept = [f for f in report.findings if f.kind in KEPT_KINDS and not (redaction.crop and f.kind == "aspect")]
+            return self._without_copy(replace(
+                report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
+                error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), out_rel), image
+        if redaction.output is None:
+            report = self._without_copy(report, out_rel)
+        kept = [f for f in first if f.kind in KEPT_KINDS and not (redaction.crop and f.kind == "aspect")]
         if redaction.output is None:
             verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
         else:
             verdict, reasons = decide(kept, self.policy)
             reasons = (_summary(redaction),) + reasons
+            if image.frame_count > 1:
+                reasons += (f"copy holds the {'first' if image.frame == 0 else 'primary image'} of "
+                            f"{image.frame_count} frames only",)
         return replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
                        seconds=time.perf_counter() - start), image
+
+    def _without_copy(self, report: ImageReport, out_rel: str) -> ImageReport:
+        """No copy is written this time: an older copy of ours at that place must not stay (it shows
+        what a new screen would now cover). A file there that is not ours is left, and the row says so."""
+        left = self.out.remove_copy(out_rel)
+        if left is None:
+            return report
+        if report.verdict is Verdict.ERROR:
+            return replace(report, error=f"{report.error}; {left}")
+        return replace(report, reasons=report.reasons + (left,))
 
     def _make_copy(self, image: LoadedImage, findings: tuple[Finding, ...], out_rel: str, fmt: str,
                    dest: Path) -> Redaction:
@@ -194,6 +221,8 @@ class Redactor:
                 return Redaction(None, withheld="no crop at the platform's shape holds a hand or a person seen from "
                                                 "behind without a face or sensitive text")
         pixels = image.pixels.copy()
+        # the colour profile is kept for the colours, unless its own text names a student or an ID
+        icc = b"" if revealing_icc(image.icc_profile, self.policy) else image.icc_profile
         rng = np.random.default_rng(int(image.sha256[:8], 16))
         done: list[Covered] = []
         ox, oy = (crop.x, crop.y) if crop else (0, 0)
@@ -202,13 +231,13 @@ class Redactor:
                 cover(pixels, c.box, c.mode, rng)
             done += todo
             view = pixels if crop is None else pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-            data = encode(np.ascontiguousarray(view), fmt, image.icc_profile, r.jpeg_quality)
+            data = encode(np.ascontiguousarray(view), fmt, icc, r.jpeg_quality)
             copy = decode_image(data, self.policy.general.max_pixels)
-            if len(copy.exif) or copy.xmp or copy.iptc:  # cannot happen with encode(); checked all the same
+            if len(copy.exif) or copy.xmp or copy.iptc or copy.comments:  # cannot happen with encode(); checked all the same
                 raise ValueError("metadata survived in the copy")
             left = [lo for lo in self.found(copy) if not on_own_paint(lo, ox, oy, done)]
             if not left:
-                atomic_write_bytes(dest, data)
+                self.out.write_copy(out_rel, data)
                 return Redaction(out_rel, tuple(done), crop, passes)
             # what the first covering missed is covered solid: a patch that still looks like a face
             # after pixelation would look like one again

@@ -8,14 +8,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import __version__
 from .findings import Verdict
+from .owned import OwnedFolder
 
 SCHEMA_ID = "photoscreen.report/1"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -42,24 +41,20 @@ def build_report(records: list[dict[str, Any]], skipped: int, extra: dict[str, A
     return report
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``: readers see
-    the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def printable(text: str) -> str:
+    """``text`` with control characters (newlines, escapes, bidi line breaks) shown as ``\\xNN``, for
+    log lines and the terminal: a file name cannot forge a line or move the cursor."""
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                   for c in text)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet shows as text: a cell that would begin a formula (= + - @) gets a
+    leading apostrophe, as OWASP advises against CSV injection."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def csv_text(records: list[dict[str, Any]]) -> str:
@@ -68,7 +63,7 @@ def csv_text(records: list[dict[str, Any]]) -> str:
     writer.writeheader()
     for r in records:
         faces = [f for f in r["findings"] if f["kind"] == "face"]
-        writer.writerow({
+        writer.writerow({key: spreadsheet_safe(value) for key, value in {
             "path": r["path"],
             "verdict": r["verdict"],
             "reasons": "; ".join(r["reasons"]),
@@ -80,16 +75,16 @@ def csv_text(records: list[dict[str, Any]]) -> str:
             "exif_orientation": r["exif_orientation"] if r.get("exif_orientation") is not None else "",
             "sha256": r["sha256"] or "",
             "error": r["error"] or "",
-        })
+        }.items()})
     return buf.getvalue()
 
 
-def write_reports(out_dir: Path, report: dict[str, Any], html: str | None = None) -> list[Path]:
-    """report.json, report.csv (and report.html when given), each written atomically."""
-    paths = [out_dir / "report.json", out_dir / "report.csv"]
-    atomic_write_text(paths[0], json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    atomic_write_text(paths[1], csv_text(report["images"]))
+def write_reports(out: Path | OwnedFolder, report: dict[str, Any], html: str | None = None) -> list[Path]:
+    """report.json, report.csv (and report.html when given), each written atomically inside the
+    report folder (never through a link planted there)."""
+    folder = out if isinstance(out, OwnedFolder) else OwnedFolder(out)
+    paths = [folder.write("report.json", (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()),
+             folder.write("report.csv", csv_text(report["images"]).encode())]
     if html is not None:
-        paths.append(out_dir / "report.html")
-        atomic_write_text(paths[2], html)
+        paths.append(folder.write("report.html", html.encode()))
     return paths

@@ -18,9 +18,18 @@ from .ocr import OcrLine, read_lines
 from .recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
 
 
-@lru_cache(maxsize=4)
 def _roster(path: str) -> Roster | None:
-    return Roster.from_csv(Path(path)) if path else None
+    """The roster, read again when its file changes (a roster edited in place between two runs of a
+    long-lived process must not be ignored)."""
+    if not path:
+        return None
+    st = Path(path).stat()
+    return _roster_version(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _roster_version(path: str, mtime_ns: int, size: int) -> Roster:
+    return Roster.from_csv(Path(path))
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:

@@ -26,6 +26,7 @@ _FIXED_RULES = {
     "exposure": (Verdict.REVIEW, "badly exposed"),
     "orientation": (Verdict.REVIEW, "sideways or upside down"),
     "aspect": (Verdict.REVIEW, "orientation or aspect does not suit the platform"),
+    "frames": (Verdict.REVIEW, "more frames than screened: check the rest by eye, or post a still"),
 }
 
 

@@ -91,7 +91,8 @@ def test_exit_codes_ok_and_findings(tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    assert scan(str(tmp_path / "does-not-exist")).exit_code == 2
+    missing = scan(str(tmp_path / "does-not-exist"))  # an unmounted share is not a usage error: exit 3
+    assert missing.exit_code == 3 and "does not exist" in missing.output
     assert runner.invoke(app, ["scan", "--bogus", str(tmp_path)]).exit_code == 2
     bad = tmp_path / "bad.toml"
     bad.write_text("[faces]\nmin_scor = 0.1\n")

@@ -179,9 +179,16 @@ def test_existing_copies_are_kept_unless_overwrite(tmp_path: Path) -> None:
     result = redact(str(src), "--out", str(out))
     assert result.exit_code == 3 and "--overwrite" in result.output
     assert (out / "cat.jpg").read_bytes() == b"someone's file"
+    # --overwrite replaces only copies photoscreen wrote: someone's own file is never destroyed
+    result = redact(str(src), "--out", str(out), "--overwrite")
+    assert result.exit_code == 3 and "not written by photoscreen" in result.output
+    assert (out / "cat.jpg").read_bytes() == b"someone's file"
+    (out / "cat.jpg").unlink()
+    assert redact(str(src), "--out", str(out)).exit_code == 0
+    first = (out / "cat.jpg").read_bytes()
     result = redact(str(src), "--out", str(out), "--overwrite")
     assert result.exit_code == 0, result.output
-    assert (out / "cat.jpg").read_bytes()[:2] == b"\xff\xd8"
+    assert (out / "cat.jpg").read_bytes()[:2] == b"\xff\xd8" and (out / "cat.jpg").read_bytes() == first
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
