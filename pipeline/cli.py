@@ -370,6 +370,13 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
     try:
         policy = load_policy(policy_file, overrides)
         _check_languages(policy)
+        if policy.text.roster:  # read once now: a roster that matches nothing stops the run (exit 2)
+            from .recognizers import SEPARATOR_NAMES
+            from .text import _roster
+
+            loaded = _roster(policy.text.roster)
+            _err(f"roster {policy.text.roster}: {len(loaded.names)} names ({loaded.layout}, "
+                 f"{SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator))}-separated)")
     except PolicyError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE)

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from .findings import Box, Finding
+from .ink import find_ink_grades
 from .ocr import OcrLine, read_lines
-from .recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
+from .recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades
 
 
 def _roster(path: str) -> Roster | None:
@@ -63,6 +64,7 @@ def find_text(image, policy) -> list[Finding]:
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
         lines, _roster(t.roster), t.name_min_similarity)
     matches += find_beside_student(lines, matches)
+    matches = find_table_grades(lines, matches)  # table columns and rows; header words dropped
     findings = list(barcodes)
     for match in sorted(matches, key=lambda m: -m.score):
         if match.score < t.min_score or not match.words:
@@ -73,6 +75,10 @@ def find_text(image, policy) -> list[Finding]:
             continue
         findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
                                 hint=match.hint, why=match.why))
+    # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
+    kept = [m for m in matches if m.score >= t.min_score]
+    findings += [f for f in find_ink_grades(image, lines, kept)
+                 if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
     return findings
 
 

@@ -1,8 +1,15 @@
 #!/usr/bin/env python3
 """Measure the text stage: recall per kind, negatives flagged, seconds per photo.
 
-    .venv/bin/python scripts/make_text_samples.py          # once: writes reports/text_samples
-    .venv/bin/python scripts/eval_text.py [SAMPLES] [--testdata DIR]
+    .venv/bin/python scripts/make_text_samples.py [--seed S]   # writes reports/text_samples
+    .venv/bin/python scripts/eval_text.py [SAMPLES] [--testdata DIR] [--engines tesserocr,rapidocr,both]
+                                          [--quick] [--no-ink]
+
+Figures are printed per OCR engine (``text.ocr_backend``; "both" when the policy accepts it), with
+the handwritten marks (items the generator wrote in a handwriting font) counted apart as well, and
+the seed the samples were made with (tune on some seeds, report on a fresh one). ``--quick`` runs
+only the roster runs, without text_scenes and the timing; ``--no-ink`` leaves the pen-mark step
+(pipeline/ink.py) out, for a before/after comparison.
 
 Items at least 10 px tall are counted. A sensitive item counts as found when a finding of its kind covers at least 30% of its box.
 A negative photo (innocuous text only) counts as flagged when any student_id, grade or name
@@ -29,6 +36,7 @@ os.environ.setdefault("PHOTOSCREEN_THREADS", "1")  # the goals are set for one c
 sys.path.insert(0, str(REPO))
 
 from pipeline import text  # noqa: E402
+from pipeline.policy import PolicyError  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
@@ -43,6 +51,7 @@ def covered(truth: Box, found: Box) -> bool:
 
 def run(policy, samples: Path, truth: dict) -> dict:
     hits = {k: [0, 0] for k in SENSITIVE}
+    hand = {k: [0, 0] for k in SENSITIVE}  # the handwritten items alone
     negatives = flagged = 0
     seconds = []
     for name, items in sorted(truth.items()):
@@ -58,18 +67,36 @@ def run(policy, samples: Path, truth: dict) -> dict:
             box = Box(*item["box"])
             if box.h < MIN_HEIGHT:
                 continue  # the goal counts text at least 10 px tall
+            found = any(f.kind == item["kind"] and covered(box, f.box) for f in findings)
             hits[item["kind"]][1] += 1
-            hits[item["kind"]][0] += any(f.kind == item["kind"] and covered(box, f.box) for f in findings)
-    return {"hits": hits, "negatives": negatives, "flagged": flagged, "seconds": seconds}
+            hits[item["kind"]][0] += found
+            if item.get("hand"):
+                hand[item["kind"]][1] += 1
+                hand[item["kind"]][0] += found
+    return {"hits": hits, "hand": hand, "negatives": negatives, "flagged": flagged, "seconds": seconds}
+
+
+def engine_policy(policy, engine: str):
+    """The policy reading with ``engine``, or None when this version does not know it."""
+    try:
+        return replace(policy, text=replace(policy.text, ocr_backend=engine))
+    except PolicyError:
+        return None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("samples", nargs="?", type=Path, default=REPO / "reports" / "text_samples")
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
-    parser.add_argument("--engines", default="tesserocr,pytesseract,rapidocr",
-                        help="OCR engines to measure besides the policy's default (comma-separated)")
+    parser.add_argument("--engines", default="tesserocr,rapidocr,both",
+                        help="OCR engines to measure (comma-separated; an engine the policy does not accept "
+                             "is reported as not available)")
+    parser.add_argument("--quick", action="store_true", help="roster runs only: no runs without roster, "
+                        "no text_scenes, no timing")
+    parser.add_argument("--no-ink", action="store_true", help="leave the pen-mark step (pipeline/ink.py) out")
     args = parser.parse_args()
+    if args.no_ink:
+        text.find_ink_grades = lambda *a, **k: []
     truth_path = args.samples / "truth.json"
     if not truth_path.is_file():
         print(f"no truth.json in {args.samples}: run scripts/make_text_samples.py first", file=sys.stderr)
@@ -80,24 +107,39 @@ def main() -> int:
     text.stage(load_image(REPO / "sample_images" / "classroom_composite.jpg", base.general.max_pixels), base)
 
     positives = sum(1 for n in truth if n.startswith("pos"))
+    seed_file = args.samples / "seed.txt"
+    seed = seed_file.read_text().strip() if seed_file.is_file() else "unknown (made before seed.txt)"
+    handwritten = sum(1 for items in truth.values() for i in items if i.get("hand"))
     print(f"Text samples: {positives} photos with student information, {len(truth) - positives} negatives "
-          f"({args.samples})")
+          f"({args.samples}); made with --seed {seed}; {handwritten} handwritten items"
+          + ("; pen-mark step left out (--no-ink)" if args.no_ink else ""))
     default = base.text.ocr_backend
-    runs = [("with roster", with_roster), ("without roster", base)]
-    for engine in args.engines.split(","):
-        if engine and engine != default:
-            other = replace(with_roster, text=replace(with_roster.text, ocr_backend=engine))
-            runs += [("with roster", other), ("without roster", replace(other, text=replace(other.text, roster="")))]
+    engines = list(dict.fromkeys(e for e in args.engines.split(",") if e)) or [default]
+    runs = []
+    for engine in engines:
+        policy = engine_policy(with_roster, engine)
+        if policy is None:
+            print(f"  ({engine}) not available: text.ocr_backend does not accept it in this version")
+            continue
+        runs.append(("with roster", policy))
+        if not args.quick:
+            runs.append(("without roster", replace(policy, text=replace(policy.text, roster=""))))
     for label, policy in runs:
         r = run(policy, args.samples, truth)
         recall = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hits"].items() if t)
+        hand = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hand"].items() if t)
         print(f"  {label:15} ({policy.text.ocr_backend}) recall: {recall}; negatives flagged {r['flagged']}/{r['negatives']} = "
               f"{r['flagged'] / max(1, r['negatives']):.3f}; {statistics.mean(r['seconds']):.2f} s/photo "
               f"(median {statistics.median(r['seconds']):.2f})")
+        if hand:
+            print(f"  {'':15}   handwritten: {hand}")
+    if args.quick:
+        return 0
+    engines = [e for e in engines if engine_policy(base, e) is not None]
 
     scenes = sorted(p for p in (args.testdata / "text_scenes").glob("*") if p.is_file())
-    for engine in dict.fromkeys([default] + [e for e in args.engines.split(",") if e]) if scenes else ():
-        policy = replace(base, text=replace(base.text, ocr_backend=engine))
+    for engine in engines if scenes else ():
+        policy = engine_policy(base, engine)
         flagged = []
         for path in scenes:
             try:
@@ -111,9 +153,22 @@ def main() -> int:
         print(f"text_scenes (real photos, no student information), {engine}: {len(flagged)}/{len(scenes)} flagged"
               + (": " + "; ".join(flagged) if flagged else ""))
 
-    sample = load_image(args.samples / sorted(n for n in truth if n.startswith("pos"))[0], base.general.max_pixels)
-    for engine in dict.fromkeys([default] + [e for e in args.engines.split(",") if e]):
-        policy = replace(base, text=replace(base.text, ocr_backend=engine))
+    ink_seconds: list[float] = []
+    find_ink = text.find_ink_grades
+
+    def timed_ink(*a, **k):
+        start = time.perf_counter()
+        try:
+            return find_ink(*a, **k)
+        finally:
+            ink_seconds.append(time.perf_counter() - start)
+
+    text.find_ink_grades = timed_ink
+    marked = sorted(n for n in truth if n.startswith("pos") and "marked" in n)
+    sample = load_image(args.samples / (marked or sorted(n for n in truth if n.startswith("pos")))[0],
+                        base.general.max_pixels)
+    for engine in engines:
+        policy = engine_policy(base, engine)
         for label, size in (("1024 px", (1024, 768)), ("12 MP", (4032, 3024))):
             pixels = cv2.resize(sample.pixels, size, interpolation=cv2.INTER_CUBIC)
             times = []
@@ -122,7 +177,9 @@ def main() -> int:
                 start = time.perf_counter()
                 text.stage(image, policy)
                 times.append(time.perf_counter() - start)
-            print(f"text stage ({engine}) on a {label} photo: {statistics.median(times):.2f} s (median of 3)")
+            ink = statistics.median(ink_seconds[-3:]) if ink_seconds else 0.0
+            print(f"text stage ({engine}) on a {label} photo: {statistics.median(times):.2f} s (median of 3), "
+                  f"of which the pen-mark step {ink:.3f} s")
     return 0
 
 

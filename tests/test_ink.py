@@ -1,0 +1,137 @@
+"""Pen marks as grades (pipeline/ink.py): a coloured-ink mark beside a grade label or a student's
+name is a grade finding covering the mark; ink with nothing beside it, and colourful photos, give none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import ink, text
+from pipeline.findings import Box
+from pipeline.loader import load_image
+
+HANDWRITING = [Path("/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"),
+               Path("/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf"),
+               Path("/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf")]
+PRINTED = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+
+
+def _font(paths, size):
+    for path in paths:
+        if path.is_file():
+            return ImageFont.truetype(str(path), size), path in HANDWRITING
+    try:
+        return ImageFont.load_default(size=size), False
+    except TypeError:  # Pillow without scalable default font
+        pytest.skip("no TrueType font to render the test page with (install fonts-dejavu-core, "
+                    "or run scripts/install_text_fonts.sh)")
+
+
+def _page(tmp_path, draw_fn, size=(1400, 900)) -> tuple[Path, list]:
+    """A light paper page with ``draw_fn(draw)`` drawn on it, saved as PNG; returns the path and the
+    boxes ``draw_fn`` gives back (the marks)."""
+    image = Image.new("RGB", size, (248, 247, 242))
+    draw = ImageDraw.Draw(image)
+    marks = draw_fn(draw)
+    path = tmp_path / "page.png"
+    image.save(path)
+    return path, marks
+
+
+def _handwrite(draw, xy, words, colour, size):
+    """Handwriting: a handwriting font when installed, else DejaVu drawn with a pen-like stroke."""
+    font, is_hand = _font(HANDWRITING + PRINTED, size)
+    kwargs = {} if is_hand else {"stroke_width": 1, "stroke_fill": colour}
+    draw.text(xy, words, fill=colour, font=font, **kwargs)
+    return Box(*_xywh(draw.textbbox(xy, words, font=font, **kwargs)))
+
+
+def _xywh(bb):
+    return int(bb[0]), int(bb[1]), int(bb[2] - bb[0]), int(bb[3] - bb[1])
+
+
+def _covers(found: Box, mark: Box) -> bool:
+    return found.overlap(mark) >= 0.5 * mark.w * mark.h
+
+
+def _stage(path, policy):
+    return text.stage(load_image(path, policy.general.max_pixels), policy)
+
+
+def test_red_handwritten_final_grade_is_a_grade(tmp_path, policy):
+    def draw(d):
+        printed, _ = _font(PRINTED, 34)
+        d.text((60, 50), "Maths test - Chapter 4", fill=(25, 25, 30), font=printed)
+        d.text((60, 110), "1. Solve 3x + 2 = 11", fill=(25, 25, 30), font=printed)
+        return [_handwrite(d, (120, 300), "Final grade: 85%", (205, 30, 35), 120)]
+
+    path, (mark,) = _page(tmp_path, draw)
+    grades = [f for f in _stage(path, policy) if f.kind == "grade"]
+    assert any(_covers(f.box, mark) for f in grades), [(f.box, f.detector, f.why) for f in grades]
+
+
+def test_green_mark_beside_a_printed_name_is_a_grade(tmp_path, policy):
+    def draw(d):
+        printed, _ = _font(PRINTED, 36)
+        d.text((60, 60), "History essay", fill=(25, 25, 30), font=printed)
+        d.text((60, 130), "Name: Camille Dubois", fill=(25, 25, 30), font=printed)
+        d.text((60, 200), "Describe the causes of the war.", fill=(25, 25, 30), font=printed)
+        return [_handwrite(d, (720, 110), "12/20", (30, 140, 55), 90)]
+
+    path, (mark,) = _page(tmp_path, draw)
+    findings = _stage(path, policy)
+    assert any(f.kind == "name" for f in findings), "the printed Name: line should be found as a name"
+    inked = [f for f in findings if f.kind == "grade" and f.detector == "ink"]
+    assert any(_covers(f.box, mark) for f in inked), [(f.box, f.detector, f.why) for f in findings]
+    assert all("pen mark" in f.why for f in inked)
+
+
+def test_red_underlines_without_a_label_give_nothing(tmp_path, policy):
+    def draw(d):
+        printed, _ = _font(PRINTED, 36)
+        for k, line in enumerate(["Homework for Monday", "Bring your calculator", "Read chapter 3"]):
+            y = 80 + 110 * k
+            d.text((80, y), line, fill=(25, 25, 30), font=printed)
+            d.line([(80, y + 48), (560, y + 52)], fill=(210, 30, 30), width=4)  # a red pen underline
+        d.line([(700, 120), (730, 160), (800, 60)], fill=(210, 30, 30), width=5)  # a tick
+        return []
+
+    path, _ = _page(tmp_path, draw)
+    findings = _stage(path, policy)
+    assert not [f for f in findings if f.kind in ("grade", "student_id", "name")], \
+        [(f.kind, f.box, f.detector, f.why) for f in findings]
+
+
+def test_ink_alone_is_no_finding(tmp_path, policy):
+    """Coloured handwriting with no OCR line or match near it: no finding, and no pixel work."""
+    def draw(d):
+        return [_handwrite(d, (100, 200), "B+", (205, 30, 35), 140)]
+
+    path, _ = _page(tmp_path, draw)
+    image = load_image(path, policy.general.max_pixels)
+    assert ink.find_ink_grades(image, [], []) == []
+    # the mark itself is found as ink all the same
+    assert ink.mark_regions(ink.ink_pieces(image.preview(ink.LONG_SIDE)))
+
+
+def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
+    # a classroom photo with a world map and a striped shirt, and a protest with red printed posters
+    names = ["29_Students_Schoolkids_Students_Schoolkids_29_380.jpg", "56_Voter_peoplevoting_56_714.jpg"]
+    paths = [p for name in names for p in testdata.rglob(name)]
+    if not paths:
+        pytest.skip(f"the colourful photos {names} are not under {testdata}")
+    for path in paths:
+        findings = _stage(path, policy)
+        assert not [f for f in findings if f.detector == "ink"], (path.name, [(f.box, f.why) for f in findings])
+
+
+@pytest.mark.parametrize("line, label", [
+    ("Grade: A+", True), ("Note : 9/20", True), ("Final ame 85", True), ("Score:", True),
+    ("Grade 5", False), ("5th grade", False), ("Total 24,90 €", False), ("Grade 11 Chemistry", False),
+    ("Final exam Friday", False),
+])
+def test_grade_labels(line, label):
+    words = [ink._fold(w) for w in line.split()]
+    assert any(ink._label_at(words, i) for i in range(len(words))) is label

@@ -1,0 +1,206 @@
+"""Context in the recognizers: numbers with ":" or "-" inside are never student IDs, and a
+gradebook table's grade column and student rows are grades while its header words are not."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.findings import Box
+from pipeline.ocr import OcrLine, Word
+from pipeline.recognizers import (find_beside_student, find_grades, find_names, find_student_ids,
+                                  find_table_grades)
+
+
+def line_at(x: int, y: int, *words: str, h: int = 30, step: int = 90) -> OcrLine:
+    """One OCR line whose words start at ``x`` and stand ``step`` px apart."""
+    ws = tuple(Word(w, Box(x + step * i, y, max(12, 16 * len(w)), h), 90.0) for i, w in enumerate(words))
+    return OcrLine(ws, Box.enclosing([w.box for w in ws]))
+
+
+def lines_of(*texts: str) -> list[OcrLine]:
+    return [line_at(10, 10 + 40 * row, *t.split()) for row, t in enumerate(texts)]
+
+
+def all_matches(lines: list[OcrLine], roster=None):
+    """The recognizers in the order ``pipeline.text.find_text`` runs them."""
+    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(lines, roster, 85)
+    matches += find_beside_student(lines, matches)
+    return find_table_grades(lines, matches)
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers with ":" or "-" inside
+
+@pytest.mark.parametrize("texts", [
+    ("Library hours 8:00-3:30",), ("Library hours 8:00 - 3:30",), ("Library hours 800330",),  # separators lost
+    ("Call 555-0134",), ("555-0134",), ("2024-05-01",), ("8:30",), ("Open 8:00-15:30",), ("12:30:45",),
+    ("Lincoln High School", "Office 555-01345"), ("Lincoln High School", "Bus 8:00-330330"),
+    ("Lincoln High School", "Library hours 8:00-3:30"), ("Ref 2024-0501-77",), ("Tel 01-45-67-89-12",),
+])
+def test_numbers_with_colons_or_dashes_inside_are_not_ids(texts) -> None:
+    lines = lines_of(*texts)
+    assert find_student_ids(lines, [False] * len(lines)) == []
+    assert find_beside_student(lines, find_names(lines_of("Nom : Maya Roux"), None, 85)) == []
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("Student ID: 48213977", "ID ••••••77"), ("Student ID:48213977", "ID ••••••77"), ("ID# 48213977", "ID ••••••77"),
+    ("ID : 48213977", "ID ••••••77"), ("Student ID: 48213977 (8:30)", "ID ••••••77"),
+])
+def test_a_labelled_id_is_still_found(text: str, hint: str) -> None:
+    assert [m.hint for m in find_student_ids(lines_of(text), [False])] == [hint]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables built from OCR lines
+
+HEADER = ("Student", "ID", "Score", "Grade")
+ROWS = [("Marc Thiessen", "48213977", "87", "B"), ("Lea Okafor", "48213978", "72", "C+"),
+        ("Sam Dubois", "48213979", "93", "A"), ("Noah Petit", "48213980", "61", "D")]
+COLUMNS = (40, 400, 650, 850)
+
+
+def _cell_lines(rows=ROWS, top: int = 40, pitch: int = 50) -> list[OcrLine]:
+    """A gradebook screen read one cell per OCR line (in no particular order, as the detector gives them)."""
+    lines = [line_at(x, top, word) for x, word in zip(COLUMNS, HEADER)]
+    for r, row in enumerate(rows, start=1):
+        lines += [line_at(x, top + r * pitch, *cell.split(), step=70) for x, cell in zip(COLUMNS, row)]
+    return lines[::-1]
+
+
+def _row_lines(rows=ROWS, top: int = 40, pitch: int = 50) -> list[OcrLine]:
+    """The same screen read one row per OCR line: the words keep their columns' boxes."""
+    def row_line(y: int, cells) -> OcrLine:
+        words = []
+        for x, cell in zip(COLUMNS, cells):
+            words += [Word(w, Box(x + 70 * i, y, max(12, 16 * len(w)), 30), 90.0) for i, w in enumerate(cell.split())]
+        return OcrLine(tuple(words), Box.enclosing([w.box for w in words]))
+    return [row_line(top, HEADER)] + [row_line(top + r * pitch, row) for r, row in enumerate(rows, start=1)]
+
+
+def _grades(matches) -> list[str]:
+    return sorted(" ".join(w.text for w in m.words) for m in matches if m.kind == "grade")
+
+
+@pytest.mark.parametrize("make", [_cell_lines, _row_lines])
+def test_the_grade_and_score_columns_are_grades_and_the_header_is_not(make) -> None:
+    matches = all_matches(make())
+    assert _grades(matches) == sorted(["B", "C+", "A", "D", "87", "72", "93", "61"])
+    header_words = {w for line in make() for w in line.words if w.box.y == 40}
+    assert not [m for m in matches if any(w.box.y == 40 for w in m.words)], [m.why for m in matches]
+    assert len(header_words) == 4
+    assert sorted(m.hint for m in matches if m.kind == "student_id") == [f"ID ••••••{n}" for n in (77, 78, 79, 80)]
+
+
+def test_letter_grades_without_plus_or_minus_are_found_only_in_a_grade_column() -> None:
+    grades = [m for m in all_matches(_cell_lines()) if m.kind == "grade" and m.words[0].text in "BAD"]
+    assert len(grades) == 3 and all("grade column" in m.why for m in grades)
+    # the same letters with no header above them are not grades
+    bare = [line_at(850, 90 + 50 * i, letter) for i, letter in enumerate("BAD")]
+    assert all_matches(bare) == []
+
+
+def test_a_misread_mark_in_the_grade_column_is_still_a_grade() -> None:
+    rows = [("Marc Thiessen", "48213977", "87", "fo"), ("Lea Okafor", "48213978", "72", "<")]
+    matches = all_matches(_cell_lines(rows))
+    assert {"fo", "<"} <= set(_grades(matches))
+
+
+def test_french_headers_and_out_of_twenty() -> None:
+    lines = [line_at(40, 40, "Élève"), line_at(400, 40, "Moyenne"), line_at(650, 40, "Résultat")]
+    lines += [line_at(40, 90, "Marc", "Thiessen", step=70), line_at(400, 90, "14,5"), line_at(650, 90, "15/20")]
+    lines += [line_at(40, 140, "Lea", "Okafor", step=70), line_at(400, 140, "9"), line_at(650, 140, "12/20")]
+    assert _grades(all_matches(lines)) == sorted(["14,5", "9", "15/20", "12/20"])
+
+
+def test_the_column_ends_at_a_big_gap() -> None:
+    lines = _cell_lines() + [line_at(850, 40 + 4 * 50 + 5 * 30, "B")]  # far below the last row
+    assert _grades(all_matches(lines)).count("B") == 1
+
+
+def test_a_label_with_its_value_is_not_a_header() -> None:
+    # "Grade: B+" on a paper: its own grade, but the room number under it is not a grade
+    lines = [line_at(40, 40, "Grade:", "B+"), line_at(40, 80, "214"), line_at(40, 120, "35")]
+    assert _grades(all_matches(lines)) == ["B+"]
+
+
+def test_a_lone_total_over_prices_is_not_a_grade_column() -> None:
+    lines = [line_at(600, 40, "Total"), line_at(600, 80, "12.50"), line_at(600, 120, "8.90")]
+    assert all_matches(lines) == []
+
+
+def test_numbers_in_a_students_row_are_grades() -> None:
+    # no header at all: the row of a student's ID makes its numbers sensitive
+    lines = [line_at(40, 40, "ID#", "48213977", "17", "B", step=140)]
+    matches = all_matches(lines)
+    assert [m.kind for m in matches if m.kind == "student_id"] == ["student_id"]
+    assert _grades(matches) == ["17", "B"]
+    # a number on another row is not
+    lines = [line_at(40, 40, "ID#", "48213977", step=140), line_at(40, 200, "Room", "17", step=140)]
+    assert _grades(all_matches(lines)) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# A rendered gradebook screen through the whole text stage
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    import PIL
+
+    for candidate in (Path(PIL.__file__).parent / "fonts" / "DejaVuSans.ttf",
+                      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
+        if candidate.is_file():
+            return ImageFont.truetype(str(candidate), size)
+    pytest.skip("DejaVuSans not found (apt-get install fonts-dejavu-core)")
+
+
+def _render(rows: list[list[tuple[int, str]]], size: int = 28, width: int = 1200, pitch: int = 50):
+    """Rows of ``(x, text)`` cells drawn on a light screen; returns the PNG and each cell's box."""
+    font = _font(size)
+    image = Image.new("RGB", (width, 80 + len(rows) * pitch), (246, 246, 248))
+    draw = ImageDraw.Draw(image)
+    boxes = {}
+    for r, row in enumerate(rows):
+        for x, text in row:
+            xy = (x, 40 + r * pitch)
+            draw.text(xy, text, fill=(25, 25, 30), font=font)
+            x1, y1, x2, y2 = draw.textbbox(xy, text, font=font)
+            boxes[(r, text)] = Box(x1, y1, x2 - x1, y2 - y1)
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    return data.getvalue(), boxes
+
+
+def _find_text(png: bytes):
+    from pipeline.loader import decode_image
+    from pipeline.policy import load_policy
+    from pipeline.text import find_text
+
+    return find_text(decode_image(png, 10**8), load_policy())
+
+
+def _covered(box: Box, findings, kind: str) -> bool:
+    return any(f.kind == kind and f.box is not None and f.box.overlap(box) >= 0.3 * box.w * box.h for f in findings)
+
+
+def test_a_rendered_gradebook_screen() -> None:
+    rows = [list(zip(COLUMNS, HEADER))] + [list(zip(COLUMNS, row)) for row in ROWS]
+    png, boxes = _render(rows)
+    found = _find_text(png)
+    for r, row in enumerate(ROWS, start=1):
+        assert _covered(boxes[(r, row[3])], found, "grade"), (row[3], [(f.kind, f.box, f.why) for f in found])
+        assert _covered(boxes[(r, row[2])], found, "grade"), (row[2], [(f.kind, f.box, f.why) for f in found])
+    for word in HEADER:
+        header = boxes[(0, word)]
+        assert not [f for f in found if f.box is not None and f.box.overlap(header) > 0], \
+            (word, [(f.kind, f.box, f.why) for f in found])
+
+
+def test_a_rendered_sign_with_hours_and_a_phone_number() -> None:
+    png, _ = _render([[(40, "Lincoln Middle School Library")], [(40, "Library hours 8:00-3:30")],
+                      [(40, "Call 555-0134")], [(40, "Book fair 2024-05-01 at 8:30")]])
+    found = _find_text(png)
+    assert [f for f in found if f.kind in ("student_id", "grade", "name")] == [], [(f.kind, f.why) for f in found]
