@@ -2,8 +2,10 @@
 
 Tesseract on a whole 12 MP photo is slow and misses text on busy backgrounds. Here the PP-OCR
 detector finds the lines first; each line is cut out of the full-resolution photo, laid horizontal,
-turned the right way up (direction classifier, decided together with the neighbouring lines) and
-scaled to a common height. Then one of two engines reads them:
+turned the right way up (direction classifier, decided together with the neighbouring lines unless
+the line's own reading is confident; a line on which the two disagree is settled by how legibly
+PP-OCR's recogniser reads it each way up, or else read both ways up) and scaled to a common height.
+Then one of two engines reads them:
 - Tesseract: all lines stacked into one strip, read in a single call (tesserocr in-process, or
   pytesseract, the command);
 - PP-OCRv4's recogniser (the model RapidOCR ships): each line read on its own, in batches.
@@ -22,16 +24,17 @@ import cv2
 import numpy as np
 
 from .findings import Box
-from .text_detect import Reading, line_transform, lines_in, recognise, scaled, upright_crops, \
-    upside_down_by_neighbours, upside_down_probability
+from .orientation import _legibility
+from .text_detect import SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, recognise, scaled, \
+    upright_crops, upside_down_probability
 
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
 REC_LINE_HEIGHT = 48  # px: the PP-OCR recogniser's own input height
-SHORT_CROP_ASPECT = 3.0  # crops narrower than this many line heights hold a few characters at most
 WORD_GAP = 1.5  # a gap this many times the usual character spacing separates two words
 MAX_LINE_WIDTH = 1600  # px: longer lines are scaled down further, so one strip stays a few MP at most
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                  "/usr/share/tessdata", "/usr/local/share/tessdata")
+LEGIBLE_LEAD = 0.2  # a disputed line reading this much more legibly one way up (0-1) is read that way only
 GAP = 16  # px of white between stacked lines
 MARGIN = 12
 
@@ -173,6 +176,32 @@ def _tesseract_strip_words(crops: list[np.ndarray], flipped: np.ndarray, languag
     return words
 
 
+def settle_disputes(crops: list[np.ndarray], flipped: np.ndarray, disputed: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Which way up to read the disputed crops (their own lean and their neighbours' vote disagree):
+    the crops turned as decided, and the ones to read the other way up as well.
+
+    Each disputed crop is read by PP-OCR's recogniser both ways up; text comes out legible only the
+    right way up (``orientation._legibility``). A crop at least SHORT_CROP_ASPECT line heights long
+    and clearly more legible one way (by LEGIBLE_LEAD) is read that way only, whatever the classifier
+    and the neighbours said: handwriting read the wrong way up comes out as digit-like garbage that
+    can pass for a student number. The others (short crops, where legibility says little, and lines
+    unclear either way) are read both ways up."""
+    flipped = np.array(flipped, bool)
+    ids = [int(i) for i in np.nonzero(disputed)[0]]
+    if not ids:
+        return flipped, []
+    decided = upright_crops([crops[i] for i in ids], flipped[ids])
+    trial = recognise(decided + [c[::-1, ::-1] for c in decided])
+    twice = []
+    for k, i in enumerate(ids):
+        lead = _legibility(trial[len(ids) + k]) - _legibility(trial[k])  # the other way's over the decided way's
+        if crops[i].shape[1] < SHORT_CROP_ASPECT * crops[i].shape[0] or abs(lead) < LEGIBLE_LEAD:
+            twice.append(i)
+        elif lead > 0:
+            flipped[i] = not flipped[i]
+    return flipped, twice
+
+
 def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: int, languages: str,
                timeout: float, backend: str = "tesserocr") -> list[OcrLine]:
     """Detect and read the text lines of a LoadedImage with the engine ``backend``: tesserocr, pytesseract or rapidocr."""
@@ -194,23 +223,33 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
                               borderMode=cv2.BORDER_REPLICATE)
         crops.append(crop)
         transforms.append(matrix)
-    flipped = upside_down_by_neighbours(full, upside_down_probability(crops))
-    if backend == "rapidocr":
-        readings = recognise(upright_crops(crops, flipped))
-        read = [(i, _reading_words(r, c.shape[1])) for i, (r, c) in enumerate(zip(readings, crops))]
-    else:
-        read = list(enumerate(_tesseract_strip_words(crops, flipped, languages, timeout, backend)))
+    flipped, twice = settle_disputes(crops, *flip_decisions(full, upside_down_probability(crops)))
+
+    def read(views: list[tuple[int, bool]]) -> list[tuple[tuple[int, bool], list]]:
+        """Words of (crop, turned 180 degrees) pairs, read together in one strip or batch."""
+        view_crops, view_flips = [crops[i] for i, _ in views], [f for _, f in views]
+        if backend == "rapidocr":
+            readings = recognise(upright_crops(view_crops, view_flips))
+            return [(v, _reading_words(r, c.shape[1])) for v, r, c in zip(views, readings, view_crops)]
+        words = list(zip(views, _tesseract_strip_words(view_crops, view_flips, languages, timeout, backend)))
         # Tesseract misreads a lone "A-" or "C+" as "<" or "&" now and then: short crops (a grade, a
         # number) are also read by the PP-OCR recogniser, and the recognizers see both readings
-        short = [i for i, c in enumerate(crops) if c.shape[1] < SHORT_CROP_ASPECT * c.shape[0]]
-        readings = recognise(upright_crops([crops[i] for i in short], flipped[short])) if short else []
-        read += [(i, _reading_words(r, crops[i].shape[1])) for i, r in zip(short, readings)]
+        short = [k for k, c in enumerate(view_crops) if c.shape[1] < SHORT_CROP_ASPECT * c.shape[0]]
+        readings = recognise(upright_crops([view_crops[k] for k in short], [view_flips[k] for k in short])) \
+            if short else []
+        return words + [(views[k], _reading_words(r, view_crops[k].shape[1])) for k, r in zip(short, readings)]
+
+    # each crop is read its decided way up, and those still in dispute the other way up too, apart:
+    # an engine's reading of a line depends on the lines read with it (Tesseract's strip, the
+    # recogniser's padded batches), so the other lines read as they would without the dispute
+    readings = read([(i, bool(f)) for i, f in enumerate(flipped)])
+    readings += read([(i, not flipped[i]) for i in twice]) if twice else []
     out = []
-    for i, crop_words in read:
+    for (i, turned), crop_words in readings:
         crop_h, crop_w = crops[i].shape[:2]
         line_words = []
         for text, x0, x1, conf in crop_words:
-            if flipped[i]:  # the engine saw this crop turned 180 degrees
+            if turned:  # the engine saw this crop turned 180 degrees
                 x0, x1 = crop_w - x1, crop_w - x0
             corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float64)
             line_words.append(Word(text, _box_of(_map_back(corners, transforms[i]), image.width, image.height), conf))

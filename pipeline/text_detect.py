@@ -163,29 +163,45 @@ def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
 
 NEIGHBOUR_REACH = 6.0  # line heights: lines this close (gap between them) share a surface and its way up
 MAX_VOTE_ASPECT = 12.0  # a line's vote grows with its length in line heights, up to this (here and in orientation)
+SHORT_CROP_ASPECT = 3.0  # crops narrower than this many line heights hold a few characters at most
+CONFIDENT_PROBABILITY = 0.1  # a line at least SHORT_CROP_ASPECT long read this close to 0 or 1 keeps its own way up
 
 
-def upside_down_by_neighbours(lines: list[TextLine], probabilities: np.ndarray) -> np.ndarray:
-    """Which lines to turn 180 degrees, deciding each with its neighbours.
+def flip_decisions(lines: list[TextLine], probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines to turn 180 degrees, and which to read both ways up.
 
     The classifier is unreliable on short crops ("B+" or "C+" beside a name is read as upside down
-    one time in two), while lines next to each other and running the same way lie on the same page
-    and share its way up. Each line votes with its probability's lean, weighted by its length in
-    line heights (short crops carry little evidence); a line is turned when the votes of the lines
-    around it, itself included, say so."""
+    one time in two), while lines next to each other and running the same way usually lie on the
+    same page and share its way up. Each line votes with its probability's lean, weighted by its
+    length in line heights (short crops carry little evidence); a line is turned when the votes of
+    the lines around it, itself included, say so. But a line the classifier reads confidently (a
+    probability within CONFIDENT_PROBABILITY of 0 or 1 on a crop at least SHORT_CROP_ASPECT line
+    heights long) keeps its own way up: an ID card lying upright beside an upside-down sheet is
+    not turned with the sheet. The second array marks the lines in dispute, where the line's own
+    lean and its neighbours' vote disagree: ``ocr.settle_disputes`` reads those both ways up."""
     if not lines:
-        return np.zeros(0, bool)
+        return np.zeros(0, bool), np.zeros(0, bool)
+    probabilities = np.asarray(probabilities, np.float64)
     directions = np.array([reading_direction(x) for x in lines])
     centres = np.array([(x.cx, x.cy) for x in lines])
     lengths = np.array([x.length for x in lines])
     thickness = np.array([x.thickness for x in lines])
-    votes = (np.asarray(probabilities, np.float64) - 0.5) * np.minimum(lengths / np.maximum(thickness, 1e-6),
-                                                                         MAX_VOTE_ASPECT)
+    aspect = lengths / np.maximum(thickness, 1e-6)
+    votes = (probabilities - 0.5) * np.minimum(aspect, MAX_VOTE_ASPECT)
     same_way = directions @ directions.T > np.cos(np.deg2rad(20))
     distance = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
     reach = NEIGHBOUR_REACH * np.maximum(thickness[:, None], thickness[None, :]) + (lengths[:, None] + lengths[None, :]) / 2
     neighbours = same_way & (distance <= reach)
-    return (neighbours * votes[None, :]).sum(axis=1) > 0
+    by_neighbours = (neighbours * votes[None, :]).sum(axis=1) > 0
+    own = probabilities > 0.5
+    confident = (np.minimum(probabilities, 1 - probabilities) <= CONFIDENT_PROBABILITY) & (aspect >= SHORT_CROP_ASPECT)
+    return np.where(confident, own, by_neighbours), own != by_neighbours
+
+
+def upside_down_by_neighbours(lines: list[TextLine], probabilities: np.ndarray) -> np.ndarray:
+    """Which lines to turn 180 degrees: their neighbours' vote, unless their own reading is
+    confident (see ``flip_decisions``)."""
+    return flip_decisions(lines, probabilities)[0]
 
 
 _REC_HEIGHT = 48  # the recogniser's input height
