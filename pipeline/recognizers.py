@@ -183,13 +183,24 @@ GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\
                          re.IGNORECASE)
 
 
+PRICE = re.compile(r"[$€£¥]|\d[.,]\d\d\b(?!\s?/)|\b(?:eur|usd|cad|chf|ttc|ht)\b", re.IGNORECASE)
+
+
+def _has_grade_label(text: str) -> bool:
+    """A grade label on the line; "total" and "points" only on a line that is not a price
+    ("Total 24,90 €" on a receipt or a menu)."""
+    folded = fold(text)
+    found = [word for word in GRADE_CONTEXT if word in folded]
+    return bool(found) and not (set(found) <= {"total", "points", "pts"} and PRICE.search(text))
+
+
 def find_grades(lines: list[OcrLine]) -> list[Match]:
     out = []
     # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
-    page_context = any(word in fold(line.text) for line in lines for word in GRADE_CONTEXT)
+    page_context = any(_has_grade_label(line.text) for line in lines)
     for i, line in enumerate(lines):
-        text, context = line.text, _context(lines, i)
-        has_context = any(word in context for word in GRADE_CONTEXT) or page_context
+        text = line.text
+        has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
         labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
         for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
@@ -515,6 +526,8 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
                 if any(i in in_full_name for i in span) or _letters(window) < SURNAME_ALONE_MIN_LETTERS or \
                         window in COMMON_WORDS or fuzz.ratio(window, last) < min_similarity:
                     continue
+                if len(window) > len(last) and last in window:
+                    continue  # the surname with letters added is another word: ANDREW is not the surname Andre
                 after = line.words[start + size].text if start + size < len(line.words) else ""
                 if re.fullmatch(r"[^\W\d_][^\W\d_'’-]+", after) and after[:1].isupper():
                     continue  # "Robert Isaac": a first name, of someone else, that is also a roster surname
@@ -598,7 +611,7 @@ TEST_HEADERS = {"test", "tests", "quiz", "exam", "examen", "devoir", "controle",
                 "interro", "assessment", "homework", "hw"}
 # header words whose column holds student numbers
 ID_HEADERS = {"id", "student_id", "id#", "student_no", "student_number", "matricule", "identifiant", "ine",
-              "numero_eleve", "no_eleve"}
+              "numero_eleve", "no_eleve", "numero", "number", "num", "no", "#"}
 # the other header words of a gradebook or class list
 TABLE_HEADERS = {"student", "students", "name", "names", "nom", "noms", "prenom", "prenoms", "first", "last",
                  "surname", "id", "student_id", "id#", "#", "no", "n", "number", "numero", "num", "eleve", "eleves",
@@ -611,6 +624,7 @@ CELL_LETTER = re.compile(r"[A-F][+t-]?")
 CELL_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?")
 CELL_OUT_OF = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?/\d{1,3}")
 CELL_PERCENT = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?%")
+LONG_DIGIT_RUN = re.compile(r"\d{11,16}")
 TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's column
 ROW_REACH = 25.0  # row heights, across: how far along a student's row its numbers are looked for
 
@@ -749,6 +763,11 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
             for m, digits in _id_candidates(cell):
                 out.append(_id_match(cell, m, digits, 0.75, "a 5-10 digit number in a table's ID column"))
                 taken.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
+            for word in words:  # an ID read together with the next cell's mark ("74807760877"): all of it
+                if id(word) not in taken and LONG_DIGIT_RUN.fullmatch(word.text):
+                    out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(word.text) - 2) + word.text[-2:],
+                                     "a long number in a table's ID column (an ID read with the cell beside it)"))
+                    taken.add(id(word))
     anchors = [Box.enclosing([w.box for w in m.words]) for m in kept + out if m.kind in ("name", "student_id")
                and m.words]
     for line in lines:

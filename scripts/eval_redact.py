@@ -11,7 +11,8 @@
 - Text: redacts generated samples (``scripts/make_text_samples.py --seed 11 --out
   reports/text_samples_seed11``) with their roster, then looks for each ID and grade written there
   (text at least 10 px tall) in the copies in two ways: the text stage's findings over the item, and
-  Tesseract on the whole copy (the way Presidio reads a photo) finding the written text.
+  Tesseract on the whole copy (the way Presidio reads a photo) and RapidOCR's own pipeline
+  (rapidocr-onnxruntime, in ``.venv-deface``) on the whole copy finding the written text.
 - Metadata: exiftool on every copy made here and on copies of the EXIF, GPS and HEIC samples.
 - Crops: ``redact --crop hands`` on ``hands/``, ``people_scenes/`` and ``faces_annotated/``: every
   crop must hold a hand (the hand landmarker on the copy, and the labelled hands) or a person (the
@@ -48,6 +49,29 @@ from pipeline.scan import walk  # noqa: E402
 
 MIN_FACE = 20
 MIN_TEXT = 10
+
+# RapidOCR's own detection, direction and recognition pipeline, run apart (it pins another OpenCV)
+RAPIDOCR_HELPER = r"""
+import json, sys
+from rapidocr_onnxruntime import RapidOCR
+engine = RapidOCR()
+out = {}
+for path in sys.argv[1:]:
+    result, _ = engine(path)
+    out[path] = [r[1] for r in (result or [])]
+print(json.dumps(out))
+"""
+
+
+def rapidocr_texts(python: Path, paths: list[Path]) -> dict[Path, list[str]] | None:
+    """The text lines RapidOCR reads on each whole photo, or None without the tools' venv."""
+    if not python.is_file():
+        return None
+    result = subprocess.run([str(python), "-c", RAPIDOCR_HELPER, *map(str, paths)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "RapidOCR failed")
+    raw = json.loads(result.stdout.strip().splitlines()[-1])
+    return {Path(p): lines for p, lines in raw.items()}
 
 
 def independent_faces(paths: list[Path], deface_python: Path) -> tuple[dict[Path, list[Box]], str]:
@@ -111,7 +135,7 @@ def words(text: str) -> list[str]:
     return [w.strip(".,;:()[]'\"") for w in text.split()]
 
 
-def eval_text(samples: Path, tmp: Path) -> list[Path]:
+def eval_text(samples: Path, tmp: Path, tools_python: Path) -> list[Path]:
     import pytesseract
 
     from pipeline import text
@@ -125,54 +149,58 @@ def eval_text(samples: Path, tmp: Path) -> list[Path]:
     policy = replace(base, text=replace(base.text, roster=str(samples / "roster.csv")))
     out = tmp / "text"
     rows = redact_folder(policy, samples, out)
+    wanted = {rel: [i for i in items if i["kind"] in ("student_id", "grade") and i["box"][3] >= MIN_TEXT]
+              for rel, items in truth.items()}
+    wanted = {rel: items for rel, items in wanted.items() if items}
+    pairs = {rel: (samples / rel, out / rows[rel].redaction.output) for rel in wanted
+             if rows[rel].redaction and rows[rel].redaction.output}
+    rapid = rapidocr_texts(tools_python, [p for pair in pairs.values() for p in pair])
+    engines = ["stage", "Tesseract"] + (["RapidOCR"] if rapid is not None else [])
 
-    def look(path: Path, items: list[dict]) -> tuple[list[bool], list[bool]]:
+    def written_in(item: dict, ocr_words: list[str]) -> bool:
+        written = item["text"].strip()
+        if item["kind"] == "student_id":
+            digits = re.sub(r"\D", "", written)
+            return any(digits and digits in re.sub(r"\D", "", w) for w in ocr_words)
+        return written in ocr_words or written.replace(" ", "") in ocr_words
+
+    def look(path: Path, items: list[dict]) -> dict[str, list[bool]]:
+        """Per engine, whether each item is found on the photo at ``path``."""
         image = load_image(path, 10**9)
         findings = text.stage(image, policy)
-        ocr = words(pytesseract.image_to_string(image.pixels, lang="eng+fra"))
-        by_stage, by_ocr = [], []
-        for item in items:
-            box = Box(*item["box"])
-            by_stage.append(any(f.kind == item["kind"] and f.box is not None and covered(box, f.box)
-                                for f in findings))
-            written = item["text"].strip()
-            if item["kind"] == "student_id":
-                digits = re.sub(r"\D", "", written)
-                by_ocr.append(any(digits and digits in re.sub(r"\D", "", w) for w in ocr))
-            else:
-                by_ocr.append(written in ocr)
-        return by_stage, by_ocr
+        seen = {"stage": [any(f.kind == i["kind"] and f.box is not None and covered(Box(*i["box"]), f.box)
+                              for f in findings) for i in items]}
+        seen["Tesseract"] = [written_in(i, words(pytesseract.image_to_string(image.pixels, lang="eng+fra")))
+                             for i in items]
+        if rapid is not None:
+            rapid_words = [w for line in rapid[path] for w in words(line) + [line.replace(" ", "")]]
+            seen["RapidOCR"] = [written_in(i, rapid_words) for i in items]
+        return seen
 
-    counts = {k: {"items": 0, "before_stage": 0, "before_ocr": 0, "after_stage": 0, "after_ocr": 0}
+    counts = {k: {"items": 0, **{f"{when}_{e}": 0 for e in engines for when in ("before", "after")}}
               for k in ("student_id", "grade")}
-    withheld = 0
     still_read = []
-    for rel, items in sorted(truth.items()):
-        items = [i for i in items if i["kind"] in counts and i["box"][3] >= MIN_TEXT]
-        if not items:
+    for rel, items in sorted(wanted.items()):
+        if rel not in pairs:
             continue
-        r = rows[rel]
-        if not (r.redaction and r.redaction.output):
-            withheld += 1
-            continue
-        before = look(samples / rel, items)
-        after = look(out / r.redaction.output, items)
+        before, after = look(pairs[rel][0], items), look(pairs[rel][1], items)
         for i, item in enumerate(items):
             c = counts[item["kind"]]
             c["items"] += 1
-            c["before_stage"] += before[0][i]
-            c["before_ocr"] += before[1][i]
-            c["after_stage"] += after[0][i]
-            c["after_ocr"] += after[1][i]
-            if after[0][i] or after[1][i]:
-                still_read.append(f"{rel} ({item['kind']} {item['text']!r}, {'stage' if after[0][i] else 'Tesseract'})")
+            for e in engines:
+                c[f"before_{e}"] += before[e][i]
+                c[f"after_{e}"] += after[e][i]
+            by = [e for e in engines if after[e][i]]
+            if by:
+                still_read.append(f"{rel} ({item['kind']}, read by {', '.join(by)})")
     written = [out / r.redaction.output for r in rows.values() if r.redaction and r.redaction.output]
-    print(f"\nText: {len(rows)} generated photos ({samples}); {len(written)} copies written, {withheld} photos "
-          "with IDs or grades withheld")
+    print(f"\nText: {len(rows)} generated photos ({samples}); {len(written)} copies written, "
+          f"{len(wanted) - len(pairs)} photos with IDs or grades withheld"
+          + ("" if rapid is not None else f"; RapidOCR left out (no {tools_python}: make deface-env)"))
     for kind, c in counts.items():
-        print(f"  {kind:10}: {c['items']} items in the copies; text stage finds {c['after_stage']} "
-              f"(originals: {c['before_stage']}); Tesseract on the whole copy reads {c['after_ocr']} "
-              f"(originals: {c['before_ocr']})")
+        print(f"  {kind:10}: {c['items']} items in the copies; read in the copies (originals): "
+              + ", ".join(f"{'text stage' if e == 'stage' else e + ' on the whole photo'} {c['after_' + e]} "
+                          f"({c['before_' + e]})" for e in engines))
     if still_read:
         print("  still read in: " + "; ".join(still_read))
     return written
@@ -279,7 +307,7 @@ def main() -> int:
             copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
         if "text" in only:
             if (args.text_samples / "truth.json").is_file():
-                copies += eval_text(args.text_samples, tmp)
+                copies += eval_text(args.text_samples, tmp, args.deface_python)
             else:
                 print(f"\nText: no samples in {args.text_samples}; run scripts/make_text_samples.py --seed 11 "
                       f"--out {args.text_samples}", file=sys.stderr)

@@ -49,7 +49,7 @@ def covered(truth: Box, found: Box) -> bool:
     return truth.overlap(found) >= 0.3 * min(truth.w * truth.h, found.w * found.h)
 
 
-def run(policy, samples: Path, truth: dict) -> dict:
+def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
     hits = {k: [0, 0] for k in SENSITIVE}
     hand = {k: [0, 0] for k in SENSITIVE}  # the handwritten items alone
     negatives = flagged = 0
@@ -62,6 +62,9 @@ def run(policy, samples: Path, truth: dict) -> dict:
         if name.startswith("neg"):
             negatives += 1
             flagged += any(f.kind in SENSITIVE for f in findings)
+            if show_misses and any(f.kind in SENSITIVE for f in findings):
+                print(f"    flagged negative {name}: " + "; ".join(f"{f.kind} {f.why}" for f in findings
+                                                                     if f.kind in SENSITIVE))
             continue
         for item in items:
             box = Box(*item["box"])
@@ -70,6 +73,9 @@ def run(policy, samples: Path, truth: dict) -> dict:
             found = any(f.kind == item["kind"] and covered(box, f.box) for f in findings)
             hits[item["kind"]][1] += 1
             hits[item["kind"]][0] += found
+            if show_misses and not found:
+                print(f"    missed {name}: {item['kind']} {item.get('text', '')!r} {box.h} px tall"
+                      + (" (handwritten)" if item.get("hand") else ""))
             if item.get("hand"):
                 hand[item["kind"]][1] += 1
                 hand[item["kind"]][0] += found
@@ -93,6 +99,8 @@ def main() -> int:
                              "is reported as not available)")
     parser.add_argument("--quick", action="store_true", help="roster runs only: no runs without roster, "
                         "no text_scenes, no timing")
+    parser.add_argument("--misses", action="store_true",
+                        help="list the items missed and the negatives flagged (for tuning seeds, not the report)")
     parser.add_argument("--no-ink", action="store_true", help="leave the pen-mark step (pipeline/ink.py) out")
     args = parser.parse_args()
     if args.no_ink:
@@ -125,7 +133,7 @@ def main() -> int:
         if not args.quick:
             runs.append(("without roster", replace(policy, text=replace(policy.text, roster=""))))
     for label, policy in runs:
-        r = run(policy, args.samples, truth)
+        r = run(policy, args.samples, truth, args.misses)
         recall = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hits"].items() if t)
         hand = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hand"].items() if t)
         print(f"  {label:15} ({policy.text.ocr_backend}) recall: {recall}; negatives flagged {r['flagged']}/{r['negatives']} = "

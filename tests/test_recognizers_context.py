@@ -204,3 +204,22 @@ def test_a_rendered_sign_with_hours_and_a_phone_number() -> None:
                       [(40, "Call 555-0134")], [(40, "Book fair 2024-05-01 at 8:30")]])
     found = _find_text(png)
     assert [f for f in found if f.kind in ("student_id", "grade", "name")] == [], [(f.kind, f.why) for f in found]
+
+
+def test_a_price_total_is_not_a_grade_label() -> None:
+    from pipeline.recognizers import find_grades
+
+    assert find_grades(lines_of("Total 24,90 €", "60% of NC voted early")) == []
+    assert [m.hint for m in find_grades(lines_of("Total: 17/20", "85%"))] == ["grade ••/20", "grade ••%"]
+
+
+def test_an_id_read_with_the_next_cell_is_covered_whole() -> None:
+    """A gradebook row whose ID and mark the detector joined into one line ("748077608" + "77")."""
+    from pipeline.recognizers import find_table_grades
+
+    lines = [OcrLine((Word("Name", Box(10, 10, 60, 20), 95.0),), Box(10, 10, 60, 20)),
+             OcrLine((Word("Numéro", Box(200, 10, 80, 20), 95.0),), Box(200, 10, 80, 20)),
+             OcrLine((Word("Note", Box(380, 10, 50, 20), 95.0),), Box(380, 10, 50, 20)),
+             OcrLine((Word("74807760877", Box(200, 50, 150, 20), 95.0),), Box(200, 50, 150, 20))]
+    found = find_table_grades(lines, [])
+    assert [(m.kind, m.words[0].text) for m in found] == [("student_id", "74807760877")]

@@ -195,3 +195,9 @@ def test_a_full_name_is_one_match_not_two(roster: Roster) -> None:
     assert [(m.hint, m.score) for m in found] == [("name M••• T•••", 0.9)]
     found = find_names(lines_of("Bravo Alice Petit"), roster, 85)  # a common-word surname, with its first name
     assert [m.hint for m in found] == ["name A••• P•••"]
+
+
+def test_a_surname_with_letters_added_is_another_word(tmp_path: Path) -> None:
+    roster = Roster.from_csv(_write(tmp_path, "first,last\nLucas,Andre\n", "utf-8"))
+    assert find_names(lines_of("ANDREW DARE"), roster, 85) == []
+    assert [m.hint for m in find_names(lines_of("Go ANDRE !"), roster, 85)] == ["name A•••"]
