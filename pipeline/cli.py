@@ -70,10 +70,13 @@ def _guarded(command):
     def run(*args, **kwargs):
         from .owned import OutsideOwnedFolder
 
+        from .quiet import native_logs_silenced
+
         if threading_main():
             signal.signal(signal.SIGTERM, _on_sigterm)
         try:
-            return command(*args, **kwargs)
+            with native_logs_silenced(not kwargs.get("verbose")):
+                return command(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt as exc:
@@ -307,7 +310,10 @@ def redact(
         help="hands: instead of covering, crop each photo to its hands and people seen from behind (at the "
              "--platform shape) so that no face and no sensitive text is in the picture; when no such crop "
              "exists, no copy is written."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace copies already in the output folder."),
+    overwrite: bool = typer.Option(False, "--overwrite",
+                                   help="Make every copy again. Without it, a copy an earlier run made from the same "
+                                        "original with the same settings is kept (its row says so), and a changed "
+                                        "original or changed settings get a new copy."),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
                                                help="Policy TOML laid over the defaults ([redact] section)."),
     setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
@@ -324,7 +330,8 @@ def redact(
 
     Each copy is screened again (the same checks plus two more face detectors at a low score)
     before it is written; a copy that still shows a face or sensitive text is not written, and the
-    report says why. Originals are never modified; existing copies are kept unless --overwrite.
+    report says why. Originals are never modified; copies of unchanged originals made with the same
+    settings are kept from one run to the next unless --overwrite.
     Exit codes: 0 every copy written with nothing to review; 1 some copy withheld or to review;
     3 some photo could not be processed; 2 usage error.
     """
@@ -481,5 +488,14 @@ def models_list() -> None:
                    f"{state:8} {spec.licence}  - {spec.purpose}")
 
 
+def run() -> None:
+    """The ``photoscreen`` command: as ``app``, with the native libraries' logs silenced for the
+    whole process unless --verbose (also the lines they print while the interpreter shuts down)."""
+    from .quiet import native_logs_silenced
+
+    with native_logs_silenced("--verbose" not in sys.argv[1:], restore=False):
+        app()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    run()

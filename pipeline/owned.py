@@ -97,6 +97,10 @@ class OwnedFolder:
             db = sqlite3.connect(path, timeout=60)
             db.execute("CREATE TABLE IF NOT EXISTS copies (rel TEXT PRIMARY KEY, sha256 TEXT NOT NULL, "
                        "written_at REAL NOT NULL)")
+            columns = {row[1] for row in db.execute("PRAGMA table_info(copies)")}
+            for column in ("source_sha256", "config", "outcome"):  # added since: older manifests get them
+                if column not in columns:
+                    db.execute(f"ALTER TABLE copies ADD COLUMN {column} TEXT")
             db.commit()
             self._manifest = db
         return self._manifest
@@ -105,9 +109,26 @@ class OwnedFolder:
         """Write a copy of ours and list it, with its SHA-256, in the manifest."""
         dest = self.write(rel, data)
         db = self._db()
-        db.execute("INSERT OR REPLACE INTO copies VALUES (?, ?, ?)", (rel, hashlib.sha256(data).hexdigest(), time.time()))
+        db.execute("INSERT OR REPLACE INTO copies (rel, sha256, written_at) VALUES (?, ?, ?)",
+                   (rel, hashlib.sha256(data).hexdigest(), time.time()))
         db.commit()
         return dest
+
+    def note_source(self, rel: str, source_sha256: str, config: str, outcome: str) -> None:
+        """Record what the copy at ``rel`` was made from (the original's SHA-256 and the settings)
+        and what the run said of it (``outcome``, JSON), so a later run can keep it."""
+        db = self._db()
+        db.execute("UPDATE copies SET source_sha256 = ?, config = ?, outcome = ? WHERE rel = ?",
+                   (source_sha256, config, outcome, rel))
+        db.commit()
+
+    def kept_outcome(self, rel: str, source_sha256: str, config: str) -> str | None:
+        """The recorded outcome of the copy at ``rel`` when it is ours, unchanged, and was made from
+        this original with these settings; None otherwise (the copy must be made again)."""
+        if not self.path(rel).is_file() or not self.is_ours(rel):
+            return None
+        row = self._db().execute("SELECT source_sha256, config, outcome FROM copies WHERE rel = ?", (rel,)).fetchone()
+        return row[2] if row and row[0] == source_sha256 and row[1] == config and row[2] else None
 
     def is_ours(self, rel: str) -> bool:
         """``rel`` holds exactly the content we last wrote there (or nothing is there)."""

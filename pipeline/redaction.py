@@ -11,7 +11,9 @@ written, and its row says why. Originals are only ever read.
 from __future__ import annotations
 
 import io
+import json
 import os
+import stat
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +28,7 @@ from .platform_fit import PLATFORMS
 from .policy import Policy
 from .redact import best_crop, cover, grow
 from .metadata_text import revealing_icc
+from .models import sha256_file
 from .owned import OutsideOwnedFolder, OwnedFolder
 from .scan import Candidate, Screener
 from .verdict import decide
@@ -37,6 +40,8 @@ KEPT_KINDS = ("blur", "exposure", "orientation", "aspect")
 # Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
 KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 LOSSLESS = {".gif", ".bmp"}
+KEPT_REASON = ("safe copy kept from an earlier run (the original and the settings are unchanged; --overwrite "
+               "makes it again)")
 
 
 class UnsafeOutput(ValueError):
@@ -116,6 +121,7 @@ class Redactor:
         self.out = OwnedFolder(out)  # every copy is written (and removed) only inside it
         self.crop = crop
         self.overwrite = overwrite
+        self._config: str | None = None
         faces._blazeface()
         if crop == "hands":
             from . import hands, people
@@ -164,9 +170,9 @@ class Redactor:
         if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
             return ImageReport(candidate.rel, Verdict.ERROR, error="the copy would replace the original; refused"), None
         if dest.exists() and not self.overwrite:
-            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=f"{out_rel} already exists in the output folder; not overwritten "
-                                     "(use --overwrite to replace it)"), None
+            kept = self._kept_copy(candidate, out_rel)
+            if kept is not None:
+                return replace(kept, seconds=time.perf_counter() - start), None
         if dest.exists() and not self.out.is_ours(out_rel):
             return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
                                error=f"{out_rel} in the output folder was not written by photoscreen (or was "
@@ -194,8 +200,47 @@ class Redactor:
             if image.frame_count > 1:
                 reasons += (f"copy holds the {'first' if image.frame == 0 else 'primary image'} of "
                             f"{image.frame_count} frames only",)
-        return replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
-                       seconds=time.perf_counter() - start), image
+        report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
+                         seconds=time.perf_counter() - start)
+        if redaction.output is not None:
+            outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),
+                       "width": report.width, "height": report.height, "exif_orientation": report.exif_orientation}
+            self.out.note_source(out_rel, image.sha256, self.config, json.dumps(outcome))
+        return report, image
+
+    @property
+    def config(self) -> str:
+        """What a copy depends on: the screening's configuration (policy, roster, models, Tesseract)
+        and the crop."""
+        if self._config is None:
+            from .batch import config_key
+
+            self._config = f"{config_key(self.policy)}|crop:{self.crop}"
+        return self._config
+
+    def _kept_copy(self, candidate: Candidate, out_rel: str) -> ImageReport | None:
+        """The row for a copy an earlier run made from this very original with these settings
+        (it is kept as it is, not made again), or None."""
+        try:
+            st = os.stat(candidate.path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.policy.general.max_file_bytes:
+                return None  # screening says what is wrong with it
+            source = sha256_file(candidate.path)
+        except OSError:
+            return None
+        outcome = self.out.kept_outcome(out_rel, source, self.config)
+        if outcome is None:
+            return None
+        try:
+            o = json.loads(outcome)
+            r = o["redaction"]
+            redaction = Redaction(r["output"], tuple(Covered(c["kind"], Box(*c["box"]), c["mode"]) for c in r["covered"]),
+                                  Box(*r["crop"]) if r["crop"] else None, r["passes"])
+            return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
+                               height=o["height"], exif_orientation=o["exif_orientation"],
+                               reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction)
+        except (ValueError, KeyError, TypeError):  # a damaged record: the copy is made again
+            return None
 
     def _without_copy(self, report: ImageReport, out_rel: str) -> ImageReport:
         """No copy is written this time: an older copy of ours at that place must not stay (it shows

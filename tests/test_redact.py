@@ -177,7 +177,7 @@ def test_existing_copies_are_kept_unless_overwrite(tmp_path: Path) -> None:
     out.mkdir()
     (out / "cat.jpg").write_bytes(b"someone's file")
     result = redact(str(src), "--out", str(out))
-    assert result.exit_code == 3 and "--overwrite" in result.output
+    assert result.exit_code == 3 and "not written by photoscreen" in result.output
     assert (out / "cat.jpg").read_bytes() == b"someone's file"
     # --overwrite replaces only copies photoscreen wrote: someone's own file is never destroyed
     result = redact(str(src), "--out", str(out), "--overwrite")
@@ -190,6 +190,29 @@ def test_existing_copies_are_kept_unless_overwrite(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "cat.jpg").read_bytes()[:2] == b"\xff\xd8" and (out / "cat.jpg").read_bytes() == first
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_second_run_keeps_the_copies_of_unchanged_originals(tmp_path: Path) -> None:
+    """Re-running into the same folder after adding photos: old copies kept (not errors), new photos
+    copied, a changed original copied again."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    shutil.copy(SAMPLES / "portrait_cat.jpg", src / "cat.jpg")
+    shutil.copy(SAMPLES / "blurred_rocket.jpg", src / "rocket.jpg")
+    first = redact(str(src), "--out", str(out))
+    rows = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    cat_copy = (out / "cat.jpg").stat().st_mtime_ns
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", src / "coffee.jpg")
+    Image.open(SAMPLES / "blurred_rocket.jpg").rotate(180).save(src / "rocket.jpg")  # changed since
+    second = redact(str(src), "--out", str(out))
+    assert second.exit_code == first.exit_code, second.output
+    again = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    assert again["cat.jpg"]["verdict"] == rows["cat.jpg"]["verdict"]
+    assert "kept from an earlier run" in again["cat.jpg"]["reasons"][0]
+    assert again["cat.jpg"]["redaction"]["output"] == "cat.jpg" and (out / "cat.jpg").stat().st_mtime_ns == cat_copy
+    assert again["coffee.jpg"]["redaction"]["output"] == "coffee.jpg"
+    assert not any("kept from an earlier run" in r for r in again["rocket.jpg"]["reasons"])
+    assert all(r["verdict"] != "error" for r in again.values())
 
 
 def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeypatch) -> None:
@@ -316,3 +339,18 @@ def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Pa
     assert not find_hands(copy.pixels)  # the person made the crop, not a hand
     assert person_mask(copy.pixels).mean() > 0.2
     assert not detect_at(copy.pixels, max(copy.width, copy.height), 0.2)
+
+
+def test_library_logs_stay_out_of_the_output_unless_verbose(tmp_path: Path) -> None:
+    """TFLite, LiteRT and glog write to descriptor 2 from C++: none of it reaches cron mail."""
+    import sys
+
+    photoscreen = str(Path(sys.executable).with_name("photoscreen"))
+    result = subprocess.run([photoscreen, "redact", "--no-progress", str(SAMPLES / "classroom_composite.jpg"),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert result.returncode in (0, 1), result.stderr
+    assert result.stderr == "", result.stderr
+    assert "classroom_composite.jpg" in result.stdout
+    loud = subprocess.run([photoscreen, "redact", "--no-progress", "--verbose", str(SAMPLES / "portrait_cat.jpg"),
+                           "--out", str(tmp_path / "loud")], capture_output=True, text=True)
+    assert "TensorFlow Lite" in loud.stderr or "LiteRT" in loud.stderr  # the libraries do speak
