@@ -155,15 +155,21 @@ class Redaction:
     crop: Box | None = None
     passes: int = 0
     withheld: str | None = None
+    turned: int = 0  # degrees clockwise the copy was turned (the screen found the photo sideways)
+    size: tuple[int, int] | None = None  # the copy's width and height
+    ready: str = ""  # what was done beyond covering: turned, cut to the platform's shape, scaled
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "output": self.output,
             "covered": [c.to_dict() for c in self.covered],
             "crop": self.crop.as_list() if self.crop else None,
             "passes": self.passes,
             "withheld": self.withheld,
         }
+        if self.output is not None and self.size is not None:
+            out.update(turned=self.turned, size=list(self.size))
+        return out
 
 
 @dataclass(frozen=True)

@@ -21,18 +21,22 @@ class PlatformRule:
     min_ratio: float
     max_ratio: float
     advice: str
+    # the size safe copies are scaled down to (larger uploads are scaled by the platform anyway):
+    # a width, or a long side, in pixels; docs/platforms.md gives the sources
+    posting_width: int | None = None
+    posting_long_side: int | None = None
 
 
 PLATFORMS: dict[str, PlatformRule | None] = {
     # Instagram feed: from 4:5 (portrait) to 1.91:1 (landscape); outside, Instagram crops it.
-    "instagram": PlatformRule("Instagram feed", 4 / 5, 1.91, "between 4:5 and 1.91:1"),
+    "instagram": PlatformRule("Instagram feed", 4 / 5, 1.91, "between 4:5 and 1.91:1", posting_width=1080),
     # Instagram stories fill a 9:16 screen; other shapes get bars or are cut.
-    "instagram_story": PlatformRule("Instagram story", 9 / 16 * 0.95, 9 / 16 * 1.05, "9:16"),
+    "instagram_story": PlatformRule("Instagram story", 9 / 16 * 0.95, 9 / 16 * 1.05, "9:16", posting_width=1080),
     # Facebook, X and LinkedIn: horizontal photos display best (the guidance); portrait photos are
     # cut in the feed preview. Landscape from 1:1 up to 1.91:1 (2:1 for X) shows whole.
-    "facebook": PlatformRule("Facebook", 1.0, 1.91, "landscape, up to 1.91:1"),
-    "x": PlatformRule("X", 1.0, 2.0, "landscape, up to 2:1"),
-    "linkedin": PlatformRule("LinkedIn", 1.0, 1.91, "landscape, up to 1.91:1"),
+    "facebook": PlatformRule("Facebook", 1.0, 1.91, "landscape, up to 1.91:1", posting_long_side=2048),
+    "x": PlatformRule("X", 1.0, 2.0, "landscape, up to 2:1", posting_long_side=4096),
+    "linkedin": PlatformRule("LinkedIn", 1.0, 1.91, "landscape, up to 1.91:1", posting_long_side=2048),
     "any": None,
 }
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from . import faces, text
+from . import copy_frame, faces, text
 from .findings import Box, Covered, Finding, ImageReport, Redaction, Verdict
 from .loader import LoadedImage, LoadError, decode_image
-from .platform_fit import PLATFORMS
+from .platform_fit import PLATFORMS, aspect_findings
 from .policy import Policy
 from .redact import best_crop, cover, grow
 from .metadata_text import revealing_icc
@@ -191,7 +191,10 @@ class Redactor:
                 error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), out_rel), image
         if redaction.output is None:
             report = self._without_copy(report, out_rel)
-        kept = [f for f in first if f.kind in KEPT_KINDS and not (redaction.crop and f.kind == "aspect")]
+        kept = [f for f in first if f.kind in KEPT_KINDS and not (f.kind == "orientation" and redaction.turned)
+                and not (f.kind == "aspect" and (redaction.crop or redaction.size))]
+        if redaction.size:  # the copy's own shape, as it will be posted
+            kept += [replace(f, box=None) for f in aspect_findings(*redaction.size, self.policy.platform.name)]
         if redaction.output is None:
             verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
         else:
@@ -235,7 +238,8 @@ class Redactor:
             o = json.loads(outcome)
             r = o["redaction"]
             redaction = Redaction(r["output"], tuple(Covered(c["kind"], Box(*c["box"]), c["mode"]) for c in r["covered"]),
-                                  Box(*r["crop"]) if r["crop"] else None, r["passes"])
+                                  Box(*r["crop"]) if r["crop"] else None, r["passes"], turned=r.get("turned", 0),
+                                  size=tuple(r["size"]) if r.get("size") else None)
             return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
                                height=o["height"], exif_orientation=o["exif_orientation"],
                                reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction)
@@ -266,28 +270,31 @@ class Redactor:
                 return Redaction(None, withheld="no crop at the platform's shape holds a hand or a person seen from "
                                                 "behind without a face or sensitive text")
         pixels = image.pixels.copy()
+        # ready to post: upright when the screen found the photo turned, at the platform's shape and size
+        turn = next((f.rotate_cw for f in findings if f.kind == "orientation" and f.rotate_cw), 0)
+        frame = copy_frame.plan(w, h, crop, turn, self.policy.platform.name)
         # the colour profile is kept for the colours, unless its own text names a student or an ID
         icc = b"" if revealing_icc(image.icc_profile, self.policy) else image.icc_profile
         rng = np.random.default_rng(int(image.sha256[:8], 16))
         done: list[Covered] = []
-        ox, oy = (crop.x, crop.y) if crop else (0, 0)
         for passes in range(1, r.max_passes + 1):
             for c in todo:
                 cover(pixels, c.box, c.mode, rng)
             done += todo
-            view = pixels if crop is None else pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-            data = encode(np.ascontiguousarray(view), fmt, icc, r.jpeg_quality)
+            data = encode(frame.apply(pixels), fmt, icc, r.jpeg_quality)
             copy = decode_image(data, self.policy.general.max_pixels)
             if len(copy.exif) or copy.xmp or copy.iptc or copy.comments:  # cannot happen with encode(); checked all the same
                 raise ValueError("metadata survived in the copy")
-            left = [lo for lo in self.found(copy) if not on_own_paint(lo, ox, oy, done)]
+            # what the re-check sees in the copy, where it lies in the original (where covers are painted)
+            left = [lo for lo in (replace(lo, box=frame.to_original(lo.box)) for lo in self.found(copy))
+                    if not on_own_paint(lo, 0, 0, done)]
             if not left:
                 self.out.write_copy(out_rel, data)
-                return Redaction(out_rel, tuple(done), crop, passes)
+                return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
+                                 size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name))
             # what the first covering missed is covered solid: a patch that still looks like a face
             # after pixelation would look like one again
-            todo = [Covered(lo.kind, self._cover_box(lo.kind, Box(lo.box.x + ox, lo.box.y + oy, lo.box.w, lo.box.h),
-                                                     w, h), "solid") for lo in left]
+            todo = [Covered(lo.kind, self._cover_box(lo.kind, lo.box, w, h), "solid") for lo in left]
         kinds = sorted({lo.kind for lo in left})
         return Redaction(None, tuple(done), crop, r.max_passes,
                          withheld=f"{', '.join(kinds)} still found after {r.max_passes} passes of covering")
@@ -327,5 +334,6 @@ def _summary(redaction: Redaction) -> str:
     parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
     what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
     crop = "cropped to hands or people seen from behind, " if redaction.crop else ""
-    return f"safe copy written ({crop}{what}; metadata removed; checked {redaction.passes}x)"
+    ready = f"; {redaction.ready}" if redaction.ready else ""
+    return f"safe copy written ({crop}{what}{ready}; metadata removed; checked {redaction.passes}x)"
 

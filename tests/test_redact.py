@@ -134,6 +134,53 @@ def test_copies_carry_no_metadata_and_are_upright(redacted_samples) -> None:
     assert diff < 4
 
 
+def test_a_sideways_photo_comes_out_upright(redacted_samples) -> None:
+    """sideways_notice.jpg holds its text turned, with no EXIF tag: the copy is turned back."""
+    out, rows, _ = redacted_samples
+    row = rows["sideways_notice.jpg"]
+    assert row["redaction"]["turned"] in (90, 270)
+    assert not any("sideways" in r for r in row["reasons"])
+    original = load_image(SAMPLES / "sideways_notice.jpg", 10**9)
+    copy = load_image(out / "sideways_notice.jpg", 10**9)
+    assert copy.pixels.shape[:2] == original.pixels.shape[1::-1]
+    from pipeline.orientation import orientation_findings
+    from pipeline.policy import load_policy
+
+    assert orientation_findings(copy, load_policy()) == []  # screened again: upright
+
+
+def test_copies_for_a_platform_pass_its_shape_check_and_size(tmp_path: Path) -> None:
+    from pipeline.platform_fit import aspect_findings
+
+    out = tmp_path / "out"
+    result = redact(str(SAMPLES / "portrait_cat.jpg"), str(SAMPLES / "classroom_composite.jpg"), "--out", str(out),
+                    "--platform", "instagram")
+    assert result.exit_code == 0, result.output
+    for name in ("portrait_cat.jpg", "classroom_composite.jpg"):
+        copy = load_image(out / name, 10**9)
+        assert aspect_findings(copy.width, copy.height, "instagram") == [], name
+        assert copy.width <= 1080
+    rows = {r["path"]: r for r in read_report(out)["images"]}
+    assert "cut to Instagram feed's shape" in rows["portrait_cat.jpg"]["reasons"][0]
+    assert "scaled to 1080x" in rows["classroom_composite.jpg"]["reasons"][0]
+    # the covers are still where the faces and the text are, in the scaled copy
+    assert rows["classroom_composite.jpg"]["verdict"] == "ok"
+
+
+def test_copy_frame_maps_boxes_back_to_the_original() -> None:
+    from pipeline.copy_frame import plan
+
+    frame = plan(4000, 3000, Box(1000, 0, 2000, 3000), 90, "instagram")  # crop 2000x3000, turned: 3000x2000
+    assert frame.size is not None and frame.size[0] == 1080
+    pixels = np.zeros((3000, 4000, 3), np.uint8)
+    pixels[100:200, 1100:1300] = 255  # a white patch in the crop's top left corner
+    view = frame.apply(pixels)
+    ys, xs = np.nonzero(view[..., 0] > 127)
+    found = Box(int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    back = frame.to_original(found)
+    assert back.iou(Box(1100, 100, 200, 100)) > 0.8, back
+
+
 def test_error_rows_and_summary(redacted_samples) -> None:
     _, rows, report = redacted_samples
     assert rows["truncated.jpg"]["verdict"] == "error" and "redaction" not in rows["truncated.jpg"]
