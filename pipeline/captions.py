@@ -32,8 +32,8 @@ from pathlib import Path
 from .findings import Finding
 from .metadata_text import TextField, pseudo_lines
 from .policy import PolicyError
-from .recognizers import _decode_roster, _header_key, _sniff, _unaccent, find_grades, find_names, find_student_ids, \
-    fold
+from .recognizers import GRADE_CONTEXT, LETTER_ALONE, Match, _decode_roster, _header_key, _sniff, _unaccent, \
+    find_grades, find_names, find_student_ids, fold
 from .text import _roster
 
 DETECTOR = "caption"
@@ -208,14 +208,49 @@ def tag_and_population_findings(text: str, policy, source: str = SOURCE) -> list
     return out
 
 
+# A percentage that is a share of a group ("75% of tickets", "60 % des élèves") or a change ("up 8%",
+# "improved by 5%") is nobody's mark: the word after it, and the two words before it.
+SHARE_AFTER = {"of", "des", "du", "d"}
+CHANGE_BEFORE = {"by", "up", "down", "increase", "increased", "rise", "rose", "grew", "gain", "hausse", "baisse",
+                 "augmentation", "progression"}
+
+
+def _plain(word: str) -> str:
+    """A word folded, without its elision ("d'élèves": "d") or punctuation."""
+    return re.sub(r"\W", "", fold(word).split("'")[0].split("’")[0])
+
+
+def _share_or_change(lines, match: Match) -> bool:
+    if match.kind != "grade" or not match.hint.endswith("%"):
+        return False
+    for line in lines:
+        at = [i for i, w in enumerate(line.words) if any(w is m for m in match.words)]
+        if at:
+            after = _plain(line.words[at[-1] + 1].text) if at[-1] + 1 < len(line.words) else ""
+            before = {_plain(w.text) for w in line.words[max(0, at[0] - 2):at[0]]}
+            return after in SHARE_AFTER or bool(before & CHANGE_BEFORE)
+    return False
+
+
+def find_signed_letter_grades(lines) -> list[Match]:
+    """A letter grade with its sign ("B+", "A-": never the article "A") as a word of a sentence that
+    also has a grade word ("Note finale de Liam : B+"): the text stage's lone-letter pattern, word by word."""
+    out = []
+    for line in lines:
+        if {t.folded for t in tokens(line.text)} & set(GRADE_CONTEXT):
+            out += [Match("grade", (w,), 0.75, "grade •", "letter grade with its sign in a sentence about marks")
+                    for w in line.words if LETTER_ALONE.match(w.text)]
+    return out
+
+
 def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding]:
     """Names (roster, "Name:" labels), student IDs and grades, by the text stage's recognizers."""
     t = policy.text
     lines = pseudo_lines(SENTENCE_END.sub("\n", text))
-    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + \
+    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_signed_letter_grades(lines) + \
         find_names(lines, _roster(t.roster), t.name_min_similarity)
     return [_finding(m.kind, m.score, m.hint, CATEGORY_LABEL[m.kind], source)
-            for m in sorted(matches, key=lambda m: -m.score) if m.score >= t.min_score]
+            for m in sorted(matches, key=lambda m: -m.score) if m.score >= t.min_score and not _share_or_change(lines, m)]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

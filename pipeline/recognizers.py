@@ -172,7 +172,9 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
-LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
+# the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
+# sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
+LETTER_AFTER_LABEL = re.compile(r"\b(?i:grade|mark|note|score)(?![a-zA-Z])\s*[:=-]?\s*([A-F][+-]?|[a-f][+-])(?![\w])")
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
 # a gradebook row: a name (capitalised words) and then the letter, nothing else
 GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+t-]?\W*$")

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/eval_captions.py                  # the tuning set (tests use it too)
     .venv/bin/python scripts/eval_captions.py --set holdout    # the held-out set: measure, never tune on it
+    .venv/bin/python scripts/eval_captions.py --set holdout2   # a second one, written after the first was run
 
 Each set is a CSV of ``lang,expected,caption`` (``expected``: the categories a caption should get,
 space-separated; empty for an innocent caption), checked with the class roster
@@ -23,7 +24,8 @@ sys.path.insert(0, str(HERE.parent))
 from pipeline.captions import check  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
-SETS = {"tuning": HERE / "caption_tuning.csv", "holdout": HERE / "caption_holdout.csv"}
+SETS = {"tuning": HERE / "caption_tuning.csv", "holdout": HERE / "caption_holdout.csv",
+        "holdout2": HERE / "caption_holdout2.csv"}
 ROSTER = HERE / "caption_roster.csv"
 
 

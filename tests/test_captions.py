@@ -78,6 +78,12 @@ def test_the_tuning_set_covers_each_category_in_both_languages() -> None:
     ("Gifted students from grade 5", {"population"}),
     ("Mon handicap au golf", set()),
     ("Write to info@district.org", set()),  # an e-mail address is no handle
+    ("Our team scored high", set()),  # "scored" is no "score" followed by the letter d
+    ("Grade: b+ in maths for Liam", {"grade"}),
+    ("Note finale de Liam : B+", {"grade"}),  # a signed letter in a sentence about marks
+    ("A+ service from our cafeteria staff", set()),  # ... and not elsewhere
+    ("Liam scored 92% on the exam", {"grade"}),
+    ("92% of our seniors graduated; scores up 8%", set()),  # a share of a group, a change
 ])
 def test_whole_words_acronyms_and_student_words(caption: str, expected: set[str], policy) -> None:
     assert _categories(caption, policy) == expected
