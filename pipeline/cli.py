@@ -20,7 +20,8 @@ app = typer.Typer(
     name="photoscreen",
     help=(
         "Privacy screen for school photos: finds identifiable faces, student IDs, grades and names, "
-        "quality and metadata problems, and gives each photo a verdict: block, review, ok or error.\n\n"
+        "quality and metadata problems, and gives each photo a verdict: block, review, ok or error. "
+        "Captions too: `scan --captions posts.csv`, `caption \"TEXT\"`.\n\n"
         "Exit codes: 0 every photo ok; 1 at least one photo to review or block; "
         "3 at least one file could not be screened (wins over 1), no photo found, or the models are missing; "
         "2 usage error (bad option or policy); 4 photoscreen itself failed or was interrupted "
@@ -172,6 +173,12 @@ def scan(
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
                                           help="Class roster CSV (first and last names): names on it are "
                                                "looked for in the photos' text."),
+    captions: Optional[Path] = typer.Option(
+        None, "--captions", exists=True, dir_okay=False,
+        help="CSV of the posts planned for the photos, columns path,caption (alt_text optional; path as in the "
+             "report): a caption that names (roster), tags (@handle) or singles out students (special "
+             "education, IEP, ELL, élèves allophones, ...), or gives an ID or a grade, blocks its photo. A file "
+             "that yields no caption, has bad columns or names a photo not screened is exit 2."),
     progress: bool = typer.Option(True, "--progress/--no-progress",
                                   help="Show a progress bar on the terminal (stderr)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
@@ -191,8 +198,9 @@ def scan(
     # photos inside --out are screened like any other; only our own thumbnails there are left out
     found = walk(paths, exclude=[out / "thumbs"])
     _candidates_or_exit(found, paths)
+    posts = _captions_or_exit(captions, {c.rel for c in found.candidates}) if captions else None
     try:
-        screener = Screener(policy)
+        screener = Screener(policy, captions=posts)
     except ModelError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
@@ -364,7 +372,51 @@ def redact(
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
 
 
-def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = None):
+def _captions_or_exit(path: Path, screened: set[str]) -> dict[str, str]:
+    """The posts' texts by report path; a posts CSV that cannot be used is exit 2 (never screened as if
+    the posts said nothing)."""
+    from .captions import CaptionsError, captions_by_path, load_posts
+
+    try:
+        posts = captions_by_path(load_posts(path), screened, path)
+    except CaptionsError as exc:
+        _err(f"error: {_printable(str(exc))}")
+        raise typer.Exit(EXIT_USAGE)
+    _err(f"captions {path}: {len(posts)} photo(s) with a post to check")
+    return posts
+
+
+@app.command()
+@_guarded
+def caption(
+    text: str = typer.Argument(..., help="The caption, post or alt text to check (- reads it from stdin)."),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
+                                          help="Class roster CSV: names on it are looked for in the text."),
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+                                               help="Policy TOML laid over the defaults ([captions] section: "
+                                                    "your district's own terms and accounts)."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+) -> None:
+    """Check one caption before it is posted (for a post written before the photo is chosen).
+
+    Prints one line per finding: its category (name, tag, population, student_id, grade), a masked
+    hint and why; never the words themselves. Exit codes: 0 nothing found; 1 something found (the
+    post would block its photo, or send it to review for a tag when the policy says so); 2 usage
+    error (bad option, policy or roster).
+    """
+    from .captions import check
+    from .verdict import decide
+
+    policy = _policy_or_exit(policy_file, None, None, roster, check_ocr=False)
+    findings = check(sys.stdin.read() if text == "-" else text, policy)
+    for f in findings:
+        typer.echo(f"{f.category:10}  {f.hint}  ({f.why}, score {f.score:.2f})")
+    verdict, reasons = decide(findings, policy)
+    typer.echo(f"{verdict.value}: {'; '.join(reasons)}" if findings else "ok: nothing found")
+    raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
+
+
+def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = None, check_ocr: bool = True):
     from .policy import PolicyError, load_policy
 
     overrides: dict = dict(extra or {})
@@ -376,7 +428,8 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
         overrides["text"] = {"roster": str(roster)}
     try:
         policy = load_policy(policy_file, overrides)
-        _check_languages(policy)
+        if check_ocr:
+            _check_languages(policy)
         if policy.text.roster:  # read once now: a roster that matches nothing stops the run (exit 2)
             from .recognizers import SEPARATOR_NAMES
             from .text import _roster

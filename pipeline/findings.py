@@ -24,7 +24,10 @@ FINDING_KINDS = (
     "gps",
     "metadata",
     "frames",
+    "caption",
 )
+# what a caption finding is about (pipeline/captions.py)
+CAPTION_CATEGORIES = ("name", "tag", "population", "student_id", "grade")
 
 
 class Verdict(str, enum.Enum):
@@ -111,6 +114,8 @@ class Finding:
     hint: str | None = None
     rotate_cw: int | None = None
     frame: int | None = None  # the frame or page it was found on (0 = first), for multi-frame files
+    category: str | None = None  # caption findings: one of CAPTION_CATEGORIES
+    source: str | None = None  # caption findings: "caption" (the post's text) or the metadata field
 
     def __post_init__(self) -> None:
         if self.kind not in FINDING_KINDS:
@@ -119,6 +124,10 @@ class Finding:
             raise ValueError(f"score must be within [0, 1], got {self.score}")
         if self.rotate_cw not in (None, 90, 180, 270):
             raise ValueError(f"rotate_cw must be 90, 180 or 270, got {self.rotate_cw}")
+        if (self.kind == "caption") != (self.category is not None) or \
+                self.category not in (None, *CAPTION_CATEGORIES):
+            raise ValueError(f"a caption finding, and only one, has a category of {CAPTION_CATEGORIES}; "
+                             f"got kind {self.kind!r} with category {self.category!r}")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -126,7 +135,7 @@ class Finding:
             "box": self.box.as_list() if self.box else None,
             "score": round(float(self.score), 4),
         }
-        for name in ("identifiable", "detector", "why", "hint", "rotate_cw", "frame"):
+        for name in ("identifiable", "detector", "why", "hint", "rotate_cw", "frame", "category", "source"):
             value = getattr(self, name)
             if value not in (None, ""):
                 out[name] = value

@@ -4,7 +4,8 @@ Reports *that* something is present, never its value: a report names "camera ser
 not the serial. Whole-image findings (box null). Text written in the metadata (comments, captions,
 keywords, EXIF descriptions, the ICC profile's names) also goes through the text recognizers
 (``pipeline/metadata_text.py``): a student's name, ID or grade there blocks the photo as it would
-written in the picture.
+written in the picture. Captions, keywords and person fields are also checked for tags and
+special-population terms (``pipeline/captions.py``).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import warnings
 import numpy as np
 from PIL import ExifTags, Image
 
+from .captions import embedded_findings
 from .findings import Finding
-from .metadata_text import find_metadata_text
+from .metadata_text import findings_for, text_fields
 
 DETECTOR = "metadata"
 GPS_POSITION_TAGS = {1: "latitude", 2: "latitude", 3: "longitude", 4: "longitude", 5: "altitude",
@@ -174,4 +176,6 @@ def stage(image, policy) -> list[Finding]:
     """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns about malformed EXIF it reads past
-        return gps_findings(image.exif, image.xmp) + metadata_findings(image) + find_metadata_text(image, policy)
+        fields = text_fields(image)  # names, IDs and grades there; tags and populations in its captions
+        return gps_findings(image.exif, image.xmp) + metadata_findings(image) + findings_for(fields, policy) + \
+            embedded_findings(fields, policy)

@@ -181,6 +181,34 @@ class RedactPolicy:
             raise PolicyError(f"redact.jpeg_quality must be 50-100, got {self.jpeg_quality}")
 
 
+TAG_VERDICTS = ("block", "review")
+
+
+@dataclass(frozen=True)
+class CaptionPolicy:
+    """What a caption, a tag or alt text may not say (``pipeline/captions.py``)."""
+
+    populations: tuple[str, ...]
+    near_student_populations: tuple[str, ...]
+    extra_populations: tuple[str, ...]
+    student_words: tuple[str, ...]
+    organisation_words: tuple[str, ...]
+    official_handles: tuple[str, ...]
+    tag_verdict: str
+
+    def __post_init__(self) -> None:
+        if self.tag_verdict not in TAG_VERDICTS:
+            raise PolicyError(f"captions.tag_verdict must be block or review, got {self.tag_verdict!r}")
+        for name in ("populations", "near_student_populations", "extra_populations", "student_words",
+                     "organisation_words", "official_handles"):
+            for i, term in enumerate(getattr(self, name)):
+                if not any(c.isalnum() for c in term):
+                    raise PolicyError(f"captions.{name}[{i}] must hold a word, got {term!r}")
+        if not self.populations:
+            raise PolicyError("captions.populations is empty: add terms with captions.extra_populations "
+                              "rather than emptying the list")
+
+
 @dataclass(frozen=True)
 class Policy:
     general: GeneralPolicy
@@ -190,6 +218,7 @@ class Policy:
     text: TextPolicy
     platform: PlatformPolicy
     redact: RedactPolicy
+    captions: CaptionPolicy
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -203,7 +232,7 @@ class Policy:
 _SECTIONS = {f.name: f.type for f in fields(Policy)}
 _SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": QualityPolicy,
                     "orientation": OrientationPolicy, "text": TextPolicy, "platform": PlatformPolicy,
-                    "redact": RedactPolicy}
+                    "redact": RedactPolicy, "captions": CaptionPolicy}
 
 
 def _positive(name: str, value: float) -> None:
@@ -214,6 +243,12 @@ def _positive(name: str, value: float) -> None:
 def _fraction(name: str, value: float) -> None:
     if not 0.0 < value < 1.0:
         raise PolicyError(f"{name} must be between 0 and 1, got {value}")
+
+
+def _strings(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PolicyError(f"{name} must be a list of strings, got {type(value).__name__} {value!r}")
+    return tuple(value)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -240,6 +275,9 @@ def _build_section(name: str, values: dict[str, Any]) -> Any:
     converted = {}
     for key, type_name in expected.items():
         value = values[key]
+        if type_name == "tuple[str, ...]":
+            converted[key] = _strings(f"{name}.{key}", value)
+            continue
         if type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         python_type = {"int": int, "float": float, "str": str, "bool": bool}[type_name]

@@ -172,7 +172,9 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
-LETTER_AFTER_LABEL = re.compile(r"\b(?:grade|mark|note|score)\s*[:=-]?\s*([A-F][+-]?)(?![\w])", re.IGNORECASE)
+# the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
+# sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
+LETTER_AFTER_LABEL = re.compile(r"\b(?i:grade|mark|note|score)(?![a-zA-Z])\s*[:=-]?\s*([A-F][+-]?|[a-f][+-])(?![\w])")
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
 # a gradebook row: a name (capitalised words) and then the letter, nothing else
 GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+t-]?\W*$")
@@ -338,29 +340,32 @@ def _split_full_name(cell: str) -> tuple[str, str] | None:
     return " ".join(tokens[:split]), " ".join(tokens[split:])
 
 
-def _decode_roster(path: Path) -> str:
+def _decode_roster(path: Path, what: str = "roster", error: type[PolicyError] | None = None) -> str:
+    """The text of a CSV as spreadsheets save it; ``what`` and ``error`` say whose file it is in the
+    message and the exception (a roster's by default, or the posts CSV of pipeline/captions.py)."""
+    error = error or RosterError
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_ROSTER_BYTES + 1)
     except OSError as exc:
-        raise RosterError(f"roster {path}: cannot read it ({exc.strerror or exc})") from exc
+        raise error(f"{what} {path}: cannot read it ({exc.strerror or exc})") from exc
     if len(data) > MAX_ROSTER_BYTES:
-        raise RosterError(f"roster {path}: larger than {MAX_ROSTER_BYTES // 2**20} MB, not a class list")
+        raise error(f"{what} {path}: larger than {MAX_ROSTER_BYTES // 2**20} MB, too large for a {what}")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with a BOM
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise RosterError(f"roster {path}: not valid UTF-16 text (byte {exc.start})") from exc
+            raise error(f"{what} {path}: not valid UTF-16 text (byte {exc.start})") from exc
     try:
         text = data.decode("utf-8-sig")  # strict: a Windows-1252 file is never mistaken for UTF-8
     except UnicodeDecodeError:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise RosterError(f"roster {path}: neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
-                              "save it as CSV UTF-8") from exc
+            raise error(f"{what} {path}: neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
+                        "save it as CSV UTF-8") from exc
     if "\x00" in text:
-        raise RosterError(f"roster {path}: holds NUL bytes, not a text file; save it as CSV")
+        raise error(f"{what} {path}: holds NUL bytes, not a text file; save it as CSV")
     return text
 
 
@@ -377,7 +382,8 @@ def _parse_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
     return out
 
 
-def _sniff(text: str, path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
+def _sniff(text: str, path: Path, what: str = "roster",
+           error: type[PolicyError] | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
     """The separator that splits the most rows into the same number (2 or more) of cells; a comma
     (which honours quotes: ``"Thiessen, Marc"``) when none does, for one column of full names."""
     best, best_rows, best_share = None, None, 0.0
@@ -398,7 +404,7 @@ def _sniff(text: str, path: Path) -> tuple[str, list[tuple[int, list[str]]]]:
     try:
         return ",", _parse_rows(text, ",")
     except csv.Error as exc:
-        raise RosterError(f"roster {path}: cannot be parsed as CSV ({exc})") from exc
+        raise (error or RosterError)(f"{what} {path}: cannot be parsed as CSV ({exc})") from exc
 
 
 @dataclass(frozen=True)

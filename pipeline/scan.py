@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import faces, metadata, orientation, platform_fit, quality, text
+from .captions import check as check_caption
 from .findings import Finding, ImageReport, Verdict
 from .loader import LoadedImage, LoadError, is_image_path, load_image, other_frames
 from .policy import Policy
@@ -112,9 +113,11 @@ class Screener:
     # what a later frame is screened for
     LATER_FRAME_KINDS = frozenset({"face", "student_id", "grade", "name", "barcode"})
 
-    def __init__(self, policy: Policy, stages: tuple[tuple[str, Stage], ...] = STAGES) -> None:
+    def __init__(self, policy: Policy, stages: tuple[tuple[str, Stage], ...] = STAGES,
+                 captions: dict[str, str] | None = None) -> None:
         self.policy = policy
         self.stages = stages
+        self.captions = captions or {}  # report path -> the post's text (``scan --captions``)
         # load models now: a missing model stops the run before the batch starts
         faces.warm_up()
         text.warm_up()
@@ -168,6 +171,8 @@ class Screener:
                     "frames", None, 1.0, detector="loader",
                     why=f"{image.frame_count} frames or pages; only the first {general.max_frames} were "
                         "screened (policy general.max_frames)"))
+        if candidate.rel in self.captions:
+            findings += check_caption(self.captions[candidate.rel], self.policy)
         verdict, reasons = decide(findings, self.policy)
         return ImageReport(
             path=candidate.rel, verdict=verdict, sha256=image.sha256, width=image.width,

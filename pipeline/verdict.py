@@ -1,7 +1,7 @@
 """From findings to a verdict with reasons, following docs/policy.md.
 
 block: do not post (an identifiable student in a classroom photo; a student ID, grade or name;
-       a GPS position).
+       a GPS position; a caption that names, tags or singles out students).
 review: a person should look (faces that are small, turned away or at a public event; barcodes;
         revealing metadata; quality and platform problems).
 ok: nothing found. error is decided by the caller: a photo that could not be screened.
@@ -29,6 +29,24 @@ _FIXED_RULES = {
     "frames": (Verdict.REVIEW, "more frames than screened: check the rest by eye, or post a still"),
 }
 
+# caption findings (pipeline/captions.py): category -> reason; all block, a tag as captions.tag_verdict says
+CAPTION_REASONS = {
+    "name": "caption names a student",
+    "tag": "caption tags a person",
+    "population": "caption singles out a student population",
+    "student_id": "student ID in a caption",
+    "grade": "grade or score in a caption",
+}
+
+
+def _caption_rules(findings, policy: Policy) -> list[tuple[Verdict, str]]:
+    counts = Counter(f.category for f in findings if f.kind == "caption")
+    out = []
+    for category, count in counts.items():
+        verdict = Verdict.REVIEW if category == "tag" and policy.captions.tag_verdict == "review" else Verdict.BLOCK
+        out.append((verdict, CAPTION_REASONS[category] + (f" ({count})" if count > 1 else "")))
+    return out
+
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
@@ -46,12 +64,14 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy) -> tup
         reviews.append(f"{_plural(identifiable, 'identifiable face')} at a public event: check consent")
     if others:
         reviews.append(f"{_plural(others, 'small or turned-away face')}: check")
-    counts = Counter(f.kind for f in findings if f.kind != "face")
+    counts = Counter(f.kind for f in findings if f.kind not in ("face", "caption"))
     for kind, count in counts.items():
         verdict, reason = _FIXED_RULES[kind]
         if kind == "gps" and all(f.score < 0.5 for f in findings if f.kind == "gps"):
             verdict, reason = Verdict.REVIEW, "empty GPS block in the metadata"
         text = reason if count == 1 else f"{reason} ({count})"
+        (blocks if verdict is Verdict.BLOCK else reviews).append(text)
+    for verdict, text in _caption_rules(findings, policy):
         (blocks if verdict is Verdict.BLOCK else reviews).append(text)
     if blocks:
         return Verdict.BLOCK, tuple(blocks + reviews)
