@@ -195,7 +195,7 @@ def scan(
         raise typer.Exit(EXIT_ERRORS)
     OwnedFolder(out).clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
-    document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
+    document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths)
     s = document["summary"]
     typer.echo(f"{len(reports)} photos screened: {s['block']} block, {s['review']} review, {s['ok']} ok, "
                f"{s['error']} error; {s['skipped']} other files skipped. Reports: {json_path}, {csv_path}")
@@ -349,12 +349,70 @@ def redact(
     _candidates_or_exit(found, paths)
     redactor.out.clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
-    _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
+    _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths, out)
     written = sum(1 for r in reports if r.redaction and r.redaction.output)
     typer.echo(f"{len(reports)} photos: {written} safe copies written to {out}, "
                f"{sum(1 for r in reports if r.redaction and not r.redaction.output)} withheld, "
                f"{sum(1 for r in reports if r.error)} errors. Reports: {json_path}, {csv_path}")
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
+
+
+@app.command()
+@_guarded
+def review(
+    report_dir: Path = typer.Argument(..., file_okay=False, help="The --out folder of a scan, redact or batch run."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    who: Optional[str] = typer.Option(None, "--who", help="Name recorded with each decision (default: your login)."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+) -> None:
+    """Open a local web app to approve or reject each photo, add or remove covers on its safe copy
+    (the copy is then made again and screened again) and keep notes.
+
+    Listens on 127.0.0.1 only and prints the address to open, with a random token: requests without
+    it are refused. Decisions are kept in REPORT_DIR/review.sqlite (see docs/review.md). Ctrl-C stops it.
+    """
+    from .review.app import serve
+    from .review.folder import NotAReport
+    from .review.store import StoreError
+
+    try:
+        serve(report_dir, port, who, on_ready=lambda url: typer.echo(f"photoscreen review: open {url}", color=False))
+    except (NotAReport, StoreError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+@_guarded
+def export(
+    report_dir: Path = typer.Argument(..., file_okay=False, help="The report folder reviewed with `photoscreen review`."),
+    to: Path = typer.Option(..., "--to", file_okay=False,
+                            help="New (or empty) folder to receive the approved photos; made all at once."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+) -> None:
+    """Copy the approved photos (their safe copy where the report has one) to a new folder, all at once.
+
+    Photos never decided, rejected, or changed since they were approved are left out and listed.
+    Exit codes: 0 every photo exported; 1 some left out; 2 usage error (FOLDER not empty or among the
+    report's folders, not a report).
+    """
+    from .review.export import ExportRefused, export as run_export
+    from .review.folder import NotAReport, ReportFolder
+    from .review.listing import Listing
+    from .review.store import Store, StoreError
+
+    try:
+        folder = ReportFolder(report_dir)
+        result = run_export(folder, Listing(folder, Store(folder.root)), to)
+    except (NotAReport, StoreError, ExportRefused) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    for path, name in result.copied:
+        typer.echo(f"copied  {_printable(path)}" + (f" -> {_printable(name)}" if name != path else ""))
+    for path, why in result.left_out:
+        typer.echo(f"left out  {_printable(path)}: {_printable(why)}")
+    typer.echo(f"{len(result.copied)} photos exported to {_printable(str(to))}; {len(result.left_out)} left out")
+    raise typer.Exit(EXIT_FINDINGS if result.left_out else EXIT_OK)
 
 
 def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = None):
@@ -413,12 +471,15 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
     return results
 
 
-def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool):
+def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool, inputs: list[Path] = (),
+                    copies: Path | None = None):
     """Write report.json and report.csv; print one line per photo unless quiet."""
     from .report import build_report, write_reports
+    from .run_info import run_info
 
     document = build_report([r.to_dict() for r in reports], len(skipped),
-                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
+                             "run": run_info(list(inputs), copies, policy)})
     json_path, csv_path = write_reports(out, document)
     if not quiet:
         for r in reports:
