@@ -3,6 +3,7 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
+const PAST = { approve: "approved", reject: "rejected" };
 const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false };
 
 if (new URLSearchParams(location.search).has("token")) {
@@ -81,7 +82,7 @@ function listItem(row, i) {
   const badges = el("span", { class: "badges" });
   badges.appendChild(badge(row.verdict, "original"));
   if (row.copy_verdict || row.withheld) badges.appendChild(badge(row.copy_verdict, "copy"));
-  if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, row.decision + "d"));
+  if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, PAST[row.decision]));
   if (row.new) badges.appendChild(el("span", { class: "new" }, "new"));
   text.appendChild(badges);
   item.appendChild(text);
@@ -169,8 +170,8 @@ function actions(row) {
   approve.addEventListener("click", () => decide("approve"));
   reject.addEventListener("click", () => decide("reject"));
   bar.append(approve, reject, note);
-  const said = row.decision ? row.decision + "d by " + row.who + " on " + new Date(row.decided_at * 1000).toLocaleString()
-    : row.previous_decision ? "undecided (was " + row.previous_decision + "d before the photo or its copy changed)" : "undecided";
+  const said = row.decision ? PAST[row.decision] + " by " + row.who + " on " + new Date(row.decided_at * 1000).toLocaleString()
+    : row.previous_decision ? "undecided (was " + PAST[row.previous_decision] + " before the photo or its copy changed)" : "undecided";
   bar.appendChild(el("span", { id: "decision", class: "decision " + (row.decision || "none") }, said));
   return bar;
 }
