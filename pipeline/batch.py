@@ -365,7 +365,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     document = build_report(records, len(found.skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
                              "run": run_info([root], copies.root if copies else None, policy)})
-    report_paths = write_reports(out, document, render(document, thumbs))
+    report_paths = write_reports(out, document, render(document, thumbs, out.root))
     _clean_thumbs(out, set(thumbs.values()))
     seconds = time.perf_counter() - start
     log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,

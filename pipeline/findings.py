@@ -120,6 +120,12 @@ class Finding:
         if self.rotate_cw not in (None, 90, 180, 270):
             raise ValueError(f"rotate_cw must be 90, 180 or 270, got {self.rotate_cw}")
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The finding a report's ``to_dict`` form describes."""
+        return cls(d["kind"], Box(*d["box"]) if d.get("box") else None, d["score"], d.get("detector", ""),
+                   d.get("why", ""), d.get("identifiable"), d.get("hint"), d.get("rotate_cw"), d.get("frame"))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind,

@@ -38,3 +38,12 @@ def source_of(rel: str, run: dict[str, Any] | None) -> tuple[Path, str] | None:
         if rel.startswith(label + "/") and root.is_dir():
             return root, str(PurePosixPath(rel).relative_to(label))
     return None
+
+
+def report_policy(document: dict[str, Any]) -> Policy:
+    """The default policy at the report's setting and platform: enough to decide its rows again."""
+    from .policy import load_policy
+
+    run = document.get("run") or {}
+    setting = run.get("setting") or (document.get("policy") or {}).get("setting") or "classroom"
+    return load_policy(None, {"general": {"setting": setting}, "platform": {"name": run.get("platform") or "any"}})

@@ -58,3 +58,15 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy) -> tup
     if reviews:
         return Verdict.REVIEW, tuple(reviews)
     return Verdict.OK, ()
+
+
+def original_verdict(record: dict, policy: Policy) -> tuple[str, tuple[str, ...]]:
+    """The verdict and reasons of the *original* photo behind a report row. A redaction row's own
+    ``verdict`` is its safe copy's; the original's is decided again from the findings, so that no
+    page ever shows "ok" over an original that still shows what the copy covers."""
+    if record["verdict"] == "error":
+        return "error", (record.get("error") or "could not be screened",)
+    if record.get("redaction") is None:
+        return record["verdict"], tuple(record["reasons"])
+    verdict, reasons = decide([Finding.from_dict(f) for f in record.get("findings") or []], policy)
+    return verdict.value, reasons

@@ -230,3 +230,15 @@ def _outward_address() -> str | None:
             return s.getsockname()[0]
     except OSError:
         return None
+
+
+def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Path) -> None:
+    page = (review_copy / "report" / "report.html").read_text()
+    card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
+    assert 'data-verdict="block"' in card and "original block" in card  # never OK over the original
+    assert "copy ok" in card or "copy review" in card
+    assert 'href="../copies/classroom_composite.jpg"' in card
+    assert "identifiable face in a classroom photo" in card
+    assert "folder <code>" in page and "setting classroom" in page and "platform any" in page and "run 20" in page
+    assert "1 block, 1 review, 3 ok, 1 error; their safe copies:" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page and "<img src=x" not in page

@@ -17,11 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..findings import Box, Finding
 from ..owned import MANIFEST_NAME, OutsideOwnedFolder, OwnedFolder
-from ..policy import load_policy
-from ..run_info import source_of
-from ..verdict import decide
+from ..run_info import report_policy, source_of
+from ..verdict import original_verdict
 
 REPORT_NAME = "report.json"
 STATE_NAME = "state.sqlite"  # a batch's default state file: it names each row's thumbnail
@@ -57,11 +55,6 @@ class Photo:
     def folder(self) -> str:
         parent = PurePosixPath(self.path).parent.as_posix()
         return "" if parent == "." else parent
-
-
-def _finding(d: dict) -> Finding:
-    return Finding(d["kind"], Box(*d["box"]) if d.get("box") else None, d["score"], d.get("detector", ""),
-                   d.get("why", ""), d.get("identifiable"), d.get("hint"), d.get("rotate_cw"), d.get("frame"))
 
 
 def _read_only(path: Path) -> sqlite3.Connection | None:
@@ -109,10 +102,7 @@ class ReportFolder:
             self.document = document
             self.report_id = hashlib.sha256(raw).hexdigest()
             self.run: dict[str, Any] = document.get("run") or {}
-            policy = document.get("policy") or {}
-            setting = self.run.get("setting") or policy.get("setting") or "classroom"
-            platform = self.run.get("platform") or "any"
-            self.policy = load_policy(None, {"general": {"setting": setting}, "platform": {"name": platform}})
+            self.policy = report_policy(document)
             self.photos = [self._photo(r) for r in images]
             self.by_path = {p.path: p for p in self.photos}
             self._copy_hashes = self._read_manifest()
@@ -123,17 +113,11 @@ class ReportFolder:
     def _photo(self, r: dict) -> Photo:
         redaction = r.get("redaction")
         findings = r.get("findings") or []
-        if r["verdict"] == "error":
-            verdict, reasons = "error", [r.get("error") or "could not be screened"]
-        elif redaction is not None:  # the row's verdict is the copy's: the original's is decided again
-            v, why = decide([_finding(f) for f in findings], self.policy)
-            verdict, reasons = v.value, list(why)
-        else:
-            verdict, reasons = r["verdict"], list(r["reasons"])
+        verdict, reasons = original_verdict(r, self.policy)
         copy = redaction.get("output") if redaction else None
         return Photo(
             path=r["path"], sha256=r.get("sha256"), width=r.get("width"), height=r.get("height"),
-            verdict=verdict, reasons=reasons, copy=copy,
+            verdict=verdict, reasons=list(reasons), copy=copy,
             copy_verdict=r["verdict"] if copy else None, copy_reasons=list(r["reasons"]) if copy else [],
             withheld=redaction.get("withheld") if redaction else None,
             findings=findings, covered=list(redaction.get("covered", [])) if redaction else [],

@@ -16,10 +16,10 @@ from threading import Lock
 from PIL import Image
 
 from ..contact_sheet import TEXT_KINDS, thumbnail_bytes
-from ..findings import Box
+from ..findings import Box, Finding
 from ..loader import load_image
 from ..redact import solid
-from .folder import Photo, _finding
+from .folder import Photo
 
 VIEW_SIDE = 2400
 
@@ -74,7 +74,7 @@ def thumbnail(path: Path, photo: Photo, policy) -> bytes:
 
     def make() -> bytes:
         image = load_image(path, policy.general.max_pixels, policy.general.max_file_bytes)
-        return thumbnail_bytes(image.pixels, [_finding(f) for f in photo.findings if not f.get("frame")])
+        return thumbnail_bytes(image.pixels, [Finding.from_dict(f) for f in photo.findings if not f.get("frame")])
 
     return _thumbs.get(("thumb",) + _key(path), make)
 
