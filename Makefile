@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Playwright (the review app's browser test) drives Debian's chromium: it never downloads a browser
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench
+.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench translations
 
 setup: system-deps venv models
 
@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "photoscreen needs Python 3.11, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(MAKE) --no-print-directory translations
 	@touch $@
+
+# French messages: the committed .po catalogue compiled to the .mo gettext reads (Babel)
+translations:
+	$(BIN)/pybabel compile -d pipeline/locale -D photoscreen
 
 models: $(STAMP)
 	$(BIN)/photoscreen models fetch

@@ -40,6 +40,16 @@ class Setting(str, Enum):
     public_event = "public_event"
 
 
+class Language(str, Enum):
+    en = "en"
+    fr = "fr"
+
+
+class CsvDialect(str, Enum):
+    standard = "standard"
+    excel = "excel"
+
+
 class Platform(str, Enum):
     any = "any"
     instagram = "instagram"
@@ -144,8 +154,23 @@ def _version_callback(value: bool) -> None:
 def main(
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help="Print the version and exit."),
+    lang: Optional[Language] = typer.Option(None, "--lang",
+                                            help="Language of the messages and reasons: en or fr "
+                                                 "(default: from LANG, LC_ALL or LC_MESSAGES)."),
+    csv_dialect: Optional[CsvDialect] = typer.Option(
+        None, "--csv-dialect",
+        help="report.csv for spreadsheets: excel (semicolon, UTF-8 with BOM, as a French Excel opens it) or "
+             "standard (comma, UTF-8; the default)."),
 ) -> None:
     """photoscreen: screen school photos before they are posted."""
+    import os
+
+    from .i18n import set_language
+    from .report import CSV_DIALECT_ENV
+
+    set_language(lang.value if lang else None)
+    if csv_dialect:
+        os.environ[CSV_DIALECT_ENV] = csv_dialect.value  # worker processes of batch read it too
 
 
 @app.command()

@@ -238,7 +238,7 @@ def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Pa
     assert 'data-verdict="block"' in card and "original block" in card  # never OK over the original
     assert "copy ok" in card or "copy review" in card
     assert 'href="../copies/classroom_composite.jpg"' in card
-    assert "identifiable face in a classroom photo" in card
+    assert "4 identifiable faces, not allowed in the classroom setting: the safe copy covers them" in card
     assert "folder <code>" in page and "setting classroom" in page and "platform any" in page and "run 20" in page
     assert "1 block, 1 review, 3 ok, 1 error; their safe copies:" in page
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page and "<img src=x" not in page

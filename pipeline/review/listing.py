@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Mapping
 
+from ..i18n import N_, _
 from .folder import Photo, ReportFolder
 from .store import Decision, Fix, Store
 
@@ -21,12 +22,15 @@ class BadQuery(ValueError):
     pass
 
 
+_LABELS = {"student_id": N_("student ID"), "grade": N_("grade"), "name": N_("name"),
+           "barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
+
+
 def box_label(f: dict) -> str:
     """What a box drawn on the page is, in a few words."""
     if f["kind"] == "face":
-        return "identifiable face" if f.get("identifiable") else "small or turned-away face"
-    return {"student_id": "student ID", "grade": "grade", "name": "name", "barcode": "barcode or QR code",
-            "aspect": "suggested crop"}.get(f["kind"], f["kind"])
+        return _("identifiable face") if f.get("identifiable") else _("small or turned-away face")
+    return _(_LABELS[f["kind"]]) if f["kind"] in _LABELS else f["kind"]
 
 
 class Listing:
