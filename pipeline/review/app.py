@@ -107,12 +107,17 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
             raise _Bad('the body must be an object with "path"')
         return data
 
-    async def decisions(request: Request) -> Response:
+    async def posted(request: Request):
+        """The JSON body of a POST and the photo its "path" names (404 when none)."""
         data = await body(request)
         listing.refresh()
         photo = folder.by_path.get(data["path"])
         if photo is None:
-            return JSONResponse({"error": "no such photo in the report"}, 404)
+            raise _NotFound()
+        return data, photo
+
+    async def decisions(request: Request) -> Response:
+        data, photo = await posted(request)
         decision, note = data.get("decision"), data.get("note", "")
         if decision not in DECISIONS or not isinstance(note, str) or len(note) > 2000:
             return JSONResponse({"error": f"decision must be one of {DECISIONS}; note a text of at most 2000 "
@@ -123,11 +128,7 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         return JSONResponse(listing.row(photo, listing.state()))
 
     async def fixes(request: Request) -> Response:
-        data = await body(request)
-        listing.refresh()
-        photo = folder.by_path.get(data["path"])
-        if photo is None:
-            return JSONResponse({"error": "no such photo in the report"}, 404)
+        data, photo = await posted(request)
         try:
             fix = await run_in_threadpool(remake, folder, photo, data.get("covered"), reviewer)
         except (FixRefused, LoadError) as exc:
