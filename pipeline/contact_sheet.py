@@ -19,6 +19,7 @@ from urllib.parse import quote
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .i18n import _, language
 from .run_info import report_policy
 from .verdict import original_verdict
 
@@ -53,8 +54,8 @@ def thumbnail_bytes(pixels: np.ndarray, findings) -> bytes:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>photoscreen report</title>
+<html lang="{lang}"><head><meta charset="utf-8">
+<title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; background: #fafafa; color: #222; }}
 h1 {{ font-size: 1.4em; margin: 0 0 .3em; }}
@@ -73,15 +74,15 @@ h1 {{ font-size: 1.4em; margin: 0 0 .3em; }}
 ul {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
 </style></head>
 <body>
-<h1>photoscreen report</h1>
+<h1>{title}</h1>
 <div class="run">{header}</div>
 <div class="summary">{summary}</div>
-<div class="filters" role="toolbar" aria-label="Filter by verdict">
-<button data-filter="all" class="active">All ({total})</button>
-<button data-filter="block">Block ({block})</button>
-<button data-filter="review">Review ({review})</button>
-<button data-filter="ok">OK ({ok})</button>
-<button data-filter="error">Error ({error})</button>
+<div class="filters" role="toolbar" aria-label="{filter_label}">
+<button data-filter="all" class="active">{all_label} ({total})</button>
+<button data-filter="block">{block_label} ({block})</button>
+<button data-filter="review">{review_label} ({review})</button>
+<button data-filter="ok">{ok_label} ({ok})</button>
+<button data-filter="error">{error_label} ({error})</button>
 </div>
 <div class="grid">
 {cards}
@@ -117,32 +118,39 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
         originals[verdict] += 1
         redaction = image.get("redaction")
         thumb = thumbs.get(image["path"])
+        no_preview = _("no preview")
         picture = (f'<img src="{html.escape(thumb)}" alt="{html.escape(image["path"])}" loading="lazy">' if thumb
-                   else '<div class="noimg">no preview</div>')
-        items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons or ["nothing found"])
+                   else f'<div class="noimg">{no_preview}</div>')
+        items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons or [_("nothing found")])
         copy = ""
         if redaction is not None:
             copy_verdict = image["verdict"] if redaction.get("output") else "none"
-            label = "copy " + (copy_verdict if redaction.get("output") else "withheld")
+            label = _("copy {verdict}").format(verdict=_(copy_verdict) if redaction.get("output") else _("withheld"))
             link = ""
             if redaction.get("output") and copies and out_dir is not None:
                 href = Path(os.path.relpath(Path(copies) / redaction["output"], out_dir)).as_posix()
-                link = f' <a href="{html.escape(quote(href))}">open the safe copy</a>'
+                text = html.escape(_("open the safe copy"))
+                link = f' <a href="{html.escape(quote(href))}">{text}</a>'
             copy_reasons = "".join(f"<li>{html.escape(r)}</li>" for r in image["reasons"])
             copy = (f'<div class="copy"><span class="verdict" style="background:{COLOURS.get(copy_verdict, "#999")}">'
                     f'{label}</span>{link}<ul>{copy_reasons}</ul></div>')
+        badge = html.escape(_("original {verdict}").format(verdict=_(verdict)))
         cards.append(f'<div class="card" data-verdict="{verdict}">{picture}'
-                     f'<span class="verdict" style="background:{COLOURS[verdict]}">original {verdict}</span> '
+                     f'<span class="verdict" style="background:{COLOURS[verdict]}">{badge}</span> '
                      f'<span class="path">{html.escape(image["path"])}</span><ul>{items}</ul>{copy}</div>')
     s = report["summary"]
     total = sum(s[k] for k in ("block", "review", "ok", "error"))
-    counts = ", ".join(f"{originals[v]} {v}" for v in ("block", "review", "ok", "error"))
-    summary = f"{total} photos: {counts}"
+    counts = ", ".join(f"{originals[v]} {_(v)}" for v in ("block", "review", "ok", "error"))
+    summary = _("{total} photos: {counts}").format(total=total, counts=counts)
     if any(i.get("redaction") is not None for i in report["images"]):
-        summary += (f"; their safe copies: {s['block']} block or withheld, {s['review']} review, {s['ok']} ok, "
-                    f"{s['error']} error")
-    summary += f"; {s['skipped']} other files skipped. photoscreen {html.escape(report['tool']['version'])}."
-    return PAGE.format(summary=summary, header=_header(report.get("run") or {}), total=total,
+        summary += _("; their safe copies: {block} block or withheld, {review} review, {ok} ok, {error} error").format(
+            **{v: s[v] for v in ("block", "review", "ok", "error")})
+    summary += _("; {skipped} other files skipped. photoscreen {version}.").format(
+        skipped=s["skipped"], version=html.escape(report["tool"]["version"]))
+    labels = {"lang": language(), "title": _("photoscreen report"), "filter_label": _("Filter by verdict"),
+              "all_label": _("All"), "block_label": _("Block"), "review_label": _("Review"), "ok_label": _("OK"),
+              "error_label": _("Error")}
+    return PAGE.format(summary=summary, header=_header(report.get("run") or {}), total=total, **labels,
                        cards="\n".join(cards), **{v: originals[v] for v in ("block", "review", "ok", "error")})
 
 
@@ -150,13 +158,13 @@ def _header(run: dict) -> str:
     """Run date, folders, setting and platform, when the report records them."""
     parts = []
     if run.get("date"):
-        parts.append(f"run {html.escape(run['date'])}")
+        parts.append(_("run {date}").format(date=html.escape(run["date"])))
     for item in run.get("inputs", []):
-        parts.append(f"folder <code>{html.escape(item['path'])}</code>")
+        parts.append(_("folder {path}").format(path=f"<code>{html.escape(item['path'])}</code>"))
     if run.get("copies"):
-        parts.append(f"safe copies in <code>{html.escape(run['copies'])}</code>")
+        parts.append(_("safe copies in {path}").format(path=f"<code>{html.escape(run['copies'])}</code>"))
     if run.get("setting"):
-        parts.append(f"setting {html.escape(run['setting'])}")
+        parts.append(_("setting {setting}").format(setting=html.escape(run["setting"])))
     if run.get("platform"):
-        parts.append(f"platform {html.escape(run['platform'])}")
+        parts.append(_("platform {platform}").format(platform=html.escape(run["platform"])))
     return " &middot; ".join(parts)

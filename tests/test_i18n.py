@@ -24,8 +24,11 @@ def test_every_message_in_the_code_has_a_french_text() -> None:
     from babel.messages.pofile import read_po
 
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    methods = [("**.py", "python"), ("review/templates/**.html", "jinja2.ext:babel_extract")]
+    options = {"review/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     in_code = {m[2] if isinstance(m[2], str) else m[2][0]
-               for m in extract_from_dir(REPO / "pipeline", method_map=[("**.py", "python")], keywords=keywords)}
+               for m in extract_from_dir(REPO / "pipeline", method_map=methods, options_map=options, keywords=keywords)}
+    assert "Approve (a)" in in_code and "Sort" in in_code  # the app's script texts and its template's
     with PO.open("rb") as fh:
         catalog = read_po(fh)
     french = {}
@@ -99,3 +102,38 @@ def test_french_scan_and_a_csv_for_excel(tmp_path: Path) -> None:
                              capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert "sideways: turn it 90 degrees clockwise" in english.stdout
     assert not (tmp_path / "en" / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_the_review_page_in_french(review_copy: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from pipeline.review.app import COOKIE, create_app
+
+    client = TestClient(create_app(review_copy / "report", "t", who="test"), base_url="http://127.0.0.1")
+    client.cookies.set(COOKIE, "t")
+    try:
+        i18n.set_language("fr")
+        page = client.get("/").text
+        rows = client.get("/api/photos", params={"q": "classroom"}).json()["rows"]
+    finally:
+        i18n.set_language("en")
+    assert '<html lang="fr">' in page and "Rapport :" in page and "Approuver (a)" in page
+    assert "visage identifiable" in {f["label"] for f in rows[0]["findings"]}
+    assert "Report:" in client.get("/").text
+
+
+def test_the_contact_sheet_in_french(review_copy: Path) -> None:
+    import json
+
+    from pipeline.contact_sheet import render
+
+    report = json.loads((review_copy / "report" / "report.json").read_text())
+    try:
+        i18n.set_language("fr")
+        page = render(report, {}, review_copy / "report")
+    finally:
+        i18n.set_language("en")
+    card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
+    assert '<html lang="fr">' in page and "rapport photoscreen" in page and "cadre classroom" in page
+    assert "original : à bloquer" in card and "ouvrir la copie sûre" in card
+    assert "4 visages identifiables, interdits en classe : la copie sûre les masque" in card

@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..i18n import N_, _, language, ngettext
 from ..loader import LoadError
 from .folder import ReportFolder
 from .listing import BadQuery, Listing
@@ -38,6 +39,20 @@ LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
          ".png": "image/png", ".webp": "image/webp"}
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+# what the page's script shows, translated here and handed to it as JSON
+PAGE_MESSAGES = (
+    N_("Approve (a)"), N_("Reject (r)"), N_("Draw a box to cover"), N_("Fix the safe copy"), N_("Make the copy again"),
+    N_("No photo here."), N_("Original"), N_("Safe copy"), N_("copy made again and screened: "),
+    N_("copy made again by "), N_("covered: "), N_("making the copy again and screening it…"), N_("new "),
+    N_("no copy written: "), N_("no copy"), N_("no picture"), N_("no preview"), N_("not available"),
+    N_("not done: "), N_("not saved: "), N_("note (optional)"), N_("keep"), N_("remove"), N_("nothing found"),
+    N_(" photos shown; "), N_(" undecided"), N_("page "), N_(" of "), N_("undecided"), N_(" by "), N_(" on "),
+    N_("undecided (was "), N_(" before the photo or its copy changed)"), N_("what the box covers"),
+    N_("original"), N_("copy"), N_("block"), N_("review"), N_("ok"), N_("error"), N_("approved"), N_("rejected"),
+    N_("new"), N_("(top folder)"), N_("face"), N_("name"), N_("student_id"), N_("grade"), N_("barcode"),
+)
 
 
 class TokenGate:
@@ -62,8 +77,10 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
     store = Store(folder.root)
     listing = Listing(folder, store)
     # every value put in the page is HTML-escaped (file and folder names included)
-    templates = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
-                                                       autoescape=True))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    templates = Jinja2Templates(env=env)
     reviewer = who or getpass.getuser()
 
     def photo_or_404(request: Request):
@@ -79,7 +96,8 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         response = templates.TemplateResponse(request, "index.html", {
             "report": str(folder.root), "run": run, "summary": folder.document.get("summary", {}),
             "setting": run.get("setting") or folder.policy.general.setting, "who": reviewer,
-            "copies": bool(folder.copies_root()),
+            "copies": bool(folder.copies_root()), "lang": language(),
+            "messages": {m: _(m) for m in PAGE_MESSAGES},
         }, headers=NO_STORE)
         if request.query_params.get("token"):
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")

@@ -3,7 +3,9 @@
 "use strict";
 
 const $ = (sel) => document.querySelector(sel);
-const PAST = { approve: "approved", reject: "rejected" };
+const T = JSON.parse(document.getElementById("messages").textContent);
+const t = (text) => T[text] || text;  // the page's texts in the language of the app
+const PAST = { approve: t("approved"), reject: t("rejected") };
 const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false };
 
 if (new URLSearchParams(location.search).has("token")) {
@@ -20,7 +22,7 @@ function el(tag, attrs, text) {
 function q(path) { return "path=" + encodeURIComponent(path); }
 
 function badge(verdict, label) {
-  return el("span", { class: "badge " + (verdict || "none") }, (label ? label + " " : "") + (verdict || "no copy"));
+  return el("span", { class: "badge " + (verdict || "none") }, (label ? t(label) + " " : "") + t(verdict || "no copy"));
 }
 
 function params() {
@@ -30,7 +32,7 @@ function params() {
   add("copy_verdict", $("#f-copy").value);
   add("reason", $("#f-reason").value);
   add("folder", $("#f-folder").value);
-  if ($("#f-undecided").checked) p.set("undecided", "1");
+  if ($("#f-undecided").checked) p.set(t("undecided"), "1");
   if ($("#f-new").checked) p.set("new", "1");
   add("q", $("#f-q").value.trim());
   p.set("sort", $("#f-sort").value);
@@ -51,7 +53,7 @@ function fillSelect(select, counts) {
   const keep = select.value;
   while (select.options.length > 1) select.remove(1);
   for (const name of Object.keys(counts).sort()) {
-    const option = el("option", { value: name }, (name || "(top folder)") + " (" + counts[name] + ")");
+    const option = el("option", { value: name }, (name || t("(top folder)")) + " (" + counts[name] + ")");
     select.appendChild(option);
   }
   select.value = keep;
@@ -63,8 +65,8 @@ async function load(keepIndex) {
   state.pages = data.pages;
   fillSelect($("#f-reason"), data.facets.reason);
   fillSelect($("#f-folder"), data.facets.folder);
-  $("#count").textContent = data.total + " photos shown; " + (data.facets.decision.undecided || 0) + " undecided";
-  $("#page").textContent = "page " + data.page + " of " + data.pages;
+  $("#count").textContent = data.total + t(" photos shown; ") + (data.facets.decision.undecided || 0) + t(" undecided");
+  $("#page").textContent = t("page ") + data.page + t(" of ") + data.pages;
   const list = $("#list");
   list.replaceChildren();
   data.rows.forEach((row, i) => list.appendChild(listItem(row, i)));
@@ -75,7 +77,7 @@ function listItem(row, i) {
   const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
   const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
   img.src = "/img/thumb?" + q(row.path);
-  img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, "no preview")));
+  img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
   item.appendChild(img);
   const text = el("span", { class: "rowtext" });
   text.appendChild(el("span", { class: "path" }, row.path));
@@ -83,7 +85,7 @@ function listItem(row, i) {
   badges.appendChild(badge(row.verdict, "original"));
   if (row.copy_verdict || row.withheld) badges.appendChild(badge(row.copy_verdict, "copy"));
   if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, PAST[row.decision]));
-  if (row.new) badges.appendChild(el("span", { class: "new" }, "new"));
+  if (row.new) badges.appendChild(el("span", { class: "new" }, t("new")));
   text.appendChild(badges);
   item.appendChild(text);
   item.addEventListener("click", () => select(i));
@@ -91,7 +93,7 @@ function listItem(row, i) {
 }
 
 function select(i) {
-  if (i < 0 || i >= state.rows.length) { $("#detail").replaceChildren(el("p", { class: "hint" }, "No photo here.")); return; }
+  if (i < 0 || i >= state.rows.length) { $("#detail").replaceChildren(el("p", { class: "hint" }, t("No photo here."))); return; }
   state.index = i;
   state.pending = [];
   state.removed = new Set();
@@ -120,7 +122,7 @@ function figure(title, verdict, reasons, src, boxes, frame, id) {
     const img = el("img", { alt: title });
     img.src = src;
     img.addEventListener("click", () => zoom(img.src));
-    img.addEventListener("error", () => stage.replaceChildren(el("p", { class: "noimg" }, "not available")));
+    img.addEventListener("error", () => stage.replaceChildren(el("p", { class: "noimg" }, t("not available"))));
     stage.appendChild(img);
     for (const b of boxes) {
       const mark = el("div", { class: "box " + b.kind + (b.extra || ""), title: b.label });
@@ -129,11 +131,11 @@ function figure(title, verdict, reasons, src, boxes, frame, id) {
       stage.appendChild(mark);
     }
   } else {
-    stage.appendChild(el("p", { class: "noimg" }, "no picture"));
+    stage.appendChild(el("p", { class: "noimg" }, t("no picture")));
   }
   fig.appendChild(stage);
   const ul = el("ul", { class: "reasons" });
-  for (const r of reasons.length ? reasons : ["nothing found"]) ul.appendChild(el("li", {}, r));
+  for (const r of reasons.length ? reasons : [t("nothing found")]) ul.appendChild(el("li", {}, r));
   fig.appendChild(ul);
   return fig;
 }
@@ -145,13 +147,13 @@ function showDetail(row) {
   const full = { x: 0, y: 0, w: row.width || 1, h: row.height || 1 };
   const copyFrame = row.crop ? { x: row.crop[0], y: row.crop[1], w: row.crop[2], h: row.crop[3] } : full;
   const pair = el("div", { class: "pair" });
-  const original = figure("Original", row.verdict, row.reasons,
+  const original = figure(t("Original"), row.verdict, row.reasons,
     row.error ? null : "/img/original?" + q(row.path), row.findings, full, "original");
   pair.appendChild(original);
-  const copyBoxes = row.covered.map((c, i) => ({ kind: c.kind, box: c.box, label: "covered: " + c.kind.replace("_", " "),
+  const copyBoxes = row.covered.map((c, i) => ({ kind: c.kind, box: c.box, label: t("covered: ") + c.kind.replace("_", " "),
                                                  extra: state.removed.has(i) ? " removed" : "" }));
-  const copyReasons = row.withheld ? ["no copy written: " + row.withheld] : row.copy_reasons;
-  pair.appendChild(figure("Safe copy", row.copy_verdict, copyReasons,
+  const copyReasons = row.withheld ? [t("no copy written: ") + row.withheld] : row.copy_reasons;
+  pair.appendChild(figure(t("Safe copy"), row.copy_verdict, copyReasons,
     row.copy ? "/img/copy?" + q(row.path) + "&t=" + Date.now() : null, copyBoxes, copyFrame, "copy"));
   detail.appendChild(pair);
   detail.appendChild(actions(row));
@@ -163,44 +165,44 @@ function showDetail(row) {
 
 function actions(row) {
   const bar = el("div", { class: "actions" });
-  const note = el("input", { type: "text", id: "note", placeholder: "note (optional)", maxlength: "2000" });
+  const note = el("input", { type: "text", id: "note", placeholder: t("note (optional)"), maxlength: "2000" });
   note.value = row.note || "";
-  const approve = el("button", { type: "button", id: "approve", class: "approve" }, "Approve (a)");
-  const reject = el("button", { type: "button", id: "reject", class: "reject" }, "Reject (r)");
+  const approve = el("button", { type: "button", id: "approve", class: "approve" }, t("Approve (a)"));
+  const reject = el("button", { type: "button", id: "reject", class: "reject" }, t("Reject (r)"));
   approve.addEventListener("click", () => decide("approve"));
   reject.addEventListener("click", () => decide("reject"));
   bar.append(approve, reject, note);
-  const said = row.decision ? PAST[row.decision] + " by " + row.who + " on " + new Date(row.decided_at * 1000).toLocaleString()
-    : row.previous_decision ? "undecided (was " + PAST[row.previous_decision] + " before the photo or its copy changed)" : "undecided";
+  const said = row.decision ? PAST[row.decision] + t(" by ") + row.who + t(" on ") + new Date(row.decided_at * 1000).toLocaleString()
+    : row.previous_decision ? t("undecided (was ") + PAST[row.previous_decision] + t(" before the photo or its copy changed)") : t("undecided");
   bar.appendChild(el("span", { id: "decision", class: "decision " + (row.decision || "none") }, said));
   return bar;
 }
 
 function fixPanel(row) {
   const panel = el("div", { class: "fix" });
-  panel.appendChild(el("h3", {}, "Fix the safe copy"));
-  const draw = el("button", { type: "button", id: "draw" }, "Draw a box to cover");
+  panel.appendChild(el("h3", {}, t("Fix the safe copy")));
+  const draw = el("button", { type: "button", id: "draw" }, t("Draw a box to cover"));
   draw.addEventListener("click", () => { state.drawing = !state.drawing; draw.classList.toggle("on", state.drawing); });
-  const kind = el("select", { id: "cover-kind", "aria-label": "what the box covers" });
-  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kind.appendChild(el("option", { value: k }, k.replace("_", " ")));
-  const remake = el("button", { type: "button", id: "remake" }, "Make the copy again");
+  const kind = el("select", { id: "cover-kind", "aria-label": t("what the box covers") });
+  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kind.appendChild(el("option", { value: k }, t(k)));
+  const remake = el("button", { type: "button", id: "remake" }, t("Make the copy again"));
   remake.addEventListener("click", () => remakeCopy(row));
   panel.append(draw, kind, remake);
   const list = el("ul", { id: "cover-list" });
   row.covered.forEach((c, i) => {
     const li = el("li", { "data-index": i }, c.kind.replace("_", " ") + " [" + c.box.join(", ") + "] " + c.mode + " ");
-    const remove = el("button", { type: "button", class: "remove" }, state.removed.has(i) ? "keep" : "remove");
+    const remove = el("button", { type: "button", class: t("remove") }, state.removed.has(i) ? t("keep") : t("remove"));
     remove.addEventListener("click", () => {
       state.removed.has(i) ? state.removed.delete(i) : state.removed.add(i);
       li.classList.toggle("removed", state.removed.has(i));
-      remove.textContent = state.removed.has(i) ? "keep" : "remove";
+      remove.textContent = state.removed.has(i) ? t("keep") : t("remove");
     });
     li.appendChild(remove);
     list.appendChild(li);
   });
-  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, "new " + c.kind + " [" + c.box.join(", ") + "]")));
+  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, t("new ") + c.kind + " [" + c.box.join(", ") + "]")));
   panel.appendChild(list);
-  panel.appendChild(el("p", { id: "fix-status", class: "hint" }, row.fixed_by ? "copy made again by " + row.fixed_by : ""));
+  panel.appendChild(el("p", { id: "fix-status", class: "hint" }, row.fixed_by ? t("copy made again by ") + row.fixed_by : ""));
   return panel;
 }
 
@@ -234,7 +236,7 @@ function enableDrawing(stage, row, frame) {
     start = null;
     if (x2 - x1 >= 2 && y2 - y1 >= 2) {
       state.pending.push({ kind: $("#cover-kind").value, box: [x1, y1, x2 - x1, y2 - y1], mode: "solid" });
-      $("#cover-list").appendChild(el("li", { class: "pending" }, "new " + $("#cover-kind").value + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
+      $("#cover-list").appendChild(el("li", { class: "pending" }, t("new ") + $("#cover-kind").value + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
     } else if (ghost) {
       ghost.remove();
     }
@@ -243,14 +245,14 @@ function enableDrawing(stage, row, frame) {
 
 async function remakeCopy(row) {
   const covered = row.covered.filter((c, i) => !state.removed.has(i)).concat(state.pending);
-  $("#fix-status").textContent = "making the copy again and screening it…";
+  $("#fix-status").textContent = t("making the copy again and screening it…");
   try {
     const updated = await api("/api/fixes", { path: row.path, covered: covered });
     replaceRow(updated);
     select(state.index);
-    $("#fix-status").textContent = "copy made again and screened: " + (updated.copy_verdict || "no copy");
+    $("#fix-status").textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
   } catch (error) {
-    $("#fix-status").textContent = "not done: " + error.message;
+    $("#fix-status").textContent = t("not done: ") + error.message;
   }
 }
 
@@ -268,7 +270,7 @@ async function decide(decision) {
     replaceRow(updated);
     select(Math.min(state.index + 1, state.rows.length - 1));
   } catch (error) {
-    $("#decision").textContent = "not saved: " + error.message;
+    $("#decision").textContent = t("not saved: ") + error.message;
   }
 }
 
