@@ -242,3 +242,25 @@ def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Pa
     assert "folder <code>" in page and "setting classroom" in page and "platform any" in page and "run 20" in page
     assert "1 block, 1 review, 3 ok, 1 error; their safe copies:" in page
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page and "<img src=x" not in page
+
+
+def test_a_scan_report_has_no_copies_and_exports_the_approved_originals(tmp_path: Path) -> None:
+    import shutil
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("landscape_coffee.jpg", "portrait_cat.jpg"):
+        shutil.copy(REPO / "sample_images" / name, photos / name)
+    scan = subprocess.run([sys.executable, "-m", "pipeline.cli", "scan", str(photos), "--out", str(tmp_path / "report"),
+                           "--quiet"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert scan.returncode == 0, scan.stderr
+    c = client(tmp_path)
+    listed = rows(c)
+    assert {r["copy_verdict"] for r in listed.values()} == {None} and not any(r["fixable"] for r in listed.values())
+    assert c.get("/img/thumb", params={"path": "portrait_cat.jpg"}).content[:2] == b"\xff\xd8"  # made from the original
+    assert c.post("/api/fixes", json={"path": "portrait_cat.jpg", "covered": []}).status_code == 409
+    c.post("/api/decisions", json={"path": "portrait_cat.jpg", "decision": "approve"})
+    result = _export(tmp_path, tmp_path / "approved")
+    assert result.returncode == 1 and "left out  landscape_coffee.jpg: never decided" in result.stdout
+    assert [p.name for p in (tmp_path / "approved").iterdir()] == ["portrait_cat.jpg"]
+    assert (tmp_path / "approved" / "portrait_cat.jpg").read_bytes() == (photos / "portrait_cat.jpg").read_bytes()
