@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from . import __version__
+from . import i18n
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -222,8 +223,8 @@ def scan(
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
     document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths)
     s = document["summary"]
-    typer.echo(f"{len(reports)} photos screened: {s['block']} block, {s['review']} review, {s['ok']} ok, "
-               f"{s['error']} error; {s['skipped']} other files skipped. Reports: {json_path}, {csv_path}")
+    typer.echo(i18n._("{n} photos screened: {block} block, {review} review, {ok} ok, {error} error; {skipped} other "
+                 "files skipped. Reports: {json}, {csv}").format(n=len(reports), json=json_path, csv=csv_path, **s))
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
 
 
@@ -300,9 +301,10 @@ def batch(
         logging.getLogger("photoscreen").removeHandler(handler)
         handler.close()
     counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
-    typer.echo(f"{len(result.records)} photos: {counts['block']} block, {counts['review']} review, {counts['ok']} ok, "
-               f"{counts['error']} error; {result.screened} screened now, {result.reused} unchanged since the last "
-               f"run, {result.skipped} other files skipped; {result.seconds:.1f} s. Reports in {out}")
+    typer.echo(i18n._("{n} photos: {block} block, {review} review, {ok} ok, {error} error; {screened} screened now, "
+                 "{reused} unchanged since the last run, {skipped} other files skipped; {seconds:.1f} s. Reports in "
+                 "{out}").format(n=len(result.records), screened=result.screened, reused=result.reused,
+                                 skipped=result.skipped, seconds=result.seconds, out=out, **counts))
     raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
 
 
@@ -401,7 +403,8 @@ def review(
     from .review.store import StoreError
 
     try:
-        serve(report_dir, port, who, on_ready=lambda url: typer.echo(f"photoscreen review: open {url}", color=False))
+        serve(report_dir, port, who,
+              on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)))
     except (NotAReport, StoreError) as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE)
@@ -433,10 +436,11 @@ def export(
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_USAGE)
     for path, name in result.copied:
-        typer.echo(f"copied  {_printable(path)}" + (f" -> {_printable(name)}" if name != path else ""))
+        typer.echo(i18n._("copied  {path}").format(path=_printable(path)) + (f" -> {_printable(name)}" if name != path else ""))
     for path, why in result.left_out:
-        typer.echo(f"left out  {_printable(path)}: {_printable(why)}")
-    typer.echo(f"{len(result.copied)} photos exported to {_printable(str(to))}; {len(result.left_out)} left out")
+        typer.echo(i18n._("left out  {path}: {why}").format(path=_printable(path), why=_printable(i18n._(why))))
+    typer.echo(i18n._("{n} photos exported to {to}; {left} left out").format(n=len(result.copied), to=_printable(str(to)),
+                                                                      left=len(result.left_out)))
     raise typer.Exit(EXIT_FINDINGS if result.left_out else EXIT_OK)
 
 

@@ -93,6 +93,7 @@ def test_french_scan_and_a_csv_for_excel(tmp_path: Path) -> None:
                             capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert result.returncode == 1, result.stderr
     assert "de côté : tournez-la de 90 degrés dans le sens des aiguilles d'une montre" in result.stdout
+    assert "1 photos vérifiées : 0 à bloquer, 1 à vérifier" in result.stdout
     data = (tmp_path / "out" / "report.csv").read_bytes()
     assert data.startswith("\ufeff".encode()) and b"\r\n" in data
     header = data[3:].split(b"\r\n")[0].decode()

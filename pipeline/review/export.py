@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..i18n import N_
 from ..owned import OwnedFolder, _umask
 from ..redaction import UnsafeOutput, check_output_folder
 from .folder import ReportFolder
@@ -42,22 +43,22 @@ def plan(listing: Listing) -> tuple[list[tuple[str, Path, str, str]], list[tuple
         decision = listing.decision(photo, state[0])
         stale = state[0].get((photo.path, photo.sha256))
         if decision is None:
-            why = ("changed since it was decided: decide again" if stale is not None
-                   else "could not be screened" if photo.error else "never decided")
+            why = (N_("changed since it was decided: decide again") if stale is not None
+                   else N_("could not be screened") if photo.error else N_("never decided"))
             left_out.append((photo.path, why))
         elif decision.decision != "approve":
-            left_out.append((photo.path, "rejected"))
+            left_out.append((photo.path, N_("rejected")))
         elif photo.redacted:
             source = folder.copy_file(photo)
             if source is None or decision.copy_sha256 is None:
-                left_out.append((photo.path, "approved, but it has no safe copy: add or remove covers in the review "
-                                             "app to make one, then approve it"))
+                left_out.append((photo.path, N_("approved, but it has no safe copy: add or remove covers in the review "
+                                                "app to make one, then approve it")))
             else:
                 todo.append((photo.path, source, folder.copy_rel(photo), decision.copy_sha256))
         else:
             source = folder.original_file(photo)
             if source is None:
-                left_out.append((photo.path, "approved, but the original is not where the report says"))
+                left_out.append((photo.path, N_("approved, but the original is not where the report says")))
             else:
                 todo.append((photo.path, source, photo.path, photo.sha256))
     return todo, left_out
@@ -81,7 +82,7 @@ def export(folder: ReportFolder, listing: Listing, to: Path) -> ExportResult:
         for path, source, name, sha256 in todo:
             data = source.read_bytes()
             if hashlib.sha256(data).hexdigest() != sha256:
-                result.left_out.append((path, "its file changed since it was approved: decide again"))
+                result.left_out.append((path, N_("its file changed since it was approved: decide again")))
                 continue
             staged.write(name, data)
             result.copied.append((path, name))
