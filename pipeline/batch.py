@@ -34,6 +34,7 @@ from .models import MANIFEST_PATH
 from .policy import Policy
 from .findings import ImageReport, Verdict
 from .owned import OwnedFolder
+from .run_info import run_info
 from .report import build_report, printable, write_reports
 from .scan import Candidate, Screener, walk
 
@@ -362,8 +363,9 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     state.close()
     thumbs = {path: thumb for path, thumb in thumbs.items() if THUMB_NAME.match(thumb)}
     document = build_report(records, len(found.skipped),
-                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
-    report_paths = write_reports(out, document, render(document, thumbs))
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
+                             "run": run_info([root], copies.root if copies else None, policy)})
+    report_paths = write_reports(out, document, render(document, thumbs, out.root))
     _clean_thumbs(out, set(thumbs.values()))
     seconds = time.perf_counter() - start
     log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,

@@ -13,6 +13,7 @@ from typing import Optional
 import typer
 
 from . import __version__
+from . import i18n
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
@@ -39,6 +40,16 @@ app.add_typer(models_app, name="models")
 class Setting(str, Enum):
     classroom = "classroom"
     public_event = "public_event"
+
+
+class Language(str, Enum):
+    en = "en"
+    fr = "fr"
+
+
+class CsvDialect(str, Enum):
+    standard = "standard"
+    excel = "excel"
 
 
 class Platform(str, Enum):
@@ -148,8 +159,23 @@ def _version_callback(value: bool) -> None:
 def main(
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help="Print the version and exit."),
+    lang: Optional[Language] = typer.Option(None, "--lang",
+                                            help="Language of the messages and reasons: en or fr "
+                                                 "(default: from LANG, LC_ALL or LC_MESSAGES)."),
+    csv_dialect: Optional[CsvDialect] = typer.Option(
+        None, "--csv-dialect",
+        help="report.csv for spreadsheets: excel (semicolon, UTF-8 with BOM, as a French Excel opens it) or "
+             "standard (comma, UTF-8; the default)."),
 ) -> None:
     """photoscreen: screen school photos before they are posted."""
+    import os
+
+    from .i18n import set_language
+    from .report import CSV_DIALECT_ENV
+
+    set_language(lang.value if lang else None)
+    if csv_dialect:
+        os.environ[CSV_DIALECT_ENV] = csv_dialect.value  # worker processes of batch read it too
 
 
 @app.command()
@@ -206,10 +232,10 @@ def scan(
         raise typer.Exit(EXIT_ERRORS)
     OwnedFolder(out).clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
-    document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
+    document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths)
     s = document["summary"]
-    typer.echo(f"{len(reports)} photos screened: {s['block']} block, {s['review']} review, {s['ok']} ok, "
-               f"{s['error']} error; {s['skipped']} other files skipped. Reports: {json_path}, {csv_path}")
+    typer.echo(i18n._("{n} photos screened: {block} block, {review} review, {ok} ok, {error} error; {skipped} other "
+                 "files skipped. Reports: {json}, {csv}").format(n=len(reports), json=json_path, csv=csv_path, **s))
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
 
 
@@ -286,9 +312,10 @@ def batch(
         logging.getLogger("photoscreen").removeHandler(handler)
         handler.close()
     counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
-    typer.echo(f"{len(result.records)} photos: {counts['block']} block, {counts['review']} review, {counts['ok']} ok, "
-               f"{counts['error']} error; {result.screened} screened now, {result.reused} unchanged since the last "
-               f"run, {result.skipped} other files skipped; {result.seconds:.1f} s. Reports in {out}")
+    typer.echo(i18n._("{n} photos: {block} block, {review} review, {ok} ok, {error} error; {screened} screened now, "
+                 "{reused} unchanged since the last run, {skipped} other files skipped; {seconds:.1f} s. Reports in "
+                 "{out}").format(n=len(result.records), screened=result.screened, reused=result.reused,
+                                 skipped=result.skipped, seconds=result.seconds, out=out, **counts))
     raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
 
 
@@ -364,7 +391,7 @@ def redact(
     _candidates_or_exit(found, paths)
     redactor.out.clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
-    _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet)
+    _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths, out)
     written = sum(1 for r in reports if r.redaction and r.redaction.output)
     typer.echo(f"{len(reports)} photos: {written} safe copies written to {out}, "
                f"{sum(1 for r in reports if r.redaction and not r.redaction.output)} withheld, "
@@ -384,6 +411,32 @@ def _captions_or_exit(path: Path, screened: set[str]) -> dict[str, str]:
         raise typer.Exit(EXIT_USAGE)
     _err(f"captions {path}: {len(posts)} photo(s) with a post to check")
     return posts
+
+
+@app.command()
+@_guarded
+def review(
+    report_dir: Path = typer.Argument(..., file_okay=False, help="The --out folder of a scan, redact or batch run."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    who: Optional[str] = typer.Option(None, "--who", help="Name recorded with each decision (default: your login)."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+) -> None:
+    """Open a local web app to approve or reject each photo, add or remove covers on its safe copy
+    (the copy is then made again and screened again) and keep notes.
+
+    Listens on 127.0.0.1 only and prints the address to open, with a random token: requests without
+    it are refused. Decisions are kept in REPORT_DIR/review.sqlite (see docs/review.md). Ctrl-C stops it.
+    """
+    from .review.app import serve
+    from .review.folder import NotAReport
+    from .review.store import StoreError
+
+    try:
+        serve(report_dir, port, who,
+              on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)))
+    except (NotAReport, StoreError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()
@@ -414,6 +467,40 @@ def caption(
     verdict, reasons = decide(findings, policy)
     typer.echo(f"{verdict.value}: {'; '.join(reasons)}" if findings else "ok: nothing found")
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
+
+
+@app.command()
+@_guarded
+def export(
+    report_dir: Path = typer.Argument(..., file_okay=False, help="The report folder reviewed with `photoscreen review`."),
+    to: Path = typer.Option(..., "--to", file_okay=False,
+                            help="New (or empty) folder to receive the approved photos; made all at once."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+) -> None:
+    """Copy the approved photos (their safe copy where the report has one) to a new folder, all at once.
+
+    Photos never decided, rejected, or changed since they were approved are left out and listed.
+    Exit codes: 0 every photo exported; 1 some left out; 2 usage error (FOLDER not empty or among the
+    report's folders, not a report).
+    """
+    from .review.export import ExportRefused, export as run_export
+    from .review.folder import NotAReport, ReportFolder
+    from .review.listing import Listing
+    from .review.store import Store, StoreError
+
+    try:
+        folder = ReportFolder(report_dir)
+        result = run_export(folder, Listing(folder, Store(folder.root)), to)
+    except (NotAReport, StoreError, ExportRefused) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_USAGE)
+    for path, name in result.copied:
+        typer.echo(i18n._("copied  {path}").format(path=_printable(path)) + (f" -> {_printable(name)}" if name != path else ""))
+    for path, why in result.left_out:
+        typer.echo(i18n._("left out  {path}: {why}").format(path=_printable(path), why=_printable(i18n._(why))))
+    typer.echo(i18n._("{n} photos exported to {to}; {left} left out").format(n=len(result.copied), to=_printable(str(to)),
+                                                                      left=len(result.left_out)))
+    raise typer.Exit(EXIT_FINDINGS if result.left_out else EXIT_OK)
 
 
 def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = None, check_ocr: bool = True):
@@ -473,12 +560,15 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
     return results
 
 
-def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool):
+def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool, inputs: list[Path] = (),
+                    copies: Path | None = None):
     """Write report.json and report.csv; print one line per photo unless quiet."""
     from .report import build_report, write_reports
+    from .run_info import run_info
 
     document = build_report([r.to_dict() for r in reports], len(skipped),
-                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()}})
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
+                             "run": run_info(list(inputs), copies, policy)})
     json_path, csv_path = write_reports(out, document)
     if not quiet:
         for r in reports:

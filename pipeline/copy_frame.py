@@ -64,6 +64,32 @@ class CopyFrame:
         return Box.from_xyxy(min(xs) + ox, min(ys) + oy, max(xs) + ox + 0.999, max(ys) + oy + 0.999,
                              self.width, self.height)
 
+    def to_copy(self, box: Box) -> tuple[int, int, int, int] | None:
+        """A box of the upright original, in the copy's pixels (clipped); None when it is cut away."""
+        ox, oy = (self.crop.x, self.crop.y) if self.crop else (0, 0)
+        w, h = self._cropped_size()
+        k = self._k
+        points = [(x - ox, y - oy) for x, y in ((box.x, box.y), (box.x + box.w, box.y + box.h))]
+        turned = [(y, w - x) if k == 1 else (w - x, h - y) if k == 2 else (h - y, x) if k == 3 else (x, y)
+                  for x, y in points]
+        x1, x2 = sorted(p[0] for p in turned)
+        y1, y2 = sorted(p[1] for p in turned)
+        tw, th = self._turned_size()
+        cut = self.cut or Box(0, 0, tw, th)
+        x1, x2 = max(x1 - cut.x, 0), min(x2 - cut.x, cut.w)
+        y1, y2 = max(y1 - cut.y, 0), min(y2 - cut.y, cut.h)
+        if x2 <= x1 or y2 <= y1:
+            return None
+        out_w, out_h = self.copy_size()
+        sx, sy = out_w / cut.w, out_h / cut.h
+        return (int(x1 * sx), int(y1 * sy), max(1, round((x2 - x1) * sx)), max(1, round((y2 - y1) * sy)))
+
+    def copy_size(self) -> tuple[int, int]:
+        """(width, height) of the copy."""
+        if self.size is not None:
+            return self.size
+        return (self.cut.w, self.cut.h) if self.cut else self._turned_size()
+
     def _turned_size(self) -> tuple[int, int]:
         w, h = self._cropped_size()
         return (h, w) if self._k % 2 else (w, h)

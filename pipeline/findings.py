@@ -129,6 +129,12 @@ class Finding:
             raise ValueError(f"a caption finding, and only one, has a category of {CAPTION_CATEGORIES}; "
                              f"got kind {self.kind!r} with category {self.category!r}")
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Finding:
+        """The finding a report's ``to_dict`` form describes."""
+        return cls(d["kind"], Box(*d["box"]) if d.get("box") else None, d["score"], d.get("detector", ""),
+                   d.get("why", ""), d.get("identifiable"), d.get("hint"), d.get("rotate_cw"), d.get("frame"))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind,

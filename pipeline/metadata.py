@@ -18,6 +18,7 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from .captions import embedded_findings
+from .i18n import N_
 from .findings import Finding
 from .metadata_text import findings_for, text_fields
 
@@ -27,47 +28,47 @@ GPS_POSITION_TAGS = {1: "latitude", 2: "latitude", 3: "longitude", 4: "longitude
                      28: "area name"}
 # EXIF tags that name or single out a person or a device: (IFD, tag) -> what it is
 EXIF_REVEALING = {
-    (0, 0x013B): "artist name",
-    (0, 0x8298): "copyright holder",
-    (0, 0x010E): "image description",
-    (0, 0x9C9B): "Windows title",
-    (0, 0x9C9C): "Windows comment",
-    (0, 0x9C9D): "Windows author",
-    (0, 0x9C9E): "Windows keywords",
-    (0, 0x9C9F): "Windows subject",
-    (ExifTags.IFD.Exif, 0xA430): "camera owner name",
-    (ExifTags.IFD.Exif, 0xA431): "camera serial number",
-    (ExifTags.IFD.Exif, 0xA435): "lens serial number",
-    (ExifTags.IFD.Exif, 0x9286): "user comment",
-    (ExifTags.IFD.Exif, 0xA420): "unique image ID",
+    (0, 0x013B): N_("artist name"),
+    (0, 0x8298): N_("copyright holder"),
+    (0, 0x010E): N_("image description"),
+    (0, 0x9C9B): N_("Windows title"),
+    (0, 0x9C9C): N_("Windows comment"),
+    (0, 0x9C9D): N_("Windows author"),
+    (0, 0x9C9E): N_("Windows keywords"),
+    (0, 0x9C9F): N_("Windows subject"),
+    (ExifTags.IFD.Exif, 0xA430): N_("camera owner name"),
+    (ExifTags.IFD.Exif, 0xA431): N_("camera serial number"),
+    (ExifTags.IFD.Exif, 0xA435): N_("lens serial number"),
+    (ExifTags.IFD.Exif, 0x9286): N_("user comment"),
+    (ExifTags.IFD.Exif, 0xA420): N_("unique image ID"),
 }
 # XMP properties: (pattern matched against the packet) -> what it is
 XMP_REVEALING = {
-    "mwg-rs:Regions": "XMP face regions",
-    "MP:RegionInfo": "XMP face regions (Microsoft)",
-    "MPRI:Regions": "XMP face regions (Microsoft)",
-    "Iptc4xmpExt:PersonInImage": "XMP person names",
-    "dc:description": "XMP caption",
-    "dc:subject": "XMP keywords",
-    "dc:title": "XMP title",
-    "dc:creator": "XMP creator name",
-    "photoshop:Headline": "XMP headline",
-    "lr:hierarchicalSubject": "XMP keywords (Lightroom)",
-    "aux:SerialNumber": "camera serial number (XMP)",
-    "exifEX:BodySerialNumber": "camera serial number (XMP)",
+    "mwg-rs:Regions": N_("XMP face regions"),
+    "MP:RegionInfo": N_("XMP face regions (Microsoft)"),
+    "MPRI:Regions": N_("XMP face regions (Microsoft)"),
+    "Iptc4xmpExt:PersonInImage": N_("XMP person names"),
+    "dc:description": N_("XMP caption"),
+    "dc:subject": N_("XMP keywords"),
+    "dc:title": N_("XMP title"),
+    "dc:creator": N_("XMP creator name"),
+    "photoshop:Headline": N_("XMP headline"),
+    "lr:hierarchicalSubject": N_("XMP keywords (Lightroom)"),
+    "aux:SerialNumber": N_("camera serial number (XMP)"),
+    "exifEX:BodySerialNumber": N_("camera serial number (XMP)"),
 }
 IPTC_REVEALING = {
-    (2, 5): "IPTC title",
-    (2, 25): "IPTC keywords",
-    (2, 80): "IPTC creator name",
-    (2, 105): "IPTC headline",
-    (2, 120): "IPTC caption",
-    (2, 122): "IPTC caption writer",
-    (2, 90): "IPTC city",
-    (2, 92): "IPTC sub-location",
-    (2, 95): "IPTC state or province",
-    (2, 101): "IPTC country",
-    (0, 0): "unreadable IPTC block",
+    (2, 5): N_("IPTC title"),
+    (2, 25): N_("IPTC keywords"),
+    (2, 80): N_("IPTC creator name"),
+    (2, 105): N_("IPTC headline"),
+    (2, 120): N_("IPTC caption"),
+    (2, 122): N_("IPTC caption writer"),
+    (2, 90): N_("IPTC city"),
+    (2, 92): N_("IPTC sub-location"),
+    (2, 95): N_("IPTC state or province"),
+    (2, 101): N_("IPTC country"),
+    (0, 0): N_("unreadable IPTC block"),
 }
 THUMBNAIL_DIFF = 30.0  # mean grey-level difference (0-255) above which the thumbnail shows another picture
 
@@ -168,7 +169,7 @@ def metadata_findings(image) -> list[Finding]:
         found.extend(what for prop, what in XMP_REVEALING.items() if _xmp_has(text, prop))
     found.extend(what for key, what in IPTC_REVEALING.items() if _meaningful(image.iptc.get(key)))
     if thumbnail_differs(image.pixels, image.exif, image.exif_bytes, image.exif_orientation):
-        found.append("EXIF thumbnail shows a different picture")
+        found.append(N_("EXIF thumbnail shows a different picture"))
     return [Finding("metadata", None, 1.0, DETECTOR, why=what) for what in dict.fromkeys(found)]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .findings import Box, Finding
+from .i18n import N_
 
 DETECTOR = "platform"
 
@@ -29,14 +30,14 @@ class PlatformRule:
 
 PLATFORMS: dict[str, PlatformRule | None] = {
     # Instagram feed: from 4:5 (portrait) to 1.91:1 (landscape); outside, Instagram crops it.
-    "instagram": PlatformRule("Instagram feed", 4 / 5, 1.91, "between 4:5 and 1.91:1", posting_width=1080),
+    "instagram": PlatformRule("Instagram feed", 4 / 5, 1.91, N_("between 4:5 and 1.91:1"), posting_width=1080),
     # Instagram stories fill a 9:16 screen; other shapes get bars or are cut.
-    "instagram_story": PlatformRule("Instagram story", 9 / 16 * 0.95, 9 / 16 * 1.05, "9:16", posting_width=1080),
+    "instagram_story": PlatformRule("Instagram story", 9 / 16 * 0.95, 9 / 16 * 1.05, N_("9:16"), posting_width=1080),
     # Facebook, X and LinkedIn: horizontal photos display best (the guidance); portrait photos are
     # cut in the feed preview. Landscape from 1:1 up to 1.91:1 (2:1 for X) shows whole.
-    "facebook": PlatformRule("Facebook", 1.0, 1.91, "landscape, up to 1.91:1", posting_long_side=2048),
-    "x": PlatformRule("X", 1.0, 2.0, "landscape, up to 2:1", posting_long_side=4096),
-    "linkedin": PlatformRule("LinkedIn", 1.0, 1.91, "landscape, up to 1.91:1", posting_long_side=2048),
+    "facebook": PlatformRule("Facebook", 1.0, 1.91, N_("landscape, up to 1.91:1"), posting_long_side=2048),
+    "x": PlatformRule("X", 1.0, 2.0, N_("landscape, up to 2:1"), posting_long_side=4096),
+    "linkedin": PlatformRule("LinkedIn", 1.0, 1.91, N_("landscape, up to 1.91:1"), posting_long_side=2048),
     "any": None,
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -57,9 +58,26 @@ def spreadsheet_safe(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def csv_text(records: list[dict[str, Any]]) -> str:
+CSV_DIALECTS = ("standard", "excel")
+CSV_DIALECT_ENV = "PHOTOSCREEN_CSV_DIALECT"
+
+
+def csv_dialect() -> str:
+    """``standard`` (comma, UTF-8, no BOM) or ``excel`` (semicolon, UTF-8 with BOM, CRLF: what a
+    French-language spreadsheet opens in columns): ``--csv-dialect``, kept in PHOTOSCREEN_CSV_DIALECT."""
+    value = os.environ.get(CSV_DIALECT_ENV, "standard")
+    return value if value in CSV_DIALECTS else "standard"
+
+
+def csv_bytes(records: list[dict[str, Any]], dialect: str | None = None) -> bytes:
+    if (dialect or csv_dialect()) == "excel":
+        return ("\ufeff" + csv_text(records, ";", "\r\n")).encode("utf-8")
+    return csv_text(records).encode("utf-8")
+
+
+def csv_text(records: list[dict[str, Any]], delimiter: str = ",", lineterminator: str = "\n") -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, delimiter=delimiter, lineterminator=lineterminator)
     writer.writeheader()
     for r in records:
         faces = [f for f in r["findings"] if f["kind"] == "face"]
@@ -84,7 +102,7 @@ def write_reports(out: Path | OwnedFolder, report: dict[str, Any], html: str | N
     report folder (never through a link planted there)."""
     folder = out if isinstance(out, OwnedFolder) else OwnedFolder(out)
     paths = [folder.write("report.json", (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()),
-             folder.write("report.csv", csv_text(report["images"]).encode())]
+             folder.write("report.csv", csv_bytes(report["images"]))]
     if html is not None:
         paths.append(folder.write("report.html", html.encode()))
     return paths

@@ -31,3 +31,43 @@ def shared_files(sub: str) -> list[Path]:
     """Files under a testdata folder, for parametrising at collection time (empty when absent)."""
     folder = TESTDATA / sub
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+# --- the review app's tests: one batch with safe copies, made once, copied for each test -------------
+
+REVIEW_PHOTOS = ["classroom_composite.jpg", "landscape_coffee.jpg", "portrait_cat.jpg", "sideways_notice.jpg",
+                 "truncated.jpg"]
+XSS_NAME = "<img src=x onerror=alert(1)>.jpg"
+
+
+@pytest.fixture(scope="session")
+def review_template(tmp_path_factory, policy) -> Path:
+    """A folder holding photos/, copies/ and report/ (a ``batch --redact-to`` run over a few samples,
+    one of them in day2/ under a hostile file name)."""
+    import shutil
+
+    from pipeline.batch import run_batch
+
+    base = tmp_path_factory.mktemp("review")
+    photos = base / "photos"
+    (photos / "day2").mkdir(parents=True)
+    for name in REVIEW_PHOTOS:
+        shutil.copy(SAMPLES / name, photos / name)
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", photos / "day2" / XSS_NAME)
+    run_batch(photos, base / "report", policy, workers=1, redact_to=base / "copies")
+    return base
+
+
+@pytest.fixture
+def review_copy(review_template, tmp_path) -> Path:
+    """A copy of the review template of this test's own, its report pointing at its own folders."""
+    import json
+    import shutil
+
+    base = tmp_path / "review"
+    shutil.copytree(review_template, base, symlinks=True)
+    report = base / "report" / "report.json"
+    text = report.read_text().replace(json.dumps(str(review_template.resolve()))[1:-1],
+                                      json.dumps(str(base.resolve()))[1:-1])
+    report.write_text(text)
+    return base

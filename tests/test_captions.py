@@ -21,7 +21,7 @@ from pipeline.cli import app
 from pipeline.loader import load_image
 from pipeline.policy import PolicyError, load_policy
 from pipeline.report import SCHEMA_PATH
-from pipeline.verdict import decide
+from pipeline.verdict import CAPTION_REASONS, decide
 
 ROSTER = REPO / "scripts" / "caption_roster.csv"
 TUNING = REPO / "scripts" / "caption_tuning.csv"
@@ -123,7 +123,7 @@ def test_captions_policy_is_validated(values: dict, message: str) -> None:
 def test_verdicts_and_the_tag_policy(policy) -> None:
     findings = check("Thanks @sofia.delgado09", policy)
     assert [(f.kind, f.category, f.box, f.source) for f in findings] == [("caption", "tag", None, "caption")]
-    assert decide(findings, policy) == (decide(findings, policy)[0], ("caption tags a person",))
+    assert decide(findings, policy) == (decide(findings, policy)[0], (CAPTION_REASONS["tag"],))
     assert decide(findings, policy)[0].value == "block"
     review = load_policy(overrides={"captions": {"tag_verdict": "review"}})
     assert decide(findings, review)[0].value == "review"

@@ -401,3 +401,18 @@ def test_library_logs_stay_out_of_the_output_unless_verbose(tmp_path: Path) -> N
     loud = subprocess.run([photoscreen, "redact", "--no-progress", "--verbose", str(SAMPLES / "portrait_cat.jpg"),
                            "--out", str(tmp_path / "loud")], capture_output=True, text=True)
     assert "TensorFlow Lite" in loud.stderr or "LiteRT" in loud.stderr  # the libraries do speak
+
+
+def test_covers_map_into_a_turned_cut_and_scaled_copy() -> None:
+    """The review page draws covers where they are in the copy: a box of the original goes through
+    the copy's crop, turn, platform cut and scaling, and back (to_original) to where it was."""
+    from pipeline.copy_frame import plan
+
+    frame = plan(3000, 2000, None, 90, "instagram")  # turned to portrait 2000x3000, cut to 4:5, 1080 wide
+    assert frame.copy_size()[0] == 1080 and abs(frame.copy_size()[0] / frame.copy_size()[1] - 0.8) < 0.01
+    face = Box(1400, 900, 200, 200)
+    inside = frame.to_copy(face)
+    assert inside is not None
+    back = frame.to_original(Box(*inside))
+    assert abs(back.x - face.x) <= 4 and abs(back.y - face.y) <= 4 and abs(back.w - face.w) <= 6
+    assert frame.to_copy(Box(0, 0, 50, 50)) is None  # cut away by the platform's shape

@@ -1,0 +1,238 @@
+"""The review app: a Starlette application over one report folder (API in ``docs/review.md``).
+
+Security: it is meant to listen on 127.0.0.1 only (``serve``); every request must carry the random
+token, as the ``token`` query parameter or the cookie the first page sets (HttpOnly,
+SameSite=Strict), or it gets 403; the Host header must be 127.0.0.1 or localhost (a web page
+elsewhere cannot reach it by DNS rebinding). Pictures are served by row path only, from the files
+that row names (``folder.py``). File names reach the page as JSON and are put in as text.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+import socket
+from pathlib import Path
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from ..i18n import N_, _, language, ngettext
+from ..loader import LoadError
+from .folder import ReportFolder
+from .listing import BadQuery, Listing
+from .store import DECISIONS, Store
+from .fixes import FixRefused, remake
+from . import images
+
+HERE = Path(__file__).parent
+COOKIE = "photoscreen_review"
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
+         ".png": "image/png", ".webp": "image/webp"}
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+# what the page's script shows, translated here and handed to it as JSON
+PAGE_MESSAGES = (
+    N_("Approve (a)"), N_("Reject (r)"), N_("Draw a box to cover"), N_("Fix the safe copy"), N_("Make the copy again"),
+    N_("No photo here."), N_("Original"), N_("Safe copy"), N_("copy made again and screened: "),
+    N_("copy made again by "), N_("covered: "), N_("making the copy again and screening it…"), N_("new "),
+    N_("no copy written: "), N_("no copy"), N_("no picture"), N_("no preview"), N_("not available"),
+    N_("not done: "), N_("not saved: "), N_("note (optional)"), N_("keep"), N_("remove"), N_("nothing found"),
+    N_(" photos shown; "), N_(" undecided"), N_("page "), N_(" of "), N_("undecided"), N_(" by "), N_(" on "),
+    N_("undecided (was "), N_(" before the photo or its copy changed)"), N_("what the box covers"),
+    N_("original"), N_("copy"), N_("block"), N_("review"), N_("ok"), N_("error"), N_("approved"), N_("rejected"),
+    N_("new"), N_("(top folder)"), N_("face"), N_("name"), N_("student_id"), N_("grade"), N_("barcode"),
+)
+
+
+class TokenGate:
+    """ASGI middleware: 403 for any request without the token; the first page sets the cookie."""
+
+    def __init__(self, app, token: str) -> None:
+        self.app, self.token = app, token
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        request = Request(scope)
+        given = request.query_params.get("token") or request.cookies.get(COOKIE) or ""
+        if not secrets.compare_digest(given.encode(), self.token.encode()):
+            response = PlainTextResponse("403: open the address photoscreen review printed (with its token)", 403)
+            return await response(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list[str] = LOCAL_HOSTS) -> Starlette:
+    folder = ReportFolder(report_dir)
+    store = Store(folder.root)
+    listing = Listing(folder, store)
+    # every value put in the page is HTML-escaped (file and folder names included)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_, ngettext=ngettext, newstyle=True)
+    templates = Jinja2Templates(env=env)
+    reviewer = who or getpass.getuser()
+
+    def photo_or_404(request: Request):
+        listing.refresh()
+        photo = folder.by_path.get(request.query_params.get("path", ""))
+        if photo is None:
+            raise _NotFound()
+        return photo
+
+    async def index(request: Request) -> Response:
+        listing.refresh()
+        run = folder.run
+        response = templates.TemplateResponse(request, "index.html", {
+            "report": str(folder.root), "run": run, "summary": folder.document.get("summary", {}),
+            "setting": run.get("setting") or folder.policy.general.setting, "who": reviewer,
+            "copies": bool(folder.copies_root()), "lang": language(),
+            "messages": {m: _(m) for m in PAGE_MESSAGES},
+        }, headers=NO_STORE)
+        if request.query_params.get("token"):
+            response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
+
+    async def photos(request: Request) -> Response:
+        listing.refresh()
+        try:
+            return JSONResponse(listing.query(request.query_params), headers=NO_STORE)
+        except BadQuery as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+
+    async def one(request: Request) -> Response:
+        photo = photo_or_404(request)
+        return JSONResponse(listing.row(photo, listing.state()), headers=NO_STORE)
+
+    async def body(request: Request) -> dict:
+        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            raise _Bad("send JSON (Content-Type: application/json)")
+        try:
+            data = await request.json()
+        except ValueError:
+            raise _Bad("the body is not JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("path"), str):
+            raise _Bad('the body must be an object with "path"')
+        return data
+
+    async def posted(request: Request):
+        """The JSON body of a POST and the photo its "path" names (404 when none)."""
+        data = await body(request)
+        listing.refresh()
+        photo = folder.by_path.get(data["path"])
+        if photo is None:
+            raise _NotFound()
+        return data, photo
+
+    async def decisions(request: Request) -> Response:
+        data, photo = await posted(request)
+        decision, note = data.get("decision"), data.get("note", "")
+        if decision not in DECISIONS or not isinstance(note, str) or len(note) > 2000:
+            return JSONResponse({"error": f"decision must be one of {DECISIONS}; note a text of at most 2000 "
+                                          "characters"}, 400)
+        if photo.sha256 is None:
+            return JSONResponse({"error": "this photo could not be screened: it cannot be approved"}, 409)
+        store.decide(photo.path, photo.sha256, folder.copy_sha256(photo), decision, note, reviewer)
+        return JSONResponse(listing.row(photo, listing.state()))
+
+    async def fixes(request: Request) -> Response:
+        data, photo = await posted(request)
+        try:
+            fix = await run_in_threadpool(remake, folder, photo, data.get("covered"), reviewer)
+        except (FixRefused, LoadError) as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+        store.save_fix(photo.path, photo.sha256, fix)
+        return JSONResponse(listing.row(photo, listing.state()))
+
+    async def original(request: Request) -> Response:
+        photo = photo_or_404(request)
+        path = folder.original_file(photo)
+        if path is None or photo.sha256 is None:
+            return PlainTextResponse("the original is not available", 404)
+        try:
+            data = await run_in_threadpool(images.original_view, path, photo, folder.policy)
+        except LoadError as exc:
+            return PlainTextResponse(f"cannot show the original: {exc}", 404)
+        return Response(data, media_type="image/jpeg", headers=NO_STORE)
+
+    async def copy(request: Request) -> Response:
+        photo = photo_or_404(request)
+        path = folder.copy_file(photo)
+        if path is None:
+            return PlainTextResponse("no safe copy", 404)
+        return FileResponse(path, media_type=MEDIA.get(path.suffix.lower(), "application/octet-stream"),
+                            headers=NO_STORE)
+
+    async def thumb(request: Request) -> Response:
+        photo = photo_or_404(request)
+        path = folder.thumb_file(photo)
+        if path is not None:
+            return FileResponse(path, media_type="image/jpeg")
+        source = folder.original_file(photo)
+        if source is None or photo.error:
+            return PlainTextResponse("no preview", 404)
+        try:
+            data = await run_in_threadpool(images.thumbnail, source, photo, folder.policy)
+        except LoadError:
+            return PlainTextResponse("no preview", 404)
+        return Response(data, media_type="image/jpeg")
+
+    async def not_found(request: Request, exc) -> Response:
+        return JSONResponse({"error": "no such photo in the report"}, 404)
+
+    async def bad(request: Request, exc) -> Response:
+        return JSONResponse({"error": str(exc)}, 400)
+
+    routes = [
+        Route("/", index),
+        Route("/api/photos", photos),
+        Route("/api/photo", one),
+        Route("/api/decisions", decisions, methods=["POST"]),
+        Route("/api/fixes", fixes, methods=["POST"]),
+        Route("/img/original", original),
+        Route("/img/copy", copy),
+        Route("/img/thumb", thumb),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts), Middleware(TokenGate, token=token)]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={_NotFound: not_found, _Bad: bad})
+    app.state.listing, app.state.store = listing, store
+    return app
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _Bad(Exception):
+    pass
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def serve(report_dir: Path, port: int = 0, who: str | None = None, on_ready=print) -> None:
+    """Run the app on 127.0.0.1 (``port`` 0: a free one) until interrupted; ``on_ready`` gets the URL."""
+    import uvicorn
+
+    token = new_token()
+    app = create_app(report_dir, token, who)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    on_ready(url)
+    server.run(sockets=[sock])

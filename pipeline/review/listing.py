@@ -1,0 +1,161 @@
+"""The rows of ``GET /api/photos``: both verdicts, the decision in force, filters, sort and pages.
+
+A decision is in force while the photo and its safe copy are those it was taken on (see
+``store.py``); a fix in force is one whose copy is still the copy in the folder.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping
+
+from ..copy_frame import CopyFrame, plan
+from ..findings import Box
+from ..i18n import N_, _
+from .folder import Photo, ReportFolder
+from .store import Decision, Fix, Store
+
+SEVERITY = {"error": 0, "block": 1, "review": 2, "ok": 3}
+SORTS = ("path", "verdict", "copy_verdict", "folder", "decision")
+PER_PAGE, MAX_PER_PAGE = 50, 500
+
+
+class BadQuery(ValueError):
+    pass
+
+
+_LABELS = {"student_id": N_("student ID"), "grade": N_("grade"), "name": N_("name"),
+           "barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
+
+
+def box_label(f: dict) -> str:
+    """What a box drawn on the page is, in a few words."""
+    if f["kind"] == "face":
+        return _("identifiable face") if f.get("identifiable") else _("small or turned-away face")
+    return _(_LABELS[f["kind"]]) if f["kind"] in _LABELS else f["kind"]
+
+
+class Listing:
+    """Builds rows from the report folder and the store; call ``refresh`` before each use."""
+
+    def __init__(self, folder: ReportFolder, store: Store) -> None:
+        self.folder, self.store = folder, store
+        self.run = store.mark_seen(folder.report_id, self._keys())
+
+    def _keys(self) -> list[tuple[str, str]]:
+        return [(p.path, p.sha256 or "") for p in self.folder.photos]
+
+    def refresh(self) -> None:
+        if self.folder.refresh():
+            self.run = self.store.mark_seen(self.folder.report_id, self._keys())
+
+    def state(self) -> tuple[dict, dict, dict]:
+        return self.store.decisions(), self.store.fixes(), self.store.first_seen()
+
+    def decision(self, photo: Photo, decisions: dict[tuple[str, str], Decision]) -> Decision | None:
+        d = decisions.get((photo.path, photo.sha256))
+        return d if d is not None and d.copy_sha256 == self.folder.copy_sha256(photo) else None
+
+    def fix(self, photo: Photo, fixes: dict[tuple[str, str], Fix]) -> Fix | None:
+        f = fixes.get((photo.path, photo.sha256))
+        return f if f is not None and f.copy_sha256 == self.folder.copy_sha256(photo) else None
+
+    def _copy_frame(self, photo: Photo) -> CopyFrame | None:
+        if not photo.width or not photo.height:
+            return None
+        return plan(photo.width, photo.height, Box(*photo.crop) if photo.crop else None, photo.turned,
+                    self.folder.policy.platform.name)
+
+    def row(self, photo: Photo, state: tuple[dict, dict, dict]) -> dict[str, Any]:
+        decisions, fixes, seen = state
+        decision, fix = self.decision(photo, decisions), self.fix(photo, fixes)
+        stale = decisions.get((photo.path, photo.sha256)) if decision is None else None
+        copy = self.folder.copy_rel(photo) if (photo.copy or fix) else None
+        covered = fix.covered if fix else photo.covered
+        frame = self._copy_frame(photo)
+        return {
+            "path": photo.path, "folder": photo.folder, "width": photo.width, "height": photo.height,
+            "verdict": photo.verdict, "reasons": photo.reasons,
+            "copy": copy, "copy_verdict": fix.copy_verdict if fix else photo.copy_verdict,
+            "copy_reasons": fix.copy_reasons if fix else photo.copy_reasons,
+            "withheld": None if fix else photo.withheld,
+            "fixable": photo.redacted and photo.sha256 is not None,
+            "fixed_by": fix.who if fix else None,
+            "findings": [{"kind": f["kind"], "box": f["box"], "label": box_label(f)}
+                         for f in photo.findings if f.get("box") and not f.get("frame")],
+            "covered": covered, "crop": photo.crop,
+            # where the covers are in the copy's own pixels (it may be cropped, turned, cut and scaled)
+            "copy_size": list(frame.copy_size()) if frame else None,
+            "covered_in_copy": [(list(b) if (b := frame.to_copy(Box(*c["box"]))) else None) for c in covered]
+            if frame else None,
+            "decision": decision.decision if decision else None,
+            "note": decision.note if decision else "", "who": decision.who if decision else None,
+            "decided_at": decision.at if decision else None,
+            "previous_decision": stale.decision if stale else None,
+            "new": seen.get((photo.path, photo.sha256 or "")) == self.run,
+            "error": photo.error,
+        }
+
+    def query(self, params: Mapping[str, str]) -> dict[str, Any]:
+        state = self.state()
+        photos = self.folder.photos
+        decided = {p.path: self.decision(p, state[0]) for p in photos}
+        fixes = {p.path: self.fix(p, state[1]) for p in photos}
+
+        def copy_verdict(p: Photo) -> str | None:
+            fix = fixes[p.path]
+            return fix.copy_verdict if fix else p.copy_verdict
+
+        selected = [p for p in photos if self._wanted(p, params, decided, state[2], copy_verdict)]
+        sort = params.get("sort", "path")
+        key = sort.lstrip("-")
+        if key not in SORTS:
+            raise BadQuery(f"sort must be one of {', '.join(SORTS)} (with - for descending), got {sort!r}")
+        order = {
+            "path": lambda p: p.path,
+            "folder": lambda p: (p.folder, p.path),
+            "verdict": lambda p: (SEVERITY[p.verdict], p.path),
+            "copy_verdict": lambda p: (SEVERITY.get(copy_verdict(p) or "", 9), p.path),
+            "decision": lambda p: ((decided[p.path].decision if decided[p.path] else ""), p.path),
+        }[key]
+        selected.sort(key=order, reverse=sort.startswith("-"))
+        try:
+            page = max(1, int(params.get("page", 1)))
+            per_page = min(MAX_PER_PAGE, max(1, int(params.get("per_page", PER_PAGE))))
+        except ValueError:
+            raise BadQuery("page and per_page must be whole numbers") from None
+        shown = selected[(page - 1) * per_page:page * per_page]
+        return {
+            "total": len(selected), "page": page, "per_page": per_page,
+            "pages": max(1, -(-len(selected) // per_page)),
+            "rows": [self.row(p, state) for p in shown],
+            "facets": {
+                "verdict": dict(Counter(p.verdict for p in photos)),
+                "copy_verdict": dict(Counter(copy_verdict(p) or "none" for p in photos)),
+                "reason": dict(Counter(k for p in photos for k in p.kinds)),
+                "folder": dict(Counter(p.folder for p in photos)),
+                "decision": dict(Counter(d.decision if d else "undecided" for d in decided.values())),
+                "new": sum(1 for p in photos if state[2].get((p.path, p.sha256 or "")) == self.run),
+            },
+        }
+
+    def _wanted(self, p: Photo, params: Mapping[str, str], decided: dict, seen: dict, copy_verdict) -> bool:
+        if params.get("verdict") and p.verdict not in params["verdict"].split(","):
+            return False
+        if params.get("copy_verdict") and (copy_verdict(p) or "none") not in params["copy_verdict"].split(","):
+            return False
+        if params.get("reason") and not set(params["reason"].split(",")) & p.kinds:
+            return False
+        folder = params.get("folder")
+        if folder is not None and folder != "" and not (p.folder == folder or p.folder.startswith(folder + "/")):
+            return False
+        if _flag(params, "undecided") and decided[p.path] is not None:
+            return False
+        if _flag(params, "new") and seen.get((p.path, p.sha256 or "")) != self.run:
+            return False
+        q = params.get("q", "").strip().casefold()
+        return not q or q in p.path.casefold()
+
+
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    return params.get(name, "").lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,311 @@
+// photoscreen review: the page. Everything from the report (file names, reasons) is put in with
+// textContent, never as HTML. The API is documented in docs/review.md.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const T = JSON.parse(document.getElementById("messages").textContent);
+const t = (text) => T[text] || text;  // the page's texts in the language of the app
+const PAST = { approve: t("approved"), reject: t("rejected") };
+const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false };
+
+if (new URLSearchParams(location.search).has("token")) {
+  history.replaceState(null, "", "/"); // the cookie carries the token from now on
+}
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+function q(path) { return "path=" + encodeURIComponent(path); }
+
+function badge(verdict, label) {
+  return el("span", { class: "badge " + (verdict || "none") }, (label ? t(label) + " " : "") + t(verdict || "no copy"));
+}
+
+function params() {
+  const p = new URLSearchParams();
+  const add = (name, value) => { if (value) p.set(name, value); };
+  add("verdict", $("#f-verdict").value);
+  add("copy_verdict", $("#f-copy").value);
+  add("reason", $("#f-reason").value);
+  add("folder", $("#f-folder").value);
+  if ($("#f-undecided").checked) p.set(t("undecided"), "1");
+  if ($("#f-new").checked) p.set("new", "1");
+  add("q", $("#f-q").value.trim());
+  p.set("sort", $("#f-sort").value);
+  p.set("page", state.page);
+  return p;
+}
+
+async function api(url, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(url, options);
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function fillSelect(select, counts) {
+  const keep = select.value;
+  while (select.options.length > 1) select.remove(1);
+  for (const name of Object.keys(counts).sort()) {
+    const option = el("option", { value: name }, (name || t("(top folder)")) + " (" + counts[name] + ")");
+    select.appendChild(option);
+  }
+  select.value = keep;
+}
+
+async function load(keepIndex) {
+  const data = await api("/api/photos?" + params());
+  state.rows = data.rows;
+  state.pages = data.pages;
+  fillSelect($("#f-reason"), data.facets.reason);
+  fillSelect($("#f-folder"), data.facets.folder);
+  $("#count").textContent = data.total + t(" photos shown; ") + (data.facets.decision.undecided || 0) + t(" undecided");
+  $("#page").textContent = t("page ") + data.page + t(" of ") + data.pages;
+  const list = $("#list");
+  list.replaceChildren();
+  data.rows.forEach((row, i) => list.appendChild(listItem(row, i)));
+  select(Math.min(keepIndex === undefined ? 0 : keepIndex, state.rows.length - 1));
+}
+
+function listItem(row, i) {
+  const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
+  const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
+  img.src = "/img/thumb?" + q(row.path);
+  img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
+  item.appendChild(img);
+  const text = el("span", { class: "rowtext" });
+  text.appendChild(el("span", { class: "path" }, row.path));
+  const badges = el("span", { class: "badges" });
+  badges.appendChild(badge(row.verdict, "original"));
+  if (row.copy_verdict || row.withheld) badges.appendChild(badge(row.copy_verdict, "copy"));
+  if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, PAST[row.decision]));
+  if (row.new) badges.appendChild(el("span", { class: "new" }, t("new")));
+  text.appendChild(badges);
+  item.appendChild(text);
+  item.addEventListener("click", () => select(i));
+  return item;
+}
+
+function select(i) {
+  if (i < 0 || i >= state.rows.length) { $("#detail").replaceChildren(el("p", { class: "hint" }, t("No photo here."))); return; }
+  state.index = i;
+  state.pending = [];
+  state.removed = new Set();
+  state.drawing = false;
+  document.querySelectorAll("#list .row").forEach((b) => b.classList.toggle("current", Number(b.dataset.index) === i));
+  const current = document.querySelector('#list .row[data-index="' + i + '"]');
+  if (current) current.scrollIntoView({ block: "nearest" });
+  showDetail(state.rows[i]);
+}
+
+function boxStyle(node, box, frame) {
+  node.style.left = (100 * (box[0] - frame.x) / frame.w) + "%";
+  node.style.top = (100 * (box[1] - frame.y) / frame.h) + "%";
+  node.style.width = (100 * box[2] / frame.w) + "%";
+  node.style.height = (100 * box[3] / frame.h) + "%";
+}
+
+function figure(title, verdict, reasons, src, boxes, frame, id) {
+  const fig = el("figure", { id: id });
+  const head = el("figcaption");
+  head.appendChild(el("strong", {}, title + " "));
+  head.appendChild(badge(verdict));
+  fig.appendChild(head);
+  const stage = el("div", { class: "stage" });
+  if (src) {
+    const img = el("img", { alt: title });
+    img.src = src;
+    img.addEventListener("click", () => zoom(img.src));
+    img.addEventListener("error", () => stage.replaceChildren(el("p", { class: "noimg" }, t("not available"))));
+    stage.appendChild(img);
+    for (const b of boxes) {
+      const mark = el("div", { class: "box " + b.kind + (b.extra || ""), title: b.label });
+      boxStyle(mark, b.box, frame);
+      mark.appendChild(el("span", { class: "label" }, b.label));
+      stage.appendChild(mark);
+    }
+  } else {
+    stage.appendChild(el("p", { class: "noimg" }, t("no picture")));
+  }
+  fig.appendChild(stage);
+  const ul = el("ul", { class: "reasons" });
+  for (const r of reasons.length ? reasons : [t("nothing found")]) ul.appendChild(el("li", {}, r));
+  fig.appendChild(ul);
+  return fig;
+}
+
+function showDetail(row) {
+  const detail = $("#detail");
+  detail.replaceChildren();
+  detail.appendChild(el("h2", { class: "path", id: "current-path" }, row.path));
+  const full = { x: 0, y: 0, w: row.width || 1, h: row.height || 1 };
+  // covers drawn where they are in the copy (cropped, turned, cut to the platform and scaled)
+  const copyFrame = row.copy_size ? { x: 0, y: 0, w: row.copy_size[0], h: row.copy_size[1] }
+    : row.crop ? { x: row.crop[0], y: row.crop[1], w: row.crop[2], h: row.crop[3] } : full;
+  const pair = el("div", { class: "pair" });
+  const original = figure(t("Original"), row.verdict, row.reasons,
+    row.error ? null : "/img/original?" + q(row.path), row.findings, full, "original");
+  pair.appendChild(original);
+  const copyBoxes = row.covered.map((c, i) => ({ kind: c.kind, box: row.covered_in_copy ? row.covered_in_copy[i] : c.box,
+                                                 label: t("covered: ") + c.kind.replace("_", " "),
+                                                 extra: state.removed.has(i) ? " removed" : "" }))
+    .filter((b) => b.box);
+  const copyReasons = row.withheld ? [t("no copy written: ") + row.withheld] : row.copy_reasons;
+  pair.appendChild(figure(t("Safe copy"), row.copy_verdict, copyReasons,
+    row.copy ? "/img/copy?" + q(row.path) + "&t=" + Date.now() : null, copyBoxes, copyFrame, "copy"));
+  detail.appendChild(pair);
+  detail.appendChild(actions(row));
+  if (row.fixable) {
+    detail.appendChild(fixPanel(row));
+    enableDrawing(original.querySelector(".stage"), row, full);
+  }
+}
+
+function actions(row) {
+  const bar = el("div", { class: "actions" });
+  const note = el("input", { type: "text", id: "note", placeholder: t("note (optional)"), maxlength: "2000" });
+  note.value = row.note || "";
+  const approve = el("button", { type: "button", id: "approve", class: "approve" }, t("Approve (a)"));
+  const reject = el("button", { type: "button", id: "reject", class: "reject" }, t("Reject (r)"));
+  approve.addEventListener("click", () => decide("approve"));
+  reject.addEventListener("click", () => decide("reject"));
+  bar.append(approve, reject, note);
+  const said = row.decision ? PAST[row.decision] + t(" by ") + row.who + t(" on ") + new Date(row.decided_at * 1000).toLocaleString()
+    : row.previous_decision ? t("undecided (was ") + PAST[row.previous_decision] + t(" before the photo or its copy changed)") : t("undecided");
+  bar.appendChild(el("span", { id: "decision", class: "decision " + (row.decision || "none") }, said));
+  return bar;
+}
+
+function fixPanel(row) {
+  const panel = el("div", { class: "fix" });
+  panel.appendChild(el("h3", {}, t("Fix the safe copy")));
+  const draw = el("button", { type: "button", id: "draw" }, t("Draw a box to cover"));
+  draw.addEventListener("click", () => { state.drawing = !state.drawing; draw.classList.toggle("on", state.drawing); });
+  const kind = el("select", { id: "cover-kind", "aria-label": t("what the box covers") });
+  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kind.appendChild(el("option", { value: k }, t(k)));
+  const remake = el("button", { type: "button", id: "remake" }, t("Make the copy again"));
+  remake.addEventListener("click", () => remakeCopy(row));
+  panel.append(draw, kind, remake);
+  const list = el("ul", { id: "cover-list" });
+  row.covered.forEach((c, i) => {
+    const li = el("li", { "data-index": i }, c.kind.replace("_", " ") + " [" + c.box.join(", ") + "] " + c.mode + " ");
+    const remove = el("button", { type: "button", class: t("remove") }, state.removed.has(i) ? t("keep") : t("remove"));
+    remove.addEventListener("click", () => {
+      state.removed.has(i) ? state.removed.delete(i) : state.removed.add(i);
+      li.classList.toggle("removed", state.removed.has(i));
+      remove.textContent = state.removed.has(i) ? t("keep") : t("remove");
+    });
+    li.appendChild(remove);
+    list.appendChild(li);
+  });
+  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, t("new ") + c.kind + " [" + c.box.join(", ") + "]")));
+  panel.appendChild(list);
+  panel.appendChild(el("p", { id: "fix-status", class: "hint" }, row.fixed_by ? t("copy made again by ") + row.fixed_by : ""));
+  return panel;
+}
+
+function enableDrawing(stage, row, frame) {
+  let start = null, ghost = null;
+  const point = (event) => {
+    const r = stage.getBoundingClientRect();
+    return [Math.min(1, Math.max(0, (event.clientX - r.left) / r.width)), Math.min(1, Math.max(0, (event.clientY - r.top) / r.height))];
+  };
+  stage.addEventListener("pointerdown", (event) => {
+    if (!state.drawing) return;
+    event.preventDefault();
+    stage.setPointerCapture(event.pointerId);
+    start = point(event);
+    ghost = el("div", { class: "box drawing" });
+    stage.appendChild(ghost);
+  });
+  stage.addEventListener("pointermove", (event) => {
+    if (!start) return;
+    const p = point(event);
+    ghost.style.left = 100 * Math.min(start[0], p[0]) + "%";
+    ghost.style.top = 100 * Math.min(start[1], p[1]) + "%";
+    ghost.style.width = 100 * Math.abs(p[0] - start[0]) + "%";
+    ghost.style.height = 100 * Math.abs(p[1] - start[1]) + "%";
+  });
+  stage.addEventListener("pointerup", (event) => {
+    if (!start) return;
+    const p = point(event);
+    const x1 = Math.floor(Math.min(start[0], p[0]) * frame.w), y1 = Math.floor(Math.min(start[1], p[1]) * frame.h);
+    const x2 = Math.ceil(Math.max(start[0], p[0]) * frame.w), y2 = Math.ceil(Math.max(start[1], p[1]) * frame.h);
+    start = null;
+    if (x2 - x1 >= 2 && y2 - y1 >= 2) {
+      state.pending.push({ kind: $("#cover-kind").value, box: [x1, y1, x2 - x1, y2 - y1], mode: "solid" });
+      $("#cover-list").appendChild(el("li", { class: "pending" }, t("new ") + $("#cover-kind").value + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
+    } else if (ghost) {
+      ghost.remove();
+    }
+  });
+}
+
+async function remakeCopy(row) {
+  const covered = row.covered.filter((c, i) => !state.removed.has(i)).concat(state.pending);
+  $("#fix-status").textContent = t("making the copy again and screening it…");
+  try {
+    const updated = await api("/api/fixes", { path: row.path, covered: covered });
+    replaceRow(updated);
+    select(state.index);
+    $("#fix-status").textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
+  } catch (error) {
+    $("#fix-status").textContent = t("not done: ") + error.message;
+  }
+}
+
+function replaceRow(updated) {
+  state.rows[state.index] = updated;
+  const old = document.querySelector('#list .row[data-index="' + state.index + '"]');
+  if (old) old.replaceWith(listItem(updated, state.index));
+}
+
+async function decide(decision) {
+  const row = state.rows[state.index];
+  if (!row) return;
+  try {
+    const updated = await api("/api/decisions", { path: row.path, decision: decision, note: ($("#note") || {}).value || "" });
+    replaceRow(updated);
+    select(Math.min(state.index + 1, state.rows.length - 1));
+  } catch (error) {
+    $("#decision").textContent = t("not saved: ") + error.message;
+  }
+}
+
+function zoom(src) {
+  const box = $("#zoom");
+  const img = box.querySelector("img");
+  img.src = src;
+  img.classList.remove("big");
+  box.hidden = false;
+}
+$("#zoom").addEventListener("click", (event) => {
+  const img = $("#zoom img");
+  if (event.target === img) img.classList.toggle("big"); else $("#zoom").hidden = true;
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "Escape") { $("#zoom").hidden = true; return; }
+  if (event.key === "a") decide("approve");
+  else if (event.key === "r") decide("reject");
+  else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + 1, state.rows.length - 1));
+  else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - 1, 0));
+  else return;
+  event.preventDefault();
+});
+
+for (const id of ["#f-verdict", "#f-copy", "#f-reason", "#f-folder", "#f-undecided", "#f-new", "#f-sort"]) {
+  $(id).addEventListener("change", () => { state.page = 1; load(); });
+}
+let typing = null;
+$("#f-q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 200); });
+$("#prev-page").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
+$("#next-page").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
+load();

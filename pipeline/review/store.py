@@ -1,0 +1,134 @@
+"""The reviewer's decisions and fixes, in SQLite beside the report (``review.sqlite``).
+
+A decision is kept for a photo's path *and* content: the original's SHA-256 and the safe copy's
+SHA-256 at the time it was taken. A photo that changed, or whose copy was made again (by a fix here
+or by the next batch), has no decision until someone decides again. Rows are never deleted, so
+decisions survive restarts of the app and re-runs of the batch; ``history`` keeps every one taken.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_NAME = "review.sqlite"
+DECISIONS = ("approve", "reject")
+# "PSRV": marks the file as photoscreen review's own database
+APPLICATION_ID = 0x50535256
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, copy_sha256 TEXT, decision TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (path, sha256));
+CREATE TABLE IF NOT EXISTS history (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, copy_sha256 TEXT, decision TEXT NOT NULL,
+    note TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS fixes (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, covered TEXT NOT NULL, copy_sha256 TEXT NOT NULL,
+    copy_verdict TEXT NOT NULL, copy_reasons TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (path, sha256));
+CREATE TABLE IF NOT EXISTS seen (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (path, sha256));
+CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, report TEXT NOT NULL UNIQUE, at REAL NOT NULL);
+"""
+
+
+class StoreError(RuntimeError):
+    """The review database cannot be used (damaged, or another program's)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    decision: str
+    note: str
+    who: str
+    at: float
+    copy_sha256: str | None
+
+    def to_dict(self) -> dict:
+        return {"decision": self.decision, "note": self.note, "who": self.who, "at": self.at}
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A copy made again by hand: every area it covers now, and its new screening."""
+
+    covered: list[dict]
+    copy_sha256: str
+    copy_verdict: str
+    copy_reasons: list[str]
+    who: str
+    at: float
+
+
+class Store:
+    """One connection shared by the app's threads (SQLite serialises; a lock keeps commits whole)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / DB_NAME
+        self.lock = threading.Lock()
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+            if app_id not in (0, APPLICATION_ID):
+                raise StoreError(f"{self.path} is not photoscreen's review database; move it away")
+            self.db.executescript(SCHEMA)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the review database {self.path} is damaged ({exc}): move it away "
+                             "(the decisions in it are then lost)") from None
+
+    # --- decisions ---------------------------------------------------------------------------
+    def decide(self, path: str, sha256: str, copy_sha256: str | None, decision: str, note: str, who: str) -> Decision:
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
+        now = time.time()
+        row = (path, sha256, copy_sha256, decision, note, who, now)
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self.db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self.db.commit()
+        return Decision(decision, note, who, now, copy_sha256)
+
+    def decisions(self) -> dict[tuple[str, str], Decision]:
+        """(path, original SHA-256) -> the latest decision. The caller checks the copy's hash."""
+        with self.lock:
+            rows = self.db.execute("SELECT path, sha256, decision, note, who, at, copy_sha256 FROM decisions").fetchall()
+        return {(r[0], r[1]): Decision(*r[2:]) for r in rows}
+
+    # --- fixes ---------------------------------------------------------------------------------
+    def save_fix(self, path: str, sha256: str, fix: Fix) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO fixes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (path, sha256, json.dumps(fix.covered), fix.copy_sha256, fix.copy_verdict,
+                             json.dumps(fix.copy_reasons), fix.who, fix.at))
+            self.db.commit()
+
+    def fixes(self) -> dict[tuple[str, str], Fix]:
+        with self.lock:
+            rows = self.db.execute("SELECT path, sha256, covered, copy_sha256, copy_verdict, copy_reasons, who, at "
+                                   "FROM fixes").fetchall()
+        return {(r[0], r[1]): Fix(json.loads(r[2]), r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows}
+
+    # --- new since the last run --------------------------------------------------------------
+    def mark_seen(self, report_id: str, photos: list[tuple[str, str]]) -> int:
+        """Record a version of the report (``report_id``: a hash of report.json) and the photos first
+        seen in it; returns that version's run number."""
+        with self.lock:
+            self.db.execute("INSERT OR IGNORE INTO runs (report, at) VALUES (?, ?)", (report_id, time.time()))
+            run = self.db.execute("SELECT id FROM runs WHERE report = ?", (report_id,)).fetchone()[0]
+            self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(p, s, run) for p, s in photos])
+            self.db.commit()
+        return run
+
+    def first_seen(self) -> dict[tuple[str, str], int]:
+        with self.lock:
+            return {(p, s): run for p, s, run in self.db.execute("SELECT path, sha256, run FROM seen")}
+
+    def close(self) -> None:
+        self.db.close()

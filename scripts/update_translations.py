@@ -1,0 +1,36 @@
+"""Extract photoscreen's messages (Babel) and merge them into the French catalogue.
+
+    .venv/bin/python scripts/update_translations.py     # then fill the new msgstr in the .po file
+
+The catalogue, ``pipeline/locale/fr/LC_MESSAGES/photoscreen.po``, is committed; ``make setup``
+compiles it (``pybabel compile``). A message with no French text is shown in English, and
+``tests/test_i18n.py`` fails until every message has one.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+POT = REPO / "build" / "photoscreen.pot"
+PO = REPO / "pipeline" / "locale" / "fr" / "LC_MESSAGES" / "photoscreen.po"
+KEYWORDS = ["-k", "_", "-k", "N_", "-k", "ngettext:1,2"]
+
+
+def main() -> None:
+    POT.parent.mkdir(exist_ok=True)
+    babel = [sys.executable, "-m", "babel.messages.frontend"]
+    subprocess.run(babel + ["extract", "--no-location", "--sort-output", *KEYWORDS, "-F", str(REPO / "babel.cfg"),
+                            "-o", str(POT), str(REPO / "pipeline")], check=True)
+    if PO.exists():
+        subprocess.run(babel + ["update", "--no-fuzzy-matching", "-i", str(POT), "-D", "photoscreen",
+                                "-d", str(REPO / "pipeline" / "locale"), "-l", "fr"], check=True)
+    else:
+        subprocess.run(babel + ["init", "-i", str(POT), "-D", "photoscreen", "-d", str(REPO / "pipeline" / "locale"),
+                                "-l", "fr"], check=True)
+
+
+if __name__ == "__main__":
+    main()
