@@ -237,6 +237,15 @@ def batch(
     platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="tcp://HOST:8786",
+        help="Screen on this existing Dask cluster instead of local worker processes (docs/dask.md). Workers "
+             "read each photo from its path here, so the share must be mounted at the same path on every "
+             "worker (or use --send-files); this process alone writes the state, reports and thumbnails. "
+             "Not with --redact-to."),
+    send_files: bool = typer.Option(
+        False, "--send-files", help="With --scheduler: send each photo's bytes from here to the worker, for "
+                                    "workers that do not see the photo share."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen a photo folder incrementally, for unattended nightly runs.
@@ -248,12 +257,18 @@ def batch(
     """
     import logging
 
-    from .batch import NothingToScreen, run_batch
+    from .batch import ClusterError, NothingToScreen, run_batch
     from .models import ModelError
     from .owned import OwnedFolder
     from .scan import exit_code
 
     _roots_or_exit([root])
+    if scheduler is not None and redact_to is not None:
+        _err("error: --redact-to cannot be combined with --scheduler yet: make the safe copies in a local run")
+        raise typer.Exit(EXIT_USAGE)
+    if send_files and scheduler is None:
+        _err("error: --send-files needs --scheduler")
+        raise typer.Exit(EXIT_USAGE)
     policy = _policy_or_exit(policy_file, setting, platform, roster)
     if redact_to is not None:
         from .redaction import UnsafeOutput, check_output_folder
@@ -273,11 +288,15 @@ def batch(
             bar = _progress_bar()
             bar.start()
             task = bar.add_task("screening", total=None)
-            result = run_batch(root, out, policy, state, workers, redact_to=redact_to,
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
+                               send_files=send_files,
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
-            result = run_batch(root, out, policy, state, workers, redact_to=redact_to)
-    except (ModelError, NothingToScreen) as exc:
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
+                               send_files=send_files)
+    except (ModelError, NothingToScreen, ClusterError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERRORS)
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
     finally:
@@ -288,7 +307,8 @@ def batch(
     counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
     typer.echo(f"{len(result.records)} photos: {counts['block']} block, {counts['review']} review, {counts['ok']} ok, "
                f"{counts['error']} error; {result.screened} screened now, {result.reused} unchanged since the last "
-               f"run, {result.skipped} other files skipped; {result.seconds:.1f} s. Reports in {out}")
+               f"run, {result.skipped} other files skipped; {result.seconds:.1f} s, {result.workers} "
+               f"{'Dask ' if scheduler else ''}workers. Reports in {out}")
     raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
 
 
