@@ -57,7 +57,7 @@ class PhotoscreenPlugin(WorkerPlugin):
     thread, once per worker process and configuration."""
 
     def __init__(self, policy: Policy, roster: bytes | None, config: str) -> None:
-        self.policy = policy
+        self.policy = policy  # the coordinator's; the worker keeps the roster's content in its own file
         self.roster = roster
         self.config = config
         self._lock = threading.Lock()
@@ -75,7 +75,8 @@ class PhotoscreenPlugin(WorkerPlugin):
         self._scratch = worker.local_directory
 
     def screener(self):
-        """The worker's Screener and its own configuration key (photoscreen, models, Tesseract)."""
+        """The worker's Screener and its own configuration key (photoscreen, models, Tesseract and the
+        policy's values, without the roster), compared with ``config``, the coordinator's."""
         with self._lock:
             if self._screener is None:
                 self._screener, self._worker_config = _load_screener(self.policy, self.roster, self._scratch)
@@ -100,7 +101,13 @@ def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None):
         if not path.is_file() or path.read_bytes() != roster:
             path.write_bytes(roster)
         policy = replace(policy, text=replace(policy.text, roster=str(path)))
-    return Screener(policy), config_key(policy)
+    return Screener(policy), config_key(_without_roster(policy))
+
+
+def _without_roster(policy: Policy) -> Policy:
+    """The policy with no roster file: the key of what a worker has installed (photoscreen, models,
+    Tesseract) and the policy's values; the roster's content travels with the plugin."""
+    return replace(policy, text=replace(policy.text, roster=""))
 
 
 def screen_task(plugin_name: str, path: str, rel: str, data: bytes | None) -> dict:
@@ -109,19 +116,21 @@ def screen_task(plugin_name: str, path: str, rel: str, data: bytes | None) -> di
     from distributed import get_worker
 
     worker = get_worker()
-    screener, worker_config = worker.plugins[plugin_name].screener()
-    expected = worker.plugins[plugin_name].config
-    if worker_config != expected:
-        return {"mismatch": worker_config, "worker": worker.address}
-    started = time.perf_counter()
-    with _SCREEN_LOCK:  # a Screener is one photo at a time (Tesseract's API is not thread-safe)
-        report, image = screener.screen_keep_image(Candidate(Path(path), rel), data=data)
-        thumb = thumb_data = None
-        if image is not None and report.verdict is not Verdict.ERROR:
-            thumb = thumbnail_name(image.sha256, report.findings)
-            thumb_data = thumbnail_bytes(image.pixels, [f for f in report.findings if not f.frame])
-    return {"record": report.to_dict(), "thumb": thumb, "thumb_data": thumb_data, "worker": worker.address,
-            "seconds": time.perf_counter() - started}
+    try:
+        screener, worker_config = worker.plugins[plugin_name].screener()
+        if worker_config != worker.plugins[plugin_name].config:
+            return {"mismatch": worker_config, "worker": worker.address}
+        with _SCREEN_LOCK:  # a Screener is one photo at a time (Tesseract's API is not thread-safe)
+            report, image = screener.screen_keep_image(Candidate(Path(path), rel), data=data)
+            thumb = thumb_data = None
+            if image is not None and report.verdict is not Verdict.ERROR:
+                thumb = thumbnail_name(image.sha256, report.findings)
+                thumb_data = thumbnail_bytes(image.pixels, [f for f in report.findings if not f.frame])
+    except Exception as exc:
+        # fail closed, as a local worker does; returned rather than raised: a failure that would fail
+        # again is not retried, and the client never has to unpickle a worker's traceback
+        return {"failed": type(exc).__name__, "worker": worker.address}
+    return {"record": report.to_dict(), "thumb": thumb, "thumb_data": thumb_data, "worker": worker.address}
 
 
 _SCREEN_LOCK = threading.Lock()
@@ -176,7 +185,8 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
     inflight: dict = {}  # future -> (candidate, size, mtime, round)
     again: list[tuple[Candidate, int, int, int]] = []
     try:
-        client.register_plugin(PhotoscreenPlugin(policy, roster, config), name=plugin_name)
+        client.register_plugin(PhotoscreenPlugin(policy, roster, config_key(_without_roster(policy))),
+                               name=plugin_name)
         info = client.nthreads()
         log.info("dask scheduler %s: %d workers, %d threads; photos %s", printable(address), len(info),
                  sum(info.values()), "sent from here" if send_files else "read by the workers from their paths")
@@ -244,7 +254,7 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
     if future.status == "cancelled":
         raise ClusterError("the Dask scheduler dropped the run's tasks (restarted?); what finished is kept, "
                            "run again")
-    if future.status == "error":
+    if future.status == "error":  # the task itself never raises: the worker died, or Dask could not run it
         exc = future.exception()
         if isinstance(exc, killed):
             log.warning("%s: Dask workers died screening it, again and again", printable(candidate.rel))
@@ -257,6 +267,8 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
                            f"Tesseract ({answer['mismatch']}) than this coordinator; install the same version on "
                            "every worker (see docs/dask.md). What finished is kept")
     served.add(answer["worker"])
+    if "failed" in answer:
+        return _error(candidate.rel, f"screening failed on a Dask worker ({answer['failed']})")
     thumb = answer["thumb"]
     if thumb and answer["thumb_data"] and not out.path(thumb).exists():
         out.write(thumb, answer["thumb_data"])
