@@ -24,6 +24,7 @@ import os
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -273,3 +274,47 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
     if thumb and answer["thumb_data"] and not out.path(thumb).exists():
         out.write(thumb, answer["thumb_data"])
     return answer["record"], thumb
+
+
+# --- a cluster on this machine, for the tests and scripts/bench.py -----------------------------------
+
+@contextmanager
+def local_cluster(workers: int, folder: Path, nanny: bool = True, preload: Path | None = None,
+                  env: dict[str, str] | None = None):
+    """A scheduler and ``workers`` single-thread workers on 127.0.0.1, started with the ``dask``
+    commands beside this Python (as a district would start them), ended on exit; yields the
+    scheduler's address. Each runs in its own process group, which is ended with it."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
+    file = folder / "scheduler.json"
+    quiet = {"env": env, "cwd": folder, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
+             "start_new_session": True}
+    started = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                 "--scheduler-file", str(file)], **quiet)]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        extra = ([] if nanny else ["--no-nanny"]) + (["--preload", str(preload)] if preload else [])
+        for _ in range(workers):
+            started.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(file), "--host", "127.0.0.1",
+                                             "--nthreads", "1", "--memory-limit", "0", "--no-dashboard", *extra],
+                                            **quiet))
+        address = json.loads(file.read_text())["address"]
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for proc in reversed(started):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()

@@ -66,35 +66,13 @@ def _photos(folder: Path) -> list[str]:
 def cluster(tmp_path_factory):
     """A scheduler (a photo may see one worker die and be retried; a second death fails it) and
     two single-thread workers under nannies, which restart a worker that dies."""
+    from pipeline.dask_executor import local_cluster
+
     tmp = tmp_path_factory.mktemp("dask")
     (tmp / "crash_hook.py").write_text(CRASH_HOOK)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
-    file = tmp / "scheduler.json"
-    started = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                 "--no-dashboard", "--scheduler-file", str(file)], env=env, cwd=tmp,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for _ in range(2):
-            started.append(subprocess.Popen(
-                [str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--host", "127.0.0.1", "--nthreads",
-                 "1", "--memory-limit", "0", "--no-dashboard", "--preload", str(tmp / "crash_hook.py")],
-                env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-        from distributed import Client
-
-        address = json.loads(file.read_text())["address"]
-        with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=90)
+    with local_cluster(2, tmp, preload=tmp / "crash_hook.py",
+                       env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}) as address:
         yield address
-    finally:
-        for proc in reversed(started):  # our own process groups: the workers' nannies and their workers
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
 
 
 def _strip(records: list[dict]) -> dict[str, dict]:
