@@ -64,7 +64,7 @@ def timed_pool(function, paths: list[Path], workers: int) -> float:
     return time.perf_counter() - start
 
 
-def bench_dask(folder: Path, tmp: Path, policy, workers: int, n: int) -> tuple[str, float]:
+def bench_dask(folder: Path, tmp: Path, policy, workers: int):
     """`batch --scheduler` on a cluster of ``workers`` single-thread Dask workers started here (their
     start is not timed, as a district's cluster is up before the night's run; their model load is)."""
     from pipeline.dask_executor import local_cluster
@@ -72,7 +72,7 @@ def bench_dask(folder: Path, tmp: Path, policy, workers: int, n: int) -> tuple[s
     (tmp / "dask").mkdir()
     with local_cluster(workers, tmp / "dask", nanny=False) as address:
         result = run_batch(folder, tmp / "report-dask", policy, scheduler=address)
-    return f"photoscreen batch, {workers}-worker Dask cluster", n / result.seconds
+    return f"photoscreen batch, {workers}-worker Dask cluster", result
 
 
 def main() -> int:
@@ -99,12 +99,20 @@ def main() -> int:
         per_photo = sorted(r["seconds"] for r in result.records)
         print(f"photoscreen: {per_photo[len(per_photo) // 2]:.2f} s per photo in one worker (median), "
               f"{result.seconds:.1f} s in all including start-up")
+        busy = [("local", args.workers, result)]
         if not args.no_dask:
             one = run_batch(folder, Path(tmp) / "report-1", policy, workers=1)
             rows.append(("photoscreen batch, 1 local worker", n / one.seconds))
-            rows.append(bench_dask(folder, Path(tmp), policy, args.workers, n))
+            name, dask = bench_dask(folder, Path(tmp), policy, args.workers)
+            rows.append((name, n / dask.seconds))
+            busy += [("local", 1, one), ("Dask", args.workers, dask)]
             print(f"Dask overhead against {args.workers} local workers: "
                   f"{(rows[-3][1] / rows[-1][1] - 1) * 100:+.0f}% time per photo")
+        # share of the run's wall time x workers spent screening photos: what is left is start-up,
+        # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
+        for kind, w, run in busy:
+            print(f"{kind} {w} worker(s): {sum(r['seconds'] for r in run.records) / (w * run.seconds):.0%} of "
+                  f"{w} x {run.seconds:.1f} s spent screening, {run.workers} workers served")
 
         deface_rate = None
         if args.deface_python.is_file():
