@@ -214,6 +214,11 @@ class NothingToScreen(RuntimeError):
     """The photo folder is missing or holds no photo (an unmounted share?): nothing is changed."""
 
 
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot serve this run (``--scheduler``): scheduler unreachable, no worker, a
+    worker with other models or another photoscreen. What finished is kept in the state file."""
+
+
 def _error_record(rel: str, message: str) -> dict:
     return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
 
@@ -254,16 +259,23 @@ class BatchResult:
     forgotten: int
     seconds: float
     report_paths: list[Path]
+    workers: int = 0  # worker processes (local) or Dask workers that screened photos in this run
 
 
 def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
-              on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None) -> BatchResult:
+              on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None,
+              scheduler: str | None = None, send_files: bool = False) -> BatchResult:
     """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
     (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy.
+    With ``scheduler`` (``tcp://HOST:8786``), the photos are screened on that Dask cluster
+    (pipeline/dask_executor.py; ``send_files``: their bytes are sent from here); this process still
+    writes everything.
 
     Raises NothingToScreen, before anything is written or deleted, when ``root`` is missing or holds
     no photo: an unmounted share must not read as "0 photos, all fine" nor empty the copies folder."""
     start = time.perf_counter()
+    if redact_to and scheduler:
+        raise ValueError("safe copies (redact_to) are not made on a Dask cluster yet")
     if not root.is_dir():
         raise NothingToScreen(f"the photo folder {root} does not exist or is not a folder (is the share mounted?); "
                               "nothing was screened or changed")
@@ -312,8 +324,13 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         return ProcessPoolExecutor(max_workers=n, mp_context=_SPAWN, initializer=_init_worker,
                                    initargs=(policy, str(out.root), 1, redact_arg, os.getpid()))
 
+    served = min(workers, len(todo))
     try:
-        if todo and workers == 1:
+        if todo and scheduler:
+            from .dask_executor import screen_on_cluster
+
+            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files).workers)
+        elif todo and workers == 1:
             _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg)
             for candidate, size, mtime in todo:
                 record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
@@ -368,6 +385,6 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     report_paths = write_reports(out, document, render(document, thumbs, out.root))
     _clean_thumbs(out, set(thumbs.values()))
     seconds = time.perf_counter() - start
-    log.info("batch done in %.1f s: %d screened, %d unchanged, summary %s", seconds, len(todo), reused,
-             document["summary"])
-    return BatchResult(records, len(todo), reused, len(found.skipped), len(gone), seconds, report_paths)
+    log.info("batch done in %.1f s: %d screened by %d workers, %d unchanged, summary %s", seconds, len(todo),
+             served, reused, document["summary"])
+    return BatchResult(records, len(todo), reused, len(found.skipped), len(gone), seconds, report_paths, served)

@@ -263,6 +263,15 @@ def batch(
     platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="tcp://HOST:8786",
+        help="Screen on this existing Dask cluster instead of local worker processes (docs/dask.md). Workers "
+             "read each photo from its path here, so the share must be mounted at the same path on every "
+             "worker (or use --send-files); this process alone writes the state, reports and thumbnails. "
+             "Not with --redact-to."),
+    send_files: bool = typer.Option(
+        False, "--send-files", help="With --scheduler: send each photo's bytes from here to the worker, for "
+                                    "workers that do not see the photo share."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen a photo folder incrementally, for unattended nightly runs.
@@ -274,12 +283,18 @@ def batch(
     """
     import logging
 
-    from .batch import NothingToScreen, run_batch
+    from .batch import ClusterError, NothingToScreen, run_batch
     from .models import ModelError
     from .owned import OwnedFolder
     from .scan import exit_code
 
     _roots_or_exit([root])
+    if scheduler is not None and redact_to is not None:
+        _err("error: --redact-to cannot be combined with --scheduler yet: make the safe copies in a local run")
+        raise typer.Exit(EXIT_USAGE)
+    if send_files and scheduler is None:
+        _err("error: --send-files needs --scheduler")
+        raise typer.Exit(EXIT_USAGE)
     policy = _policy_or_exit(policy_file, setting, platform, roster)
     if redact_to is not None:
         from .redaction import UnsafeOutput, check_output_folder
@@ -299,11 +314,15 @@ def batch(
             bar = _progress_bar()
             bar.start()
             task = bar.add_task("screening", total=None)
-            result = run_batch(root, out, policy, state, workers, redact_to=redact_to,
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
+                               send_files=send_files,
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
-            result = run_batch(root, out, policy, state, workers, redact_to=redact_to)
-    except (ModelError, NothingToScreen) as exc:
+            result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
+                               send_files=send_files)
+    except (ModelError, NothingToScreen, ClusterError) as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERRORS)
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_ERRORS)
     finally:
@@ -312,10 +331,15 @@ def batch(
         logging.getLogger("photoscreen").removeHandler(handler)
         handler.close()
     counts = {v: sum(1 for r in result.records if r["verdict"] == v) for v in ("block", "review", "ok", "error")}
+    if scheduler:
+        served = i18n.ngettext("{n} Dask worker", "{n} Dask workers", result.workers).format(n=result.workers)
+    else:
+        served = i18n.ngettext("{n} worker", "{n} workers", result.workers).format(n=result.workers)
     typer.echo(i18n._("{n} photos: {block} block, {review} review, {ok} ok, {error} error; {screened} screened now, "
-                 "{reused} unchanged since the last run, {skipped} other files skipped; {seconds:.1f} s. Reports in "
-                 "{out}").format(n=len(result.records), screened=result.screened, reused=result.reused,
-                                 skipped=result.skipped, seconds=result.seconds, out=out, **counts))
+                 "{reused} unchanged since the last run, {skipped} other files skipped; {seconds:.1f} s, {served}. "
+                 "Reports in {out}").format(n=len(result.records), screened=result.screened, reused=result.reused,
+                                            skipped=result.skipped, seconds=result.seconds, served=served, out=out,
+                                            **counts))
     raise typer.Exit(exit_code([r["verdict"] for r in result.records]))
 
 

@@ -132,7 +132,11 @@ def is_image_path(path: Path) -> bool:
 def load_image(path: Path, max_pixels: int, max_file_bytes: int = MAX_FILE_BYTES) -> LoadedImage:
     """Read and decode ``path`` (a regular file of at most ``max_file_bytes``). Raises LoadError
     with a readable message on any failure."""
-    data = read_regular_file(path, max_file_bytes)
+    return load_bytes(read_regular_file(path, max_file_bytes), max_pixels)
+
+
+def load_bytes(data: bytes, max_pixels: int) -> LoadedImage:
+    """A photo's file content, read elsewhere (``batch --send-files``), decoded as ``load_image`` does."""
     if not data:
         raise LoadError("file is empty (0 bytes)")
     return decode_image(data, max_pixels)

@@ -15,7 +15,7 @@ from typing import Callable
 from . import faces, metadata, orientation, platform_fit, quality, text
 from .captions import check as check_caption
 from .findings import Finding, ImageReport, Verdict
-from .loader import LoadedImage, LoadError, is_image_path, load_image, other_frames
+from .loader import LoadedImage, LoadError, is_image_path, load_bytes, load_image, other_frames
 from .policy import Policy
 from .verdict import decide
 
@@ -125,12 +125,14 @@ class Screener:
     def screen(self, candidate: Candidate) -> ImageReport:
         return self.screen_keep_image(candidate)[0]
 
-    def screen_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
-        """The report, and the decoded photo when there is one (its first frame, for thumbnails)."""
+    def screen_keep_image(self, candidate: Candidate, data: bytes | None = None) -> tuple[ImageReport, LoadedImage | None]:
+        """The report, and the decoded photo when there is one (its first frame, for thumbnails).
+        ``data``: the file's content when it was read elsewhere (``batch --send-files``)."""
         start = time.perf_counter()
         general = self.policy.general
         try:
-            image = load_image(candidate.path, general.max_pixels, general.max_file_bytes)
+            image = (load_image(candidate.path, general.max_pixels, general.max_file_bytes) if data is None
+                     else load_bytes(data, general.max_pixels))
         except LoadError as exc:
             return ImageReport(candidate.rel, Verdict.ERROR, error=str(exc),
                                seconds=time.perf_counter() - start), None

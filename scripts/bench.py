@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Throughput on 12-MP photos, in one run: decode only (the floor), `photoscreen batch` with the
-default stages, deface on the same photos, and Tesseract on each whole photo (what Presidio's image
+default stages on W local worker processes, on 1, and on a W-worker Dask cluster started on
+127.0.0.1 (`batch --scheduler`), deface on the same photos, and Tesseract on each whole photo (what Presidio's image
 redactor does).
 
     .venv/bin/python scripts/bench.py [--count N] [--workers W]
@@ -63,10 +64,22 @@ def timed_pool(function, paths: list[Path], workers: int) -> float:
     return time.perf_counter() - start
 
 
+def bench_dask(folder: Path, tmp: Path, policy, workers: int):
+    """`batch --scheduler` on a cluster of ``workers`` single-thread Dask workers started here (their
+    start is not timed, as a district's cluster is up before the night's run; their model load is)."""
+    from pipeline.dask_executor import local_cluster
+
+    (tmp / "dask").mkdir()
+    with local_cluster(workers, tmp / "dask", nanny=False) as address:
+        result = run_batch(folder, tmp / "report-dask", policy, scheduler=address)
+    return f"photoscreen batch, {workers}-worker Dask cluster", result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-dask", action="store_true", help="skip the 1-worker and Dask cluster runs")
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
     args = parser.parse_args()
@@ -82,10 +95,24 @@ def main() -> int:
 
         policy = load_policy()
         result = run_batch(folder, Path(tmp) / "report", policy, workers=args.workers)
-        rows.append(("photoscreen batch, default stages", n / result.seconds))
+        rows.append((f"photoscreen batch, {args.workers} local workers", n / result.seconds))
         per_photo = sorted(r["seconds"] for r in result.records)
         print(f"photoscreen: {per_photo[len(per_photo) // 2]:.2f} s per photo in one worker (median), "
               f"{result.seconds:.1f} s in all including start-up")
+        busy = [("local", args.workers, result)]
+        if not args.no_dask:
+            one = run_batch(folder, Path(tmp) / "report-1", policy, workers=1)
+            rows.append(("photoscreen batch, 1 local worker", n / one.seconds))
+            name, dask = bench_dask(folder, Path(tmp), policy, args.workers)
+            rows.append((name, n / dask.seconds))
+            busy += [("local", 1, one), ("Dask", args.workers, dask)]
+            print(f"Dask overhead against {args.workers} local workers: "
+                  f"{(rows[-3][1] / rows[-1][1] - 1) * 100:+.0f}% time per photo")
+        # share of the run's wall time x workers spent screening photos: what is left is start-up,
+        # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
+        for kind, w, run in busy:
+            print(f"{kind} {w} worker(s): {sum(r['seconds'] for r in run.records) / (w * run.seconds):.0%} of "
+                  f"{w} x {run.seconds:.1f} s spent screening, {run.workers} workers served")
 
         deface_rate = None
         if args.deface_python.is_file():
