@@ -321,9 +321,10 @@ class Redactor:
         review = [lo.box for lo in unsure]
         crop = None
         if self.crop == "hands":
-            crop, why_not = self._hands_crop(image, todo, review)
+            crop, why_not, clothing = self._hands_crop(image, todo, review)
             if crop is None:
                 return Redaction(None, withheld=why_not)
+            todo += [c for c in clothing if c.box.overlap(crop)]
         pixels = image.pixels.copy()
         # ready to post: upright when the screen found the photo turned, at the platform's shape and size
         turn = next((f.rotate_cw for f in findings if f.kind == "orientation" and f.rotate_cw), 0)
@@ -342,7 +343,7 @@ class Redactor:
             if len(copy.exif) or copy.xmp or copy.iptc or copy.comments:  # cannot happen with encode(); checked all the same
                 raise ValueError("metadata survived in the copy")
             if identity:  # its text lines are the original's
-                reuse_text_lines(image, copy, self.policy.text.detect_long_side)
+                reuse_text_lines(image, copy, self.policy, done)
             # what the re-check sees in the copy, where it lies in the original (where covers are painted);
             # a possible face already left for review is not judged again; after the first pass, only
             # around the new covers (the rest of the picture is as the pass before saw it)
@@ -371,12 +372,13 @@ class Redactor:
         mode = self.policy.redact.face_mode if lo.kind == "face" else "solid"
         return Covered(lo.kind, self._cover_box(lo.kind, lo.box, width, height), mode)
 
-    def _hands_crop(self, image: LoadedImage, covered: list[Covered], review: list[Box]) -> tuple[Box | None, str]:
+    def _hands_crop(self, image: LoadedImage, covered: list[Covered],
+                    review: list[Box]) -> tuple[Box | None, str, list[Covered]]:
         """The crop at the platform's shapes, at least the policy's minimum size, that holds the most
         hands and heads seen from behind, each large enough in it to be its subject, and none of the
-        faces and text to cover (with their margins), the possible faces left for review or the text
-        written on people (names and numbers on clothing). The smallest such crop, centred on what
-        it holds. None and the reason when there is none."""
+        faces and text to cover (with their margins) or the possible faces left for review. The
+        smallest such crop, centred on what it holds; None and the reason when there is none. Also
+        the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
         from .hands import find_hands
         from .people import heads_seen_from_behind, person_mask
 
@@ -385,14 +387,16 @@ class Redactor:
         least = max(r.crop_min_short_side, r.crop_min_share * min(w, h))
         if least > min(w, h):
             return None, (f"no crop: the photo's short side is {min(w, h)} px, below the smallest crop the policy "
-                          f"allows ({r.crop_min_short_side} px, redact.crop_min_short_side)")
+                          f"allows ({r.crop_min_short_side} px, redact.crop_min_short_side)"), []
         mask = person_mask(image.pixels)
         # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
         wanted = find_hands(image.pixels, margin=0.05)
         wanted += heads_seen_from_behind(image.pixels, [c.box for c in covered if c.kind == "face"] + review, mask)
         if not wanted:
-            return None, "no crop: no hand and no head seen from behind was found"
-        forbidden = [c.box for c in covered] + review + text_on_people(image, mask, self.policy)
+            return None, "no crop: no hand and no head seen from behind was found", []
+        clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
+                    for b in text_on_people(image, mask, self.policy)]
+        forbidden = [c.box for c in covered] + review
         best = None
         for ratio in crop_ratios(self.policy.platform.name, w, h):
             min_h = least if ratio >= 1 else least / ratio
@@ -402,9 +406,9 @@ class Redactor:
                 best = box
         if best is None:
             return None, (f"no crop of at least {least:.0f} px on its short side holds a hand or a head seen from "
-                          "behind large enough to be its subject, without a face, a possible face or text on "
-                          "clothing")
-        return best, ""
+                          "behind large enough to be its subject (12% of the crop's short side, "
+                          "redact.crop_min_subject), without a face or a possible face"), []
+        return best, "", clothing
 
 
 def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9,
@@ -421,14 +425,18 @@ def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: 
                if c.mode == "solid" or (c.mode == "pixelate" and found.detectors == {faces.BLAZEFACE_NAME}))
 
 
-def reuse_text_lines(original: LoadedImage, copy: LoadedImage, long_side: int) -> None:
+def reuse_text_lines(original: LoadedImage, copy: LoadedImage, policy: Policy, covers: list[Covered]) -> None:
     """A copy that is the original's picture but for the covers holds the original's text lines (a
-    cover removes text, it writes none): the copy's text check reads those lines again instead of
-    looking for them again."""
+    cover removes text, it writes none). Those no cover touches were read on the original with
+    everything around them and gave nothing to cover; the copy's text check reads the others again
+    (is the cover over them whole?) instead of looking for lines again."""
     from .text_detect import lines_in
 
+    long_side = policy.text.detect_long_side
     lines = lines_in(original, long_side)
-    copy.cached(("text-lines", long_side), lambda: lines)
+    boxes = text_line_boxes(original, policy)
+    touched = [line for line, box in zip(lines, boxes) if any(box.overlap(c.box) for c in covers)]
+    copy.cached(("text-lines", long_side), lambda: touched)
 
 
 def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
@@ -444,7 +452,7 @@ def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
 
 def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list[Box]:
     """Text lines (the screen's) that lie on a person: names and numbers on jerseys, bibs and
-    badges, which a crop leaves out."""
+    badges, which a crop covers."""
     mh, mw = mask.shape
     return [b for b in text_line_boxes(image, policy)
             if mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]

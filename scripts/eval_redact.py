@@ -147,12 +147,19 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
             print(f"    withheld {rel}: {rows[rel].redaction.withheld}")
         # covers on something that is no labelled face (WIDER labels faces down to a few pixels)
         all_labelled = {p.name: [Box(*b) for b in truth[p.name]] for p in originals}
-        covers = [(rel, c) for rel, r in rows.items() if r.redaction for c in r.redaction.covered if c.kind == "face"]
+        covers = []  # one per covered place: a solid box painted over a failed mosaic is the same place
+        for rel, r in rows.items():
+            places: list = []
+            for c in (r.redaction.covered if r.redaction else ()):
+                if c.kind == "face" and not any(c.box.iou(p.box) >= 0.5 for p in places):
+                    places.append(c)
+            covers += [(rel, c) for c in places]
         stray = [(rel, c) for rel, c in covers if not any(c.box.overlap(f) for f in all_labelled[rel])]
-        solid = sum(c.mode == "solid" for _, c in covers) if mode != "solid" else 0
+        solid = sum(c.mode == "solid" for rel, r in rows.items() if r.redaction
+                    for c in r.redaction.covered if c.kind == "face") if mode != "solid" else 0
         review = [(rel, b) for rel, r in rows.items() if r.redaction for b in r.redaction.review]
         review_faces = sum(any(b.iou(f) >= MATCH_IOU for f in labelled[rel]) for rel, b in review)
-        print(f"    face covers touching no labelled face: {len(stray)}/{len(covers)} = "
+        print(f"    face covers (places) touching no labelled face: {len(stray)}/{len(covers)} = "
               f"{len(stray) / max(1, len(covers)):.3f}; covered solid where the mode failed: {solid}; possible faces "
               f"left for review: {len(review)} ({review_faces} of them labelled faces >= {MIN_FACE} px) on "
               f"{len({rel for rel, _ in review})} photos")
@@ -359,7 +366,7 @@ def main() -> int:
     parser.add_argument("--only", default="faces,text,metadata,crops,scan_ok",
                         help="comma-separated parts to run: faces, text, metadata, crops, scan_ok")
     parser.add_argument("--keep", type=Path, help="write the copies under this folder (outside the repository) and "
-                        "wait for Enter before removing them, to look at them")
+                        "leave them there, to look at them")
     parser.add_argument("--crop-min", type=int, default=0,
                         help="crops: redact.crop_min_short_side instead of the policy's (to judge crops of small photos)")
     args = parser.parse_args()
@@ -369,8 +376,8 @@ def main() -> int:
     only = set(args.only.split(","))
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="photoscreen-eval-redact-", dir=args.keep) as tmp_name:
-        tmp = Path(tmp_name)
+    with tempfile.TemporaryDirectory(prefix="photoscreen-eval-redact-") as tmp_name:
+        tmp = Path(tempfile.mkdtemp(dir=args.keep)) if args.keep else Path(tmp_name)
         copies = []
         if "faces" in only:
             copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
@@ -388,7 +395,7 @@ def main() -> int:
         if "scan_ok" in only:
             eval_scan_ok(args.testdata, tmp)
         if args.keep:
-            input(f"copies in {tmp}; Enter removes them ")
+            print(f"\ncopies kept in {tmp}: made from the test data, delete them when done")
     return 0
 
 
