@@ -13,13 +13,10 @@ answer out: this module paints nothing.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import cv2
 import numpy as np
 
 from .findings import Box, iou_xyxy
-from .models import close_at_exit, model_path
 
 # The crop looked at is the box enlarged to this many times its larger side (context: hair,
 # shoulders, what the object is held by), and scaled so the box is about this many pixels tall.
@@ -34,17 +31,11 @@ SAME_FACE_IOU = 0.3
 SHORT_RANGE_MIN_SCORE = 0.6
 
 
-@lru_cache(maxsize=1)
 def _short_range():
-    """MediaPipe's short-range face detector (BlazeFace), loaded once per process."""
-    from mediapipe.tasks.python import BaseOptions
-    from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
+    """MediaPipe's short-range face detector (BlazeFace), made for faces that fill its view."""
+    from .faces import face_detector
 
-    detector = FaceDetector.create_from_options(FaceDetectorOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path("mediapipe_face_short_range"))),
-        min_detection_confidence=0.3))
-    close_at_exit(detector)
-    return detector
+    return face_detector("mediapipe_face_short_range", 0.3)
 
 
 def _look_crop(rgb: np.ndarray, box: Box) -> tuple[np.ndarray, float, int, int]:

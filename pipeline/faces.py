@@ -310,18 +310,21 @@ def find_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[Findi
             for det, (identifiable, why) in judged_faces(rgb, policy, previews)]
 
 
-@lru_cache(maxsize=1)
-def _blazeface():
-    """MediaPipe's full-range face detector (BlazeFace), loaded once per process: a second,
-    independent model used to check redacted copies."""
+@lru_cache(maxsize=2)
+def face_detector(model: str, min_confidence: float):
+    """A MediaPipe face detector (BlazeFace) on the manifest's ``model``, loaded once per process."""
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
 
     detector = FaceDetector.create_from_options(FaceDetectorOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path("mediapipe_face_full_range"))),
-        min_detection_confidence=0.1))
+        base_options=BaseOptions(model_asset_path=str(model_path(model))), min_detection_confidence=min_confidence))
     close_at_exit(detector)
     return detector
+
+
+def _blazeface():
+    """MediaPipe's full-range face detector: a second, independent model used to check redacted copies."""
+    return face_detector("mediapipe_face_full_range", 0.1)
 
 
 def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, float, float, float, float]]:
