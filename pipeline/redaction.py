@@ -456,12 +456,22 @@ def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
             for line in lines_in(image, long_side)]
 
 
+# A text line on a person is covered in a crop when it is at least this many times as long as it
+# is thick: the detector also frames square blobs (a palm, a face in a crowd) as lines; a name or a
+# two-digit number is longer than it is tall.
+CLOTHING_TEXT_ELONGATION = 1.25
+
+
 def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list[Box]:
     """Text lines (the screen's) that lie on a person: names and numbers on jerseys, bibs and
     badges, which a crop covers."""
+    from .text_detect import lines_in
+
     mh, mw = mask.shape
-    return [b for b in text_line_boxes(image, policy)
-            if mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
+    lines = lines_in(image, policy.text.detect_long_side)
+    return [b for line, b in zip(lines, text_line_boxes(image, policy))
+            if line.length >= CLOTHING_TEXT_ELONGATION * line.thickness
+            and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
 
 
 def _summary(redaction: Redaction) -> str:

