@@ -53,6 +53,8 @@ def blur(pixels: np.ndarray, box: Box) -> None:
 
 
 def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator) -> None:
+    if box.w <= 0 or box.h <= 0 or box.x >= pixels.shape[1] or box.y >= pixels.shape[0]:
+        return  # nothing of the photo under it
     if mode == "pixelate":
         pixelate(pixels, box, rng)
     elif mode == "solid":
