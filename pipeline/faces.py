@@ -328,13 +328,15 @@ def _blazeface():
 
 
 def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, float, float, float, float]]:
-    """BlazeFace on the whole photo and on 2 x 2 overlapping tiles (it sees 192 x 192 pixels, so
-    small faces need tiles): ``(x1, y1, x2, y2, score)`` in ``rgb``'s pixels."""
+    """BlazeFace on the whole photo and, when it is larger than twice its view, on 2 x 2 overlapping
+    tiles (it sees 192 x 192 pixels, so small faces need tiles): ``(x1, y1, x2, y2, score)`` in ``rgb``'s pixels."""
     import mediapipe as mp
 
     h, w = rgb.shape[:2]
     tw, th = round(w * 0.6), round(h * 0.6)
-    views = [(0, 0, w, h)] + [(x, y, tw, th) for y in (0, h - th) for x in (0, w - tw)]
+    views = [(0, 0, w, h)]
+    if max(w, h) > 2 * 192:  # a smaller view is seen whole at about its own size: tiles show nothing more
+        views += [(x, y, tw, th) for y in (0, h - th) for x in (0, w - tw)]
     out = []
     for x0, y0, vw, vh in views:
         view = np.ascontiguousarray(rgb[y0:y0 + vh, x0:x0 + vw])

@@ -132,6 +132,8 @@ def face_like(pixels: np.ndarray, found: Leftover) -> tuple[bool, str]:
 # A copy checked again after more covers is looked at only around them, this many times their size
 # on every side: the detectors' view of the rest is the pixels they saw in the pass before.
 NEAR_CONTEXT = 1.5
+# ... unless those views add up to this share of the picture: then it is looked at whole, which costs less.
+NEAR_MAX_SHARE = 0.6
 
 
 class Redactor:
@@ -184,8 +186,11 @@ class Redactor:
                for f in findings if f.box is not None and self._wanted(f)]
         r = self.policy.redact
         min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
-        views = [Box(0, 0, image.width, image.height)] if near is None else \
-            [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
+        views = [Box(0, 0, image.width, image.height)]
+        if near is not None:
+            around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
+            if sum(v.w * v.h for v in around) < NEAR_MAX_SHARE * image.width * image.height:
+                views = around
         for v in views:
             pixels = image.pixels[v.y:v.y + v.h, v.x:v.x + v.w]
             for box, detector, score in faces.second_opinion(pixels, r.verify_min_score, r.verify_blazeface_min_score):
@@ -351,9 +356,10 @@ class Redactor:
             if identity:  # its text lines are the original's
                 reuse_text_lines(image, copy, self.policy, done)
             # what the re-check sees in the copy, where it lies in the original (where covers are painted);
-            # a possible face already left for review is not judged again; after the first pass, only
-            # around the new covers (the rest of the picture is as the pass before saw it)
-            near = [c.box for c in todo] if passes > 1 and identity else None
+            # a possible face already left for review is not judged again. A copy in the original's frame
+            # is looked at around the new covers only: elsewhere its pixels are those the look before
+            # (the original's, or the last pass's) saw, and what was seen there is covered or listed
+            near = [c.box for c in todo] if identity else None
             left = [lo for lo in (replace(lo, box=frame.to_original(lo.box))
                                   for lo in self.found(copy, recheck=True, near=near))
                     if not on_own_paint(lo, 0, 0, done)
