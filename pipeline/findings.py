@@ -173,6 +173,9 @@ class Redaction:
     turned: int = 0  # degrees clockwise the copy was turned (the screen found the photo sideways)
     size: tuple[int, int] | None = None  # the copy's width and height
     ready: str = ""  # what was done beyond covering: turned, cut to the platform's shape, scaled
+    # possible faces left uncovered for a person to look at: only a low-score re-check detector saw
+    # them and a second look found no face (in the upright original's pixels)
+    review: tuple[Box, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -184,6 +187,8 @@ class Redaction:
         }
         if self.output is not None and self.size is not None:
             out.update(turned=self.turned, size=list(self.size))
+        if self.review:
+            out["review"] = [b.as_list() for b in self.review]
         return out
 
 

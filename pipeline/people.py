@@ -58,12 +58,28 @@ def person_mask(rgb: np.ndarray, long_side: int = MASK_LONG_SIDE) -> np.ndarray:
     return confidence.reshape(small.shape[:2]) > PERSON_CONFIDENCE
 
 
-def people_seen_from_behind(rgb: np.ndarray, faces: list[Box]) -> list[Box]:
+def people_seen_from_behind(rgb: np.ndarray, faces: list[Box], mask: np.ndarray | None = None) -> list[Box]:
     """Boxes (in ``rgb``'s pixels) round each person whose pixels hold none of the ``faces``: people
     seen from behind. People who touch one another form one region; a region with any face on it
-    is left out whole, so a crop that holds one of these boxes holds no face of that region."""
+    is left out whole, so a crop that holds one of these boxes holds no face of that region.
+    ``mask``: ``person_mask(rgb)``, when made already."""
+    return [person for person, _ in _without_faces(rgb, faces, mask)]
+
+
+# The head of a person seen from behind: the person's pixels in the top share of the region.
+HEAD_SHARE = 0.22
+
+
+def heads_seen_from_behind(rgb: np.ndarray, faces: list[Box], mask: np.ndarray | None = None) -> list[Box]:
+    """Boxes round the heads of the people ``people_seen_from_behind`` finds: the top of each region
+    (a region cut by the photo's top edge has its head outside the photo and gives none). A crop
+    for posting shows the back of a head, not a body without one."""
+    return [head for _, head in _without_faces(rgb, faces, mask) if head is not None]
+
+
+def _without_faces(rgb: np.ndarray, faces: list[Box], mask: np.ndarray | None) -> list[tuple[Box, Box | None]]:
     h, w = rgb.shape[:2]
-    mask = person_mask(rgb)
+    mask = person_mask(rgb) if mask is None else mask
     mh, mw = mask.shape
     sx, sy = mw / w, mh / h
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -78,7 +94,13 @@ def people_seen_from_behind(rgb: np.ndarray, faces: list[Box]) -> list[Box]:
         x, y, bw, bh, area = (int(v) for v in stats[i])
         if i in with_face or area < MIN_PERSON_SHARE * mh * mw:
             continue
-        out.append(Box.from_xyxy(x / sx, y / sy, (x + bw) / sx, (y + bh) / sy, w, h))
+        head = None
+        if y > 0:
+            band = labels[y:y + max(1, round(HEAD_SHARE * bh)), x:x + bw] == i
+            cols, rows = np.nonzero(band.any(0))[0], np.nonzero(band.any(1))[0]
+            head = Box.from_xyxy((x + cols.min()) / sx, (y + rows.min()) / sy, (x + cols.max() + 1) / sx,
+                                 (y + rows.max() + 1) / sy, w, h)
+        out.append((Box.from_xyxy(x / sx, y / sy, (x + bw) / sx, (y + bh) / sy, w, h), head))
     return out
 
 

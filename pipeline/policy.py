@@ -165,8 +165,14 @@ class RedactPolicy:
     verify_blazeface_min_score: float
     max_passes: int
     jpeg_quality: int
+    crop_min_short_side: int
+    crop_min_share: float
+    crop_min_subject: float
 
     def __post_init__(self) -> None:
+        _positive("redact.crop_min_short_side", self.crop_min_short_side)
+        _fraction("redact.crop_min_share", self.crop_min_share)
+        _fraction("redact.crop_min_subject", self.crop_min_subject)
         if self.faces not in ("all", "identifiable"):
             raise PolicyError(f"redact.faces must be all or identifiable, got {self.faces!r}")
         if self.face_mode not in ("pixelate", "solid", "blur"):

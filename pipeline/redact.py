@@ -53,6 +53,8 @@ def blur(pixels: np.ndarray, box: Box) -> None:
 
 
 def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator) -> None:
+    if box.w <= 0 or box.h <= 0 or box.x >= pixels.shape[1] or box.y >= pixels.shape[0]:
+        return  # nothing of the photo under it
     if mode == "pixelate":
         pixelate(pixels, box, rng)
     elif mode == "solid":
@@ -64,10 +66,13 @@ def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator) -> 
 
 
 def best_crop(width: int, height: int, ratio: float, wanted: list[Box], forbidden: list[Box],
-              min_share: float = 0.2, steps: int = 48) -> Box | None:
+              min_share: float = 0.2, steps: int = 48, min_height: float | None = None, smallest: bool = False,
+              min_subject: float = 0.0) -> Box | None:
     """The crop of aspect ``ratio`` (width/height) that holds the most of the ``wanted`` boxes whole
-    and touches none of the ``forbidden`` ones; among equals, the largest. None when no crop of at
-    least ``min_share`` of the photo's shorter side holds a wanted box.
+    and touches none of the ``forbidden`` ones; among equals, the largest (``smallest``: the
+    smallest, placed with its centre nearest the centre of what it holds). None when no crop at least
+    ``min_height`` tall (default ``min_share`` of the photo's shorter side) holds a wanted box.
+    ``min_subject``: a wanted box counts only in a crop whose short side it spans this share of.
 
     Searched on a grid: ``steps`` sizes from the largest crop that fits down to the minimum, and
     positions every 1/``steps`` of the photo; forbidden pixels are counted with an integral image.
@@ -85,7 +90,12 @@ def best_crop(width: int, height: int, ratio: float, wanted: list[Box], forbidde
 
     wanted_xyxy = np.array([(b.x, b.y, b.x + b.w, b.y + b.h) for b in wanted], dtype=np.float64)
     max_h = min(float(height), width / ratio)
-    min_h = max(1.0, min_share * min(width, height))
+    min_h = max(1.0, min_share * min(width, height) if min_height is None else min_height)
+    if min_h > max_h + 0.5:
+        return None
+    min_h = min(min_h, max_h)
+    sides = np.maximum(wanted_xyxy[:, 2] - wanted_xyxy[:, 0], wanted_xyxy[:, 3] - wanted_xyxy[:, 1])
+    centres = (wanted_xyxy[:, :2] + wanted_xyxy[:, 2:]) / 2
     best: tuple[int, float, Box] | None = None
     for i in range(steps):
         ch = max_h - (max_h - min_h) * i / max(1, steps - 1)
@@ -93,15 +103,23 @@ def best_crop(width: int, height: int, ratio: float, wanted: list[Box], forbidde
         xs = np.linspace(0, max(0.0, width - cw), steps)
         ys = np.linspace(0, max(0.0, height - ch), steps)
         x, y = np.meshgrid(xs, ys)  # every position of a crop this size
-        held = ((wanted_xyxy[:, 0, None, None] >= x) & (wanted_xyxy[:, 1, None, None] >= y)
-                & (wanted_xyxy[:, 2, None, None] <= x + cw) & (wanted_xyxy[:, 3, None, None] <= y + ch)).sum(0)
+        inside = ((wanted_xyxy[:, 0, None, None] >= x) & (wanted_xyxy[:, 1, None, None] >= y)
+                  & (wanted_xyxy[:, 2, None, None] <= x + cw) & (wanted_xyxy[:, 3, None, None] <= y + ch)
+                  & (sides[:, None, None] >= min_subject * min(cw, ch)))
+        held = inside.sum(0)
         a, b = (x / grid).astype(int), (y / grid).astype(int)
         c = np.minimum(gw, np.ceil((x + cw) / grid)).astype(int)
         d = np.minimum(gh, np.ceil((y + ch) / grid)).astype(int)
         clean = integral[d, c] - integral[b, c] - integral[d, a] + integral[b, a] == 0
         held = np.where(clean, held, 0)
         k = np.unravel_index(int(np.argmax(held)), held.shape)
-        if held[k] == 0 or (best is not None and (int(held[k]), cw * ch) <= best[:2]):
+        size = -cw * ch if smallest else cw * ch
+        if held[k] == 0 or (best is not None and (int(held[k]), size) <= best[:2]):
             continue
-        best = (int(held[k]), cw * ch, Box(int(x[k]), int(y[k]), max(1, int(cw)), max(1, int(ch))))
+        if smallest:  # among the positions holding as many, the one centred nearest on them
+            n = (inside * (held == held[k])[None]).sum((1, 2)) > 0
+            cx, cy = centres[n].mean(0) if n.any() else centres.mean(0)
+            far = np.where(held == held[k], np.hypot(x + cw / 2 - cx, y + ch / 2 - cy), np.inf)
+            k = np.unravel_index(int(np.argmin(far)), far.shape)
+        best = (int(held[k]), size, Box(int(x[k]), int(y[k]), max(1, int(cw)), max(1, int(ch))))
     return best[2] if best else None

