@@ -59,18 +59,19 @@ def is_video_path(path: Path | str) -> bool:
 
 # --- progress (the command line's progress bar shows frames done, frames per second, time left) ---
 
-_progress: Callable[[int, int], None] | None = None
+_progress: Callable[[int, int, str], None] | None = None
 
 
-def set_progress(hook: Callable[[int, int], None] | None) -> None:
-    """``hook(frames_done, frames_total)`` is called as frames of the current video are read."""
+def set_progress(hook: Callable[[int, int, str], None] | None) -> None:
+    """``hook(frames_done, frames_total, phase)`` is called as frames of the current video are read
+    (phase: screening, covering, checking the copy)."""
     global _progress
     _progress = hook
 
 
-def tick(done: int, total: int) -> None:
+def tick(done: int, total: int, phase: str = "screening") -> None:
     if _progress is not None and (done % 10 == 0 or done >= total):
-        _progress(done, total)
+        _progress(done, max(done, total), phase)
 
 
 # --- opening and reading ------------------------------------------------------------------------

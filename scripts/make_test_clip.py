@@ -40,22 +40,21 @@ def _views(width: int, height: int, out_w: int, out_h: int, frames: int, zoom: f
         yield x, y, w, h
 
 
-def make_clip(source: Path | np.ndarray, out: Path, seconds: float = 3.0, fps: int = 12,
+def make_clip(source, out: Path, seconds: float = 3.0, fps: int = 12,
               size: tuple[int, int] = (640, 360), gps: bool = False, comment: str | None = None,
               device: bool = False, audio: bool = True, zoom: float = 1.3,
               boxes: list[tuple[float, float, float, float]] | None = None,
               codec: str = "libx264") -> list[list[tuple[float, float, float, float]]]:
-    """Write the clip to ``out`` (container from its suffix: .mp4, .mov, .m4v, .webm, .avi). Returns,
-    per frame, ``boxes`` (x, y, w, h in the photo) mapped into the frame (clipped, and left out when
-    less than half of a box stays in the frame)."""
+    """Write the clip to ``out`` (container from its suffix: .mp4, .mov, .m4v, .webm, .avi).
+    ``source`` is a photo (path or RGB array), or a list of ``(photo, boxes)`` segments shown one
+    after the other, ``seconds`` each. Returns, per frame, the photo's ``boxes`` (x, y, w, h) mapped
+    into the frame (clipped; a box less than half in the frame is left out)."""
     import av
     import cv2
 
-    photo = np.asarray(Image.open(source).convert("RGB")) if not isinstance(source, np.ndarray) else source
-    height, width = photo.shape[:2]
+    segments = source if isinstance(source, list) else [(source, boxes or [])]
     out_w, out_h = size
     frames = max(1, round(seconds * fps))
-    options = {}
     suffix = out.suffix.lower()
     if suffix == ".webm":
         codec = "libvpx"
@@ -78,26 +77,29 @@ def make_clip(source: Path | np.ndarray, out: Path, seconds: float = 3.0, fps: i
         sound = container.add_stream("libopus" if suffix == ".webm" else "aac", rate=48000 if suffix == ".webm" else 44100)
         sound.layout = "mono"
     labelled: list[list[tuple[float, float, float, float]]] = []
-    for i, (x, y, w, h) in enumerate(_views(width, height, out_w, out_h, frames, zoom)):
-        sx, sy = out_w / w, out_h / h
-        matrix = np.float32([[sx, 0, -x * sx], [0, sy, -y * sy]])
-        picture = cv2.warpAffine(photo, matrix, (out_w, out_h), flags=cv2.INTER_AREA if sx < 1 else cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REFLECT)
-        frame_boxes = []
-        for bx, by, bw, bh in boxes or []:
-            x1, y1 = (bx - x) * sx, (by - y) * sy
-            x2, y2 = x1 + bw * sx, y1 + bh * sy
-            cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(out_w, x2), min(out_h, y2)
-            if cx2 > cx1 and cy2 > cy1 and (cx2 - cx1) * (cy2 - cy1) >= 0.5 * (x2 - x1) * (y2 - y1):
-                frame_boxes.append((cx1, cy1, cx2 - cx1, cy2 - cy1))
-        labelled.append(frame_boxes)
-        for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")):
-            container.mux(packet)
+    for photo, photo_boxes in segments:
+        photo = np.asarray(Image.open(photo).convert("RGB")) if not isinstance(photo, np.ndarray) else photo
+        height, width = photo.shape[:2]
+        for x, y, w, h in _views(width, height, out_w, out_h, frames, zoom):
+            sx, sy = out_w / w, out_h / h
+            matrix = np.float32([[sx, 0, -x * sx], [0, sy, -y * sy]])
+            picture = cv2.warpAffine(photo, matrix, (out_w, out_h),
+                                     flags=cv2.INTER_AREA if sx < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            frame_boxes = []
+            for bx, by, bw, bh in photo_boxes:
+                x1, y1 = (bx - x) * sx, (by - y) * sy
+                x2, y2 = x1 + bw * sx, y1 + bh * sy
+                cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(out_w, x2), min(out_h, y2)
+                if cx2 > cx1 and cy2 > cy1 and (cx2 - cx1) * (cy2 - cy1) >= 0.5 * (x2 - x1) * (y2 - y1):
+                    frame_boxes.append((cx1, cy1, cx2 - cx1, cy2 - cy1))
+            labelled.append(frame_boxes)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")):
+                container.mux(packet)
     for packet in stream.encode():
         container.mux(packet)
     if sound is not None:
         rate = sound.rate
-        samples = int(rate * frames / fps)
+        samples = int(rate * len(labelled) / fps)
         t = np.arange(samples) / rate
         tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
         chunk = sound.codec_context.frame_size or 1024
