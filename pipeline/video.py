@@ -292,20 +292,24 @@ def metadata_findings(tags: list[tuple[str, str, str]], xmp: bytes, policy) -> l
 
 # --- sampling ------------------------------------------------------------------------------------
 
+def scene_cut(previous: np.ndarray | None, preview: np.ndarray, threshold: float) -> bool:
+    """A cut between two consecutive frames: their previews differ by more than ``threshold`` grey
+    levels on average (a pan or a zoom changes little from one frame to the next)."""
+    return previous is not None and previous.shape == preview.shape and \
+        float(np.abs(preview.astype(np.int16) - previous.astype(np.int16)).mean()) > threshold
+
+
 @dataclass
 class Sampler:
-    """Which frames are screened: one every 1/``fps`` seconds, every scene change, and never a frame
-    practically identical to the last one screened."""
+    """Which frames are screened: one every 1/``fps`` seconds and the first frame after every cut,
+    but never a frame practically identical to the last one screened."""
 
     fps: float
-    scene_change: float
     next_t: float = 0.0
     last: np.ndarray | None = None
 
-    def take(self, t: float, preview: np.ndarray) -> bool:
+    def take(self, t: float, preview: np.ndarray, cut: bool = False) -> bool:
         due = t >= self.next_t - 1e-6
-        cut = self.last is not None and self.last.shape == preview.shape and \
-            float(np.abs(preview.astype(np.int16) - self.last.astype(np.int16)).mean()) > self.scene_change
         if due:
             self.next_t = max(self.next_t + 1.0 / self.fps, t + 0.5 / self.fps)
         if not (due or cut):
@@ -360,6 +364,9 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
         sha = file_sha256(path, v.max_file_bytes)
     except LoadError as exc:
         return error(str(exc))
+    # a video's frames are turned upright by its display matrix: faces are looked for upright only
+    # (the turned searches would triple the faces stage's time on every frame without a face)
+    policy = replace(policy, faces=replace(policy.faces, search_rotated=False))
     stages = dict(screener.stages)
     per_frame = [(name, stages[name]) for name in ("faces", "quality") if name in stages]
     text_stage = stages.get("text")
@@ -368,8 +375,7 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
         with open_video(path, v.max_file_bytes) as container:
             info = stream_info(container)
             tags = container_tags(container)
-            sampler = Sampler(v.sample_fps, v.scene_change)
-            text_sampler = Sampler(v.text_fps, v.scene_change)
+            sampler, text_sampler = Sampler(v.sample_fps), Sampler(v.text_fps)
             findings: list[Finding] = []
             quality: dict[str, list[Finding]] = {k: [] for k in QUALITY_KINDS}
             samples, text_samples, positions = [], [], []
@@ -380,13 +386,14 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
                 count += 1
                 tick(count, info.expected_frames or count)
                 preview = frame.grey_preview()
-                if previous is not None:
+                cut = scene_cut(previous, preview, v.scene_change)
+                if previous is not None and not cut:
                     dx, dy = global_shift(previous, preview)
                     pos = pos + (dx, dy)
                 previous = preview
                 positions.append(pos * (frame.av_frame.width / PREVIEW_WIDTH if not frame.turn % 2
                                         else frame.av_frame.height / PREVIEW_WIDTH))
-                if not sampler.take(frame.t, preview):
+                if not sampler.take(frame.t, preview, cut):
                     continue
                 pixels = frame.rgb()
                 height, width = pixels.shape[:2]
@@ -396,7 +403,7 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
                     first = image
                 samples.append(frame.index)
                 todo = list(per_frame)
-                if text_stage is not None and (text_sampler.take(frame.t, preview) or not text_samples):
+                if text_stage is not None and (text_sampler.take(frame.t, preview, cut) or not text_samples):
                     todo.append(("text", text_stage))
                     text_samples.append(frame.index)
                 for name, stage in todo:

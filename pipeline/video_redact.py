@@ -14,9 +14,10 @@ The copy is H.264 (VP8 for WebM), the sound stream-copied (or dropped with ``--n
 container metadata (no GPS, comment, device or names; the display rotation baked into the pixels).
 It is written to a temporary file in the output folder, decoded again and checked on frames sampled
 at ``video.verify_fps``: its frame count and duration must match the original's (within 2 frames),
-no tag may be left, and the faces stage with the two independent detectors (CenterFace at the
-frame's own size, BlazeFace), and the text stage where the screen found text, must find nothing
-that is not under a cover. What they find is covered solid on the frames around it and the copy made
+no tag may be left, and the two independent detectors of the photo copies' check (CenterFace at
+the frame's own size, BlazeFace), and the text stage where the screen found text, must find nothing
+that is not under a cover (``on_own_paint``; at video sizes BlazeFace's box round one of our mosaics
+needs only be half on it, ``on_mosaic``). What they find is covered solid on the frames around it and the copy made
 again, up to ``redact.max_passes``; then the file is renamed into place, or removed.
 """
 
@@ -115,7 +116,9 @@ def move_box(motion: np.ndarray | None, box: Box, src: int, dst: int, width: int
 class FacePlan:
     """Which face boxes cover which frame: detections at a stride, tracks between them."""
 
-    def __init__(self, policy, width: int, height: int, motion: np.ndarray | None) -> None:
+    def __init__(self, policy, width: int, height: int, motion: np.ndarray | None,
+                 cache: dict[int, list[Box]] | None = None) -> None:
+        self.cache = {} if cache is None else cache  # frame -> detected boxes, kept from one pass to the next
         self.v = policy.video
         self.score = policy.redact.face_min_score
         self.width, self.height = width, height
@@ -125,12 +128,18 @@ class FacePlan:
     def _move(self, box: Box, src: int, dst: int) -> Box | None:
         return move_box(self.motion, box, src, dst, self.width, self.height)
 
-    def detect(self, frame: int, rgb: np.ndarray, extra: list[Box]) -> None:
-        """Detect the faces of ``frame`` and add them to the tracks."""
+    def detect(self, frame: int, rgb: np.ndarray, extra: list[Box], independent=None) -> None:
+        """Detect the faces of ``frame`` and add them to the tracks; ``independent(rgb)``, when given,
+        adds the faces the check's detectors see on the original frame (as the photos' first pass does)."""
         h, w = rgb.shape[:2]
         long_side = max(max(h, w), min(DETECT_MIN_LONG_SIDE, 2 * max(h, w)))
-        boxes = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, w, h) for d in faces.detect_at(rgb, long_side, self.score)
-                 if d.x2 - d.x1 >= 1 and d.y2 - d.y1 >= 1] + list(extra)
+        if frame not in self.cache:
+            self.cache[frame] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, w, h)
+                                 for d in faces.detect_at(rgb, long_side, self.score)
+                                 if d.x2 - d.x1 >= 1 and d.y2 - d.y1 >= 1]
+            if independent is not None:
+                self.cache[frame] += independent(rgb)
+        boxes = self.cache[frame] + list(extra)
         live = [t for t in self.tracks if t.latest(frame) is not None and frame - t.latest(frame) <= self.v.keep_frames
                 + self.v.detect_every]
         pairs = sorted(((_same_face(self._move(t.seen[t.latest(frame)], t.latest(frame), frame) or
@@ -236,12 +245,13 @@ class VideoCopy:
             if f.kind == "face" and f.box is not None and f.frame is not None:
                 self.screen_faces.setdefault(f.frame, []).append(f.box)
         self.info = info
-        self.extra: list[tuple[int, int, Box, str]] = []  # (first, last, box, kind): found by an earlier check
-        self.verify_every = max(1, round((info.fps or 25.0) / self.policy.video.verify_fps))
-        # the check of a copy looks for faces as the redaction's screen does, upright only: the copy is
-        # upright, and BlazeFace and CenterFace at the frame's own size look again beside it
-        screen_policy = redactor.screen_policy
-        self.check_policy = replace(screen_policy, faces=replace(screen_policy.faces, search_rotated=False))
+        self.extra: list[tuple[int, int, int, Box, str]] = []  # (first, last, frame, box, kind): found by a check
+        self.detections: dict[int, list[Box]] = {}  # the faces detected on each detected frame (every pass)
+        self.recheck: set[int] | None = None  # frames the next check must look at again (None: all)
+        # checked frames are detected frames: the check's detectors also look at them in the first pass
+        stride = self.policy.video.detect_every
+        self.verify_every = max(1, round((info.fps or 25.0) / self.policy.video.verify_fps / stride)) * stride
+
 
     # --- one pass: decode, cover, encode -------------------------------------------------------
     def encode(self, tmp: Path) -> tuple[list[Covered], int, str, dict[int, list[Covered]]]:
@@ -249,7 +259,7 @@ class VideoCopy:
 
         v = self.policy.video
         stride = v.detect_every
-        plan = FacePlan(self.policy, self.width, self.height, self.screen.motion)
+        plan = FacePlan(self.policy, self.width, self.height, self.screen.motion, self.detections)
         rng = np.random.default_rng(int(self.screen.report.sha256[:8], 16))
         done_on: dict[int, list[Covered]] = {}  # verify frames -> covers painted there
         track_cover: dict[int, Covered] = {}
@@ -311,7 +321,8 @@ class VideoCopy:
                                                 f"{self.width}x{self.height}: frame size changes are not supported")
                             pending.append((index, frame, rgb))
                             if index % stride == 0:
-                                plan.detect(index, rgb, self.screen_faces.get(index, []))
+                                plan.detect(index, rgb, self.screen_faces.get(index, []),
+                                            self._independent if index % self.verify_every == 0 else None)
                                 emit(index)
                                 plan.forget(index)
                             index += 1
@@ -332,6 +343,13 @@ class VideoCopy:
                 out.close()
         covered = list(track_cover.values())
         return covered, index, audio, done_on
+
+    def _independent(self, rgb: np.ndarray) -> list[Box]:
+        """Faces the check's two detectors see on an original frame (covered from the first pass)."""
+        h, w = rgb.shape[:2]
+        image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video", exif_orientation=None,
+                            exif=Image.Exif())
+        return [lo.box for lo in self.redactor.found(image, []) if lo.kind == "face"]
 
     def _paint(self, index: int, rgb: np.ndarray, face_boxes, rng, track_cover, done_on) -> None:
         r = self.policy.redact
@@ -361,13 +379,20 @@ class VideoCopy:
             before = track_cover.get(key)
             track_cover[key] = Covered(t.kind, Box.enclosing([box] + ([before.box] if before else [])), "solid",
                                        (before.frames[0] if before else index, index))
-        for first, last, box, kind in self.extra:
+        for first, last, seen, box, kind in self.extra:
             if first <= index <= last:
-                cover(rgb, box, "solid", rng)
-                painted.append(Covered(kind, box, "solid"))
+                moved = move_box(self.screen.motion, box, seen, index, w, h)
+                if moved is None:
+                    continue
+                moved = _expand(moved, self.policy.video.grow_per_frame * abs(index - seen), w, h)
+                cover(rgb, moved, "solid", rng)
+                painted.append(Covered(kind, moved, "solid"))
                 key = ("extra", first, last, box)
-                track_cover[key] = Covered(kind, box, "solid", (first, last))
-        if index % self.verify_every == 0 or any(t.frame == index for t in self.texts):
+                before = track_cover.get(key)
+                track_cover[key] = Covered(kind, Box.enclosing([moved] + ([before.box] if before else [])), "solid",
+                                           (first, last))
+        if (index % self.verify_every == 0 or any(t.frame == index for t in self.texts)) and \
+                (self.recheck is None or index in self.recheck):
             done_on[index] = painted
 
     # --- the check of a copy -----------------------------------------------------------------
@@ -393,15 +418,28 @@ class VideoCopy:
                 rgb = frame.rgb()
                 image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video",
                                     exif_orientation=None, exif=Image.Exif(), frame=frame.index)
-                findings = faces.stage(image, self.check_policy)
-                if frame.index in text_frames:
-                    findings += text.stage(image, self.policy)
-                found = [lo for lo in redactor.found(image, findings)
-                         if not on_own_paint(lo, 0, 0, done_on[frame.index])]
+                # the independent detectors (redactor.found adds CenterFace at the frame's own size and
+                # BlazeFace), and the text stage where the screen found text
+                findings = text.stage(image, self.policy) if frame.index in text_frames else []
+                found = [lo for lo in redactor.found(image, findings) if not on_own_paint(lo, 0, 0, done_on[frame.index])
+                         and not on_mosaic(lo, done_on[frame.index])]
                 if found:
                     left[frame.index] = found
             duration = info.duration or count / (info.fps or 25.0)
         return count, duration, left
+
+
+def on_mosaic(found, done: list[Covered], share: float = 0.5) -> bool:
+    """BlazeFace's square box round one of our mosaics: centred on it and at least half on it. At video
+    sizes a face is 30 to 80 px and its mosaic 5 cells across; BlazeFace sees a head-shaped blob there
+    and frames it with the hair and shoulders around, so less than the photos' nine tenths of its box
+    lies on the mosaic. CenterFace on a mosaic still counts (the mosaic is then covered solid)."""
+    if found.detector != faces.BLAZEFACE_NAME:
+        return False
+    b = found.box
+    cx, cy = b.x + b.w / 2, b.y + b.h / 2
+    return any(c.mode == "pixelate" and c.box.x <= cx <= c.box.x + c.box.w and c.box.y <= cy <= c.box.y + c.box.h
+               and b.overlap(c.box) >= share * b.w * b.h for c in done)
 
 
 def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) -> tuple[ImageReport, LoadedImage | None]:
@@ -446,11 +484,15 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                                             f"between; {audio}")
                 break
             # what the check still found: covered solid around that frame, and the copy made again
+            # (moved with the picture); only the frames around them are checked again
             reach = v.detect_every + v.keep_frames
+            copy.recheck = set()
             for index, found in left.items():
+                first, last = max(0, index - reach), min(frames - 1, index + reach)
+                copy.recheck |= set(range(first, last + 1))
                 for lo in found:
                     box = redactor._cover_box(lo.kind, lo.box, copy.width, copy.height)
-                    copy.extra.append((max(0, index - reach), min(frames - 1, index + reach), box, lo.kind))
+                    copy.extra.append((first, last, index, box, lo.kind))
         else:
             kinds = sorted({lo.kind for found in left.values() for lo in found})
             redaction = Redaction(None, tuple(covered), None, r.max_passes,

@@ -128,7 +128,7 @@ def main() -> int:
         start = time.perf_counter()
         report = redactor.redact(Candidate(clip, "clip.mp4"))
         ours_s = time.perf_counter() - start
-        print(f"photoscreen: {report.verdict.value}; {'; '.join(report.reasons) or report.error}")
+        print(f"photoscreen: {report.verdict.value}; {'; '.join(report.reasons) or report.error}", flush=True)
         print(f"photoscreen redaction (screen + every frame covered + copy checked): {ours_s:.1f} s, "
               f"{frames / ours_s:.2f} frames/s; the screen alone {report_screen_seconds(redactor, clip):.1f} s")
         ours = tmp / "ours" / "clip.mp4"
@@ -175,4 +175,8 @@ def report_screen_seconds(redactor, clip: Path) -> float:
 
 if __name__ == "__main__":
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    raise SystemExit(main())
+    from pipeline.quiet import native_logs_silenced
+
+    with native_logs_silenced():
+        code = main()
+    raise SystemExit(code)
