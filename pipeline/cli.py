@@ -241,6 +241,7 @@ def batch(
     setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
     platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
+    no_audio: bool = typer.Option(False, "--no-audio", help="Videos: drop the sound from the --redact-to copies."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
@@ -259,7 +260,8 @@ def batch(
     from .scan import exit_code
 
     _roots_or_exit([root])
-    policy = _policy_or_exit(policy_file, setting, platform, roster)
+    policy = _policy_or_exit(policy_file, setting, platform, roster,
+                             {"video": {"keep_audio": False}} if no_audio else None)
     if redact_to is not None:
         from .redaction import UnsafeOutput, check_output_folder
 
