@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import av
+import numpy as np
 import jsonschema
 import pytest
 from typer.testing import CliRunner
@@ -156,3 +157,53 @@ def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
     frames, duration, audio, tags = _streams(out / "coffee.mov")
     assert frames == 9 and not audio
     assert not {k for k in tags if k in ("make", "model") or "apple" in k}
+
+
+# --- pieces, without decoding -------------------------------------------------------------------
+
+def test_container_tags_go_through_the_metadata_checks_and_recognizers(policy) -> None:
+    from pipeline.video import metadata_findings
+
+    tags = [("container", "com.apple.quicktime.location.ISO6709", "+48.8584+002.2945+035.000/"),
+            ("container", "com.apple.quicktime.make", "Apple"),
+            ("container", "artist", "Ms Smith"),
+            ("container", "comment", "Student ID: 20481937"),
+            ("container", "encoder", "Lavf62"), ("video stream", "handler_name", "VideoHandler")]
+    found = metadata_findings(tags, b"", policy)
+    kinds = [f.kind for f in found]
+    assert kinds.count("gps") == 1 and "student_id" in kinds
+    whys = " ".join(f.why for f in found if f.kind == "metadata")
+    assert "device" in whys and "artist" in whys and "handler" not in whys and "encoder" not in whys
+    assert "20481937" not in json.dumps([f.to_dict() for f in found])
+    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.5N" '
+           b'exif:GPSLongitude="2,17.7E"/></rdf:RDF></x:xmpmeta>')
+    assert [f.kind for f in metadata_findings([], xmp, policy)] == ["gps"]
+    assert metadata_findings([("container", "encoder", "Lavf62")], b"", policy) == []
+
+
+def test_tracking_covers_the_frames_between_detections_before_and_after(policy) -> None:
+    """A face seen on frames 0 and 3 is covered on 1 and 2 where it is; one not found again stays
+    covered for keep_frames; one that appears is covered from the frame after the detection before."""
+    from pipeline.findings import Box
+    from pipeline.video_redact import FacePlan
+
+    v = policy.video
+    walking = {0: Box(100, 100, 40, 50), 3: Box(130, 100, 40, 50)}  # 10 px a frame
+    cache = {0: [walking[0]], 3: [walking[3]], 6: [Box(300, 50, 40, 50)], 9: []}
+    plan = FacePlan(policy, 640, 360, None, cache)
+    blank = np.zeros((360, 640, 3), np.uint8)
+    covered = {}
+    for frame in (0, 3, 6, 9):
+        plan.detect(frame, blank, [])
+        for f in range(max(0, frame - 2), frame + 1):
+            covered[f] = [b for _, b in plan.boxes(f, frame)]
+    for f in (1, 2):  # the walking face, where it is on the frames between
+        truth = Box(100 + 10 * f, 100, 40, 50)
+        assert any(b.overlap(truth) == truth.w * truth.h for b in covered[f]), (f, covered[f])
+    assert any(b.overlap(Box(300, 50, 40, 50)) for b in covered[5])  # appearing at 6: covered at 4-5
+    assert any(b.overlap(Box(300, 50, 40, 50)) for b in covered[4])
+    later = [b for _, b in plan.boxes(6 + v.keep_frames, 6 + v.keep_frames)]
+    assert any(b.overlap(Box(300, 50, 40, 50)) for b in later)  # held after the last sighting
+    gone = [b for _, b in plan.boxes(6 + v.keep_frames + 1, 6 + v.keep_frames + 1)]
+    assert not any(b.overlap(Box(300, 50, 40, 50)) for b in gone)
