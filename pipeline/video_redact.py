@@ -41,6 +41,7 @@ from .owned import TEMP_PREFIX, TEMP_SUFFIX
 from .redact import cover, grow
 
 DETECT_MIN_LONG_SIDE = 960  # px: small frames are scaled up (at most 2x) so small faces are still found
+SOLID_BELOW = 40  # px: faces less tall than this are covered solid, not pixelated (see VideoCopy._paint)
 MAX_GROWTH = 1.0  # a box grows at most by its own size on every side while a face is not seen
 # Audio codecs each output container takes as they are; other sound is re-encoded (AAC, Opus).
 AUDIO_COPY = {"mp4": {"aac", "mp3", "opus", "alac", "flac", "ac3", "eac3"},
@@ -274,7 +275,7 @@ class VideoCopy:
                 out_v.width, out_v.height, out_v.pix_fmt = self.width, self.height, "yuv420p"
                 out_v.codec_context.time_base = in_v.time_base
                 out_v.time_base = in_v.time_base
-                out_v.options = ({"crf": str(v.crf), "preset": "veryfast"} if codec == "libx264" else
+                out_v.options = ({"crf": str(v.crf), "preset": "superfast"} if codec == "libx264" else
                                  {"crf": str(max(4, v.crf - 10)), "b": "2M", "deadline": "realtime", "cpu-used": "8"})
                 transcode = False
                 out_a, audio = None, "no sound in the original" if not source.streams.audio else "sound dropped (--no-audio)"
@@ -345,18 +346,29 @@ class VideoCopy:
         return covered, index, audio, done_on
 
     def _independent(self, rgb: np.ndarray) -> list[Box]:
-        """Faces the check's two detectors see on an original frame (covered from the first pass)."""
+        """Faces the check's two detectors see on an original frame (covered from the first pass):
+        BlazeFace, and CenterFace at the frame's own size unless the stride detection ran at that size."""
         h, w = rgb.shape[:2]
-        image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video", exif_orientation=None,
-                            exif=Image.Exif())
-        return [lo.box for lo in self.redactor.found(image, []) if lo.kind == "face"]
+        r = self.policy.redact
+        out = [Box.from_xyxy(*b[:4], w, h) for b in faces.blazeface_boxes(rgb, r.verify_blazeface_min_score)
+               if b[2] > b[0] and b[3] > b[1]]
+        if max(h, w) < DETECT_MIN_LONG_SIDE:
+            out += [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, w, h) for d in faces.detect_at(rgb, max(h, w), r.verify_min_score)
+                    if d.x2 > d.x1 and d.y2 > d.y1]
+        if r.faces != "all":
+            min_height = self.policy.faces.identifiable_min_height * w / self.policy.faces.posting_width
+            out = [b for b in out if b.h >= min_height]
+        return out
 
     def _paint(self, index: int, rgb: np.ndarray, face_boxes, rng, track_cover, done_on) -> None:
         r = self.policy.redact
         w, h = self.width, self.height
         painted: list[Covered] = []
         for track, box in face_boxes:
-            c = Covered("face", grow(box, r.face_margin, w, h), r.face_mode)
+            # a mosaic of a small face (5 cells of a few pixels) still reads as a face to a detector:
+            # small faces are covered solid
+            mode = "solid" if r.face_mode == "pixelate" and box.h < SOLID_BELOW else r.face_mode
+            c = Covered("face", grow(box, r.face_margin, w, h), mode)
             cover(rgb, c.box, c.mode, rng)
             painted.append(c)
             track.note(index, c.box)
@@ -364,7 +376,7 @@ class VideoCopy:
             before = track_cover.get(key)
             enclosing = Box.enclosing([c.box] + ([before.box] if before else []))
             first = before.frames[0] if before else index
-            track_cover[key] = Covered("face", enclosing, r.face_mode, (first, index))
+            track_cover[key] = Covered("face", enclosing, before.mode if before else mode, (first, index))
         for t in self.texts:
             if not t.first <= index <= t.last:
                 continue
