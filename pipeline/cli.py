@@ -531,7 +531,7 @@ def _progress_bar(label: str = "screening"):
         def render(self, task: Task) -> Text:
             return Text(f"{task.speed:.1f} {task.fields.get('unit', 'files')}/s" if task.speed else "")
 
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
                     TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 

@@ -249,6 +249,7 @@ class VideoCopy:
         self.extra: list[tuple[int, int, int, Box, str]] = []  # (first, last, frame, box, kind): found by a check
         self.detections: dict[int, list[Box]] = {}  # the faces detected on each detected frame (every pass)
         self.recheck: set[int] | None = None  # frames the next check must look at again (None: all)
+        self.painted_on: dict[int, list[Covered]] = {}  # checked frames -> the covers painted there
         # checked frames are detected frames: the check's detectors also look at them in the first pass
         stride = self.policy.video.detect_every
         self.verify_every = max(1, round((info.fps or 25.0) / self.policy.video.verify_fps / stride)) * stride
@@ -288,16 +289,22 @@ class VideoCopy:
                         audio = f"sound re-encoded ({in_a.codec_context.name} does not go in {self.format.upper()})"
                         transcode = True
                 pending: list[tuple[int, object, object]] = []  # held frames: (index, av frame, rgb)
+                painted: list[tuple[int, object, object]] = []  # covered, held until the next checked frame
 
                 def emit(upto: int) -> None:
                     for index, av_frame, rgb in pending:
                         self._paint(index, rgb, plan.boxes(index, upto), rng, track_cover, done_on)
+                        painted.append((index, av_frame, rgb))
+                    pending.clear()
+
+                def flush() -> None:
+                    for index, av_frame, rgb in painted:
                         new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                         new.pts, new.time_base = av_frame.pts, in_v.time_base
                         for packet in out_v.encode(new):
                             out.mux(packet)
                         video.tick(index + 1, self.total or index + 1, "covering")
-                    pending.clear()
+                    painted.clear()
 
                 streams = [in_v] + ([in_a] if in_a is not None else [])
                 index = 0
@@ -326,6 +333,9 @@ class VideoCopy:
                                             self._independent if index % self.verify_every == 0 else None)
                                 emit(index)
                                 plan.forget(index)
+                                if index % self.verify_every == 0:
+                                    self._check_covered(index, rgb, painted, rng, track_cover, done_on)
+                                    flush()
                             index += 1
                 except av.FFmpegError as exc:
                     raise LoadError(f"video data is corrupt or truncated at frame {index + 1} "
@@ -335,6 +345,7 @@ class VideoCopy:
                     if last_index % stride:
                         plan.detect(last_index, last_rgb, self.screen_faces.get(last_index, []))
                     emit(last_index)
+                flush()
                 for packet in out_v.encode():
                     out.mux(packet)
                 if out_a is not None and transcode:
@@ -391,30 +402,65 @@ class VideoCopy:
             before = track_cover.get(key)
             track_cover[key] = Covered(t.kind, Box.enclosing([box] + ([before.box] if before else [])), "solid",
                                        (before.frames[0] if before else index, index))
-        for first, last, seen, box, kind in self.extra:
-            if first <= index <= last:
-                moved = move_box(self.screen.motion, box, seen, index, w, h)
-                if moved is None:
-                    continue
-                moved = _expand(moved, self.policy.video.grow_per_frame * abs(index - seen), w, h)
-                cover(rgb, moved, "solid", rng)
-                painted.append(Covered(kind, moved, "solid"))
-                key = ("extra", first, last, box)
-                before = track_cover.get(key)
-                track_cover[key] = Covered(kind, Box.enclosing([moved] + ([before.box] if before else [])), "solid",
-                                           (first, last))
-        if (index % self.verify_every == 0 or any(t.frame == index for t in self.texts)) and \
-                (self.recheck is None or index in self.recheck):
-            done_on[index] = painted
+        for entry in self.extra:
+            if entry[0] <= index <= entry[1]:
+                self._paint_extra(index, rgb, entry, rng, track_cover, {index: painted})
+        if index % self.verify_every == 0 or any(t.frame == index for t in self.texts):
+            self.painted_on[index] = painted  # the same list: covers added later to this frame join it
+            if self.recheck is None or index in self.recheck:
+                done_on[index] = painted
+
+    def _check_covered(self, index: int, rgb: np.ndarray, held: list, rng, track_cover, done_on) -> None:
+        """Before a checked frame and the frames held with it are encoded, the check's detectors look
+        at the covered frame; what they find is covered solid there, on the held frames before it and
+        on the next ones (``self.extra``), until they find nothing (at most ``redact.max_passes`` looks).
+        The copy is still decoded and checked afterwards: this spares most of the passes again."""
+        v, w, h = self.policy.video, self.width, self.height
+        if self.recheck is not None and index not in self.recheck:
+            return  # a later pass: this frame was clean in the copy, and nothing changed around it
+        for _ in range(self.policy.redact.max_passes):
+            left = self._left(rgb, index, self.painted_on.get(index, []))
+            if not left:
+                return
+            first, last = index - self.verify_every + 1, index + v.detect_every + v.keep_frames
+            for lo in left:
+                box = self.redactor._cover_box(lo.kind, lo.box, w, h)
+                entry = (max(0, first), last, index, box, lo.kind)
+                self.extra.append(entry)
+                for j, _, frame_rgb in held:
+                    if j >= first:
+                        self._paint_extra(j, frame_rgb, entry, rng, track_cover, self.painted_on)
+
+    def _paint_extra(self, index: int, rgb: np.ndarray, entry, rng, track_cover, painted: dict) -> None:
+        first, last, seen, box, kind = entry
+        w, h = self.width, self.height
+        moved = move_box(self.screen.motion, box, seen, index, w, h)
+        if moved is None:
+            return
+        moved = _expand(moved, self.policy.video.grow_per_frame * abs(index - seen), w, h)
+        cover(rgb, moved, "solid", rng)
+        if index in painted:
+            painted[index].append(Covered(kind, moved, "solid"))
+        key = ("extra", first, last, box)
+        before = track_cover.get(key)
+        track_cover[key] = Covered(kind, Box.enclosing([moved] + ([before.box] if before else [])), "solid",
+                                   (first, last))
+
+    def _left(self, rgb: np.ndarray, index: int, done: list[Covered]) -> list:
+        """What the independent detectors (CenterFace at the frame's own size, BlazeFace), and the text
+        stage where the screen found text, see on a covered frame that is not on our own covers."""
+        from .redaction import on_own_paint
+
+        image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video",
+                            exif_orientation=None, exif=Image.Exif(), frame=index)
+        findings = text.stage(image, self.policy) if any(t.frame == index for t in self.texts) else []
+        return [lo for lo in self.redactor.found(image, findings)
+                if not on_own_paint(lo, 0, 0, done) and not on_mosaic(lo, done)]
 
     # --- the check of a copy -----------------------------------------------------------------
     def check(self, tmp: Path, done_on: dict[int, list[Covered]]) -> tuple[int, float, dict[int, list]]:
         """Decode the copy: its frame count and duration, tags left, and what the independent
         detectors still find on the checked frames (not on our own covers)."""
-        from .redaction import on_own_paint
-
-        redactor = self.redactor
-        text_frames = {t.frame for t in self.texts}
         left: dict[int, list] = {}
         with video.open_video(tmp, self.policy.video.max_file_bytes) as copy:
             tags = [(w, k, val) for w, k, val in video.container_tags(copy) if k.lower() not in MUXER_TAGS]
@@ -427,14 +473,7 @@ class VideoCopy:
                 video.tick(count, self.total or count, "checking the copy")
                 if frame.index not in done_on:
                     continue
-                rgb = frame.rgb()
-                image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video",
-                                    exif_orientation=None, exif=Image.Exif(), frame=frame.index)
-                # the independent detectors (redactor.found adds CenterFace at the frame's own size and
-                # BlazeFace), and the text stage where the screen found text
-                findings = text.stage(image, self.policy) if frame.index in text_frames else []
-                found = [lo for lo in redactor.found(image, findings) if not on_own_paint(lo, 0, 0, done_on[frame.index])
-                         and not on_mosaic(lo, done_on[frame.index])]
+                found = self._left(frame.rgb(), frame.index, done_on[frame.index])
                 if found:
                     left[frame.index] = found
             duration = info.duration or count / (info.fps or 25.0)
@@ -491,7 +530,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 os.replace(tmp, dest)
                 out.note_written(out_rel, dest)
                 redaction = Redaction(out_rel, tuple(covered), None, passes, size=(copy.width, copy.height),
-                                      ready=f"every frame of {count} covered, faces detected on every "
+                                      ready=f"all {count} frames re-encoded, faces looked for on every "
                                             f"{v.detect_every}{'rd' if v.detect_every == 3 else 'th'} and tracked "
                                             f"between; {audio}")
                 break
