@@ -249,7 +249,6 @@ class VideoCopy:
         self.extra: list[tuple[int, int, int, Box, str]] = []  # (first, last, frame, box, kind): found by a check
         self.detections: dict[int, list[Box]] = {}  # the faces detected on each detected frame (every pass)
         self.recheck: set[int] | None = None  # frames the next check must look at again (None: all)
-        self.painted_on: dict[int, list[Covered]] = {}  # checked frames -> the covers painted there
         # checked frames are detected frames: the check's detectors also look at them in the first pass
         stride = self.policy.video.detect_every
         self.verify_every = max(1, round((info.fps or 25.0) / self.policy.video.verify_fps / stride)) * stride
@@ -289,7 +288,7 @@ class VideoCopy:
                         audio = f"sound re-encoded ({in_a.codec_context.name} does not go in {self.format.upper()})"
                         transcode = True
                 pending: list[tuple[int, object, object]] = []  # held frames: (index, av frame, rgb)
-                painted: list[tuple[int, object, object]] = []  # covered, held until the next checked frame
+                painted: list[tuple[int, object, object]] = []  # covered, to encode
 
                 def emit(upto: int) -> None:
                     for index, av_frame, rgb in pending:
@@ -333,9 +332,7 @@ class VideoCopy:
                                             self._independent if index % self.verify_every == 0 else None)
                                 emit(index)
                                 plan.forget(index)
-                                if index % self.verify_every == 0:
-                                    self._check_covered(index, rgb, painted, rng, track_cover, done_on)
-                                    flush()
+                                flush()
                             index += 1
                 except av.FFmpegError as exc:
                     raise LoadError(f"video data is corrupt or truncated at frame {index + 1} "
@@ -405,31 +402,9 @@ class VideoCopy:
         for entry in self.extra:
             if entry[0] <= index <= entry[1]:
                 self._paint_extra(index, rgb, entry, rng, track_cover, {index: painted})
-        if index % self.verify_every == 0 or any(t.frame == index for t in self.texts):
-            self.painted_on[index] = painted  # the same list: covers added later to this frame join it
-            if self.recheck is None or index in self.recheck:
-                done_on[index] = painted
-
-    def _check_covered(self, index: int, rgb: np.ndarray, held: list, rng, track_cover, done_on) -> None:
-        """Before a checked frame and the frames held with it are encoded, the check's detectors look
-        at the covered frame; what they find is covered solid there, on the held frames before it and
-        on the next ones (``self.extra``), until they find nothing (at most ``redact.max_passes`` looks).
-        The copy is still decoded and checked afterwards: this spares most of the passes again."""
-        v, w, h = self.policy.video, self.width, self.height
-        if self.recheck is not None and index not in self.recheck:
-            return  # a later pass: this frame was clean in the copy, and nothing changed around it
-        for _ in range(self.policy.redact.max_passes):
-            left = self._left(rgb, index, self.painted_on.get(index, []))
-            if not left:
-                return
-            first, last = index - self.verify_every + 1, index + v.detect_every + v.keep_frames
-            for lo in left:
-                box = self.redactor._cover_box(lo.kind, lo.box, w, h)
-                entry = (max(0, first), last, index, box, lo.kind)
-                self.extra.append(entry)
-                for j, _, frame_rgb in held:
-                    if j >= first:
-                        self._paint_extra(j, frame_rgb, entry, rng, track_cover, self.painted_on)
+        if (index % self.verify_every == 0 or any(t.frame == index for t in self.texts)) and \
+                (self.recheck is None or index in self.recheck):
+            done_on[index] = painted
 
     def _paint_extra(self, index: int, rgb: np.ndarray, entry, rng, track_cover, painted: dict) -> None:
         first, last, seen, box, kind = entry
