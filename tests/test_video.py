@@ -25,7 +25,7 @@ from make_test_clip import make_clip  # noqa: E402
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
-SECONDS, FPS, SIZE = 2.0, 6, (480, 270)
+SECONDS, FPS, SIZE = 2.0, 8, (480, 270)
 
 
 @pytest.fixture(scope="module")
