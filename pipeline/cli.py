@@ -210,7 +210,12 @@ def scan(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
-    """Screen photos and write report.json and report.csv.
+    """Screen photos and videos and write report.json and report.csv.
+
+    Videos (MP4, MOV, M4V, WebM, AVI) get one row each ("media": "video", duration, fps, frames):
+    frames sampled 2 a second and at scene changes are screened for faces, text and quality, and
+    findings carry their frame and time ("t", seconds); the container's tags (GPS, device,
+    comments, names) are checked like a photo's metadata.
 
     Each photo gets a verdict: block (do not post), review (a person should look), ok, or error
     (could not be screened; never counted as ok). Originals are never modified.
@@ -262,6 +267,7 @@ def batch(
     setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
     platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
+    no_audio: bool = typer.Option(False, "--no-audio", help="Videos: drop the sound from the --redact-to copies."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", metavar="tcp://HOST:8786",
@@ -295,7 +301,8 @@ def batch(
     if send_files and scheduler is None:
         _err("error: --send-files needs --scheduler")
         raise typer.Exit(EXIT_USAGE)
-    policy = _policy_or_exit(policy_file, setting, platform, roster)
+    policy = _policy_or_exit(policy_file, setting, platform, roster,
+                             {"video": {"keep_audio": False}} if no_audio else None)
     if redact_to is not None:
         from .redaction import UnsafeOutput, check_output_folder
 
@@ -370,6 +377,9 @@ def redact(
              "(at the --platform shape), the hand or head large in the crop, so that no face and no sensitive text "
              "is in the picture (text on clothing is covered); a crop is at least redact.crop_min_short_side (600 px) "
              "and 40% of the photo's short side; when no such crop exists, no copy is written and the row says why."),
+    no_audio: bool = typer.Option(False, "--no-audio",
+                                  help="Videos: drop the sound from the copies (by default it is kept as it is, "
+                                       "stream-copied, not re-encoded)."),
     overwrite: bool = typer.Option(False, "--overwrite",
                                    help="Make every copy again. Without it, a copy an earlier run made from the same "
                                         "original with the same settings is kept (its row says so), and a changed "
@@ -388,6 +398,10 @@ def redact(
     grades, names and barcodes covered with solid boxes, the orientation baked in and all metadata
     (EXIF, GPS, XMP, IPTC) removed; the colour profile is kept.
 
+    Videos (MP4, MOV, M4V, WebM, AVI) are covered on every frame (faces detected on every few frames
+    and tracked between them, sensitive text while it is visible), the sound kept (--no-audio drops
+    it), the container's metadata removed (GPS, comment, device); an AVI becomes an MP4.
+
     Each copy is screened again (the same checks plus two more face detectors at a low score)
     before it is written; a copy that still shows a face or sensitive text is not written, and the
     report says why. Originals are never modified; copies of unchanged originals made with the same
@@ -400,7 +414,9 @@ def redact(
     from .scan import exit_code, walk
 
     _roots_or_exit(paths)
-    overrides = {"redact": {"face_mode": mode.value}} if mode else None
+    overrides = {"redact": {"face_mode": mode.value}} if mode else {}
+    if no_audio:
+        overrides["video"] = {"keep_audio": False}
     policy = _policy_or_exit(policy_file, setting, platform, roster, overrides)
     try:
         check_output_folder(out, paths)
@@ -576,12 +592,30 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
     """``work`` on every candidate, with a progress bar on a terminal."""
     if not (show and sys.stderr.isatty() and candidates):
         return [work(c) for c in candidates]
+    from .video import set_progress
+
     results = []
     with _progress_bar(label) as bar:
         task = bar.add_task(label, total=len(candidates))
-        for candidate in candidates:
-            results.append(work(candidate))
-            bar.advance(task)
+        frames: dict = {}
+
+        def on_frames(done: int, total: int, phase: str) -> None:  # a video: frames done, frames/s, time left
+            if frames.get("phase") != phase:
+                if "task" in frames:
+                    bar.remove_task(frames["task"])
+                frames.update(phase=phase, task=bar.add_task(f"  {phase}", total=total, unit="frames"))
+            bar.update(frames["task"], completed=done, total=total)
+
+        set_progress(on_frames)
+        try:
+            for candidate in candidates:
+                results.append(work(candidate))
+                if "task" in frames:
+                    bar.remove_task(frames.pop("task"))
+                    frames.clear()
+                bar.advance(task)
+        finally:
+            set_progress(None)
     return results
 
 
@@ -610,9 +644,9 @@ def _progress_bar(label: str = "screening"):
 
     class RateColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
-            return Text(f"{task.speed:.1f} photos/s" if task.speed else "")
+            return Text(f"{task.speed:.1f} {task.fields.get('unit', 'files')}/s" if task.speed else "")
 
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
                     TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 

@@ -116,6 +116,7 @@ class Finding:
     frame: int | None = None  # the frame or page it was found on (0 = first), for multi-frame files
     category: str | None = None  # caption findings: one of CAPTION_CATEGORIES
     source: str | None = None  # caption findings: "caption" (the post's text) or the metadata field
+    t: float | None = None  # videos: the time of ``frame`` in seconds from the start
 
     def __post_init__(self) -> None:
         if self.kind not in FINDING_KINDS:
@@ -141,7 +142,7 @@ class Finding:
             "box": self.box.as_list() if self.box else None,
             "score": round(float(self.score), 4),
         }
-        for name in ("identifiable", "detector", "why", "hint", "rotate_cw", "frame", "category", "source"):
+        for name in ("identifiable", "detector", "why", "hint", "rotate_cw", "frame", "t", "category", "source"):
             value = getattr(self, name)
             if value not in (None, ""):
                 out[name] = value
@@ -155,9 +156,13 @@ class Covered:
     kind: str
     box: Box
     mode: str
+    frames: tuple[int, int] | None = None  # videos: first and last frame covered (``box`` encloses them all)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "box": self.box.as_list(), "mode": self.mode}
+        out: dict[str, Any] = {"kind": self.kind, "box": self.box.as_list(), "mode": self.mode}
+        if self.frames is not None:
+            out["frames"] = list(self.frames)
+        return out
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,7 @@ class ImageReport:
     error: str | None = None
     seconds: float = 0.0
     redaction: Redaction | None = None
+    video: VideoInfo | None = None  # set for a video (``"media": "video"``); width/height are its frame size
 
     def __post_init__(self) -> None:
         if (self.verdict is Verdict.ERROR) != (self.error is not None):
@@ -227,4 +233,24 @@ class ImageReport:
         }
         if self.redaction is not None:
             out["redaction"] = self.redaction.to_dict()
+        if self.video is not None:
+            out.update(self.video.to_dict())
+        return out
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the report says of a video beside its frame size: length, frame rate, frames, sound."""
+
+    duration: float | None = None  # seconds (None: unknown, on an error row)
+    fps: float | None = None
+    frames: int | None = None  # frames in the video (decoded, or as the container states them)
+    audio: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"media": "video"}
+        for name, value in (("duration", self.duration), ("fps", self.fps), ("frames", self.frames),
+                            ("audio", self.audio)):
+            if value is not None:
+                out[name] = round(value, 3) if isinstance(value, float) else value
         return out

@@ -114,6 +114,14 @@ class OwnedFolder:
         db.commit()
         return dest
 
+    def note_written(self, rel: str, dest: Path) -> None:
+        """List a copy of ours that was written straight to its place (a video, renamed from its temporary
+        file) in the manifest, with its SHA-256."""
+        db = self._db()
+        db.execute("INSERT OR REPLACE INTO copies (rel, sha256, written_at) VALUES (?, ?, ?)",
+                   (rel, sha256_file(dest), time.time()))
+        db.commit()
+
     def note_source(self, rel: str, source_sha256: str, config: str, outcome: str) -> None:
         """Record what the copy at ``rel`` was made from (the original's SHA-256 and the settings)
         and what the run said of it (``outcome``, JSON), so a later run can keep it."""

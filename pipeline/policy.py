@@ -187,6 +187,32 @@ class RedactPolicy:
             raise PolicyError(f"redact.jpeg_quality must be 50-100, got {self.jpeg_quality}")
 
 
+@dataclass(frozen=True)
+class VideoPolicy:
+    """Videos: sampling for the screen, tracking and re-checking for the redaction (``pipeline/video.py``)."""
+
+    sample_fps: float
+    scene_change: float
+    text_fps: float
+    max_seconds: float
+    max_file_bytes: int
+    detect_every: int
+    keep_frames: int
+    grow_per_frame: float
+    verify_fps: float
+    crf: int
+    keep_audio: bool
+
+    def __post_init__(self) -> None:
+        for name in ("sample_fps", "scene_change", "text_fps", "max_seconds", "max_file_bytes", "detect_every",
+                     "verify_fps"):
+            _positive(f"video.{name}", getattr(self, name))
+        if self.keep_frames < 0 or not 0.0 <= self.grow_per_frame <= 1.0:
+            raise PolicyError("video.keep_frames must be 0 or more and video.grow_per_frame between 0 and 1")
+        if not 0 <= self.crf <= 51:
+            raise PolicyError(f"video.crf must be 0-51, got {self.crf}")
+
+
 TAG_VERDICTS = ("block", "review")
 
 
@@ -225,6 +251,7 @@ class Policy:
     platform: PlatformPolicy
     redact: RedactPolicy
     captions: CaptionPolicy
+    video: VideoPolicy
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -238,7 +265,8 @@ class Policy:
 _SECTIONS = {f.name: f.type for f in fields(Policy)}
 _SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": QualityPolicy,
                     "orientation": OrientationPolicy, "text": TextPolicy, "platform": PlatformPolicy,
-                    "redact": RedactPolicy, "captions": CaptionPolicy}
+                    "redact": RedactPolicy, "captions": CaptionPolicy,
+                    "video": VideoPolicy}
 
 
 def _positive(name: str, value: float) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from . import copy_frame, face_check, faces, text
-from .findings import Box, Covered, Finding, ImageReport, Redaction, Verdict
+from .findings import Box, Covered, Finding, ImageReport, Redaction, Verdict, VideoInfo
 from .loader import LoadedImage, LoadError, decode_image
 from .platform_fit import PLATFORMS, aspect_findings
 from .policy import Policy
@@ -33,6 +33,7 @@ from .models import sha256_file
 from .owned import OutsideOwnedFolder, OwnedFolder
 from .scan import Candidate, Screener
 from .verdict import decide
+from .video import is_video_path
 
 SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
 COVERED_KINDS = ("face",) + SENSITIVE_TEXT
@@ -52,6 +53,10 @@ class UnsafeOutput(ValueError):
 def output_name(rel: str) -> tuple[str, str]:
     """Relative path of the copy and the format it is written in."""
     suffix = Path(rel).suffix.lower()
+    if is_video_path(rel):
+        from .video_redact import output_name as video_output_name
+
+        return video_output_name(rel)
     if suffix in KEEP_FORMAT:
         return rel, KEEP_FORMAT[suffix]
     return (rel + ".png", "PNG") if suffix in LOSSLESS else (rel + ".jpg", "JPEG")
@@ -235,6 +240,10 @@ class Redactor:
             return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
                                error=f"{out_rel} in the output folder was not written by photoscreen (or was "
                                      "changed since); not replaced: move it away and run again"), None
+        if is_video_path(candidate.path):  # every frame covered (pipeline/video_redact.py)
+            from .video_redact import redact_video
+
+            return redact_video(self, candidate, out_rel, dest, start)
         report, image = self.screener.screen_keep_image(candidate)
         if image is None or report.verdict is Verdict.ERROR:
             return self._without_copy(report, out_rel), image
@@ -302,13 +311,17 @@ class Redactor:
         try:
             o = json.loads(outcome)
             r = o["redaction"]
-            redaction = Redaction(r["output"], tuple(Covered(c["kind"], Box(*c["box"]), c["mode"]) for c in r["covered"]),
+            redaction = Redaction(r["output"], tuple(Covered(c["kind"], Box(*c["box"]), c["mode"],
+                                                             tuple(c["frames"]) if c.get("frames") else None)
+                                                     for c in r["covered"]),
                                   Box(*r["crop"]) if r["crop"] else None, r["passes"], turned=r.get("turned", 0),
                                   size=tuple(r["size"]) if r.get("size") else None,
                                   review=tuple(Box(*b) for b in r.get("review", ())))
             return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
                                height=o["height"], exif_orientation=o["exif_orientation"],
-                               reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction)
+                               reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction,
+                               video=VideoInfo(**{k: v for k, v in o["video"].items() if k != "media"})
+                               if o.get("video") else None)
         except (ValueError, KeyError, TypeError):  # a damaged record: the copy is made again
             return None
 

@@ -18,6 +18,7 @@ from .findings import Finding, ImageReport, Verdict
 from .loader import LoadedImage, LoadError, is_image_path, load_bytes, load_image, other_frames
 from .policy import Policy
 from .verdict import decide
+from .video import is_video_path
 
 Stage = Callable[[LoadedImage, Policy], list[Finding]]
 
@@ -81,7 +82,8 @@ def walk(roots: list[Path], exclude: list[Path] | None = None) -> WalkResult:
         while unique in names:  # "x (2).jpg": the suffix stays last, so the copy keeps its format
             unique, n = f"{rel[:len(rel) - len(suffix)]} ({n}){suffix}", n + 1
         names.add(unique)
-        (result.candidates.append(Candidate(path, unique)) if is_image_path(path) else result.skipped.append(unique))
+        (result.candidates.append(Candidate(path, unique)) if is_image_path(path) or is_video_path(path)
+         else result.skipped.append(unique))
 
     for root, label in zip(roots, _labels(roots)):
         if root.is_file() or not root.is_dir():
@@ -128,6 +130,8 @@ class Screener:
     def screen_keep_image(self, candidate: Candidate, data: bytes | None = None) -> tuple[ImageReport, LoadedImage | None]:
         """The report, and the decoded photo when there is one (its first frame, for thumbnails).
         ``data``: the file's content when it was read elsewhere (``batch --send-files``)."""
+        if is_video_path(candidate.path):  # one row per video (pipeline/video.py), read from its path
+            return self.screen_video(candidate)[:2]
         start = time.perf_counter()
         general = self.policy.general
         try:
@@ -180,6 +184,17 @@ class Screener:
             path=candidate.rel, verdict=verdict, sha256=image.sha256, width=image.width,
             height=image.height, exif_orientation=image.exif_orientation, reasons=reasons,
             findings=tuple(findings), seconds=time.perf_counter() - start), image
+
+    def screen_video(self, candidate: Candidate):
+        """A video's report, its first frame (thumbnails) and what the redaction needs of the screen."""
+        from .video import decide_video, screen_video
+
+        screen = screen_video(self, candidate.path, candidate.rel)
+        if candidate.rel in self.captions and screen.report.verdict is not Verdict.ERROR:
+            findings = screen.report.findings + tuple(check_caption(self.captions[candidate.rel], self.policy))
+            verdict, reasons = decide_video(list(findings), self.policy)
+            screen.report = replace(screen.report, verdict=verdict, reasons=reasons, findings=findings)
+        return screen.report, screen.first, screen
 
 
 def exit_code(verdicts: list[str]) -> int:
