@@ -45,6 +45,7 @@ LEGIBLE_WORD = 90.0  # word confidence (0-100) of a line read cleanly: print, no
 MAX_REGION_WIDTH = 0.85  # share of the photo's width: a line written across a sheet that fills a small photo
 REGION_MAX_INK = 0.3  # a mark region is at most this share ink (stripes, a coloured print are denser)
 GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne")
+NOT_MARK_WORDS = ("exam", "examen", "exams", "round", "game", "match", "day", "room", "salle", "date", "time", "heure")
 ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|eme|ème)$")
 
 
@@ -60,12 +61,15 @@ def _label_at(words: list[str], i: int) -> bool:
     bare = word.rstrip(":")
     if bare not in GRADE_LABELS:
         return False
-    if word.endswith(":") or (i + 1 < len(words) and words[i + 1].startswith(":")):
-        return True
-    if i + 1 == len(words):  # "5th grade", "Total" at the end of a line say nothing
-        return bare not in ("grade", "total") and not (i > 0 and ORDINAL.match(words[i - 1]))
-    if bare == "final":
-        return any(re.search(r"\d", w) for w in words[i + 1:])
+    after = words[i + 1:]
+    if word.endswith(":") or (after and after[0].startswith(":")):
+        # "Note: bring a pencil": a sentence follows, not a value
+        return sum(bool(re.fullmatch(r"[^\W\d_]{2,}", w)) for w in after) < 2
+    if not after:  # "5th grade", "Total" at the end of a line, a header word alone ("Moyenne") say nothing
+        return i > 0 and bare not in ("grade", "total") and not ORDINAL.match(words[i - 1])
+    if bare == "final":  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
+        near = after[:2]
+        return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in NOT_MARK_WORDS for w in near)
     return False
 
 

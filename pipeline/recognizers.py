@@ -662,7 +662,8 @@ TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's col
 ROW_REACH = 25.0  # row heights, across: how far along a student's row its numbers are looked for
 
 
-HEADER_SIMILARITY = 80  # rapidfuzz ratio (0-100) of a misread header word to the word ("Moyenn", "Matricu1e")
+HEADER_SIMILARITY = 85  # rapidfuzz ratio (0-100) of a misread header word to the word ("Moyenn", "MoyennA"; not
+# "LITTER" or "better" for "letter", at 83)
 
 
 def _header_token(text: str) -> str:

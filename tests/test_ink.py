@@ -130,7 +130,8 @@ def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
 @pytest.mark.parametrize("line, label", [
     ("Grade: A+", True), ("Note : 9/20", True), ("Final ame 85", True), ("Score:", True),
     ("Grade 5", False), ("5th grade", False), ("Total 24,90 €", False), ("Grade 11 Chemistry", False),
-    ("Final exam Friday", False),
+    ("Final exam Friday", False), ("Note: bring a pencil", False), ("Final exam: Room 12, 9:00", False),
+    ("Moyenne", False), ("Note : ame", True), ("Résultat: 14,5", True),
 ])
 def test_grade_labels(line, label):
     words = [ink._fold(w) for w in line.split()]

@@ -275,3 +275,9 @@ def test_a_letter_column_and_misread_header_words_head_grade_columns(header) -> 
     assert sorted(m.words[0].text for m in matches if m.kind == "grade" and m.words[0].box.x == COLUMNS[3]) == \
         sorted(row[3] for row in ROWS)
     assert not [m for m in matches if any(w.box.y == 40 for w in m.words)], [m.why for m in matches]
+
+
+def test_a_sign_word_close_to_a_header_word_heads_no_column() -> None:
+    """ "NO LITTER" on a sign is not "No" and "Letter" heading a gradebook's columns."""
+    lines = [line_at(100, 40, "NO", "LITTER"), line_at(250, 90, "ゴミ"), line_at(340, 90, "禁止")]
+    assert all_matches(lines) == []
