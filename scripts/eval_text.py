@@ -6,7 +6,8 @@
                                           [--quick] [--no-ink]
 
 Figures are printed per OCR engine (``text.ocr_backend``; "both" when the policy accepts it), with
-the handwritten marks (items the generator wrote in a handwriting font) counted apart as well, and
+the handwritten marks (items the generator wrote in a handwriting font) and the wider variety
+(``make_text_samples.py --wide``: more fonts, inks, layouts, turned cards) counted apart as well, and
 the seed the samples were made with (tune on some seeds, report on a fresh one). ``--quick`` runs
 only the roster runs, without text_scenes and the timing; ``--no-ink`` leaves the pen-mark step
 (pipeline/ink.py) out, for a before/after comparison.
@@ -52,6 +53,8 @@ def covered(truth: Box, found: Box) -> bool:
 def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
     hits = {k: [0, 0] for k in SENSITIVE}
     hand = {k: [0, 0] for k in SENSITIVE}  # the handwritten items alone
+    wide = {k: [0, 0] for k in SENSITIVE}  # the items of the wider variety alone (make_text_samples.py --wide)
+    wide_negatives = [0, 0]
     negatives = flagged = 0
     seconds = []
     for name, items in sorted(truth.items()):
@@ -62,6 +65,9 @@ def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
         if name.startswith("neg"):
             negatives += 1
             flagged += any(f.kind in SENSITIVE for f in findings)
+            if "_wide_" in name:
+                wide_negatives[0] += any(f.kind in SENSITIVE for f in findings)
+                wide_negatives[1] += 1
             if show_misses and any(f.kind in SENSITIVE for f in findings):
                 print(f"    flagged negative {name}: " + "; ".join(f"{f.kind} {f.why}" for f in findings
                                                                      if f.kind in SENSITIVE))
@@ -79,7 +85,11 @@ def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
             if item.get("hand"):
                 hand[item["kind"]][1] += 1
                 hand[item["kind"]][0] += found
-    return {"hits": hits, "hand": hand, "negatives": negatives, "flagged": flagged, "seconds": seconds}
+            if "_wide_" in name:
+                wide[item["kind"]][1] += 1
+                wide[item["kind"]][0] += found
+    return {"hits": hits, "hand": hand, "wide": wide, "wide_negatives": wide_negatives, "negatives": negatives,
+            "flagged": flagged, "seconds": seconds}
 
 
 def engine_policy(policy, engine: str):
@@ -141,6 +151,10 @@ def main() -> int:
               f"(median {statistics.median(r['seconds']):.2f})")
         if hand:
             print(f"  {'':15}   handwritten: {hand}")
+        wide = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["wide"].items() if t)
+        if wide:
+            flagged, count = r["wide_negatives"]
+            print(f"  {'':15}   wider variety (--wide): {wide}; negatives flagged {flagged}/{count}")
     if args.quick:
         return 0
     engines = [e for e in engines if engine_policy(base, e) is not None]
