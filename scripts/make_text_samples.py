@@ -4,7 +4,7 @@ and sticky notes carrying student IDs, grades and names, laid onto real photos w
 uneven light, blur and JPEG compression; and negatives carrying innocuous text (room numbers,
 dates, phone numbers, "Grade 5", page numbers, prices).
 
-    .venv/bin/python scripts/make_text_samples.py [--out DIR] [--count N] [--seed S] [--variety M]
+    .venv/bin/python scripts/make_text_samples.py [--out DIR] [--count N] [--seed S] [--variety M] [--wide W]
 
 After those (the same files for a given seed as before), ``--variety`` M positives and M/2 negatives
 of the kinds added for issue 15, drawn with a generator seeded apart: printed papers carrying a
@@ -14,6 +14,14 @@ runs when they are missing): "Final grade: 85%", "Score: 12/20", "Grade: A+", "N
 grade circled in the margin, big or small; gradebook tables (Student, ID, Score, Grade, bare letter
 grades; the header row is not sensitive); cards laid partly over each other (the truth keeps what
 stays visible). Handwritten items carry ``"hand": true`` in truth.json; ``seed.txt`` records the seed.
+
+Then ``--wide`` W positives and W/2 negatives of a wider variety, seeded apart again (files named
+``*_wide_*``): Debian's print families (Liberation, Carlito, Caladea, Open Sans, Roboto, a typewriter)
+and seven more handwriting families, fetched with ``apt-get download`` into reports/sample_fonts (not
+installed system-wide); printed inks, dark gradebook screens with columns in any order (empty
+templates as negatives), report cards, papers the student writes on and the teacher marks in pen
+or pencil, chalkboards; cards turned up to 30 degrees, stronger perspective, shadows, colour casts,
+sensor noise, motion blur.
 
 Backgrounds come from ../shared/testdata, so the output must stay out of the repository: the
 default folder, reports/text_samples, is git-ignored. Writes ``truth.json``: for each file, the
