@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/make_text_samples.py [--seed S]   # writes reports/text_samples
     .venv/bin/python scripts/eval_text.py [SAMPLES] [--testdata DIR] [--engines tesserocr,rapidocr,both]
-                                          [--quick] [--no-ink]
+                                          [--quick] [--misses] [--scenes-and-time-only] [--no-ink]
 
 Figures are printed per OCR engine (``text.ocr_backend``; "both" when the policy accepts it), with
 the handwritten marks (items the generator wrote in a handwriting font) and the wider variety
@@ -111,6 +111,8 @@ def main() -> int:
                         "no text_scenes, no timing")
     parser.add_argument("--misses", action="store_true",
                         help="list the items missed and the negatives flagged (for tuning seeds, not the report)")
+    parser.add_argument("--scenes-and-time-only", action="store_true",
+                        help="only the text_scenes check and the timing (the recall runs left out)")
     parser.add_argument("--no-ink", action="store_true", help="leave the pen-mark step (pipeline/ink.py) out")
     args = parser.parse_args()
     if args.no_ink:
@@ -142,7 +144,7 @@ def main() -> int:
         runs.append(("with roster", policy))
         if not args.quick:
             runs.append(("without roster", replace(policy, text=replace(policy.text, roster=""))))
-    for label, policy in runs:
+    for label, policy in [] if args.scenes_and_time_only else runs:
         r = run(policy, args.samples, truth, args.misses)
         recall = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hits"].items() if t)
         hand = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["hand"].items() if t)
