@@ -30,8 +30,10 @@ MIN_SATURATION = 55  # HSV saturation (0-255) of an ink pixel (a thin blue line 
 PAPER_MAX_SATURATION = 60  # paper: light and nearly grey
 PAPER_MIN_VALUE = 120
 PAPER_AROUND = 0.75  # share of the pixels around a piece (not ink) that must be paper
-MAX_STROKE = 16.0  # px on the preview: the widest pen line (twice the largest distance to the edge)
-MAX_FILL = 0.45  # a piece fills at most this share of its box (letters, ticks, underlines)
+MAX_STROKE = 24.0  # px on the preview: the widest pen line (twice the largest distance to the edge; a marker
+# written big, 90 px letters, draws 16-18 px lines)
+MAX_FILL = 0.65  # a piece fills at most this share of its box (letters, ticks, underlines; a bold "C" or "O" in
+# marker fills half of it, a filled dot or patch 0.8 or more)
 MIN_PIECE = 6  # px on the preview: pieces smaller than this (both sides) are noise
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
 SAME_SHEET_LINES = 15.0  # ... or this many, when both lie on one sheet of paper
@@ -39,8 +41,11 @@ SHEET_CLOSE = 9  # px: printed letters narrower than this are closed over when f
 # hue ranges (OpenCV's 0-179) of red, green and blue ink
 HUES = {"red": ((0, 9), (168, 180)), "green": ((42, 88),), "blue": ((100, 130),)}
 REGION_PAPER = 0.9  # share of the non-ink pixels in and around a mark region that must be paper
+LEGIBLE_WORD = 90.0  # word confidence (0-100) of a line read cleanly: print, not a scrawl no engine can read
+MAX_REGION_WIDTH = 0.85  # share of the photo's width: a line written across a sheet that fills a small photo
 REGION_MAX_INK = 0.3  # a mark region is at most this share ink (stripes, a coloured print are denser)
 GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne")
+NOT_MARK_WORDS = ("exam", "examen", "exams", "round", "game", "match", "day", "room", "salle", "date", "time", "heure")
 ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|eme|ème)$")
 
 
@@ -56,12 +61,15 @@ def _label_at(words: list[str], i: int) -> bool:
     bare = word.rstrip(":")
     if bare not in GRADE_LABELS:
         return False
-    if word.endswith(":") or (i + 1 < len(words) and words[i + 1].startswith(":")):
-        return True
-    if i + 1 == len(words):  # "5th grade", "Total" at the end of a line say nothing
-        return bare not in ("grade", "total") and not (i > 0 and ORDINAL.match(words[i - 1]))
-    if bare == "final":
-        return any(re.search(r"\d", w) for w in words[i + 1:])
+    after = words[i + 1:]
+    if word.endswith(":") or (after and after[0].startswith(":")):
+        # "Note: bring a pencil": a sentence follows, not a value
+        return sum(bool(re.fullmatch(r"[^\W\d_]{2,}", w)) for w in after) < 2
+    if not after:  # "5th grade", "Total" at the end of a line, a header word alone ("Moyenne") say nothing
+        return i > 0 and bare not in ("grade", "total") and not ORDINAL.match(words[i - 1])
+    if bare == "final":  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
+        near = after[:2]
+        return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in NOT_MARK_WORDS for w in near)
     return False
 
 
@@ -142,9 +150,10 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
 
 
 def _group(boxes: np.ndarray) -> list[list[int]]:
-    """Indices of the boxes ``(x, y, w, h, colour)`` of one colour close together: at most their
-    height apart across, 0.6 of it down."""
+    """Indices of the boxes ``(x, y, w, h, colour, pieces, letter height)`` of one colour close
+    together: at most the smaller letter height apart across, 0.6 of it down."""
     x, y, w, h, c = boxes.T[:5]
+    h_letter = boxes[:, 6]
     n = len(boxes)
     parent = list(range(n))
 
@@ -156,7 +165,7 @@ def _group(boxes: np.ndarray) -> list[list[int]]:
 
     gap_x = np.maximum(0, np.maximum(x[:, None], x[None, :]) - np.minimum((x + w)[:, None], (x + w)[None, :]))
     gap_y = np.maximum(0, np.maximum(y[:, None], y[None, :]) - np.minimum((y + h)[:, None], (y + h)[None, :]))
-    scale = np.maximum(h[:, None], h[None, :])
+    scale = np.minimum(h_letter[:, None], h_letter[None, :])  # a tall stroke does not reach far onto a small one
     close = (gap_x <= 1.0 * scale) & (gap_y <= 0.6 * scale) & (c[:, None] == c[None, :])
     for a, b in zip(*np.nonzero(np.triu(close, 1))):
         ra, rb = find(a), find(b)
@@ -170,23 +179,26 @@ def _group(boxes: np.ndarray) -> list[list[int]]:
 
 def mark_regions(pieces, max_pieces: int = 800) -> list[tuple[int, int, int, int, int]]:
     """Pieces of one colour close together (letters of a word, words of a line), merged into regions
-    ``(x, y, w, h, pieces)``; merged again while regions grown taller reach their neighbours."""
+    ``(x, y, w, h, pieces)``; merged again while the merged regions reach their neighbours. How far a
+    region reaches is set by its tallest piece (a letter), not by its box: a region of several lines
+    does not reach further than one line would, so ink of the same colour scattered over a photo
+    (a banner, a jacket's stripes) is not chained onto a mark through regions that keep growing."""
     if not pieces:
         return []
-    # columns: x, y, w, h, colour, pieces
-    boxes = np.array([q + (1,) for q in sorted(pieces, key=lambda q: -q[2] * q[3])[:max_pieces]], np.float32)
+    # columns: x, y, w, h, colour, pieces, letter height
+    boxes = np.array([q + (1, q[3]) for q in sorted(pieces, key=lambda q: -q[2] * q[3])[:max_pieces]], np.float32)
     for _ in range(4):
         merged = []
         for members in _group(boxes):
             b = boxes[members]
             x0, y0 = b[:, 0].min(), b[:, 1].min()
             x1, y1 = (b[:, 0] + b[:, 2]).max(), (b[:, 1] + b[:, 3]).max()
-            merged.append((x0, y0, x1 - x0, y1 - y0, b[0, 4], b[:, 5].sum()))
+            merged.append((x0, y0, x1 - x0, y1 - y0, b[0, 4], b[:, 5].sum(), b[:, 6].max()))
         done = len(merged) == len(boxes)
         boxes = np.array(merged, np.float32)
         if done:
             break
-    return [(int(x), int(y), int(w), int(h), int(n)) for x, y, w, h, _c, n in boxes]
+    return [(int(x), int(y), int(w), int(h), int(n)) for x, y, w, h, _c, n, _letter in boxes]
 
 
 def _on_paper(masks: dict, x: int, y: int, w: int, h: int) -> bool:
@@ -219,6 +231,12 @@ def _sheet_of(sheets: np.ndarray, box: Box, factor: float) -> int:
     return int(np.bincount(inside).argmax())
 
 
+def _legible(line) -> bool:
+    """Every word of the line read with at least LEGIBLE_WORD confidence, and at least three letters."""
+    return bool(line.words) and min(w.confidence for w in line.words) >= LEGIBLE_WORD and \
+        sum(c.isalpha() for c in line.text) >= 3
+
+
 def _line_height(box: Box, lines) -> int:
     """The height of the OCR line holding ``box`` (the words of a match), else the box's own."""
     holding = [line.box for line in lines if line.box.overlap(box) >= 0.5 * box.w * box.h]
@@ -238,6 +256,12 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
     grades = [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind == "grade" and m.words]
     # the lines whose grade an engine read: other ink on them (a label in red) is no grade of its own
     read_lines = [line.box for line in lines if any(line.box.overlap(g) >= 0.5 * g.w * g.h for g in grades)]
+    # lines an engine read cleanly, with no grade in them: coloured print (the title and headings of a
+    # sheet printed in green), not a pen mark no engine could read; a line with a grade label is not
+    # one of them (its value may be the ink past the label: "Grade: C" in one pen, the C not read)
+    labelled = [b for b, _ in labels]
+    legible = [line.box for line in lines if line.box not in read_lines and line.box not in labelled
+               and _legible(line)]
     if not (labels or people or grades):
         return []  # nothing a mark could be the grade of: skip the pixel work
     preview = image.preview(long_side)
@@ -267,20 +291,25 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
         # a region: several pieces (letters) or one long stroke (a circled grade, a scrawl)
         if h * factor < 8 or (n < 2 and max(w, h) < 3 * MIN_PIECE):
             continue
-        if w > 0.6 * preview.shape[1] or h > 0.4 * preview.shape[0]:
+        if w > MAX_REGION_WIDTH * preview.shape[1] or h > 0.4 * preview.shape[0]:
             continue
         if not _on_paper(masks, x, y, w, h):
             continue
         box = Box.from_xyxy(x * factor, y * factor, (x + w) * factor, (y + h) * factor, image.width, image.height)
         area = box.w * box.h
-        if any(box.overlap(b) >= 0.6 * area for b in label_words):
-            continue  # the label itself ("Grade:" in red) is not sensitive
-        why = None
         read = [g for g in grades if box.overlap(g) > 0]
+        # the label itself ("Grade:" in red) is not sensitive; a region that goes on past it ("Grade: C"
+        # in one pen, the letter as close to the label as its letters are to each other) holds the mark,
+        # unless an engine read the grade there (then that finding covers it)
+        if any(box.overlap(b) >= 0.6 * min(area, b.w * b.h) and (read or box.x + box.w - (b.x + b.w) < 0.4 * b.h)
+               for b in label_words):
+            continue
+        why = None
         if read:
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
-        elif any(box.overlap(b) >= 0.5 * area for b in read_lines):
+        elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
+                any(box.overlap(b) >= 0.8 * area for b in legible):
             continue
         elif beside(box, labels):
             why = "pen mark beside a grade label"

@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .findings import Box
@@ -70,7 +70,9 @@ NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", 
 # A number with ":" or "-" inside (a time, a range, a phone number, a date: "8:00-3:30", "555-0134",
 # "2024-05-01") is never an ID; the colon of an "ID:" label ("ID:48213977") is not inside the number, but
 # the one of any other word run into its number is ("CREATOR_ID:362569" in a JPEG comment).
-ID_PATTERN = re.compile(r"(?:(?<![\w/.,:-])|(?<=\b[Ii][Dd]:))([A-Z]{0,2}\d{5,10})(?![\w/%-]|[.,:]\d)")
+# A stray "/" after the number with no digit after it ("39624/", the edge of a box read as a slash) is no
+# fraction.
+ID_PATTERN = re.compile(r"(?:(?<![\w/.,:-])|(?<=\b[Ii][Dd]:))([A-Z]{0,2}\d{5,10})(?![\w%-]|\s?/\s?\d|[.,:]\d)")
 # digits on both sides of ":" (a time: "8:30") or of "-" (a range, a phone number, a date: "8:00 - 3:30",
 # "555-0134", "2024-05-01"); ":" with a space after it ends a label ("10: 860734916", a misread "ID:")
 TIME_RANGE_PHONE = re.compile(r"\d+(?:(?::|\s?[-\u2010-\u2015~]\s?)\d+)+")
@@ -79,6 +81,10 @@ SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "el
 # OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#"
 ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#",
                       "numero d'")  # "Numéro d'élève" with the last word misread
+# label words of an ID read with a letter or two wrong ("Matlicule", "Studemt", "ldentifiant"): matched by
+# similarity (rapidfuzz ratio, 0-100), words of at least 7 letters only
+ID_LABEL_WORDS = ("matricule", "identifiant", "student", "students")
+ID_LABEL_SIMILARITY = 80
 # the whole text before a number is a misread "ID:" or "ID#" label: "10:", "IO:", "1D#", "IDF"
 MISREAD_ID_LABEL = re.compile(r"\W*[1lIi|\\][DdOo0]\s*[:#F]\s*")
 
@@ -121,6 +127,14 @@ def _id_candidates(line: OcrLine):
         yield m, digits
 
 
+def _misread_id_label(before: str) -> bool:
+    """A word before the number is an ID label with a letter or two misread ("Matlicule : 39624")."""
+    from rapidfuzz import fuzz
+
+    words = [w for w in re.split(r"[^a-z]+", fold(before)) if len(w) >= 7]
+    return any(fuzz.ratio(w, label) >= ID_LABEL_SIMILARITY for w in words for label in ID_LABEL_WORDS)
+
+
 def _id_match(line: OcrLine, m: re.Match, digits: str, score: float, why: str) -> Match:
     return Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
                  f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}", why)
@@ -134,7 +148,7 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
         context = _context(lines, i)
         for m, digits in _id_candidates(line):
             has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD) or \
-                bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)]))
+                bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)])) or _misread_id_label(line.text[:m.start(1)])
             if has_context:
                 score, why = 0.9, "5-10 digit number next to an ID label"
             elif "student" in context or "eleve" in context:
@@ -171,6 +185,9 @@ def _misread_total(digits: str) -> int:
 
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
+# a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+                             r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
 # sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
@@ -225,6 +242,11 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 score = 0.9 if has_context else 0.7
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        number = LABELLED_NUMBER.search(_unaccent(text))
+        if number and float(number.group(2).replace(",", ".")) <= 100 and not (
+                number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
+            out.append(Match("grade", _words_for_span(line, number.start(2), number.end(2)), 0.85, "grade ••",
+                             "a number right after a grade label"))
         for m in PERCENT.finditer(text):
             if has_context and float(m.group(1).replace(",", ".")) <= 100:
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
@@ -607,7 +629,7 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
 
 # header words (folded, punctuation stripped) whose column holds grades
 GRADE_HEADERS = {"grade", "grades", "score", "scores", "mark", "marks", "note", "notes", "moyenne", "moy", "%",
-                 "resultat", "resultats", "result", "results", "points", "pts", "total", "letter_grade"}
+                 "resultat", "resultats", "result", "results", "points", "pts", "total", "letter_grade", "letter"}
 # alone on their line with no other header word in their row, these still head a column of grades
 # ("Total" or "%" alone do not: a receipt or a price list has those)
 STRONG_GRADE_HEADERS = {"grade", "grades", "score", "scores", "mark", "marks", "note", "notes", "moyenne",
@@ -626,17 +648,39 @@ TABLE_HEADERS = {"student", "students", "name", "names", "nom", "noms", "prenom"
                  "final", "letter", "period", "average", "avg", "max", "min", "coef", "coefficient", "status",
                  "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail"}
 _HEADER_STRIP = "()[]{}:.*°'\"|"
+_HEADER_WORDS = GRADE_HEADERS | TEST_HEADERS | ID_HEADERS | TABLE_HEADERS
+_LONG_HEADER_WORDS = sorted(w for w in _HEADER_WORDS if len(w) >= 5 and "_" not in w)
 CELL_LETTER = re.compile(r"[A-F][+t-]?")
 CELL_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?")
 CELL_OUT_OF = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?/\d{1,3}")
 CELL_PERCENT = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?%")
-LONG_DIGIT_RUN = re.compile(r"\d{11,16}")
+# an ID read run together with the next cell: "74807760877", "54536872317/20", "63358332486%"
+LONG_DIGIT_RUN = re.compile(r"\d{11,16}|\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)")
+# a grade cell read run together with the ID on its left: a long run of digits ending the mark
+RUN_INTO_GRADE = re.compile(r"\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)?")
 TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's column
 ROW_REACH = 25.0  # row heights, across: how far along a student's row its numbers are looked for
 
 
+HEADER_SIMILARITY = 85  # rapidfuzz ratio (0-100) of a misread header word to the word ("Moyenn", "MoyennA"; not
+# "LITTER" or "better" for "letter", at 83)
+
+
 def _header_token(text: str) -> str:
-    return fold(text).strip(_HEADER_STRIP)
+    """The header word ``text`` stands for, folded: a word of 5 letters or more read with a letter or
+    two wrong ("MoyennA") stands for the header word it is closest to, unless it is a common word."""
+    token = fold(text).strip(_HEADER_STRIP)
+    if len(token) < 5 or token in _HEADER_WORDS or token in COMMON_WORDS:
+        return token
+    return _closest_header(token)
+
+
+@lru_cache(maxsize=4096)
+def _closest_header(token: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(token, _LONG_HEADER_WORDS, scorer=fuzz.ratio, score_cutoff=HEADER_SIMILARITY)
+    return best[0] if best else token
 
 
 def _header_line(line: OcrLine) -> bool:
@@ -748,8 +792,19 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
     kept = [m for m in matches if not (m.words and all(is_header(w) for w in m.words))]
     taken = {id(w) for m in kept for w in m.words}
     out: list[Match] = []
+    graded = {id(w) for m in kept if m.kind == "grade" for w in m.words}
     for column in columns:
-        for _, words in _column_cells(lines, column):
+        for box, words in _column_cells(lines, column):
+            joined = "".join(w.text for w in words)
+            if box.x < column.x - column.h and RUN_INTO_GRADE.fullmatch(joined) and \
+                    not any(id(w) in graded or is_header(w) for w in words):
+                # the mark read run together with the cell on its left (an ID): covered whole, a
+                # grade as well as whatever else it was taken for
+                out.append(_grade_match(words, "number", 0.7, "a cell in a table's grade column, read run "
+                                        "together with the cell on its left"))
+                graded.update(id(w) for w in words)
+                taken.update(id(w) for w in words)
+                continue
             if any(id(w) in taken or is_header(w) for w in words):
                 continue
             text = " ".join(w.text for w in words)
@@ -761,17 +816,20 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
             else:
                 continue
             taken.update(id(w) for w in words)
+    ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
     for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
         for box, words in _column_cells(lines, column):
-            if any(id(w) in taken or is_header(w) for w in words):
+            if any(id(w) in ids or is_header(w) for w in words):
                 continue
             cell = OcrLine(words, box)
             for m, digits in _id_candidates(cell):
                 out.append(_id_match(cell, m, digits, 0.75, "a 5-10 digit number in a table's ID column"))
                 taken.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
+                ids.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
             for word in words:  # an ID read together with the next cell's mark ("74807760877"): all of it
-                if id(word) not in taken and LONG_DIGIT_RUN.fullmatch(word.text):
-                    out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(word.text) - 2) + word.text[-2:],
+                if id(word) not in ids and LONG_DIGIT_RUN.fullmatch(word.text):
+                    digits = re.sub(r"\D", "", word.text)
+                    out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(digits) - 2) + digits[-2:],
                                      "a long number in a table's ID column (an ID read with the cell beside it)"))
                     taken.add(id(word))
     anchors = [Box.enclosing([w.box for w in m.words]) for m in kept + out if m.kind in ("name", "student_id")

@@ -4,7 +4,7 @@ and sticky notes carrying student IDs, grades and names, laid onto real photos w
 uneven light, blur and JPEG compression; and negatives carrying innocuous text (room numbers,
 dates, phone numbers, "Grade 5", page numbers, prices).
 
-    .venv/bin/python scripts/make_text_samples.py [--out DIR] [--count N] [--seed S] [--variety M]
+    .venv/bin/python scripts/make_text_samples.py [--out DIR] [--count N] [--seed S] [--variety M] [--wide W]
 
 After those (the same files for a given seed as before), ``--variety`` M positives and M/2 negatives
 of the kinds added for issue 15, drawn with a generator seeded apart: printed papers carrying a
@@ -14,6 +14,14 @@ runs when they are missing): "Final grade: 85%", "Score: 12/20", "Grade: A+", "N
 grade circled in the margin, big or small; gradebook tables (Student, ID, Score, Grade, bare letter
 grades; the header row is not sensitive); cards laid partly over each other (the truth keeps what
 stays visible). Handwritten items carry ``"hand": true`` in truth.json; ``seed.txt`` records the seed.
+
+Then ``--wide`` W positives and W/2 negatives of a wider variety, seeded apart again (files named
+``*_wide_*``): Debian's print families (Liberation, Carlito, Caladea, Open Sans, Roboto, a typewriter)
+and seven more handwriting families, fetched with ``apt-get download`` into reports/sample_fonts (not
+installed system-wide); printed inks, dark gradebook screens with columns in any order (empty
+templates as negatives), report cards, papers the student writes on and the teacher marks in pen
+or pencil, chalkboards; cards turned up to 30 degrees, stronger perspective, shadows, colour casts,
+sensor noise, motion blur.
 
 Backgrounds come from ../shared/testdata, so the output must stay out of the repository: the
 default folder, reports/text_samples, is git-ignored. Writes ``truth.json``: for each file, the
@@ -174,9 +182,13 @@ def make_card(kind: str, rng: random.Random, negative: bool, font_path, size: in
 
 
 def place(background: np.ndarray, sheet: Sheet, rng: random.Random, at=None, fit: float = 0.8,
-          masks: list | None = None) -> tuple[np.ndarray, list]:
+          masks: list | None = None, angle: float = 0.0, jitter: float = 0.06,
+          wide: bool = False) -> tuple[np.ndarray, list]:
     """Lay the card onto the photo (at a random place, or near ``at``: a callable giving the top-left
-    corner from the card's size); ``masks`` collects where the card lies."""
+    corner from the card's size); ``masks`` collects where the card lies. ``angle`` (degrees) turns
+    the card in the photo's plane, ``jitter`` is the perspective's share of the card's size, and
+    ``wide`` adds a shadow, a colour cast and sensor noise (drawn after the rest, so the samples
+    made without them stay as they were)."""
     card = np.asarray(sheet.image)
     ch, cw = card.shape[:2]
     bh, bw = background.shape[:2]
@@ -186,12 +198,18 @@ def place(background: np.ndarray, sheet: Sheet, rng: random.Random, at=None, fit
         sheet.items = [(k, [v * scale for v in b], t) for k, b, t in sheet.items]
         ch, cw = card.shape[:2]
     x0, y0 = (rng.randint(0, bw - cw), rng.randint(0, bh - ch)) if at is None else at(cw, ch, bw, bh)
-    jitter = 0.06
     src = np.float32([[0, 0], [cw, 0], [cw, ch], [0, ch]])
     dst = np.float32([[x0 + rng.uniform(-jitter, jitter) * cw, y0 + rng.uniform(-jitter, jitter) * ch] for _ in range(1)] +
                      [[x0 + cw * (1 + rng.uniform(-jitter, jitter)), y0 + rng.uniform(-jitter, jitter) * ch],
                       [x0 + cw * (1 + rng.uniform(-jitter, jitter)), y0 + ch * (1 + rng.uniform(-jitter, jitter))],
                       [x0 + rng.uniform(-jitter, jitter) * cw, y0 + ch * (1 + rng.uniform(-jitter, jitter))]])
+    if angle:  # turned about the card's centre, then moved back inside the photo
+        a = np.deg2rad(angle)
+        centre = np.float32([x0 + cw / 2, y0 + ch / 2])
+        turn = np.float32([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+        dst = (dst - centre) @ turn.T + centre
+        dst += np.float32([max(0, -dst[:, 0].min()) - max(0, dst[:, 0].max() - bw + 1),
+                           max(0, -dst[:, 1].min()) - max(0, dst[:, 1].max() - bh + 1)])
     matrix = cv2.getPerspectiveTransform(src, dst)
     warped = cv2.warpPerspective(card, matrix, (bw, bh))
     mask = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), matrix, (bw, bh))
@@ -208,7 +226,33 @@ def place(background: np.ndarray, sheet: Sheet, rng: random.Random, at=None, fit
         masks.append(mask)
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.5, 1.0))
+    if wide:
+        out = photo_effects(out, rng)
     return out, boxes
+
+
+def photo_effects(image: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A phone photo's faults: a soft shadow across part of the frame, a warm or cool colour cast,
+    sensor noise, now and then a slight motion blur."""
+    h, w = image.shape[:2]
+    out = image.astype(np.float32)
+    if rng.random() < 0.5:  # the shadow of a hand or a phone: a darker band with a soft edge
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a = rng.uniform(0, 2 * np.pi)
+        edge = (xx - rng.uniform(0.2, 0.8) * w) * np.cos(a) + (yy - rng.uniform(0.2, 0.8) * h) * np.sin(a)
+        shade = 1 - rng.uniform(0.25, 0.5) / (1 + np.exp(-edge / (0.03 * max(h, w))))
+        out *= shade[:, :, None]
+    if rng.random() < 0.6:
+        out *= np.float32([rng.uniform(0.88, 1.08), rng.uniform(0.95, 1.03), rng.uniform(0.85, 1.1)])
+    if rng.random() < 0.6:
+        out += np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 7), out.shape).astype(np.float32)
+    out = np.clip(out, 0, 255).astype(np.uint8)
+    if rng.random() < 0.15:
+        k = rng.choice([3, 5])
+        kernel = np.zeros((k, k), np.float32)
+        kernel[k // 2, :] = 1 / k
+        out = cv2.filter2D(out, -1, kernel)
+    return out
 
 
 # ---- the variety of issue 15: handwritten marks in coloured ink, gradebook tables, overlapping cards ----
@@ -433,6 +477,237 @@ def make_variety(args, backgrounds, truth: dict, start: int) -> None:
         truth[name] = boxes
 
 
+# ---- wider variety (issue 15, second round): many more fonts, inks, layouts and photo faults ----
+# Drawn with a generator of its own (seeded apart again). Fonts: Debian's print families (Liberation =
+# Times/Arial/Courier metrics, Carlito = Calibri's, Caladea = Cambria's, Open Sans, Roboto, a
+# typewriter) and seven more handwriting families (a French school cursive among them), fetched with
+# `apt-get download` and unpacked into reports/sample_fonts, never installed system-wide (so the fonts
+# the samples above are drawn with, and other checkouts' samples, stay as they were).
+PRINT_PACKAGES = ("fonts-liberation", "fonts-open-sans", "fonts-crosextra-carlito", "fonts-crosextra-caladea",
+                  "fonts-roboto-unhinted", "fonts-gnutypewriter")
+HAND_PACKAGES = ("fonts-breip", "fonts-bwht", "fonts-dancingscript", "fonts-ecolier-court", "fonts-femkeklaver",
+                 "fonts-kristi", "fonts-kaushanscript")
+FONT_DIR = REPO / "reports" / "sample_fonts"
+WIDE_GRADES = ["{n}/20", "{n} / 20", "{p}%", "{p} %", "{l}", "{p}/100", "{m}/50", "{q}/25", "{t}/10", "{d}"]
+WIDE_LABELS = ["Grade: {}", "Final grade: {}", "Mark: {}", "Score: {}", "Note : {}", "Note finale : {}",
+               "Résultat : {}", "Moyenne : {}", "Points: {}", "Total: {}", "Test score: {}", "Évaluation : {}"]
+WIDE_NEGATIVE = NEGATIVE_LINES + [
+    "Grade 4 Spelling Bee", "Scoreboard", "Final exam: Room 12, 9:00", "Note: bring a pencil", "Mark your calendar",
+    "Test on Friday", "Page 3/4", "Unit 2 of 5", "Level 3", "Room 204-B", "Call 555-867-5309", "Tue 8:00-3:30",
+    "Class of 2025", "Order #558213", "Version 2.1", "Les notes seront envoyées lundi", "Rentrée le 02/09",
+    "Semaine 12", "Bâtiment C, salle 108", "Open 7:45 - 16:30", "Ext. 4471", "Mr Clark's class", "Grade 7 trip",
+    "Score: ____", "Grade: ______", "Name: ____________", "Due: 14/11/2025", "Quiz next week", "Total pages: 12"]
+SUBJECTS = ["Mathematics", "English", "Science", "History", "Français", "Mathématiques", "Histoire-géo", "Art",
+            "Physics", "Anglais", "Music", "EPS", "Biology", "Geography"]
+
+
+def _fetch_fonts() -> None:
+    import subprocess
+    import tempfile
+
+    FONT_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        got = subprocess.run(["apt-get", "download", *PRINT_PACKAGES, *HAND_PACKAGES], cwd=tmp,
+                             capture_output=True, text=True)
+        if got.returncode:
+            raise SystemExit(f"apt-get download of the sample fonts failed: {got.stderr.strip()[-300:]}")
+        for deb in Path(tmp).glob("*.deb"):
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(FONT_DIR)], check=True)
+
+
+def wide_fonts() -> tuple[list[Path | None], list[Path]]:
+    """Print fonts and handwriting fonts of the wider variety (fetched into FONT_DIR when missing)."""
+    def found(packages):
+        return sorted(p for p in (FONT_DIR / "usr/share/fonts").rglob("*") if p.suffix in (".ttf", ".otf")
+                      and any(k in str(p) for k in packages))
+
+    keys_print = ("liberation", "open-sans", "crosextra", "roboto", "gnutypewriter")
+    keys_hand = ("breip", "bwht", "dancingscript", "ecolier", "femkeklaver", "kristi", "kaushanscript")
+    if not found(keys_print) or not found(keys_hand):
+        _fetch_fonts()
+    return [None] + fonts()[1:] + found(keys_print), handwriting_fonts() + found(keys_hand)
+
+
+def wide_values(rng: random.Random) -> dict:
+    values = mark_values(rng)
+    values.update(n=rng.choice(["8", "9", "11", "12", "13,5", "14", "15", "16.5", "17", "18", "19"]),
+                  m=rng.randint(12, 50), q=rng.randint(5, 25), d=rng.choice(["12,4", "13.75", "15,2", "9,8", "16,05"]),
+                  l=rng.choice(["A+", "A", "A-", "B+", "B", "B-", "C+", "C", "C-", "D", "E", "F"]))
+    return values
+
+
+def wide_grade(rng: random.Random, bare: bool = False) -> tuple[str, str]:
+    """A grade with or without its label: (text, the grade part of it)."""
+    form = rng.choice(WIDE_GRADES)
+    value = form.format(**wide_values(rng))
+    if form == "{d}" and not bare:
+        return rng.choice(["Moyenne : {}", "Moyenne générale : {}", "Average: {}"]).format(value), value
+    if bare:
+        return value, value
+    label = rng.choice(WIDE_LABELS)
+    return label.format(value), value
+
+
+def print_ink(rng: random.Random, dark_ground: bool = False) -> tuple[int, int, int]:
+    if dark_ground:
+        return rng.choice([(235, 235, 240), (200, 220, 255), (250, 240, 200), (180, 255, 200)])
+    return rng.choice([(20, 20, 25), (60, 60, 66), (25, 35, 90), (90, 25, 25), (40, 40, 40), (15, 60, 30)])
+
+
+class WideSheet(Sheet):
+    """A card whose lines may hold several cells at given x positions, in any ink, some in pen."""
+
+    def __init__(self, size, colour, font_path, rng, hand_fonts):
+        super().__init__(size, colour, font_path, rng)
+        self.hand, self.hand_fonts = [], hand_fonts
+
+    def cells(self, cells, size, ink, xs=None):
+        """``cells``: (text, kind or None, part or None); drawn in one row at ``xs``."""
+        xs = xs or [24 + k * (self.image.width - 48) // max(1, len(cells)) for k in range(len(cells))]
+        for x, (text, kind, part) in zip(xs, cells):
+            font = load_font(self.font_path, size, text)
+            self.draw.text((x, self.y), text, fill=ink, font=font)
+            if kind and text.strip():
+                target = part or text
+                x0 = x + self.draw.textlength(text[:text.rfind(target)], font=font)
+                bb = font.getbbox(text)
+                self.items.append((kind, [x0, self.y + bb[1], x0 + self.draw.textlength(target, font=font),
+                                          self.y + bb[3]], target))
+        self.y += int(size * 1.7)
+
+    def pen(self, text, part, kind, size, colour, x=None, y=None, circle=False):
+        layer, box = render_mark(text, part, self.rng.choice(self.hand_fonts), size, colour,
+                                 self.rng.uniform(-6, 6), circle)
+        x = self.rng.randint(24, max(24, self.image.width - layer.width - 10)) if x is None else x
+        y = self.y if y is None else y
+        if layer.width > self.image.width - x or layer.height > self.image.height - y:
+            return False  # does not fit: left out, and out of the truth
+        paste_mark(self, layer, box, x, y, kind, part or "")
+        self.y = max(self.y, y + layer.height)
+        return True
+
+
+def wide_card(kind: str, rng: random.Random, negative: bool, print_fonts, hand_fonts, size: int) -> WideSheet:
+    first, last, number = student(rng)
+    if rng.random() < 0.15:
+        number = "0" * rng.randint(1, 2) + number[:rng.randint(4, 6)]  # leading zeros
+    dark = kind == "screen" and rng.random() < 0.6
+    ground = rng.choice([(28, 32, 40), (18, 40, 70), (40, 40, 44)]) if dark else \
+        rng.choice([(250, 250, 246), (255, 255, 255), (244, 240, 228), (236, 242, 250), (255, 247, 200)])
+    if kind == "chalk":
+        ground = rng.choice([(38, 64, 50), (30, 34, 36)])
+    font = rng.choice(print_fonts)
+    sheet = WideSheet((26 * size, 24 * size), ground, font, rng, hand_fonts)
+    fg = print_ink(rng, dark or kind == "chalk")
+    pen_ink = fg if kind == "chalk" else (ink(rng) if rng.random() < 0.85 else rng.choice([(70, 70, 75), (40, 40, 45)]))
+    if kind == "report":  # a report card: name and ID on one line, a table of subjects with marks
+        sheet.cells([(rng.choice(["Report card - Term 2", "Bulletin scolaire", "Relevé de notes", "Progress report"]),
+                      None, None)], size, fg)
+        if negative:
+            sheet.cells([(rng.choice(WIDE_NEGATIVE), None, None), (rng.choice(WIDE_NEGATIVE), None, None)], size, fg)
+            heads = rng.choice([["Subject", "Room", "Teacher"], ["Matière", "Salle", "Horaire"]])
+            sheet.cells([(h, None, None) for h in heads], size, fg)
+            for subject in rng.sample(SUBJECTS, rng.randint(2, 5)):
+                sheet.cells([(subject, None, None), (rng.choice(["214", "B12", "Lab 2", "108"]), None, None),
+                             (rng.choice(["Ms Baker", "8:30-9:25", "Mme Blanc", "M. Noir", "14:00"]), None, None)],
+                            size, fg)
+        else:
+            name_label = rng.choice(["Student: {}", "Name: {}", "Élève : {}", "Nom : {}", "{}"])
+            sheet.cells([(name_label.format(f"{first} {last}"), "name", f"{first} {last}"),
+                         (rng.choice(ID_LABELS).format(number), "student_id", number)], size, fg)
+            heads = rng.choice([["Subject", "Mark", "Grade"], ["Matière", "Note", "Appréciation"],
+                                ["Subject", "Score", "Comment"], ["Course", "%", "Letter"]])
+            sheet.cells([(h, None, None) for h in heads], size, fg)
+            for subject in rng.sample(SUBJECTS, rng.randint(2, 5)):
+                mark = wide_grade(rng, bare=True)[0]
+                third = (rng.choice(["A", "B+", "B", "C", "A-", "C+"]), "grade", None) if heads[2] in ("Grade", "Letter") \
+                    else (rng.choice(["Good work", "Bon travail", "Must revise", "Peut mieux faire"]), None, None)
+                sheet.cells([(subject, None, None), (mark, "grade", None), third], size, fg)
+            if rng.random() < 0.5:
+                text, part = wide_grade(rng)
+                sheet.cells([(text, "grade", part)], size, fg)
+    elif kind == "screen":  # a gradebook screen, columns in any order, light or dark
+        sheet.cells([(rng.choice(["Gradebook", "Pronote - Notes", "Class 5C - Marks", "Term 1 results"]), None, None)],
+                    size, fg)
+        columns = rng.sample(["name", "id", "score", "grade"], 4) if rng.random() < 0.5 else ["name", "id", "score", "grade"]
+        heads = {"name": rng.choice(["Student", "Name", "Élève", "Nom"]), "id": rng.choice(["ID", "Student ID", "No.", "Matricule"]),
+                 "score": rng.choice(["Score", "Note", "%", "Points", "Mark"]), "grade": rng.choice(["Grade", "Letter", "Moyenne"])}
+        widths = {"name": 10.5, "id": 7.0, "score": 5.0, "grade": 3.5}
+        xs = [24 + int(size * sum(widths[c] for c in columns[:k])) for k in range(len(columns))]
+        sheet.cells([(heads[c], None, None) for c in columns], size, fg, xs)
+        for _ in range(rng.randint(0, 2) if negative else rng.randint(2, 6)):  # a negative: an empty template
+            f2, l2, n2 = student(rng)
+            value = {"name": (f"{f2} {l2}", "name", None), "id": (n2, "student_id", None),
+                     "score": (wide_grade(rng, bare=True)[0], "grade", None),
+                     "grade": (rng.choice(["A", "B", "C", "D", "B+", "A-", "C+", "E", "F"]), "grade", None)}
+            sheet.cells([("", None, None) if negative else value[c] for c in columns], size, fg, xs)
+        if negative:
+            sheet.cells([(rng.choice(WIDE_NEGATIVE), None, None)], size, fg)
+    elif kind == "handtest":  # the student writes name and ID by hand; the teacher marks in pen
+        sheet.cells([(rng.choice(["Maths test", "Dictée", "Quiz 7", "Contrôle n°3", "Spelling test"]), None, None)], size, fg)
+        if negative:
+            for _ in range(rng.randint(2, 4)):
+                sheet.cells([(rng.choice(QUESTIONS + WIDE_NEGATIVE), None, None)], size, fg)
+            sheet.pen(rng.choice(NEGATIVE_MARKS + ["Page 12", "Room 108", "8:30"]), None, None, int(size * 1.6), pen_ink)
+        else:
+            student_pen = rng.choice([(30, 40, 120), (40, 40, 48), (90, 90, 96)])
+            sheet.cells([(rng.choice(["Name:", "Nom :"]), None, None)], size, fg)
+            sheet.y -= int(size * 1.7)
+            sheet.pen(f"{first} {last}", f"{first} {last}", "name", int(size * 1.3), student_pen, x=6 * size, y=sheet.y - size // 3)
+            if rng.random() < 0.6:
+                sheet.cells([(rng.choice(["Student ID:", "ID:", "Matricule :"]), None, None)], size, fg)
+                sheet.y -= int(size * 1.7)
+                sheet.pen(number, number, "student_id", int(size * 1.3), student_pen, x=8 * size, y=sheet.y - size // 3)
+            for q in rng.sample(QUESTIONS, rng.randint(1, 3)):
+                sheet.cells([(q, None, None)], size, fg)
+            text, part = wide_grade(rng, bare=rng.random() < 0.4)
+            sheet.pen(text, part, "grade", int(size * rng.uniform(1.3, 3.0)), pen_ink,
+                      circle=len(text) <= 3 and rng.random() < 0.5)
+    else:  # "chalk" board or a label sheet in print
+        lines = [rng.choice(["Quiz results", "Résultats du contrôle", "Well done!", "Spelling bee"])]
+        for line in lines:
+            sheet.pen(line, None, None, int(size * 1.5), pen_ink, x=24)
+        for _ in range(rng.randint(2, 4)):
+            if negative:
+                sheet.pen(rng.choice(WIDE_NEGATIVE), None, None, int(size * 1.3), pen_ink, x=24)
+            else:
+                f2, l2, _n = student(rng)
+                grade_text = wide_grade(rng, bare=True)[0]
+                text = f"{f2} {l2} {grade_text}"
+                if sheet.pen(text, grade_text, "grade", int(size * 1.3), pen_ink, x=24):
+                    kept = sheet.items[-1]
+                    # the name's box: the same line up to the grade (pen marks are turned a little)
+                    x0, y0, x1, y1 = kept[1]
+                    layer_left = 24 + size // 2
+                    sheet.items.append(("name", [layer_left, y0, max(layer_left + 1, x0 - size // 2), y1], f"{f2} {l2}"))
+                    sheet.hand.append(len(sheet.items) - 1)
+    bottom = min(sheet.image.height, sheet.y + size)
+    sheet.image = sheet.image.crop((0, 0, sheet.image.width, bottom))
+    sheet.draw = ImageDraw.Draw(sheet.image)
+    sheet.items = [it for it in sheet.items if it[1][3] <= bottom]
+    return sheet
+
+
+def make_wide(args, backgrounds, truth: dict, start: int) -> None:
+    print_fonts, hand_fonts = wide_fonts()
+    rng = random.Random(f"wide-{args.seed}")
+    kinds = ["report", "screen", "handtest", "handtest", "chalk"]
+    for k in range(args.wide + args.wide // 2):
+        negative = k >= args.wide
+        kind = kinds[k % len(kinds)]
+        background = np.asarray(Image.open(rng.choice(backgrounds)).convert("RGB"))
+        size = rng.choice([14, 18, 22, 28, 36, 44])
+        sheet = wide_card(kind, rng, negative, print_fonts, hand_fonts, size)
+        angle = rng.choice([0.0, rng.uniform(-12, 12), rng.uniform(-30, 30)])
+        image, boxes = place(background, sheet, rng, fit=rng.uniform(0.5, 0.85), angle=angle,
+                             jitter=rng.uniform(0.02, 0.12), wide=True)
+        for j in sheet.hand:
+            boxes[j]["hand"] = True
+        name = f"{'neg' if negative else 'pos'}_{start + k:03d}_wide_{kind}.jpg"
+        Image.fromarray(image).save(args.out / name, quality=rng.choice([60, 75, 85, 95]))
+        truth[name] = boxes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "reports" / "text_samples")
@@ -442,6 +717,11 @@ def main() -> int:
     parser.add_argument("--variety", type=int, default=48,
                         help="positive samples of the kinds added for issue 15 (handwritten marks in coloured ink, "
                              "gradebook tables, overlapping cards), after the others; half as many negatives; 0 for none")
+    parser.add_argument("--wide", type=int, default=40,
+                        help="positive samples of the wider variety (more print and handwriting fonts, printed inks, "
+                             "dark screens, report cards, papers written on by the student and marked in pen, "
+                             "chalkboards, turned cards, shadows, colour casts, noise), after the others; half as "
+                             "many negatives (among them empty gradebook templates); 0 for none")
     args = parser.parse_args()
     backgrounds = sorted(p for d in ("people_scenes", "faces_annotated", "hands")
                          for p in (args.testdata / d).glob("*.jp*g"))
@@ -465,6 +745,8 @@ def main() -> int:
         truth[name] = boxes
     if args.variety:
         make_variety(args, backgrounds, truth, args.count + args.count // 2)
+    if args.wide:
+        make_wide(args, backgrounds, truth, args.count + args.count // 2 + args.variety + args.variety // 2)
     (args.out / "truth.json").write_text(json.dumps(truth, indent=1))
     with (args.out / "roster.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -130,8 +130,81 @@ def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
 @pytest.mark.parametrize("line, label", [
     ("Grade: A+", True), ("Note : 9/20", True), ("Final ame 85", True), ("Score:", True),
     ("Grade 5", False), ("5th grade", False), ("Total 24,90 €", False), ("Grade 11 Chemistry", False),
-    ("Final exam Friday", False),
+    ("Final exam Friday", False), ("Note: bring a pencil", False), ("Final exam: Room 12, 9:00", False),
+    ("Moyenne", False), ("Note : ame", True), ("Résultat: 14,5", True),
 ])
 def test_grade_labels(line, label):
     words = [ink._fold(w) for w in line.split()]
     assert any(ink._label_at(words, i) for i in range(len(words))) is label
+
+
+def test_a_mark_written_right_after_its_label_in_the_same_pen_is_a_grade(tmp_path, policy):
+    """'Grade: C' all in green: the ink of the label and the letter is one region; the label is left
+    out and the letter after it is the grade."""
+    def draw(d):
+        printed, _ = _font(PRINTED, 34)
+        d.text((60, 50), "Quiz 4", fill=(25, 25, 30), font=printed)
+        d.text((60, 110), "2. Name three rivers", fill=(25, 25, 30), font=printed)
+        label = _handwrite(d, (400, 300), "Grade:", (30, 140, 55), 80)
+        return [_handwrite(d, (label.x + label.w + 30, 300), "C", (30, 140, 55), 80)]
+
+    path, (mark,) = _page(tmp_path, draw)
+    grades = [f for f in _stage(path, policy) if f.kind == "grade"]
+    assert any(_covers(f.box, mark) for f in grades), [(f.box, f.detector, f.why) for f in grades]
+    # as when the engines read the label and not the letter: the label's word alone on its line
+    from pipeline.ocr import OcrLine, Word
+
+    label_box = Box(400, 300, mark.x - 400 - 10, mark.h + 10)
+    lines = [OcrLine((Word("Grade:", label_box, 98.0),), label_box)]
+    found = ink.find_ink_grades(load_image(path, policy.general.max_pixels), lines, [])
+    assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
+
+
+def test_a_long_pen_line_across_a_small_photo_is_still_a_mark(tmp_path, policy):
+    """A red line written across most of a small photo's width (a sheet photographed close up)."""
+    def draw(d):
+        printed, _ = _font(PRINTED, 20)
+        d.text((40, 30), "Name: Camille Dubois", fill=(25, 25, 30), font=printed)
+        d.text((40, 70), "1) Conjugue le verbe", fill=(25, 25, 30), font=printed)
+        return [_handwrite(d, (30, 160), "Find gade: 74%", (205, 30, 35), 70)]
+
+    path, (mark,) = _page(tmp_path, draw, size=(620, 300))
+    assert mark.w > 0.6 * 620
+    image = load_image(path, policy.general.max_pixels)
+    from pipeline.recognizers import find_names
+    from pipeline.ocr import read_lines
+
+    t = policy.text
+    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout, "both")
+    names = [m for m in find_names(lines, None, t.name_min_similarity) if m.kind == "name"]
+    assert names, [line.text for line in lines]
+    found = ink.find_ink_grades(image, lines, names)
+    assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
+
+
+def test_a_sheet_printed_in_coloured_ink_with_an_empty_grade_label_gives_nothing(tmp_path, policy):
+    """Print in dark green that both engines read cleanly, beside an empty "Score: ____": print, not
+    pen marks."""
+    def draw(d):
+        printed, _ = _font(PRINTED, 40)
+        green = (15, 60, 30)
+        for k, line in enumerate(["Progress report", "Score: ____", "Subject   Room", "Physics   Lab 2",
+                                  "Geography   Lab 4"]):
+            d.text((80, 60 + 90 * k), line, fill=green, font=printed)
+        return []
+
+    path, _ = _page(tmp_path, draw)
+    findings = _stage(path, policy)
+    assert not [f for f in findings if f.kind in ("grade", "student_id", "name")], \
+        [(f.kind, f.box, f.detector, f.why) for f in findings]
+
+
+def test_a_bold_marker_letter_is_a_piece_of_ink_and_a_filled_dot_is_not():
+    import numpy as np
+
+    image = Image.new("RGB", (200, 120), (248, 247, 242))
+    d = ImageDraw.Draw(image)
+    d.arc([20, 30, 50, 72], 40, 320, fill=(30, 140, 55), width=10)  # a "C" in a thick green marker
+    d.ellipse([120, 40, 150, 70], fill=(30, 140, 55))  # a filled dot (a sticker, a coloured patch)
+    pieces = ink.ink_pieces(np.asarray(image))
+    assert [p[0] < 100 for p in pieces] == [True], pieces

@@ -223,3 +223,61 @@ def test_an_id_read_with_the_next_cell_is_covered_whole() -> None:
              OcrLine((Word("74807760877", Box(200, 50, 150, 20), 95.0),), Box(200, 50, 150, 20))]
     found = find_table_grades(lines, [])
     assert [(m.kind, m.words[0].text) for m in found] == [("student_id", "74807760877")]
+
+
+@pytest.mark.parametrize("merged", ["54536872317/20", "63358332486%", "7444571188"])
+def test_an_id_run_into_the_mark_beside_it_is_an_id_and_a_grade(merged: str) -> None:
+    """The OCR read a row's ID and its mark as one word across the ID and Score columns: the word is
+    covered as a student ID and as a grade (either way, the mark is covered)."""
+    lines = [line_at(x, 40, word) for x, word in zip(COLUMNS, HEADER)]
+    lines += [line_at(40, 90, "Noah", "Petit"), line_at(850, 90, "B")]
+    lines.append(OcrLine((Word(merged, Box(400, 90, 300, 30), 90.0),), Box(400, 90, 300, 30)))
+    found = all_matches(lines)
+    assert {m.kind for m in found if m.words[0].text == merged} == {"student_id", "grade"}, \
+        [(m.kind, m.why) for m in found]
+    assert not [m for m in found if any(w.box.y == 40 for w in m.words)]
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("Matlicule : 39624/", "ID •••24"),  # the label misread, and the box's edge read as a slash
+    ("Studemt ID 5512093", "ID •••••93"), ("ldentifiant : 7754321", "ID •••••21"),
+])
+def test_an_id_label_with_a_letter_misread_is_still_a_label(text: str, hint: str) -> None:
+    assert [m.hint for m in find_student_ids(lines_of(text), [False])] == [hint]
+
+
+@pytest.mark.parametrize("text", ["Page 12345/6", "Standard 12345", "Stadium 12345"])
+def test_a_fraction_or_an_unlike_word_is_not_an_id_label(text: str) -> None:
+    assert find_student_ids(lines_of(text), [False]) == []
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("Moyenne générale : 15,2", "grade ••"), ("Moyenne : 13.75", "grade ••"), ("Score: 92", "grade ••"),
+    ("Note finale : 16", "grade ••"),
+])
+def test_a_bare_number_after_a_grade_label_is_a_grade(text: str, hint: str) -> None:
+    assert hint in [m.hint for m in find_grades(lines_of(text))]
+
+
+@pytest.mark.parametrize("text", ["Grade: 5", "Note: 5 pages", "Total pages: 12", "Score: ____", "Moyenne d'âge : 11 ans",
+                                  "Average wait: 15"])
+def test_a_grade_level_or_a_count_after_a_label_is_no_grade(text: str) -> None:
+    assert find_grades(lines_of(text)) == []
+
+
+@pytest.mark.parametrize("header", [("Student", "ID", "Score", "Letter"), ("Student", "ID", "Score", "MoyennA"),
+                                    ("Élève", "Numero", "Note", "Moyenn")])
+def test_a_letter_column_and_misread_header_words_head_grade_columns(header) -> None:
+    lines = [line_at(x, 40, word) for x, word in zip(COLUMNS, header)]
+    for r, row in enumerate(ROWS, start=1):
+        lines += [line_at(x, 40 + r * 50, *cell.split(), step=70) for x, cell in zip(COLUMNS, row)]
+    matches = all_matches(lines)
+    assert sorted(m.words[0].text for m in matches if m.kind == "grade" and m.words[0].box.x == COLUMNS[3]) == \
+        sorted(row[3] for row in ROWS)
+    assert not [m for m in matches if any(w.box.y == 40 for w in m.words)], [m.why for m in matches]
+
+
+def test_a_sign_word_close_to_a_header_word_heads_no_column() -> None:
+    """ "NO LITTER" on a sign is not "No" and "Letter" heading a gradebook's columns."""
+    lines = [line_at(100, 40, "NO", "LITTER"), line_at(250, 90, "ゴミ"), line_at(340, 90, "禁止")]
+    assert all_matches(lines) == []
