@@ -80,7 +80,7 @@ def _guarded(command):
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        from .owned import OutsideOwnedFolder
+        from .runs.owned import OutsideOwnedFolder
 
         from .quiet import native_logs_silenced
 
@@ -97,7 +97,7 @@ def _guarded(command):
                  "on its next run); run the command again to finish")
             raise typer.Exit(EXIT_INTERNAL)
         except Exception as exc:
-            from .batch import StateError
+            from .runs.batch import StateError
 
             if kwargs.get("verbose"):
                 import traceback
@@ -125,7 +125,7 @@ def threading_main() -> bool:
 
 
 def _printable(text: str) -> str:
-    from .report import printable
+    from .review.report import printable
 
     return printable(text)
 
@@ -171,7 +171,7 @@ def main(
     import os
 
     from .i18n import set_language
-    from .report import CSV_DIALECT_ENV
+    from .review.report import CSV_DIALECT_ENV
 
     set_language(lang.value if lang else None)
     if csv_dialect:
@@ -221,8 +221,8 @@ def scan(
     (could not be screened; never counted as ok). Originals are never modified.
     """
     from .models import ModelError
-    from .owned import OwnedFolder
-    from .scan import Screener, exit_code, walk
+    from .runs.owned import OwnedFolder
+    from .runs.scan import Screener, exit_code, walk
 
     _roots_or_exit(paths)
     policy = _policy_or_exit(policy_file, setting, platform, roster)
@@ -289,10 +289,10 @@ def batch(
     """
     import logging
 
-    from .batch import ClusterError, NothingToScreen, run_batch
+    from .runs.batch import ClusterError, NothingToScreen, run_batch
     from .models import ModelError
-    from .owned import OwnedFolder
-    from .scan import exit_code
+    from .runs.owned import OwnedFolder
+    from .runs.scan import exit_code
 
     _roots_or_exit([root])
     if scheduler is not None and redact_to is not None:
@@ -304,7 +304,7 @@ def batch(
     policy = _policy_or_exit(policy_file, setting, platform, roster,
                              {"video": {"keep_audio": False}} if no_audio else None)
     if redact_to is not None:
-        from .redaction import UnsafeOutput, check_output_folder
+        from .redaction.copies import UnsafeOutput, check_output_folder
 
         try:
             check_output_folder(redact_to, [root])
@@ -410,8 +410,8 @@ def redact(
     3 some photo could not be processed; 2 usage error.
     """
     from .models import ModelError
-    from .redaction import Redactor, UnsafeOutput, check_output_folder
-    from .scan import exit_code, walk
+    from .redaction.copies import Redactor, UnsafeOutput, check_output_folder
+    from .runs.scan import exit_code, walk
 
     _roots_or_exit(paths)
     overrides = {"redact": {"face_mode": mode.value}} if mode else {}
@@ -443,7 +443,7 @@ def redact(
 def _captions_or_exit(path: Path, screened: set[str]) -> dict[str, str]:
     """The posts' texts by report path; a posts CSV that cannot be used is exit 2 (never screened as if
     the posts said nothing)."""
-    from .captions import CaptionsError, captions_by_path, load_posts
+    from .stages.captions import CaptionsError, captions_by_path, load_posts
 
     try:
         posts = captions_by_path(load_posts(path), screened, path)
@@ -498,8 +498,8 @@ def caption(
     post would block its photo, or send it to review for a tag when the policy says so); 2 usage
     error (bad option, policy or roster).
     """
-    from .captions import check
-    from .verdict import decide
+    from .stages.captions import check
+    from .review.verdict import decide
 
     policy = _policy_or_exit(policy_file, None, None, roster, check_ocr=False)
     findings = check(sys.stdin.read() if text == "-" else text, policy)
@@ -559,8 +559,8 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
         if check_ocr:
             _check_languages(policy)
         if policy.text.roster:  # read once now: a roster that matches nothing stops the run (exit 2)
-            from .recognizers import SEPARATOR_NAMES
-            from .text import _roster
+            from .text.recognizers import SEPARATOR_NAMES
+            from .text.stage import _roster
 
             loaded = _roster(policy.text.roster)
             _err(f"roster {policy.text.roster}: {len(loaded.names)} names ({loaded.layout}, "
@@ -573,7 +573,7 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
 
 def _check_languages(policy) -> None:
     """Every Tesseract language the policy names is installed (else every photo would fail later)."""
-    from .ocr import TESSDATA_DIRS
+    from .text.ocr import TESSDATA_DIRS
     from .policy import PolicyError
 
     if policy.text.ocr_backend == "rapidocr":
@@ -592,7 +592,7 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
     """``work`` on every candidate, with a progress bar on a terminal."""
     if not (show and sys.stderr.isatty() and candidates):
         return [work(c) for c in candidates]
-    from .video import set_progress
+    from .media.video import set_progress
 
     results = []
     with _progress_bar(label) as bar:
@@ -622,8 +622,8 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
 def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool, inputs: list[Path] = (),
                     copies: Path | None = None):
     """Write report.json and report.csv; print one line per photo unless quiet."""
-    from .report import build_report, write_reports
-    from .run_info import run_info
+    from .review.report import build_report, write_reports
+    from .runs.run_info import run_info
 
     document = build_report([r.to_dict() for r in reports], len(skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},

@@ -26,7 +26,7 @@ FINDING_KINDS = (
     "frames",
     "caption",
 )
-# what a caption finding is about (pipeline/captions.py)
+# what a caption finding is about (pipeline/stages/captions.py)
 CAPTION_CATEGORIES = ("name", "tag", "population", "student_id", "grade")
 
 

@@ -189,7 +189,7 @@ class RedactPolicy:
 
 @dataclass(frozen=True)
 class VideoPolicy:
-    """Videos: sampling for the screen, tracking and re-checking for the redaction (``pipeline/video.py``)."""
+    """Videos: sampling for the screen, tracking and re-checking for the redaction (``pipeline/media/video.py``)."""
 
     sample_fps: float
     scene_change: float
@@ -218,7 +218,7 @@ TAG_VERDICTS = ("block", "review")
 
 @dataclass(frozen=True)
 class CaptionPolicy:
-    """What a caption, a tag or alt text may not say (``pipeline/captions.py``)."""
+    """What a caption, a tag or alt text may not say (``pipeline/stages/captions.py``)."""
 
     populations: tuple[str, ...]
     near_student_populations: tuple[str, ...]

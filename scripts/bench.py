@@ -27,8 +27,8 @@ import cv2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.batch import run_batch  # noqa: E402
-from pipeline.loader import load_image  # noqa: E402
+from pipeline.runs.batch import run_batch  # noqa: E402
+from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 LIMIT = 100_000_000
@@ -67,7 +67,7 @@ def timed_pool(function, paths: list[Path], workers: int) -> float:
 def bench_dask(folder: Path, tmp: Path, policy, workers: int):
     """`batch --scheduler` on a cluster of ``workers`` single-thread Dask workers started here (their
     start is not timed, as a district's cluster is up before the night's run; their model load is)."""
-    from pipeline.dask_executor import local_cluster
+    from pipeline.runs.dask_executor import local_cluster
 
     (tmp / "dask").mkdir()
     with local_cluster(workers, tmp / "dask", nanny=False) as address:

@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from pipeline.captions import check  # noqa: E402
+from pipeline.stages.captions import check  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 SETS = {"tuning": HERE / "caption_tuning.csv", "holdout": HERE / "caption_holdout.csv",

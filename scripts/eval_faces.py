@@ -25,9 +25,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.faces import judged_faces, warm_up  # noqa: E402
+from pipeline.stages.faces import judged_faces, warm_up  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
-from pipeline.loader import load_image  # noqa: E402
+from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 BUCKETS = ((0, 10, "<10"), (10, 20, "10-20"), (20, 40, "20-40"), (40, 80, "40-80"), (80, 10**9, "80+"))

@@ -30,8 +30,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline import metadata, orientation, platform_fit, quality  # noqa: E402
-from pipeline.loader import LoadedImage, load_image  # noqa: E402
+from pipeline.stages import metadata, orientation, platform_fit, quality
+from pipeline.media.loader import LoadedImage, load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 POLICY = load_policy()

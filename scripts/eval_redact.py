@@ -47,12 +47,12 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from eval_faces import MATCH_IOU, OVERLAP_IOU, deface_cpu_per_megapixel, run_deface  # noqa: E402
 from eval_text import covered  # noqa: E402
-from pipeline.faces import detect_at  # noqa: E402
+from pipeline.stages.faces import detect_at  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
-from pipeline.loader import load_image  # noqa: E402
+from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
-from pipeline.redaction import Leftover, Redactor, on_own_paint  # noqa: E402
-from pipeline.scan import walk  # noqa: E402
+from pipeline.redaction.copies import Leftover, Redactor, on_own_paint  # noqa: E402
+from pipeline.runs.scan import walk  # noqa: E402
 
 MIN_FACE = 20
 MIN_TEXT = 10
@@ -189,7 +189,7 @@ def words(text: str) -> list[str]:
 def eval_text(samples: Path, tmp: Path, tools_python: Path) -> list[Path]:
     import pytesseract
 
-    from pipeline import text
+    from pipeline.text import stage as text
 
     truth = json.loads((samples / "truth.json").read_text())
     if not any("text" in i for items in truth.values() for i in items):
@@ -287,8 +287,8 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
     group and classroom photos of faces_annotated/ (labelled faces): each crop must hold a hand or a
     person, and show no face: none for the independent detector, and no labelled face (10 px and
     more) touching the crop unless our covering lies over it."""
-    from pipeline.hands import find_hands
-    from pipeline.people import people_seen_from_behind
+    from pipeline.stages.hands import find_hands
+    from pipeline.stages.people import people_seen_from_behind
 
     notes = {f"hands/{rel}": note for rel, note in
              json.loads((testdata / "hands" / "annotations_hands.json").read_text())["images"].items()}
@@ -337,7 +337,7 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
 
 def eval_scan_ok(testdata: Path, tmp: Path) -> None:
     """Every photo of hands/ and people_scenes/ that ``scan`` calls ok gets a copy from ``redact``."""
-    from pipeline.scan import Screener
+    from pipeline.runs.scan import Screener
 
     policy = load_policy()
     screener = Screener(policy)

@@ -10,7 +10,7 @@ the handwritten marks (items the generator wrote in a handwriting font) and the 
 (``make_text_samples.py --wide``: more fonts, inks, layouts, turned cards) counted apart as well, and
 the seed the samples were made with (tune on some seeds, report on a fresh one). ``--quick`` runs
 only the roster runs, without text_scenes and the timing; ``--no-ink`` leaves the pen-mark step
-(pipeline/ink.py) out, for a before/after comparison.
+(pipeline/text/ink.py) out, for a before/after comparison.
 
 Items at least 10 px tall are counted. A sensitive item counts as found when a finding of its kind covers at least 30% of its box.
 A negative photo (innocuous text only) counts as flagged when any student_id, grade or name
@@ -36,10 +36,10 @@ REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("PHOTOSCREEN_THREADS", "1")  # the goals are set for one core
 sys.path.insert(0, str(REPO))
 
-from pipeline import text  # noqa: E402
+from pipeline.text import stage as text
 from pipeline.policy import PolicyError  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
-from pipeline.loader import load_image  # noqa: E402
+from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 SENSITIVE = ("student_id", "grade", "name")
@@ -113,7 +113,7 @@ def main() -> int:
                         help="list the items missed and the negatives flagged (for tuning seeds, not the report)")
     parser.add_argument("--scenes-and-time-only", action="store_true",
                         help="only the text_scenes check and the timing (the recall runs left out)")
-    parser.add_argument("--no-ink", action="store_true", help="leave the pen-mark step (pipeline/ink.py) out")
+    parser.add_argument("--no-ink", action="store_true", help="leave the pen-mark step (pipeline/text/ink.py) out")
     args = parser.parse_args()
     if args.no_ink:
         text.find_ink_grades = lambda *a, **k: []

@@ -109,8 +109,8 @@ def main() -> int:
     names = [n for n in names if sum(1 for b in truth[n] if b[3] >= 30) >= 3][: args.photos]
     w, h = (int(v) for v in args.size.split("x"))
     from pipeline.policy import load_policy
-    from pipeline.redaction import Redactor
-    from pipeline.scan import Candidate
+    from pipeline.redaction.copies import Redactor
+    from pipeline.runs.scan import Candidate
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -170,7 +170,7 @@ def main() -> int:
 
 def timed_passes() -> dict[str, list[float]]:
     """Seconds of each covering pass and each check of our redaction, as they run."""
-    from pipeline import video_redact
+    from pipeline.redaction import video as video_redact
 
     spent: dict[str, list[float]] = {"encode": [], "check": []}
     for name in spent:

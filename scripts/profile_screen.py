@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Where the screening time of a 12-MP photo goes, on one core: cProfile of Screener.screen_keep_image
-(pipeline/scan.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench.py
+(pipeline/runs/scan.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench.py
 makes them), counting CPU time of this process (so other load on a shared machine counts less).
 
     OMP_NUM_THREADS=1 .venv/bin/python scripts/profile_screen.py [--count N] [--top K]
@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
 from bench import make_photos  # noqa: E402
-from pipeline import scan  # noqa: E402
+from pipeline.runs import scan
 from pipeline.policy import load_policy  # noqa: E402
 
 

@@ -46,7 +46,7 @@ def review_template(tmp_path_factory, policy) -> Path:
     one of them in day2/ under a hostile file name)."""
     import shutil
 
-    from pipeline.batch import run_batch
+    from pipeline.runs.batch import run_batch
 
     base = tmp_path_factory.mktemp("review")
     photos = base / "photos"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, SAMPLES
-from pipeline.batch import run_batch
+from pipeline.runs.batch import run_batch
 
 PHOTOS = ["classroom_composite.jpg", "landscape_coffee.jpg", "portrait_cat.jpg", "astronaut.heic", "truncated.jpg"]
 

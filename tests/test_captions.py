@@ -15,13 +15,13 @@ from PIL import Image, PngImagePlugin
 from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES
-from pipeline import captions, metadata
-from pipeline.captions import CaptionsError, captions_by_path, check, is_official, load_posts
+from pipeline.stages import captions, metadata
+from pipeline.stages.captions import CaptionsError, captions_by_path, check, is_official, load_posts
 from pipeline.cli import app
-from pipeline.loader import load_image
+from pipeline.media.loader import load_image
 from pipeline.policy import PolicyError, load_policy
-from pipeline.report import SCHEMA_PATH
-from pipeline.verdict import CAPTION_REASONS, decide
+from pipeline.review.report import SCHEMA_PATH
+from pipeline.review.verdict import CAPTION_REASONS, decide
 
 ROSTER = REPO / "scripts" / "caption_roster.csv"
 TUNING = REPO / "scripts" / "caption_tuning.csv"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES
 from pipeline.cli import app
-from pipeline.report import SCHEMA_PATH
+from pipeline.review.report import SCHEMA_PATH
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -123,7 +123,7 @@ def test_whole_misc_tree_screens_without_crashing(testdata: Path, tmp_path: Path
 
 
 def test_missing_model_names_the_fetch_command(tmp_path: Path, monkeypatch) -> None:
-    from pipeline import faces
+    from pipeline.stages import faces
 
     monkeypatch.setenv("PHOTOSCREEN_MODELS", str(tmp_path / "empty"))
     faces._centerface.cache_clear()

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, TESTDATA
-from pipeline.batch import run_batch
+from pipeline.runs.batch import run_batch
 from pipeline.cli import app
 from test_batch import _rows
 
@@ -34,7 +34,7 @@ CRASHER = "b_crashes_workers.jpg"
 # except that screening CRASHER ends the worker process, as a crash in a native decoder would.
 CRASH_HOOK = f"""
 import os
-import pipeline.dask_executor as executor
+import pipeline.runs.dask_executor as executor
 
 
 def screen_task(plugin_name, path, rel, data, real=executor.screen_task):
@@ -66,7 +66,7 @@ def _photos(folder: Path) -> list[str]:
 def cluster(tmp_path_factory):
     """A scheduler (a photo may see one worker die and be retried; a second death fails it) and
     two single-thread workers under nannies, which restart a worker that dies."""
-    from pipeline.dask_executor import local_cluster
+    from pipeline.runs.dask_executor import local_cluster
 
     tmp = tmp_path_factory.mktemp("dask")
     (tmp / "crash_hook.py").write_text(CRASH_HOOK)

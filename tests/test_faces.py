@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES
-from pipeline.faces import detect_faces, estimate_yaw, face_edge_spread, find_faces, judge_identifiable
+from pipeline.stages.faces import detect_faces, estimate_yaw, face_edge_spread, find_faces, judge_identifiable
 from pipeline.findings import Box
-from pipeline.loader import load_image
+from pipeline.media.loader import load_image
 
 LIMIT = 100_000_000
 # Transpose that turns the upright picture into what a camera stores for each EXIF orientation.

@@ -19,12 +19,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline import loader
+from pipeline.media import loader
 from pipeline.findings import Verdict
-from pipeline.loader import LoadedImage, LoadError, load_image, other_frames, practically_identical
+from pipeline.media.loader import LoadedImage, LoadError, load_image, other_frames, practically_identical
 from pipeline.policy import load_policy
-from pipeline.report import SCHEMA_PATH, build_report
-from pipeline.scan import STAGES, Candidate, Screener
+from pipeline.review.report import SCHEMA_PATH, build_report
+from pipeline.runs.scan import STAGES, Candidate, Screener
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 LIMIT = 100_000_000
@@ -167,7 +167,7 @@ def test_every_stage_on_a_gif_and_findings_of_the_first_frame_carry_frame_0(port
 
 def test_later_frames_keep_only_face_and_text_findings(tmp_path) -> None:
     """A dark or blurry later frame is no reason to review: only faces and text count there."""
-    from pipeline import quality
+    from pipeline.stages import quality
 
     dark = Image.fromarray((np.asarray(scene(), dtype=np.float64) * 0.08).astype(np.uint8))
     screener = Screener(load_policy(), stages=(("quality", quality.stage),))
@@ -186,7 +186,7 @@ def test_metadata_is_screened_once_with_no_frame(tmp_path, portrait) -> None:
     exif = Image.Exif()
     exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0), 3: "E", 4: (2.0, 21.0, 3.0)}
     path = save_frames(tmp_path / "anim.png", "PNG", [scene(), scene(1)], exif=exif)
-    from pipeline import metadata
+    from pipeline.stages import metadata
 
     image = load_image(path, LIMIT)
     found = [f for f in metadata.stage(image, load_policy()) if f.kind == "gps"]
@@ -361,7 +361,7 @@ def test_loader_default_file_cap_is_the_policy_default() -> None:
 # --- redaction: the copy is of the first frame -------------------------------------------------
 
 def test_redacted_copy_of_an_animation_is_its_first_frame(tmp_path, portrait) -> None:
-    from pipeline.redaction import Redactor
+    from pipeline.redaction.copies import Redactor
 
     path = save_frames(tmp_path / "anim.gif", "GIF", [scene(), portrait])
     out = tmp_path / "safe"

@@ -23,10 +23,10 @@ from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
 from conftest import SAMPLES
-from pipeline.batch import NothingToScreen, StateError, run_batch, thumbnail_name
+from pipeline.runs.batch import NothingToScreen, StateError, run_batch, thumbnail_name
 from pipeline.cli import app
 from pipeline.findings import Box, Finding
-from pipeline.owned import OutsideOwnedFolder, OwnedFolder
+from pipeline.runs.owned import OutsideOwnedFolder, OwnedFolder
 from pipeline.policy import load_policy
 
 runner = CliRunner()
@@ -329,7 +329,7 @@ def test_devices_fifos_and_links_to_them_are_error_rows_not_hangs(tmp_path: Path
 
 
 def test_state_error_is_raised_for_a_foreign_database(tmp_path: Path) -> None:
-    from pipeline.batch import State
+    from pipeline.runs.batch import State
 
     foreign = tmp_path / "x.sqlite"
     with sqlite3.connect(foreign) as db:

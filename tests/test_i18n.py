@@ -14,7 +14,7 @@ from conftest import REPO, SAMPLES
 from pipeline import i18n
 from pipeline.findings import Box, Finding
 from pipeline.policy import load_policy
-from pipeline.verdict import decide
+from pipeline.review.verdict import decide
 
 PO = REPO / "pipeline" / "locale" / "fr" / "LC_MESSAGES" / "photoscreen.po"
 
@@ -126,7 +126,7 @@ def test_the_review_page_in_french(review_copy: Path) -> None:
 def test_the_contact_sheet_in_french(review_copy: Path) -> None:
     import json
 
-    from pipeline.contact_sheet import render
+    from pipeline.review.contact_sheet import render
 
     report = json.loads((review_copy / "report" / "report.json").read_text())
     try:

@@ -1,4 +1,4 @@
-"""Pen marks as grades (pipeline/ink.py): a coloured-ink mark beside a grade label or a student's
+"""Pen marks as grades (pipeline/text/ink.py): a coloured-ink mark beside a grade label or a student's
 name is a grade finding covering the mark; ink with nothing beside it, and colourful photos, give none."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import ink, text
+from pipeline.text import ink, stage as text
 from pipeline.findings import Box
-from pipeline.loader import load_image
+from pipeline.media.loader import load_image
 
 HANDWRITING = [Path("/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"),
                Path("/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf"),
@@ -152,7 +152,7 @@ def test_a_mark_written_right_after_its_label_in_the_same_pen_is_a_grade(tmp_pat
     grades = [f for f in _stage(path, policy) if f.kind == "grade"]
     assert any(_covers(f.box, mark) for f in grades), [(f.box, f.detector, f.why) for f in grades]
     # as when the engines read the label and not the letter: the label's word alone on its line
-    from pipeline.ocr import OcrLine, Word
+    from pipeline.text.ocr import OcrLine, Word
 
     label_box = Box(400, 300, mark.x - 400 - 10, mark.h + 10)
     lines = [OcrLine((Word("Grade:", label_box, 98.0),), label_box)]
@@ -171,8 +171,8 @@ def test_a_long_pen_line_across_a_small_photo_is_still_a_mark(tmp_path, policy):
     path, (mark,) = _page(tmp_path, draw, size=(620, 300))
     assert mark.w > 0.6 * 620
     image = load_image(path, policy.general.max_pixels)
-    from pipeline.recognizers import find_names
-    from pipeline.ocr import read_lines
+    from pipeline.text.recognizers import find_names
+    from pipeline.text.ocr import read_lines
 
     t = policy.text
     lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout, "both")

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import ocr, text
+from pipeline.text import ocr, stage as text
 from pipeline.findings import Box
-from pipeline.loader import decode_image
-from pipeline.text_detect import TextLine, flip_decisions, upside_down_by_neighbours
+from pipeline.media.loader import decode_image
+from pipeline.text.detect import TextLine, flip_decisions, upside_down_by_neighbours
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 SANS, SERIF, BOLD = "DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf"

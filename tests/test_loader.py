@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES, TESTDATA, shared_files
-from pipeline.loader import LoadError, LoadedImage, is_image_path, load_image
+from pipeline.media.loader import LoadError, LoadedImage, is_image_path, load_image
 
 LIMIT = 100_000_000
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES, shared_files
-from pipeline import metadata, orientation, platform_fit, quality
-from pipeline.loader import load_image
-from pipeline.verdict import decide
+from pipeline.stages import metadata, orientation, platform_fit, quality
+from pipeline.media.loader import load_image
+from pipeline.review.verdict import decide
 
 LIMIT = 100_000_000
 

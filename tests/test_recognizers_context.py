@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.findings import Box
-from pipeline.ocr import OcrLine, Word
-from pipeline.recognizers import (find_beside_student, find_grades, find_names, find_student_ids,
+from pipeline.text.ocr import OcrLine, Word
+from pipeline.text.recognizers import (find_beside_student, find_grades, find_names, find_student_ids,
                                   find_table_grades)
 
 
@@ -26,7 +26,7 @@ def lines_of(*texts: str) -> list[OcrLine]:
 
 
 def all_matches(lines: list[OcrLine], roster=None):
-    """The recognizers in the order ``pipeline.text.find_text`` runs them."""
+    """The recognizers in the order ``pipeline.text.stage.find_text`` runs them."""
     matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(lines, roster, 85)
     matches += find_beside_student(lines, matches)
     return find_table_grades(lines, matches)
@@ -175,9 +175,9 @@ def _render(rows: list[list[tuple[int, str]]], size: int = 28, width: int = 1200
 
 
 def _find_text(png: bytes):
-    from pipeline.loader import decode_image
+    from pipeline.media.loader import decode_image
     from pipeline.policy import load_policy
-    from pipeline.text import find_text
+    from pipeline.text.stage import find_text
 
     return find_text(decode_image(png, 10**8), load_policy())
 
@@ -207,7 +207,7 @@ def test_a_rendered_sign_with_hours_and_a_phone_number() -> None:
 
 
 def test_a_price_total_is_not_a_grade_label() -> None:
-    from pipeline.recognizers import find_grades
+    from pipeline.text.recognizers import find_grades
 
     assert find_grades(lines_of("Total 24,90 €", "60% of NC voted early")) == []
     assert [m.hint for m in find_grades(lines_of("Total: 17/20", "85%"))] == ["grade ••/20", "grade ••%"]
@@ -215,7 +215,7 @@ def test_a_price_total_is_not_a_grade_label() -> None:
 
 def test_an_id_read_with_the_next_cell_is_covered_whole() -> None:
     """A gradebook row whose ID and mark the detector joined into one line ("748077608" + "77")."""
-    from pipeline.recognizers import find_table_grades
+    from pipeline.text.recognizers import find_table_grades
 
     lines = [OcrLine((Word("Name", Box(10, 10, 60, 20), 95.0),), Box(10, 10, 60, 20)),
              OcrLine((Word("Numéro", Box(200, 10, 80, 20), 95.0),), Box(200, 10, 80, 20)),

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from conftest import SAMPLES
 from pipeline.cli import app
 from pipeline.findings import Box
-from pipeline.loader import load_image
-from pipeline.redact import best_crop, cover, grow
-from pipeline.report import SCHEMA_PATH
+from pipeline.media.loader import load_image
+from pipeline.redaction.cover import best_crop, cover, grow
+from pipeline.review.report import SCHEMA_PATH
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -96,7 +96,8 @@ def redacted_samples(tmp_path_factory) -> tuple[Path, dict, dict]:
 
 
 def test_redacted_classroom_shows_no_face_and_no_student_information(redacted_samples, policy) -> None:
-    from pipeline import faces, text
+    from pipeline.stages import faces
+    from pipeline.text import stage as text
 
     out, rows, _ = redacted_samples
     row = rows["classroom_composite.jpg"]
@@ -143,14 +144,14 @@ def test_a_sideways_photo_comes_out_upright(redacted_samples) -> None:
     original = load_image(SAMPLES / "sideways_notice.jpg", 10**9)
     copy = load_image(out / "sideways_notice.jpg", 10**9)
     assert copy.pixels.shape[:2] == original.pixels.shape[1::-1]
-    from pipeline.orientation import orientation_findings
+    from pipeline.stages.orientation import orientation_findings
     from pipeline.policy import load_policy
 
     assert orientation_findings(copy, load_policy()) == []  # screened again: upright
 
 
 def test_copies_for_a_platform_pass_its_shape_check_and_size(tmp_path: Path) -> None:
-    from pipeline.platform_fit import aspect_findings
+    from pipeline.stages.platform_fit import aspect_findings
 
     out = tmp_path / "out"
     result = redact(str(SAMPLES / "portrait_cat.jpg"), str(SAMPLES / "classroom_composite.jpg"), "--out", str(out),
@@ -168,7 +169,7 @@ def test_copies_for_a_platform_pass_its_shape_check_and_size(tmp_path: Path) -> 
 
 
 def test_copy_frame_maps_boxes_back_to_the_original() -> None:
-    from pipeline.copy_frame import plan
+    from pipeline.redaction.copy_frame import plan
 
     frame = plan(4000, 3000, Box(1000, 0, 2000, 3000), 90, "instagram")  # crop 2000x3000, turned: 3000x2000
     assert frame.size is not None and frame.size[0] == 1080
@@ -263,8 +264,8 @@ def test_a_second_run_keeps_the_copies_of_unchanged_originals(tmp_path: Path) ->
 
 
 def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeypatch) -> None:
-    from pipeline import redaction
-    from pipeline.scan import Candidate
+    from pipeline.redaction import copies as redaction
+    from pipeline.runs.scan import Candidate
 
     redactor = redaction.Redactor(policy, tmp_path)
     calls = []
@@ -291,7 +292,7 @@ GROUP_PHOTOS = ("11_Meeting_Meeting_11_Meeting_Meeting_11_176.jpg", "11_Meeting_
 
 
 def test_group_photo_faces_are_gone_for_an_independent_detector(testdata: Path, tmp_path: Path) -> None:
-    from pipeline.faces import detect_at
+    from pipeline.stages.faces import detect_at
 
     folder = testdata / "faces_annotated"
     labelled = json.loads((folder / "annotations.json").read_text())
@@ -339,8 +340,8 @@ def small_crops_policy(tmp_path: Path) -> Path:
 
 
 def test_crop_hands_holds_the_hand_and_no_face(testdata: Path, tmp_path: Path) -> None:
-    from pipeline.faces import detect_at
-    from pipeline.hands import find_hands
+    from pipeline.stages.faces import detect_at
+    from pipeline.stages.hands import find_hands
 
     folder = testdata / "hands"
     hands_photo, beside_face = "alexis-brown-omeaHbEFlN4-unsplash.jpg", \
@@ -390,7 +391,7 @@ def test_best_crop_smallest_is_centred_on_a_hand_large_enough() -> None:
 
 def test_second_look_tells_a_face_from_a_hand(testdata: Path) -> None:
     """A low-score detection is covered only when it is face-like on a second look."""
-    from pipeline.redaction import Leftover, face_like
+    from pipeline.redaction.copies import Leftover, face_like
 
     image = load_image(testdata / "faces_annotated" / GROUP_PHOTOS[0], 10**9)
     assert face_like(image.pixels, Leftover("face", Box(793, 89, 45, 66), "centerface-native", False))[0]
@@ -405,8 +406,8 @@ def test_second_look_tells_a_face_from_a_hand(testdata: Path) -> None:
 
 
 def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -> None:
-    from pipeline.faces import find_faces
-    from pipeline.people import people_seen_from_behind
+    from pipeline.stages.faces import find_faces
+    from pipeline.stages.people import people_seen_from_behind
 
     folder = testdata / "people_scenes"
     # a wheelchair athlete seen from behind, beside one who faces the camera
@@ -422,9 +423,9 @@ def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -
 
 
 def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Path) -> None:
-    from pipeline.faces import detect_at
-    from pipeline.hands import find_hands
-    from pipeline.people import person_mask
+    from pipeline.stages.faces import detect_at
+    from pipeline.stages.hands import find_hands
+    from pipeline.stages.people import person_mask
 
     name = "mpii_005808361.jpg"
     src = tmp_path / "in"
@@ -447,7 +448,7 @@ def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Pa
 def test_a_photo_scan_calls_ok_gets_a_copy_and_no_patch_on_its_hands(testdata: Path, tmp_path: Path, policy) -> None:
     """Painted hands: the low-score re-check detectors see faces in the fingertips; a second look
     finds none, so they are listed for review and not painted, and the copy is written."""
-    from pipeline.scan import Candidate, Screener
+    from pipeline.runs.scan import Candidate, Screener
 
     name = "tim-marshall-cAtzHUz7Z8g-unsplash.jpg"
     path = testdata / "hands" / name
@@ -482,7 +483,7 @@ def test_library_logs_stay_out_of_the_output_unless_verbose(tmp_path: Path) -> N
 def test_covers_map_into_a_turned_cut_and_scaled_copy() -> None:
     """The review page draws covers where they are in the copy: a box of the original goes through
     the copy's crop, turn, platform cut and scaling, and back (to_original) to where it was."""
-    from pipeline.copy_frame import plan
+    from pipeline.redaction.copy_frame import plan
 
     frame = plan(3000, 2000, None, 90, "instagram")  # turned to portrait 2000x3000, cut to 4:5, 1080 wide
     assert frame.copy_size()[0] == 1080 and abs(frame.copy_size()[0] / frame.copy_size()[1] - 0.8) < 0.01

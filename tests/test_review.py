@@ -128,7 +128,7 @@ def test_decisions_survive_a_restart_and_follow_the_copy(review_copy: Path) -> N
     assert set(rows(client(review_copy), undecided=1)) == set(again) - {"portrait_cat.jpg", "landscape_coffee.jpg"}
     # a copy that changed (the next batch made it again) needs a new decision
     copies = review_copy / "copies"
-    from pipeline.owned import OwnedFolder
+    from pipeline.runs.owned import OwnedFolder
 
     folder = OwnedFolder(copies)
     folder.write_copy("portrait_cat.jpg", (copies / "landscape_coffee.jpg").read_bytes())

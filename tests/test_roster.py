@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.findings import Box
-from pipeline.ocr import OcrLine, Word
+from pipeline.text.ocr import OcrLine, Word
 from pipeline.policy import PolicyError, load_policy
-from pipeline.recognizers import Roster, RosterError, find_names
+from pipeline.text.recognizers import Roster, RosterError, find_names
 
 EXPECTED = (("marc", "thiessen"), ("ines", "moreau"), ("zoe", "lambert-roy"))
 

@@ -10,11 +10,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from conftest import SAMPLES
-from pipeline import text
+from pipeline.text import stage as text
 from pipeline.findings import Box
-from pipeline.loader import load_image
-from pipeline.ocr import OcrLine, Word
-from pipeline.recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
+from pipeline.media.loader import load_image
+from pipeline.text.ocr import OcrLine, Word
+from pipeline.text.recognizers import Roster, find_beside_student, find_grades, find_names, find_student_ids
 
 
 def lines_of(*texts: str) -> list[OcrLine]:
@@ -205,8 +205,8 @@ def test_rapidocr_engine_reads_the_sample(policy) -> None:
 
 
 def test_recogniser_words_split_after_labels_and_wide_gaps() -> None:
-    from pipeline.ocr import _reading_words
-    from pipeline.text_detect import Reading
+    from pipeline.text.ocr import _reading_words
+    from pipeline.text.detect import Reading
 
     chars = tuple("ID:885367") + tuple("Ann")
     centres = tuple(10.0 * i for i in range(9)) + (130.0, 140.0, 150.0)  # a wide gap before "Ann"
@@ -216,7 +216,7 @@ def test_recogniser_words_split_after_labels_and_wide_gaps() -> None:
 
 
 def test_short_lines_take_their_way_up_from_their_neighbours() -> None:
-    from pipeline.text_detect import TextLine, upside_down_by_neighbours
+    from pipeline.text.detect import TextLine, upside_down_by_neighbours
 
     def line(cx: float, length: float) -> TextLine:
         return TextLine(cx, 100.0, length, 30.0, 0.0, np.zeros((4, 2), np.float32), 0.9)
@@ -234,7 +234,7 @@ def _engine_lines(engine: str, texts: list[str], short: bool = False) -> list[Oc
 def test_both_engines_keep_what_either_reading_supports(policy, monkeypatch) -> None:
     """With ocr_backend "both", a grade only PP-OCR read (Tesseract garbled the handwriting) is kept
     and says so; an ID both read is one finding that names both engines."""
-    from pipeline.ocr import PP_OCR, TESSERACT
+    from pipeline.text.ocr import PP_OCR, TESSERACT
 
     tesseract = _engine_lines(TESSERACT, ["Student ID: 20481937", "Final ame 85"])
     pp_ocr = _engine_lines(PP_OCR, ["Student ID: 20481937", "Final grade: 85%"])

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES
 from pipeline.cli import app
-from pipeline.report import SCHEMA_PATH
+from pipeline.review.report import SCHEMA_PATH
 
 sys.path.insert(0, str(REPO / "scripts"))
 from make_test_clip import make_clip  # noqa: E402
@@ -138,7 +138,7 @@ def test_redacted_copy_covers_every_frame_keeps_length_and_sound_and_drops_metad
     assert clips["people"].read_bytes()[:8] and (clips["people"].stat().st_size > 0)  # original untouched
 
     # the independent check on the copy's frames: no face left that the detectors see
-    from pipeline import faces as face_stage
+    from pipeline.stages import faces as face_stage
     with av.open(str(copy)) as c:
         for i, frame in enumerate(c.decode(c.streams.video[0])):
             if i % 3 == 0:
@@ -162,7 +162,7 @@ def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
 # --- pieces, without decoding -------------------------------------------------------------------
 
 def test_container_tags_go_through_the_metadata_checks_and_recognizers(policy) -> None:
-    from pipeline.video import metadata_findings
+    from pipeline.media.video import metadata_findings
 
     tags = [("container", "com.apple.quicktime.location.ISO6709", "+48.8584+002.2945+035.000/"),
             ("container", "com.apple.quicktime.make", "Apple"),
@@ -186,7 +186,7 @@ def test_tracking_covers_the_frames_between_detections_before_and_after(policy) 
     """A face seen on frames 0 and 3 is covered on 1 and 2 where it is; one not found again stays
     covered for keep_frames; one that appears is covered from the frame after the detection before."""
     from pipeline.findings import Box
-    from pipeline.video_redact import FacePlan
+    from pipeline.redaction.video import FacePlan
 
     v = policy.video
     walking = {0: Box(100, 100, 40, 50), 3: Box(130, 100, 40, 50)}  # 10 px a frame

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from ..i18n import N_, _, language, ngettext
-from ..loader import LoadError
+from ..media.loader import LoadError
 from .folder import ReportFolder
 from .listing import BadQuery, Listing
 from .store import DECISIONS, Store

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..i18n import N_
-from ..owned import OwnedFolder, _umask
-from ..redaction import UnsafeOutput, check_output_folder
+from ..runs.owned import OwnedFolder, _umask
+from ..redaction.copies import UnsafeOutput, check_output_folder
 from .folder import ReportFolder
 from .listing import Listing
 

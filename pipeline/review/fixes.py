@@ -1,8 +1,8 @@
 """Fixes by hand: the reviewer adds a box to cover or removes a wrong cover; the safe copy is made
 again from the original and screened again.
 
-The painting and encoding are the redaction's own (``pipeline/redact.py``'s ``cover``,
-``pipeline/redaction.py``'s ``encode`` and ``output_name``): a copy made here is like one
+The painting and encoding are the redaction's own (``pipeline/redaction/cover.py``'s ``cover``,
+``pipeline/redaction/copies.py``'s ``encode`` and ``output_name``): a copy made here is like one
 ``photoscreen redact`` makes (upright, no metadata, the colour profile kept unless it names
 someone), only its covers come from the reviewer. Then the written copy is screened like any photo
 and its verdict replaces the copy's. Boxes a person adds are covered solid.
@@ -15,14 +15,14 @@ import time
 
 import numpy as np
 
-from .. import copy_frame
+from ..redaction import copy_frame
 from ..findings import Box
-from ..loader import load_image
-from ..metadata_text import revealing_icc
-from ..owned import OwnedFolder
-from ..redact import FACE_MODES, cover
-from ..redaction import COVERED_KINDS, encode, output_name
-from ..scan import Candidate, Screener
+from ..media.loader import load_image
+from ..stages.metadata_text import revealing_icc
+from ..runs.owned import OwnedFolder
+from ..redaction.cover import FACE_MODES, cover
+from ..redaction.copies import COVERED_KINDS, encode, output_name
+from ..runs.scan import Candidate, Screener
 from ..models import sha256_file
 from .folder import Photo, ReportFolder
 from .store import Fix

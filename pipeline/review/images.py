@@ -15,10 +15,10 @@ from threading import Lock
 
 from PIL import Image
 
-from ..contact_sheet import TEXT_KINDS, thumbnail_bytes
+from .contact_sheet import TEXT_KINDS, thumbnail_bytes
 from ..findings import Box, Finding
-from ..loader import load_image
-from ..redact import solid
+from ..media.loader import load_image
+from ..redaction.cover import solid
 from .folder import Photo
 
 VIEW_SIDE = 2400

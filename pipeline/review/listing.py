@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Mapping
 
-from ..copy_frame import CopyFrame, plan
+from ..redaction.copy_frame import CopyFrame, plan
 from ..findings import Box
 from ..i18n import N_, _
 from .folder import Photo, ReportFolder

@@ -1,0 +1,1 @@
+"""Decoding media: the one loader for photos (upright pixels, every frame) and videos."""

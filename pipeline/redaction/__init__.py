@@ -1,0 +1,1 @@
+"""Safe copies: painting covers, the copy's crop/turn/cut/scale, writing copies checked again."""

@@ -1,0 +1,512 @@
+"""``photoscreen redact``: write safe copies of photos, each checked again before it is published.
+
+For each photo: screen it (the usual stages, faces at the lower ``redact.face_min_score``), cover
+faces and sensitive text (``pipeline/redaction/cover.py`` paints), or crop to the hands (``--crop hands``),
+encode the copy with no metadata but the colour profile, decode it again and screen the decoded
+copy: the same stages plus two other face detectors at a low score. What they still find is covered
+and the copy checked again, up to ``redact.max_passes``; a copy that is still not clean is not
+written, and its row says why. Originals are only ever read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import stat
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from . import copy_frame, face_check
+from ..stages import faces
+from ..text import stage as text
+from ..findings import Box, Covered, Finding, ImageReport, Redaction, Verdict, VideoInfo
+from ..media.loader import LoadedImage, LoadError, decode_image
+from ..stages.platform_fit import PLATFORMS, aspect_findings
+from ..policy import Policy
+from .cover import best_crop, cover, grow
+from ..stages.metadata_text import revealing_icc
+from ..models import sha256_file
+from ..runs.owned import OutsideOwnedFolder, OwnedFolder
+from ..runs.scan import Candidate, Screener
+from ..review.verdict import decide
+from ..media.video import is_video_path
+
+SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
+COVERED_KINDS = ("face",) + SENSITIVE_TEXT
+# What a copy still carries from the original (the rest is covered, or stripped with the metadata).
+KEPT_KINDS = ("blur", "exposure", "orientation", "aspect")
+# Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
+KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+LOSSLESS = {".gif", ".bmp"}
+KEPT_REASON = ("safe copy kept from an earlier run (the original and the settings are unchanged; --overwrite "
+               "makes it again)")
+
+
+class UnsafeOutput(ValueError):
+    """The output folder would mix copies with originals."""
+
+
+def output_name(rel: str) -> tuple[str, str]:
+    """Relative path of the copy and the format it is written in."""
+    suffix = Path(rel).suffix.lower()
+    if is_video_path(rel):
+        from .video import output_name as video_output_name
+
+        return video_output_name(rel)
+    if suffix in KEEP_FORMAT:
+        return rel, KEEP_FORMAT[suffix]
+    return (rel + ".png", "PNG") if suffix in LOSSLESS else (rel + ".jpg", "JPEG")
+
+
+def check_output_folder(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder that is, holds or lies inside an input folder (a file's folder counts):
+    copies would land among the originals, or be screened again as inputs."""
+    out_r = Path(os.path.realpath(out))
+    for path in inputs:
+        folder = Path(os.path.realpath(path if path.is_dir() else path.parent))
+        if out_r == folder or folder in out_r.parents or out_r in folder.parents:
+            raise UnsafeOutput(f"--out {out} overlaps the input folder {folder}: choose a folder outside the inputs")
+
+
+def encode(pixels: np.ndarray, fmt: str, icc: bytes, quality: int) -> bytes:
+    """The copy's file: pixels only (upright), the colour profile kept, no EXIF, XMP or IPTC."""
+    buf = io.BytesIO()
+    options: dict = {"icc_profile": icc} if icc else {}
+    if fmt in ("JPEG", "WEBP"):
+        options["quality"] = quality
+    Image.fromarray(pixels).save(buf, fmt, **options)
+    return buf.getvalue()
+
+
+def crop_ratios(platform: str, width: int, height: int) -> list[float]:
+    """Shapes a crop may take: the platform's accepted range, or for ``any`` the photo's own shape
+    and the common ones."""
+    rule = PLATFORMS[platform]
+    if rule is None:
+        return sorted({round(width / height, 4), 1.0, 0.8, 1.5})
+    return sorted({rule.min_ratio, rule.max_ratio, min(rule.max_ratio, max(rule.min_ratio, 1.0))})
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Something to cover: a face or sensitive text, where, and which detector(s) saw it. ``sure``:
+    a primary detector saw it (the text stage, or CenterFace at the screen's own score); a face only
+    low-score detectors saw is covered only when it is face-like on a second look."""
+
+    kind: str
+    box: Box
+    detector: str = ""
+    sure: bool = True
+
+    @property
+    def detectors(self) -> set[str]:
+        return set(self.detector.split("+"))
+
+
+def merge_overlapping(found: list[Leftover], min_iou: float = 0.3) -> list[Leftover]:
+    """One box per face: detections of the same kind that overlap are replaced by their union,
+    which names every detector that saw it and is sure when any of them was."""
+    merged: list[Leftover] = []
+    for item in found:
+        for i, other in enumerate(merged):
+            if other.kind == item.kind and other.box.iou(item.box) >= min_iou:
+                a, b = other.box, item.box
+                x1, y1 = min(a.x, b.x), min(a.y, b.y)
+                x2, y2 = max(a.x + a.w, b.x + b.w), max(a.y + a.h, b.y + b.h)
+                merged[i] = Leftover(other.kind, Box(x1, y1, x2 - x1, y2 - y1),
+                                     "+".join(sorted(other.detectors | item.detectors)), other.sure or item.sure)
+                break
+        else:
+            merged.append(item)
+    return merged
+
+
+def face_like(pixels: np.ndarray, found: Leftover) -> tuple[bool, str]:
+    """The second look at a face only low-score detectors saw: two independent detectors agree, or
+    BlazeFace's short-range model finds a face on the area enlarged (``pipeline/redaction/face_check.py``)."""
+    from .face_check import second_look
+
+    if found.detectors & {faces.DETECTOR_NAME, faces.NATIVE_NAME} and faces.BLAZEFACE_NAME in found.detectors:
+        return True, "CenterFace and BlazeFace agree"
+    return second_look(pixels, found.box)
+
+
+# A copy checked again after more covers is looked at only around them, this many times their size
+# on every side: the detectors' view of the rest is the pixels they saw in the pass before.
+NEAR_CONTEXT = 1.5
+# ... unless those views add up to this share of the picture: then it is looked at whole, which costs less.
+NEAR_MAX_SHARE = 0.6
+
+
+class Redactor:
+    """Holds the policy and the models; redacts one photo at a time into ``out``."""
+
+    def __init__(self, policy: Policy, out: Path, crop: str | None = None, overwrite: bool = False) -> None:
+        self.policy = policy
+        # screening for redaction covers faces down to the lower redact.face_min_score
+        self.screen_policy = replace(policy, faces=replace(policy.faces, min_score=policy.redact.face_min_score))
+        self.screener = Screener(self.screen_policy)
+        self.out = OwnedFolder(out)  # every copy is written (and removed) only inside it
+        self.crop = crop
+        self.overwrite = overwrite
+        self._config: str | None = None
+        faces._blazeface()
+        face_check.warm_up()
+        if crop == "hands":
+            from ..stages import hands, people
+
+            hands.warm_up()
+            people.warm_up()
+
+    # --- what to cover -------------------------------------------------------------------------
+    def _wanted(self, finding: Finding) -> bool:
+        if finding.kind in SENSITIVE_TEXT:
+            return True
+        return finding.kind == "face" and (self.policy.redact.faces == "all" or bool(finding.identifiable))
+
+    def _cover_box(self, kind: str, box: Box, width: int, height: int) -> Box:
+        if kind == "face":
+            return grow(box, self.policy.redact.face_margin, width, height)
+        # text: the margin is a share of the line height, on every side
+        m = self.policy.redact.text_margin * box.h
+        return Box.from_xyxy(box.x - m, box.y - m, box.x + box.w + m, box.y + box.h + m, width, height)
+
+    def found(self, image: LoadedImage, findings: list[Finding] | None = None, recheck: bool = False,
+              near: list[Box] | None = None) -> list[Leftover]:
+        """Faces and sensitive text in a photo, as the redaction sees them: the screening findings
+        (computed when not given) plus the faces the two other detectors see. ``recheck`` (a copy):
+        the text stage and the two other detectors only; the screen's CenterFace already ran on the
+        original, and what it found there is covered. ``near`` (a copy checked again after more
+        covers): only around those boxes, where the pixels changed; the text stage only when one
+        of them touches a text line."""
+        if findings is None:
+            findings = [] if recheck else faces.stage(image, self.screen_policy)
+            if near is None or any(b.overlap(t) for b in near for t in text_line_boxes(image, self.policy)):
+                findings += text.stage(image, self.policy)
+        sure_score = self.policy.faces.min_score
+        out = [Leftover(f.kind, f.box, f.detector, f.kind != "face" or f.score >= sure_score)
+               for f in findings if f.box is not None and self._wanted(f)]
+        r = self.policy.redact
+        min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+        views = [Box(0, 0, image.width, image.height)]
+        if near is not None:
+            around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
+            if sum(v.w * v.h for v in around) < NEAR_MAX_SHARE * image.width * image.height:
+                views = around
+        for v in views:
+            pixels = image.pixels[v.y:v.y + v.h, v.x:v.x + v.w]
+            for box, detector, score in faces.second_opinion(pixels, r.verify_min_score, r.verify_blazeface_min_score):
+                if r.faces == "all" or box.h >= min_height:
+                    out.append(Leftover("face", Box(box.x + v.x, box.y + v.y, box.w, box.h), detector,
+                                        detector == faces.NATIVE_NAME and score >= sure_score))
+        merged = merge_overlapping(out)
+        if recheck:
+            return merged
+        # on the original, CenterFace at the photo's own size is sure only where the screen's CenterFace
+        # (at 1536 px) also saw something: alone, four in five of its detections on faces_annotated touch
+        # no labelled face
+        return [replace(lo, sure=False) if lo.detectors == {faces.NATIVE_NAME} else lo for lo in merged]
+
+    def _decide(self, pixels: np.ndarray, found: list[Leftover]) -> tuple[list[Leftover], list[Leftover]]:
+        """What to cover (sure, or face-like on a second look) and what to leave for review."""
+        cover_now, review = [], []
+        for lo in found:
+            (cover_now if lo.sure or lo.kind != "face" or face_like(pixels, lo)[0] else review).append(lo)
+        return cover_now, review
+
+    # --- one photo -----------------------------------------------------------------------------
+    def redact(self, candidate: Candidate) -> ImageReport:
+        return self.redact_keep_image(candidate)[0]
+
+    def redact_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
+        """The row for one photo (its copy written when it is safe), and the decoded original."""
+        start = time.perf_counter()
+        out_rel, fmt = output_name(candidate.rel)
+        try:
+            dest = self.out.path(out_rel)
+        except OutsideOwnedFolder as exc:
+            return ImageReport(candidate.rel, Verdict.ERROR, error=f"no copy written: {exc}"), None
+        if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
+            return ImageReport(candidate.rel, Verdict.ERROR, error="the copy would replace the original; refused"), None
+        if dest.exists() and not self.overwrite:
+            kept = self._kept_copy(candidate, out_rel)
+            if kept is not None:
+                return replace(kept, seconds=time.perf_counter() - start), None
+        if dest.exists() and not self.out.is_ours(out_rel):
+            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
+                               error=f"{out_rel} in the output folder was not written by photoscreen (or was "
+                                     "changed since); not replaced: move it away and run again"), None
+        if is_video_path(candidate.path):  # every frame covered (pipeline/redaction/video.py)
+            from .video import redact_video
+
+            return redact_video(self, candidate, out_rel, dest, start)
+        report, image = self.screener.screen_keep_image(candidate)
+        if image is None or report.verdict is Verdict.ERROR:
+            return self._without_copy(report, out_rel), image
+        try:
+            # a multi-frame original becomes a copy of its first frame: only that frame's findings
+            # place covers (frame None: a still photo, or the file's metadata)
+            first = tuple(f for f in report.findings if f.frame in (None, image.frame))
+            redaction = self._make_copy(image, first, out_rel, fmt, dest)
+        except (LoadError, OSError, ValueError) as exc:
+            return self._without_copy(replace(
+                report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
+                error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), out_rel), image
+        if redaction.output is None:
+            report = self._without_copy(report, out_rel)
+        kept = [f for f in first if f.kind in KEPT_KINDS and not (f.kind == "orientation" and redaction.turned)
+                and not (f.kind == "aspect" and (redaction.crop or redaction.size))]
+        if redaction.size:  # the copy's own shape, as it will be posted
+            kept += [replace(f, box=None) for f in aspect_findings(*redaction.size, self.policy.platform.name)]
+        if redaction.output is None:
+            verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
+        else:
+            verdict, reasons = decide(kept, self.policy)
+            reasons = (_summary(redaction),) + reasons
+            if redaction.review:
+                verdict = Verdict.BLOCK if verdict is Verdict.BLOCK else Verdict.REVIEW
+                n = len(redaction.review)
+                reasons += (f"{n} possible face{'s' if n > 1 else ''} left uncovered for review at "
+                            f"{', '.join(str(b.as_list()) for b in redaction.review)}: only a low-score re-check "
+                            "detector saw them and a second look found no face; look at them, and cover by hand "
+                            "or run again with --crop hands if one is a face",)
+            if image.frame_count > 1:
+                reasons += (f"copy holds the {'first' if image.frame == 0 else 'primary image'} of "
+                            f"{image.frame_count} frames only",)
+        report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
+                         seconds=time.perf_counter() - start)
+        if redaction.output is not None:
+            outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),
+                       "width": report.width, "height": report.height, "exif_orientation": report.exif_orientation}
+            self.out.note_source(out_rel, image.sha256, self.config, json.dumps(outcome))
+        return report, image
+
+    @property
+    def config(self) -> str:
+        """What a copy depends on: the screening's configuration (policy, roster, models, Tesseract)
+        and the crop."""
+        if self._config is None:
+            from ..runs.batch import config_key
+
+            self._config = f"{config_key(self.policy)}|crop:{self.crop}"
+        return self._config
+
+    def _kept_copy(self, candidate: Candidate, out_rel: str) -> ImageReport | None:
+        """The row for a copy an earlier run made from this very original with these settings
+        (it is kept as it is, not made again), or None."""
+        try:
+            st = os.stat(candidate.path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > self.policy.general.max_file_bytes:
+                return None  # screening says what is wrong with it
+            source = sha256_file(candidate.path)
+        except OSError:
+            return None
+        outcome = self.out.kept_outcome(out_rel, source, self.config)
+        if outcome is None:
+            return None
+        try:
+            o = json.loads(outcome)
+            r = o["redaction"]
+            redaction = Redaction(r["output"], tuple(Covered(c["kind"], Box(*c["box"]), c["mode"],
+                                                             tuple(c["frames"]) if c.get("frames") else None)
+                                                     for c in r["covered"]),
+                                  Box(*r["crop"]) if r["crop"] else None, r["passes"], turned=r.get("turned", 0),
+                                  size=tuple(r["size"]) if r.get("size") else None,
+                                  review=tuple(Box(*b) for b in r.get("review", ())))
+            return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
+                               height=o["height"], exif_orientation=o["exif_orientation"],
+                               reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction,
+                               video=VideoInfo(**{k: v for k, v in o["video"].items() if k != "media"})
+                               if o.get("video") else None)
+        except (ValueError, KeyError, TypeError):  # a damaged record: the copy is made again
+            return None
+
+    def _without_copy(self, report: ImageReport, out_rel: str) -> ImageReport:
+        """No copy is written this time: an older copy of ours at that place must not stay (it shows
+        what a new screen would now cover). A file there that is not ours is left, and the row says so."""
+        left = self.out.remove_copy(out_rel)
+        if left is None:
+            return report
+        if report.verdict is Verdict.ERROR:
+            return replace(report, error=f"{report.error}; {left}")
+        return replace(report, reasons=report.reasons + (left,))
+
+    def _make_copy(self, image: LoadedImage, findings: tuple[Finding, ...], out_rel: str, fmt: str,
+                   dest: Path) -> Redaction:
+        w, h = image.width, image.height
+        r = self.policy.redact
+        # privacy first: cover what any of the three face detectors sees with a clear score, and what
+        # they see at a low score when it is face-like on a second look; the rest goes to review
+        sure, unsure = self._decide(image.pixels, self.found(image, list(findings)))
+        todo = [self._covering(lo, w, h) for lo in sure]
+        review = [lo.box for lo in unsure]
+        crop = None
+        if self.crop == "hands":
+            crop, why_not, clothing = self._hands_crop(image, todo, review)
+            if crop is None:
+                return Redaction(None, withheld=why_not)
+            todo += [c for c in clothing if c.box.overlap(crop)]
+        pixels = image.pixels.copy()
+        # ready to post: upright when the screen found the photo turned, at the platform's shape and size
+        turn = next((f.rotate_cw for f in findings if f.kind == "orientation" and f.rotate_cw), 0)
+        frame = copy_frame.plan(w, h, crop, turn, self.policy.platform.name)
+        # the colour profile is kept for the colours, unless its own text names a student or an ID
+        icc = b"" if revealing_icc(image.icc_profile, self.policy) else image.icc_profile
+        rng = np.random.default_rng(int(image.sha256[:8], 16))
+        done: list[Covered] = []
+        identity = frame == copy_frame.CopyFrame(w, h)  # the copy holds the original's pixels but the covers
+        for passes in range(1, r.max_passes + 1):
+            for c in todo:
+                cover(pixels, c.box, c.mode, rng)
+            done += todo
+            data = encode(frame.apply(pixels), fmt, icc, r.jpeg_quality)
+            copy = decode_image(data, self.policy.general.max_pixels)
+            if len(copy.exif) or copy.xmp or copy.iptc or copy.comments:  # cannot happen with encode(); checked all the same
+                raise ValueError("metadata survived in the copy")
+            if identity:  # its text lines are the original's
+                reuse_text_lines(image, copy, self.policy, done)
+            # what the re-check sees in the copy, where it lies in the original (where covers are painted);
+            # a possible face already left for review is not judged again. A copy in the original's frame
+            # is looked at around the new covers only: elsewhere its pixels are those the look before
+            # (the original's, or the last pass's) saw, and what was seen there is covered or listed
+            near = [c.box for c in todo] if identity else None
+            left = [lo for lo in (replace(lo, box=frame.to_original(lo.box))
+                                  for lo in self.found(copy, recheck=True, near=near))
+                    if not on_own_paint(lo, 0, 0, done)
+                    and not (not lo.sure and any(lo.box.iou(b) >= 0.5 for b in review))]
+            # a face the re-check still finds on a mosaic or blur: the mode failed there, a solid box instead
+            failed = [lo for lo in left if lo.kind == "face" and on_own_paint(lo, 0, 0, done, share=0.5, modes=("pixelate", "blur"))]
+            more, unsure = self._decide(pixels, [lo for lo in left if lo not in failed])
+            review += [lo.box for lo in unsure]
+            todo = [replace(self._covering(lo, w, h), mode="solid") for lo in failed] + \
+                [self._covering(lo, w, h) for lo in more]
+            if not todo:
+                self.out.write_copy(out_rel, data)
+                return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
+                                 size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name),
+                                 review=tuple(review))
+        where = "; ".join(f"{lo.kind.replace('_', ' ')} at {lo.box.as_list()} ({lo.detector})" for lo in failed + more)
+        return Redaction(None, tuple(done), crop, r.max_passes, review=tuple(review),
+                         withheld=f"still found after {r.max_passes} passes of covering: {where}; try --mode solid "
+                                  "(a dark box), --crop hands, or cover it by hand")
+
+    def _covering(self, lo: Leftover, width: int, height: int) -> Covered:
+        mode = self.policy.redact.face_mode if lo.kind == "face" else "solid"
+        return Covered(lo.kind, self._cover_box(lo.kind, lo.box, width, height), mode)
+
+    def _hands_crop(self, image: LoadedImage, covered: list[Covered],
+                    review: list[Box]) -> tuple[Box | None, str, list[Covered]]:
+        """The crop at the platform's shapes, at least the policy's minimum size, that holds the most
+        hands and heads seen from behind, each large enough in it to be its subject, and none of the
+        faces and text to cover (with their margins) or the possible faces left for review. The
+        smallest such crop, centred on what it holds; None and the reason when there is none. Also
+        the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
+        from ..stages.hands import find_hands
+        from ..stages.people import heads_seen_from_behind, person_mask
+
+        w, h = image.width, image.height
+        r = self.policy.redact
+        least = math.ceil(max(r.crop_min_short_side, r.crop_min_share * min(w, h)))
+        if least > min(w, h):
+            return None, (f"no crop: the photo's short side is {min(w, h)} px, below the smallest crop the policy "
+                          f"allows ({r.crop_min_short_side} px, redact.crop_min_short_side)"), []
+        mask = person_mask(image.pixels)
+        # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
+        wanted = find_hands(image.pixels, margin=0.05)
+        wanted += heads_seen_from_behind(image.pixels, [c.box for c in covered if c.kind == "face"] + review, mask)
+        if not wanted:
+            return None, "no crop: no hand and no head seen from behind was found", []
+        clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
+                    for b in text_on_people(image, mask, self.policy)]
+        forbidden = [c.box for c in covered] + review
+        best = None
+        for ratio in crop_ratios(self.policy.platform.name, w, h):
+            min_h = least if ratio >= 1 else least / ratio
+            box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
+                            min_subject=r.crop_min_subject)
+            if box is not None and (best is None or box.w * box.h < best.w * best.h):
+                best = box
+        if best is None:
+            return None, (f"no crop of at least {least:.0f} px on its short side holds a hand or a head seen from "
+                          "behind large enough to be its subject (12% of the crop's short side, "
+                          "redact.crop_min_subject), without a face or a possible face"), []
+        return best, "", clothing
+
+
+def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9,
+                 modes: tuple[str, ...] | None = None) -> bool:
+    """A detection in a copy that lies (nine tenths or more) on one of our own patches: on a solid
+    patch no pixel of the photo is left; on a mosaic, BlazeFace sees a face in the blocks of what
+    CenterFace no longer finds (a head-shaped blob 5 cells across, nothing to recognise). Those are
+    not faces left showing. CenterFace on a mosaic still counts: the mosaic is then covered solid.
+    ``modes``: any detection on a patch of those modes (``share`` of it) counts, whichever detector."""
+    box = Box(found.box.x + ox, found.box.y + oy, found.box.w, found.box.h)
+    if modes is not None:
+        return any(box.overlap(c.box) >= share * box.w * box.h for c in done if c.mode in modes)
+    return any(box.overlap(c.box) >= share * box.w * box.h for c in done
+               if c.mode == "solid" or (c.mode == "pixelate" and found.detectors == {faces.BLAZEFACE_NAME}))
+
+
+def reuse_text_lines(original: LoadedImage, copy: LoadedImage, policy: Policy, covers: list[Covered]) -> None:
+    """A copy that is the original's picture but for the covers holds the original's text lines (a
+    cover removes text, it writes none). Those no cover touches were read on the original with
+    everything around them and gave nothing to cover; the copy's text check reads the others again
+    (is the cover over them whole?) instead of looking for lines again."""
+    from ..text.detect import lines_in
+
+    long_side = policy.text.detect_long_side
+    lines = lines_in(original, long_side)
+    boxes = text_line_boxes(original, policy)
+    touched = [line for line, box in zip(lines, boxes) if any(box.overlap(c.box) for c in covers)]
+    copy.cached(("text-lines", long_side), lambda: touched)
+
+
+def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
+    """The text lines the text stage found (or finds now) on ``image``, in its own pixels."""
+    from ..text.detect import lines_in
+
+    long_side = policy.text.detect_long_side
+    f = image.width / image.preview(long_side).shape[1]
+    return [Box.from_xyxy(line.corners[:, 0].min() * f, line.corners[:, 1].min() * f, line.corners[:, 0].max() * f,
+                          line.corners[:, 1].max() * f, image.width, image.height)
+            for line in lines_in(image, long_side)]
+
+
+# A text line on a person is covered in a crop when it is at least this many times as long as it
+# is thick: the detector also frames square blobs (a palm, a face in a crowd) as lines; a name or a
+# two-digit number is longer than it is tall.
+CLOTHING_TEXT_ELONGATION = 1.25
+
+
+def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list[Box]:
+    """Text lines (the screen's) that lie on a person: names and numbers on jerseys, bibs and
+    badges, which a crop covers."""
+    from ..text.detect import lines_in
+
+    mh, mw = mask.shape
+    lines = lines_in(image, policy.text.detect_long_side)
+    return [b for line, b in zip(lines, text_line_boxes(image, policy))
+            if line.length >= CLOTHING_TEXT_ELONGATION * line.thickness
+            and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
+
+
+def _summary(redaction: Redaction) -> str:
+    counts: dict[str, int] = {}
+    for c in redaction.covered:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
+    what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
+    modes = {c.mode for c in redaction.covered if c.kind == "face"}
+    failed = [c.box.as_list() for c in redaction.covered if c.kind == "face" and c.mode == "solid"]
+    if len(modes) > 1 and failed:  # solid only where the chosen mode still looked like a face
+        what += (f" (faces {'/'.join(sorted(modes - {'solid'}))}; solid at {', '.join(map(str, failed))}, where the "
+                 "re-check still saw a face through it)")
+    crop = "cropped to hands or heads seen from behind, " if redaction.crop else ""
+    ready = f"; {redaction.ready}" if redaction.ready else ""
+    return f"safe copy written ({crop}{what}{ready}; metadata removed; checked {redaction.passes}x)"

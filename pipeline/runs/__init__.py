@@ -1,0 +1,1 @@
+"""Runs: walking and screening a folder, the nightly batch and its executors, the folders we own."""

@@ -1,0 +1,390 @@
+"""Nightly batch: incremental, resumable and parallel screening of a photo folder.
+
+State lives in SQLite (one row per photo: path, size, mtime, SHA-256, the configuration it was
+screened with, verdict and findings). A re-run screens only photos that are new or changed (size
+or modification time), and everything again when the policy, a model or photoscreen changes.
+Each result is committed as soon as it arrives, so a run killed at any moment (even kill -9) loses
+nothing that finished; the next run picks up the rest. Reports, thumbnails and the state are
+written atomically (temporary file and rename; SQLite's own journal), so no half-written file is
+ever left in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import __version__
+from ..review.contact_sheet import render, thumbnail_bytes
+from ..models import MANIFEST_PATH
+from ..policy import Policy
+from ..findings import ImageReport, Verdict
+from .owned import OwnedFolder
+from .run_info import run_info
+from ..review.report import build_report, printable, write_reports
+from .scan import Candidate, Screener, walk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS photos (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT,
+    config TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    record TEXT NOT NULL,
+    thumb TEXT,
+    screened_at REAL NOT NULL
+)
+"""
+log = logging.getLogger("photoscreen.batch")
+# Workers start fresh ("spawn"): forking a process that already runs onnxruntime or Tesseract
+# threads can deadlock the child.
+_SPAWN = multiprocessing.get_context("spawn")
+
+
+def config_key(policy: Policy) -> str:
+    """What a stored result depends on: photoscreen's version, the policy's values, the contents of
+    the roster and of the model manifest (which holds every model's SHA-256), and Tesseract's version."""
+    models = hashlib.sha256(MANIFEST_PATH.read_bytes()).hexdigest()[:16]
+    roster = hashlib.sha256(Path(policy.text.roster).read_bytes()).hexdigest()[:16] if policy.text.roster else "-"
+    try:
+        import tesserocr
+
+        tesseract = tesserocr.tesseract_version().split()[1]
+    except Exception:  # pragma: no cover - the text stage reports a missing Tesseract itself
+        tesseract = "?"
+    return f"{__version__}|{policy.fingerprint()}|{models}|roster:{roster}|tesseract:{tesseract}"
+
+
+class StateError(RuntimeError):
+    """The state file cannot be used: damaged, not photoscreen's, or not writable."""
+
+
+# "PSCR": marks a SQLite file as photoscreen's state, so that we never write into someone else's database
+APPLICATION_ID = 0x50534352
+THUMB_NAME = re.compile(r"^thumbs/[0-9a-f]{20}-[0-9a-f]{8}\.jpg$")
+
+
+class State:
+    """The SQLite state file."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not path.exists() or path.stat().st_size == 0
+        try:
+            self.db = sqlite3.connect(path, timeout=30)
+            if not fresh:
+                self._check_ours(path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(SCHEMA)
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"the state file {path} is damaged or not a database ({exc}): move it away "
+                             "(the next run then screens every photo again) or pass --state NEW_FILE") from None
+
+    def _check_ours(self, path: Path) -> None:
+        app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(photos)")]
+        expected = ["path", "size", "mtime_ns", "sha256", "config", "verdict", "record", "thumb", "screened_at"]
+        if app_id not in (0, APPLICATION_ID) or tables - {"photos"} or (tables and columns != expected):
+            raise StateError(f"the state file {path} is not a photoscreen state file (another program's database?): "
+                             "photoscreen leaves it untouched; pass --state with a new file name")
+
+    def known(self) -> dict[str, tuple[int, int, str, str]]:
+        """path -> (size, mtime_ns, config, verdict) of every photo screened so far."""
+        return {row[0]: tuple(row[1:]) for row in
+                self.db.execute("SELECT path, size, mtime_ns, config, verdict FROM photos")}
+
+    def save(self, path: str, size: int, mtime_ns: int, config: str, record: dict, thumb: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO photos (path, size, mtime_ns, sha256, config, verdict, record, thumb, screened_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (path, size, mtime_ns, record.get("sha256"), config, record["verdict"], json.dumps(record), thumb, time.time()))
+        self.db.commit()
+
+    def records(self, paths: list[str]) -> tuple[list[dict], dict[str, str]]:
+        wanted = set(paths)
+        records, thumbs = [], {}
+        for path, record, thumb in self.db.execute("SELECT path, record, thumb FROM photos ORDER BY path"):
+            if path in wanted:
+                records.append(json.loads(record))
+                if thumb:
+                    thumbs[path] = thumb
+        return records, thumbs
+
+    def forget_missing(self, paths: list[str]) -> list[str]:
+        """Drop the photos no longer in the folder; returns their paths."""
+        gone = sorted(set(self.known()) - set(paths))
+        self.db.executemany("DELETE FROM photos WHERE path = ?", [(p,) for p in gone])
+        self.db.commit()
+        return gone
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# --- worker side: one Screener per process, models loaded once ------------------------------------
+
+_worker: dict = {}
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the batch that started it dies, even by kill -9: the kernel's
+    parent-death signal where there is one (Linux), and a watcher thread everywhere."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="photoscreen-parent-watch", daemon=True).start()
+
+
+def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | None = None,
+                 parent: int | None = None) -> None:
+    if parent is not None:
+        _exit_with_parent(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    os.environ["PHOTOSCREEN_THREADS"] = str(threads)
+    os.environ["OMP_THREAD_LIMIT"] = str(threads)
+    import cv2
+
+    cv2.setNumThreads(threads)
+    if redact_to:
+        from ..redaction.copies import Redactor
+
+        # the batch owns its copies folder: the copy of a changed photo replaces the old copy of
+        # ours, and a photo with no safe copy now loses its old one (see Redactor._without_copy)
+        _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True).redact_keep_image
+    else:
+        _worker["screen"] = Screener(policy).screen_keep_image
+    _worker["out"] = OwnedFolder(Path(out_dir))
+
+
+def thumbnail_name(sha256: str, findings) -> str:
+    """thumbs/ name of a photo's thumbnail: its content hash and a hash of the boxes drawn on it,
+    so that a screen that now finds (and covers) more never reuses an older, less covered thumbnail."""
+    drawn = json.dumps(sorted([f.kind, f.box.as_list() if f.box else None, f.frame] for f in findings if f.box))
+    return f"thumbs/{sha256[:20]}-{hashlib.sha256(drawn.encode()).hexdigest()[:8]}.jpg"
+
+
+def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
+    """Screen (or redact) one photo in a worker: its report record and its thumbnail's relative path.
+    An error row gets no thumbnail: what it shows was not screened, so nothing on it is covered."""
+    report, image = _worker["screen"](Candidate(Path(path), rel))
+    thumb = None
+    if image is not None and report.verdict is not Verdict.ERROR:
+        thumb = thumbnail_name(image.sha256, report.findings)
+        if not _worker["out"].path(thumb).exists():
+            _worker["out"].write(thumb, thumbnail_bytes(image.pixels, [f for f in report.findings if not f.frame]))
+    return report.to_dict(), thumb
+
+
+# --- main side ----------------------------------------------------------------------------------
+
+class NothingToScreen(RuntimeError):
+    """The photo folder is missing or holds no photo (an unmounted share?): nothing is changed."""
+
+
+class ClusterError(RuntimeError):
+    """The Dask cluster cannot serve this run (``--scheduler``): scheduler unreachable, no worker, a
+    worker with other models or another photoscreen. What finished is kept in the state file."""
+
+
+def _error_record(rel: str, message: str) -> dict:
+    return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: pending photos are cancelled and the workers ended (they hold no result we keep)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.terminate()
+
+
+def _remove_copies(copies: OwnedFolder, rels: list[str]) -> None:
+    from ..redaction.copies import output_name
+
+    for rel in rels:
+        left = copies.remove_copy(output_name(rel)[0])
+        if left:
+            log.warning("%s", printable(left))
+
+
+def _clean_thumbs(out: OwnedFolder, keep: set[str]) -> None:
+    """Delete thumbnails of ours that no row shows any more."""
+    folder = out.path("thumbs")
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        rel = f"thumbs/{path.name}"
+        if THUMB_NAME.match(rel) and rel not in keep and not path.is_symlink() and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+@dataclass
+class BatchResult:
+    records: list[dict]
+    screened: int
+    reused: int
+    skipped: int
+    forgotten: int
+    seconds: float
+    report_paths: list[Path]
+    workers: int = 0  # worker processes (local) or Dask workers that screened photos in this run
+
+
+def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
+              on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None,
+              scheduler: str | None = None, send_files: bool = False) -> BatchResult:
+    """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
+    (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy.
+    With ``scheduler`` (``tcp://HOST:8786``), the photos are screened on that Dask cluster
+    (pipeline/runs/dask_executor.py; ``send_files``: their bytes are sent from here); this process still
+    writes everything.
+
+    Raises NothingToScreen, before anything is written or deleted, when ``root`` is missing or holds
+    no photo: an unmounted share must not read as "0 photos, all fine" nor empty the copies folder."""
+    start = time.perf_counter()
+    if redact_to and scheduler:
+        raise ValueError("safe copies (redact_to) are not made on a Dask cluster yet")
+    if not root.is_dir():
+        raise NothingToScreen(f"the photo folder {root} does not exist or is not a folder (is the share mounted?); "
+                              "nothing was screened or changed")
+    found = walk([root], exclude=[out_dir / "thumbs"])
+    if not found.candidates:
+        raise NothingToScreen(f"no photos found under {root} (is the share mounted?); nothing was screened or "
+                              "changed, the last report and the safe copies are kept")
+    out = OwnedFolder(out_dir)
+    copies = OwnedFolder(redact_to) if redact_to else None
+    for folder in filter(None, (out, copies)):
+        folder.clean_temporaries()  # left by a run that was killed
+    state = State(state_path or out.path("state.sqlite"))
+    config = config_key(policy) + (f"|redact:{copies.root}" if copies else "")
+    known = state.known()
+    todo: list[tuple[Candidate, int, int]] = []
+    for candidate in found.candidates:
+        try:
+            st = candidate.path.stat()
+            size, mtime = st.st_size, st.st_mtime_ns
+        except OSError:
+            size, mtime = -1, -1  # unreadable: screen it, the loader will say why
+        before = known.get(candidate.rel)
+        # error rows are screened again on every run: the file may have been fixed (a chmod
+        # changes neither its size nor its modification time)
+        if before is None or before[:3] != (size, mtime, config) or before[3] == "error" or size < 0:
+            todo.append((candidate, size, mtime))
+    reused = len(found.candidates) - len(todo)
+    log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", printable(str(root)),
+             len(found.candidates), len(todo), reused, len(found.skipped))
+    workers = workers or os.cpu_count() or 1
+    redact_arg = str(copies.root) if copies else None
+    done = 0
+    if on_progress:
+        on_progress(0, len(todo))
+
+    def record(candidate: Candidate, size: int, mtime: int, result: dict, thumb: str | None) -> None:
+        nonlocal done
+        state.save(candidate.rel, size, mtime, config, result, thumb)
+        done += 1
+        if result["verdict"] == "error":
+            log.warning("%s: error: %s", printable(candidate.rel), printable(result["error"]))
+        if on_progress:
+            on_progress(done, len(todo))
+
+    def pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=_SPAWN, initializer=_init_worker,
+                                   initargs=(policy, str(out.root), 1, redact_arg, os.getpid()))
+
+    served = min(workers, len(todo))
+    try:
+        if todo and scheduler:
+            from .dask_executor import screen_on_cluster
+
+            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files).workers)
+        elif todo and workers == 1:
+            _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg)
+            for candidate, size, mtime in todo:
+                record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
+        elif todo:
+            remaining = []
+            with pool(workers) as executor:
+                try:
+                    futures = {executor.submit(_screen_one, str(c.path), c.rel): (c, size, mtime)
+                               for c, size, mtime in todo}
+                    for future in as_completed(futures):
+                        candidate, size, mtime = futures[future]
+                        try:
+                            result, thumb = future.result()
+                        except BrokenProcessPool:
+                            remaining.append((candidate, size, mtime))
+                            continue
+                        except Exception as exc:  # fail closed: the photo is an error, the batch goes on
+                            result, thumb = _error_record(candidate.rel, f"screening failed ({type(exc).__name__})"), None
+                        record(candidate, size, mtime, result, thumb)
+                except BaseException:
+                    _stop_pool(executor)
+                    raise
+            if remaining:
+                # a worker died (out of memory, a crash in a decoder): screen those photos one by one
+                log.warning("a worker process died; screening %d photos again one at a time", len(remaining))
+                for candidate, size, mtime in remaining:
+                    with pool(1) as single:
+                        try:
+                            result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
+                        except BrokenProcessPool:
+                            result = _error_record(candidate.rel, "screening crashed the worker process (damaged file?)")
+                            thumb = None
+                        except BaseException:
+                            _stop_pool(single)
+                            raise
+                    record(candidate, size, mtime, result, thumb)
+    except BaseException:
+        state.close()
+        raise
+
+    paths = [c.rel for c in found.candidates]
+    gone = state.forget_missing(paths)
+    if copies:
+        _remove_copies(copies, gone)
+        copies.close()
+    records, thumbs = state.records(paths)
+    state.close()
+    thumbs = {path: thumb for path, thumb in thumbs.items() if THUMB_NAME.match(thumb)}
+    document = build_report(records, len(found.skipped),
+                            {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
+                             "run": run_info([root], copies.root if copies else None, policy)})
+    report_paths = write_reports(out, document, render(document, thumbs, out.root))
+    _clean_thumbs(out, set(thumbs.values()))
+    seconds = time.perf_counter() - start
+    log.info("batch done in %.1f s: %d screened by %d workers, %d unchanged, summary %s", seconds, len(todo),
+             served, reused, document["summary"])
+    return BatchResult(records, len(todo), reused, len(found.skipped), len(gone), seconds, report_paths, served)

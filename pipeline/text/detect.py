@@ -1,0 +1,283 @@
+"""Text lines in a photo: PP-OCRv4's text detector and PaddleOCR's 0/180 direction classifier,
+both the ONNX files rapidocr-onnxruntime ships, run with onnxruntime and loaded once per process.
+
+``detect_lines`` finds where text lines are (rotated rectangles in the given image's pixels);
+``upside_down_probability`` tells, for line crops laid horizontal, how likely each is upside down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from ..models import model_path, onnx_session_options
+
+DET_BINARY_THRESHOLD = 0.3  # probability above which a pixel belongs to text (PaddleOCR's default)
+DET_BOX_THRESHOLD = 0.5  # mean probability inside a candidate line to keep it (PaddleOCR's default)
+CLS_SHAPE = (48, 192)  # the direction classifier's input height and width
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A detected line: centre, size along and across the line, angle of its long side in degrees
+    (0 = horizontal, 90 = vertical), the four corners, and the detector's mean probability."""
+
+    cx: float
+    cy: float
+    length: float
+    thickness: float
+    angle: float
+    corners: np.ndarray
+    score: float
+
+
+def _session(name: str):
+    import onnxruntime
+
+    return onnxruntime.InferenceSession(str(model_path(name)), onnx_session_options(),
+                                        providers=["CPUExecutionProvider"])
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    return _session("ppocr_det")
+
+
+@lru_cache(maxsize=1)
+def _classifier():
+    return _session("ppocr_cls")
+
+
+def detect_lines(rgb: np.ndarray, min_thickness: float = 6.0) -> list[TextLine]:
+    """Text lines in ``rgb`` (run at the image's own size, padded to a multiple of 32)."""
+    h, w = rgb.shape[:2]
+    ph, pw = -(-h // 32) * 32, -(-w // 32) * 32
+    blob = np.zeros((1, 3, ph, pw), np.float32)
+    view = blob[0, :, :h, :w]  # BGR scaled to [-1, 1] (PaddleOCR's mean 0.5, std 0.5), in place
+    view[...] = rgb[:, :, ::-1].transpose(2, 0, 1)
+    view *= 2.0 / 255.0
+    view -= 1.0
+    session = _detector()
+    prob = session.run(None, {session.get_inputs()[0].name: blob})[0][0, 0, :h, :w]
+    mask = cv2.dilate((prob > DET_BINARY_THRESHOLD).astype(np.uint8), np.ones((2, 2), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    lines = []
+    for contour in contours:
+        if len(contour) < 4:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        region = np.zeros((bh, bw), np.uint8)
+        cv2.fillPoly(region, [contour - [x, y]], 1)
+        score = float(prob[y:y + bh, x:x + bw][region.astype(bool)].mean())
+        if score < DET_BOX_THRESHOLD:
+            continue
+        (cx, cy), (rw, rh), angle = cv2.minAreaRect(contour)
+        # the detector shrinks lines; grow them back (PaddleOCR's unclip, ratio 1.6, as a margin)
+        area, perimeter = rw * rh, 2 * (rw + rh)
+        grow = area * 1.6 / max(perimeter, 1e-6)
+        rw, rh = rw + 2 * grow, rh + 2 * grow
+        length, thickness = max(rw, rh), min(rw, rh)
+        if thickness < min_thickness:
+            continue
+        long_angle = angle if rw >= rh else angle + 90
+        corners = cv2.boxPoints(((cx, cy), (rw, rh), angle))
+        lines.append(TextLine(cx, cy, length, thickness, long_angle % 180, corners, score))
+    return lines
+
+
+MIN_DETECT_LONG_SIDE = 960  # small pictures are enlarged to this for the detector (it was trained on >= 736)
+MAX_DETECT_UPSCALE = 3.0
+
+
+def detect_lines_any_size(preview: np.ndarray) -> list[TextLine]:
+    """Lines of a preview; a small one is enlarged first, and its lines mapped back to its pixels."""
+    factor = min(MAX_DETECT_UPSCALE, MIN_DETECT_LONG_SIDE / max(preview.shape[:2]))
+    if factor <= 1.0:
+        return detect_lines(preview)
+    big = cv2.resize(preview, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return [scaled(line, 1 / factor) for line in detect_lines(big, min_thickness=6.0 * factor)]
+
+
+def lines_in(image, long_side: int) -> list[TextLine]:
+    """Text lines of a LoadedImage's preview at ``long_side``, found once and shared by the stages."""
+    return image.cached(("text-lines", long_side), lambda: detect_lines_any_size(image.preview(long_side)))
+
+
+def reading_direction(line: TextLine) -> np.ndarray:
+    """Unit vector along which the line's crop is read (see ``line_transform``)."""
+    angle = np.deg2rad(line.angle)
+    along = np.array([np.cos(angle), np.sin(angle)])
+    steep = 45 <= line.angle < 135
+    if (steep and along[1] < 0) or (not steep and along[0] < 0):
+        along = -along
+    return along
+
+
+def line_transform(line: TextLine) -> tuple[np.ndarray, int, int]:
+    """Affine map from image pixels to the line's crop, and the crop's width and height.
+
+    A line within 45 degrees of horizontal is read left to right with the crop's top towards the
+    image's top; a steeper line is read top to bottom with the crop's top towards the image's right.
+    So text turned 90 degrees clockwise comes out upright, and text turned 90 degrees
+    counter-clockwise comes out upside down."""
+    along = reading_direction(line)
+    across = np.array([-along[1], along[0]])  # along turned 90 degrees clockwise on screen
+    centre = np.array([line.cx, line.cy])
+    half_l, half_t = line.length / 2, line.thickness / 2
+    corners = np.float32([centre - along * half_l - across * half_t, centre + along * half_l - across * half_t,
+                          centre + along * half_l + across * half_t])
+    out_w, out_h = max(1, int(round(line.length))), max(1, int(round(line.thickness)))
+    return cv2.getAffineTransform(corners, np.float32([[0, 0], [out_w, 0], [out_w, out_h]])), out_w, out_h
+
+
+def line_crop(rgb: np.ndarray, line: TextLine) -> np.ndarray:
+    """The line cut out along its long side (see ``line_transform``)."""
+    matrix, out_w, out_h = line_transform(line)
+    return cv2.warpAffine(rgb, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def scaled(line: TextLine, factor: float) -> TextLine:
+    """The same line in an image ``factor`` times larger."""
+    return TextLine(line.cx * factor, line.cy * factor, line.length * factor, line.thickness * factor,
+                    line.angle, line.corners * factor, line.score)
+
+
+def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
+    """For each horizontal line crop, the classifier's probability that it is upside down."""
+    if not crops:
+        return np.zeros(0, np.float32)
+    height, width = CLS_SHAPE
+    batch = np.zeros((len(crops), 3, height, width), np.float32)
+    for i, crop in enumerate(crops):
+        h, w = crop.shape[:2]
+        new_w = min(width, max(1, int(np.ceil(height * w / max(h, 1)))))
+        resized = cv2.resize(crop[:, :, ::-1], (new_w, height)).astype(np.float32) / 255.0
+        batch[i, :, :, :new_w] = ((resized - 0.5) / 0.5).transpose(2, 0, 1)
+    session = _classifier()
+    probs = session.run(None, {session.get_inputs()[0].name: batch})[0]
+    return probs[:, 1].astype(np.float32)  # labels: 0 = upright, 1 = turned 180 degrees
+
+
+NEIGHBOUR_REACH = 6.0  # line heights: lines this close (gap between them) share a surface and its way up
+MAX_VOTE_ASPECT = 12.0  # a line's vote grows with its length in line heights, up to this (here and in orientation)
+SHORT_CROP_ASPECT = 3.0  # crops narrower than this many line heights hold a few characters at most
+CONFIDENT_PROBABILITY = 0.1  # a line at least SHORT_CROP_ASPECT long read this close to 0 or 1 keeps its own way up
+
+
+def flip_decisions(lines: list[TextLine], probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which lines to turn 180 degrees, and which are in dispute.
+
+    The classifier is unreliable on short crops ("B+" or "C+" beside a name is read as upside down
+    one time in two), while lines next to each other and running the same way usually lie on the
+    same page and share its way up. Each line votes with its probability's lean, weighted by its
+    length in line heights (short crops carry little evidence); a line is turned when the votes of
+    the lines around it, itself included, say so. But a line the classifier reads confidently (a
+    probability within CONFIDENT_PROBABILITY of 0 or 1 on a crop at least SHORT_CROP_ASPECT line
+    heights long) keeps its own way up: an ID card lying upright beside an upside-down sheet is
+    not turned with the sheet. The second array marks the lines in dispute, where the line's own
+    lean and its neighbours' vote disagree: ``ocr.settle_disputes`` asks the recogniser which way
+    they read legibly, or reads them both ways up."""
+    if not lines:
+        return np.zeros(0, bool), np.zeros(0, bool)
+    probabilities = np.asarray(probabilities, np.float64)
+    directions = np.array([reading_direction(x) for x in lines])
+    centres = np.array([(x.cx, x.cy) for x in lines])
+    lengths = np.array([x.length for x in lines])
+    thickness = np.array([x.thickness for x in lines])
+    aspect = lengths / np.maximum(thickness, 1e-6)
+    votes = (probabilities - 0.5) * np.minimum(aspect, MAX_VOTE_ASPECT)
+    same_way = directions @ directions.T > np.cos(np.deg2rad(20))
+    distance = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
+    reach = NEIGHBOUR_REACH * np.maximum(thickness[:, None], thickness[None, :]) + (lengths[:, None] + lengths[None, :]) / 2
+    neighbours = same_way & (distance <= reach)
+    by_neighbours = (neighbours * votes[None, :]).sum(axis=1) > 0
+    own = probabilities > 0.5
+    confident = (np.minimum(probabilities, 1 - probabilities) <= CONFIDENT_PROBABILITY) & (aspect >= SHORT_CROP_ASPECT)
+    return np.where(confident, own, by_neighbours), own != by_neighbours
+
+
+def upside_down_by_neighbours(lines: list[TextLine], probabilities: np.ndarray) -> np.ndarray:
+    """Which lines to turn 180 degrees: their neighbours' vote, unless their own reading is
+    confident (see ``flip_decisions``)."""
+    return flip_decisions(lines, probabilities)[0]
+
+
+_REC_HEIGHT = 48  # the recogniser's input height
+_REC_MIN_WIDTH = 320  # it was trained on crops padded to at least this width (PaddleOCR's rec_image_shape)
+
+
+@lru_cache(maxsize=1)
+def _recogniser():
+    import onnx
+
+    path = model_path("ppocr_rec")
+    meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    # PaddleOCR's CTC alphabet: index 0 is the blank, then the dictionary, then the space
+    alphabet = [""] + meta["character"].splitlines() + [" "]
+    return _session("ppocr_rec"), alphabet
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the recogniser read on one line crop: characters with their horizontal centre in the
+    crop's pixels and their probability."""
+
+    chars: tuple[str, ...]
+    centres: tuple[float, ...]
+    probabilities: tuple[float, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars)
+
+    @property
+    def confidence(self) -> float:
+        return float(np.mean(self.probabilities)) if self.probabilities else 0.0
+
+
+def upright_crops(crops: list[np.ndarray], flipped) -> list[np.ndarray]:
+    """The crops with those marked ``flipped`` turned 180 degrees."""
+    return [c[::-1, ::-1] if f else c for c, f in zip(crops, flipped)]
+
+
+def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]:
+    """PP-OCRv4's recogniser on horizontal, upright line crops (RGB, any size): one Reading each.
+
+    Crops are scaled to 48 px high and padded to a shared width in batches of similar widths."""
+    session, alphabet = _recogniser()
+    scaled_crops, factors = [], []
+    for crop in crops:
+        h, w = crop.shape[:2]
+        k = _REC_HEIGHT / max(h, 1)
+        new_w = max(1, min(4 * batch_width, int(round(w * k))))
+        scaled_crops.append(cv2.resize(crop, (new_w, _REC_HEIGHT), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR))
+        factors.append(w / new_w)
+    # batches of similar widths (each padded to its widest crop), at most 8 rows of batch_width
+    batches: list[list[int]] = []
+    for i in sorted(range(len(crops)), key=lambda i: scaled_crops[i].shape[1]):
+        width = max(_REC_MIN_WIDTH, scaled_crops[i].shape[1])
+        if batches and width <= 1.3 * max(_REC_MIN_WIDTH, scaled_crops[batches[-1][0]].shape[1]) and \
+                (len(batches[-1]) + 1) * width <= 8 * batch_width:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    out: list[Reading | None] = [None] * len(crops)
+    for batch_ids in batches:
+        width = max(_REC_MIN_WIDTH, max(scaled_crops[i].shape[1] for i in batch_ids))
+        batch = np.zeros((len(batch_ids), 3, _REC_HEIGHT, width), np.float32)  # 0 = mid grey after normalising
+        for row, i in enumerate(batch_ids):
+            crop = scaled_crops[i]
+            batch[row, :, :, :crop.shape[1]] = (crop[:, :, ::-1].astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)
+        probs = session.run(None, {session.get_inputs()[0].name: batch})[0]
+        stride = width / probs.shape[1]  # input pixels per output step
+        for row, i in enumerate(batch_ids):
+            index, prob = probs[row].argmax(axis=1), probs[row].max(axis=1)
+            keep = (index != 0) & np.r_[True, index[1:] != index[:-1]]
+            steps = np.nonzero(keep)[0]
+            out[i] = Reading(tuple(alphabet[index[t]] for t in steps),
+                             tuple(float((t + 0.5) * stride * factors[i]) for t in steps),
+                             tuple(float(prob[t]) for t in steps))
+    return out  # type: ignore[return-value]

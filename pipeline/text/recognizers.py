@@ -1,0 +1,845 @@
+"""Recognizers: which recognised text is a student ID, a grade or a name.
+
+In the manner of Presidio: each recognizer has patterns with a base score, context words that
+raise the score when they stand on the same line or the line above, and a validation step that
+rejects look-alikes (dates, phone numbers, prices, grade levels). Each match carries the words it
+covers and an explanation; the text itself is only turned into a masked hint.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from ..findings import Box
+from .ocr import OcrLine, Word
+from ..policy import PolicyError
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # student_id | grade | name
+    words: tuple[Word, ...]
+    score: float
+    hint: str
+    why: str
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching context words in English and French."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
+
+def _unaccent(text: str) -> str:
+    """Accents removed, case kept (OCR reads a capital A as À now and then)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _words_for_span(line: OcrLine, start: int, end: int) -> tuple[Word, ...]:
+    """The line's words that overlap the character span [start, end) of ``line.text``."""
+    out, pos = [], 0
+    for word in line.words:
+        w_start, w_end = pos, pos + len(word.text)
+        if w_start < end and start < w_end:
+            out.append(word)
+        pos = w_end + 1
+    return tuple(out)
+
+
+def _context(lines: list[OcrLine], i: int) -> str:
+    previous = lines[i - 1].text if i > 0 else ""
+    return fold(previous + " \n " + lines[i].text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Student IDs
+
+ID_CONTEXT = ("student id", "student no", "student number", "student #", "student n", "id#", "id #",
+              "id no", "id:", "id :", "id number", "identifiant", "matricule", "numero d'eleve",
+              "numero eleve", "no eleve", "n° eleve", "n eleve", "eleve n", "pupil", "learner", "badge",
+              "card no", "carte", "ine")
+NOT_ID_CONTEXT = ("tel", "phone", "fax", "mobile", "portable", "room", "salle", "page", "p.", "isbn", "$", "€",
+                  "price", "prix", "total", "invoice", "facture", "order", "commande", "zip", "code postal",
+                  # opening hours whose ":" and "-" OCR lost ("Library hours 800-330" read as 800330)
+                  "hours", "hrs", "heures", "horaire", "open", "ouvert", "closed", "ferme", "call", "appel")
+# A number with ":" or "-" inside (a time, a range, a phone number, a date: "8:00-3:30", "555-0134",
+# "2024-05-01") is never an ID; the colon of an "ID:" label ("ID:48213977") is not inside the number, but
+# the one of any other word run into its number is ("CREATOR_ID:362569" in a JPEG comment).
+# A stray "/" after the number with no digit after it ("39624/", the edge of a box read as a slash) is no
+# fraction.
+ID_PATTERN = re.compile(r"(?:(?<![\w/.,:-])|(?<=\b[Ii][Dd]:))([A-Z]{0,2}\d{5,10})(?![\w%-]|\s?/\s?\d|[.,:]\d)")
+# digits on both sides of ":" (a time: "8:30") or of "-" (a range, a phone number, a date: "8:00 - 3:30",
+# "555-0134", "2024-05-01"); ":" with a space after it ends a label ("10: 860734916", a misread "ID:")
+TIME_RANGE_PHONE = re.compile(r"\d+(?:(?::|\s?[-\u2010-\u2015~]\s?)\d+)+")
+# a badge or paper from a school: a number alone on its line there is most likely a student's
+SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "eleve")
+# OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#"
+ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#",
+                      "numero d'")  # "Numéro d'élève" with the last word misread
+# label words of an ID read with a letter or two wrong ("Matlicule", "Studemt", "ldentifiant"): matched by
+# similarity (rapidfuzz ratio, 0-100), words of at least 7 letters only
+ID_LABEL_WORDS = ("matricule", "identifiant", "student", "students")
+ID_LABEL_SIMILARITY = 80
+# the whole text before a number is a misread "ID:" or "ID#" label: "10:", "IO:", "1D#", "IDF"
+MISREAD_ID_LABEL = re.compile(r"\W*[1lIi|\\][DdOo0]\s*[:#F]\s*")
+
+
+def _looks_like_date(digits: str) -> bool:
+    if len(digits) == 8:
+        for year, month, day in ((digits[:4], digits[4:6], digits[6:]), (digits[4:], digits[2:4], digits[:2]),
+                                 (digits[4:], digits[:2], digits[2:4])):
+            if 1900 <= int(year) <= 2100 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
+                return True
+    return False
+
+
+def _looks_like_phone(digits: str) -> bool:
+    return len(digits) == 10 and digits[0] == "0" or len(digits) >= 10 and digits[:2] in ("33", "44")
+
+
+def _only_words_besides(line: OcrLine, start: int, end: int) -> bool:
+    """The rest of the line is words of letters ("Badge 4417821"), not OCR debris ("[x 523272")."""
+    rest = (line.text[:start] + " " + line.text[end:]).split()
+    return all(re.fullmatch(r"[^\W\d_]{2,}[:.#]?", token) for token in rest)
+
+
+def _inside_time_range_phone(text: str, start: int, end: int) -> bool:
+    """The number at ``text[start:end]`` is part of a time, a range, a phone number or a date."""
+    return any(m.start() < end and start < m.end() for m in TIME_RANGE_PHONE.finditer(text))
+
+
+def _id_candidates(line: OcrLine):
+    """5-10 digit numbers on the line that do not look like a date or a phone number and have no label
+    that says what else they are (room, page, phone, price): ``(match, digits)``."""
+    for m in ID_PATTERN.finditer(line.text):
+        if _inside_time_range_phone(line.text, m.start(1), m.end(1)):
+            continue
+        digits = re.sub(r"\D", "", m.group(1))
+        before = fold(line.text[max(0, m.start() - 12):m.start()])
+        if len(digits) < 5 or _looks_like_date(digits) or _looks_like_phone(digits) or \
+                any(word in before for word in NOT_ID_CONTEXT):
+            continue
+        yield m, digits
+
+
+def _misread_id_label(before: str) -> bool:
+    """A word before the number is an ID label with a letter or two misread ("Matlicule : 39624")."""
+    from rapidfuzz import fuzz
+
+    words = [w for w in re.split(r"[^a-z]+", fold(before)) if len(w) >= 7]
+    return any(fuzz.ratio(w, label) >= ID_LABEL_SIMILARITY for w in words for label in ID_LABEL_WORDS)
+
+
+def _id_match(line: OcrLine, m: re.Match, digits: str, score: float, why: str) -> Match:
+    return Match("student_id", _words_for_span(line, m.start(1), m.end(1)), score,
+                 f"ID {'•' * max(0, len(digits) - 2)}{digits[-2:]}", why)
+
+
+def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
+                     id_max_digits_bare: int = 9) -> list[Match]:
+    out = []
+    school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS)
+    for i, line in enumerate(lines):
+        context = _context(lines, i)
+        for m, digits in _id_candidates(line):
+            has_context = any(word in context for word in ID_CONTEXT + ID_CONTEXT_MISREAD) or \
+                bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)])) or _misread_id_label(line.text[:m.start(1)])
+            if has_context:
+                score, why = 0.9, "5-10 digit number next to an ID label"
+            elif "student" in context or "eleve" in context:
+                score, why = 0.7, "5-10 digit number on a line about a student"
+            elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
+                score, why = 0.75, "bare number next to a barcode (badge)"
+            elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3 and \
+                    _only_words_besides(line, m.start(1), m.end(1)):
+                score, why = 0.55, "bare 6-9 digit number standing alone (badge, label)"
+            elif len(digits) >= 5 and len(line.words) == 1 and school_page:
+                score, why = 0.55, "bare 5-digit number alone on its line, on a school badge or paper"
+            else:
+                continue
+            out.append(_id_match(line, m, digits, score, why))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Grades
+
+GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total", "points", "pts", "moyenne",
+                 "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
+OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
+TOTALS = {10, 20, 25, 30, 40, 50, 100}
+
+
+def _misread_total(digits: str) -> int:
+    """Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20"
+    and "/168" is "/100". Other totals come back as they are."""
+    if re.fullmatch(r"[12][0689]|1[0689][0689]", digits):
+        return int(digits[0] + "0" * (len(digits) - 1))
+    return int(digits)
+
+
+LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
+                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
+# a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+                             r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
+PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
+# the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
+# sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
+LETTER_AFTER_LABEL = re.compile(r"\b(?i:grade|mark|note|score)(?![a-zA-Z])\s*[:=-]?\s*([A-F][+-]?|[a-f][+-])(?![\w])")
+LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
+# a gradebook row: a name (capitalised words) and then the letter, nothing else
+GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+t-]?\W*$")
+LETTER_AT_END = re.compile(r"\s([A-F][+t-]?)\W*$")  # "Bt": a B+ whose + was read as t
+# "Grade: €": a grade label with a colon, then one short mark that OCR could not read as a letter
+LABEL_SHORT_MARK = re.compile(r"\b(?:grade|mark|note)\s*:\s*(\S{1,2})\s*$", re.IGNORECASE)
+GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\d{1,2}(?:st|nd|rd|th|e|eme|ème)\s+grade\b",
+                         re.IGNORECASE)
+
+
+PRICE = re.compile(r"[$€£¥]|\d[.,]\d\d\b(?!\s?/)|\b(?:eur|usd|cad|chf|ttc|ht)\b", re.IGNORECASE)
+
+
+def _has_grade_label(text: str) -> bool:
+    """A grade label on the line; "total" and "points" only on a line that is not a price
+    ("Total 24,90 €" on a receipt or a menu)."""
+    folded = fold(text)
+    found = [word for word in GRADE_CONTEXT if word in folded]
+    return bool(found) and not (set(found) <= {"total", "points", "pts"} and PRICE.search(text))
+
+
+def find_grades(lines: list[OcrLine]) -> list[Match]:
+    out = []
+    # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
+    page_context = any(_has_grade_label(line.text) for line in lines)
+    for i, line in enumerate(lines):
+        text = line.text
+        has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
+        levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
+        labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
+        for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
+            total = re.split(r"\s?/\s?", m.group(1))[-1]
+            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
+                             "a score right after a grade label"))
+        for m in OUT_OF.finditer(text):
+            if any(a.start(1) <= m.start() < a.end(1) for a in labelled):
+                continue
+            value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
+            if len(m.group(2)) == 4 and not has_context:  # "52/1068": 100 with a stray digit, given a label
+                continue
+            if has_context and total not in TOTALS:
+                total = _misread_total(m.group(2)[:3] if len(m.group(2)) == 4 else m.group(2))
+            if has_context and value > total and re.fullmatch(r"\d{3}", m.group(1)) and value / 10 <= total:
+                value /= 10  # "12,5/20" read without its comma
+            if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):
+                continue
+            if total in (10, 20, 100) or has_context:
+                score = 0.9 if has_context else 0.7
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
+                                 "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        number = LABELLED_NUMBER.search(_unaccent(text))
+        if number and float(number.group(2).replace(",", ".")) <= 100 and not (
+                number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
+            out.append(Match("grade", _words_for_span(line, number.start(2), number.end(2)), 0.85, "grade ••",
+                             "a number right after a grade label"))
+        for m in PERCENT.finditer(text):
+            if has_context and float(m.group(1).replace(",", ".")) <= 100:
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
+                                 "percentage with a grade label"))
+        if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+            end = LETTER_AT_END.search(text)
+            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)):  # "Sarah Robert A+"
+                out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
+                                 "letter grade ending a line, with a grade label on the page"))
+        short = LABEL_SHORT_MARK.search(text)
+        if short and not short.group(1).isdigit() and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+            out.append(Match("grade", _words_for_span(line, short.start(1), short.end(1)), 0.7, "grade •",
+                             "a short mark after a grade label"))
+        for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
+            out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
+                             "letter grade after a grade label"))
+        alone = LETTER_ALONE.match(text)
+        if alone:
+            out.append(Match("grade", _words_for_span(line, alone.start(1), alone.end(1)), 0.6, "grade •",
+                             "letter grade with + or - standing alone"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+
+NAME_LABEL = re.compile(r"\b(?:name|nom|prenom|student|eleve|pupil)\s*:\s*", re.IGNORECASE)
+
+
+class RosterError(PolicyError):
+    """A roster that cannot be read, or that yields no names: the run stops (exit 2) rather than
+    screening with a roster that silently matches nothing."""
+
+
+# Header cells (folded, runs of other characters as "_") naming the roster's columns, in English and French.
+FULL_NAME_HEADERS = {"name", "names", "full_name", "fullname", "student", "students", "student_name", "pupil",
+                     "pupil_name", "learner", "eleve", "eleves", "nom_eleve", "nom_de_l_eleve", "nom_complet",
+                     "nom_prenom", "prenom_nom", "nom_et_prenom", "prenom_et_nom", "nom_prenoms", "prenoms_nom"}
+FIRST_NAME_HEADERS = {"first", "first_name", "firstname", "first_names", "given", "given_name", "given_names",
+                      "givenname", "forename", "forenames", "prenom", "prenoms", "prenom_s", "prenom_eleve"}
+LAST_NAME_HEADERS = {"last", "last_name", "lastname", "surname", "surnames", "family", "family_name", "familyname",
+                     "nom", "noms", "nom_de_famille", "nom_famille", "nom_d_usage", "nom_eleve_famille"}
+# particles that belong to the surname in a full name: "Marc de la Fontaine", "Anna van Dijk"
+SURNAME_PARTICLES = {"de", "del", "della", "der", "des", "di", "da", "dos", "du", "la", "le", "van", "von", "st", "ter"}
+MAX_ROSTER_BYTES = 10 * 1024 * 1024
+SEPARATORS = ("\t", ";", ",")  # in this order on a tie: a comma is the likeliest to stand inside a name
+SEPARATOR_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
+
+# A surname alone (a jersey reading THIESSEN) is matched only when it has at least this many letters
+# and is not a common word: "Petit", "White" or "Rose" alone on a poster are words, not students.
+SURNAME_ALONE_MIN_LETTERS = 4
+SURNAME_ALONE_SCORE = 0.7  # blocks (text.min_score 0.5), below metadata's STRICT_SCORE (0.8) for technical fields
+# Common English and French words of at least 4 letters that are also surnames (or read like one once
+# folded): a surname on this list is never matched alone, and neither is an OCR word on it ("more" is not
+# a misread "Moore").
+COMMON_WORDS = frozenset("""
+    able about above after again also april area autumn away baby back baker ball bank banks bell best bird
+    bishop black blue boat body book born both brook brooks brown bush call came card case chase church city
+    class clay close cole cook cooke cool cross dale dark dawn dean december diamond dock done down drake duke
+    each early east easter even fair faith fall farmer field fields fine first fish fisher ford forest fort fox
+    frank free friday frost full game gate gift glass gold golden good grace grant gray great green grey guest
+    hale half hall hand hard hart hawk head heart here high hill hills holly home honey hood hope house hunt
+    hunter irish ivory jack january joy july june just keen kind king knight lamb land lane large last late lawn
+    lead little lord love lucky main major march mark marsh mason master may mayor meadow middle mill mills
+    monday moon moor moore more morning much must name near new next nice noble none north november october only
+    open page paris park parks party pass peace pearl penny pierce pike pine plain pool poor pope porter post
+    power price prince proud queen rain ranger read reader reed rich ring rivers road rock rose rush sage saint
+    sale salt sands saturday school sea season second sharp shepherd ship short silver sing slack small smart
+    snow south spring stand star steel stern stone storm strong summer summers sunday swan sweet table tall than
+    that their them then there thursday time today tower town tuesday under upon very wade walk walker wall ward
+    warm water waters watt wednesday week well wells west white wide wild will winter wise wolf wood woods work
+    world yard year young
+    abbe ange barbier baron beau beaux belle berger bijou blanc blanche bois bonheur bonhomme bonnet bosse
+    boucher boulanger bourgeois brun brune bureau cadet carre chambre champagne chapelle charbon charpentier
+    chasse chat chene chevalier clement comte cote coudre cour couture croix dame dimanche doux droit ecole
+    ecrit faucon feuille fevrier fleur fontaine forestier fort franc france garde gardien gateau grand grande
+    gros guerre hiver janvier jardin jeudi jeune juillet juin lapin leger libre lion long loup lundi maison
+    maitre marchand mardi marin mars masse matin mercredi moine monde moulin mouton neuf noble noel noir noire
+    nord octobre ouvert page pape paradis pascal pasteur patron perle petit petite pierre plante poirier pomme
+    pont porte poulain premier prince printemps renard riche riviere roche roi rose rouge roux saint salle
+    samedi sauvage seigneur septembre soleil tailleur tonnerre tour vendredi vert vieux vigne village ville
+    violette
+""".split())
+
+
+def _header_key(cell: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", fold(cell)).strip("_")
+
+
+def _name_problem(cell: str) -> str | None:
+    if any(c.isdigit() for c in cell) or "@" in cell:
+        return "holds digits or an e-mail address, not a name"
+    if not any(c.isalpha() for c in cell):
+        return "holds no letters"
+    return None
+
+
+def _split_full_name(cell: str) -> tuple[str, str] | None:
+    """``"Marc Thiessen"``, ``"Thiessen, Marc"``, ``"THIESSEN Marc"``, ``"Marc de la Fontaine"``:
+    ``(first, last)``, or None when the cell holds one word only."""
+    if "," in cell:
+        last, _, first = cell.partition(",")
+        return (first.strip(), last.strip()) if first.strip() and last.strip() else None
+    tokens = cell.split()
+    if len(tokens) < 2:
+        return None
+    capitals = [t for t in tokens if len(t) >= 2 and t.isupper()]
+    if capitals and len(capitals) < len(tokens):  # French usage: the surname in capitals
+        return " ".join(t for t in tokens if t not in capitals), " ".join(capitals)
+    split = len(tokens) - 1
+    while split > 1 and fold(tokens[split - 1]) in SURNAME_PARTICLES:
+        split -= 1
+    return " ".join(tokens[:split]), " ".join(tokens[split:])
+
+
+def _decode_roster(path: Path, what: str = "roster", error: type[PolicyError] | None = None) -> str:
+    """The text of a CSV as spreadsheets save it; ``what`` and ``error`` say whose file it is in the
+    message and the exception (a roster's by default, or the posts CSV of pipeline/stages/captions.py)."""
+    error = error or RosterError
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_ROSTER_BYTES + 1)
+    except OSError as exc:
+        raise error(f"{what} {path}: cannot read it ({exc.strerror or exc})") from exc
+    if len(data) > MAX_ROSTER_BYTES:
+        raise error(f"{what} {path}: larger than {MAX_ROSTER_BYTES // 2**20} MB, too large for a {what}")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with a BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise error(f"{what} {path}: not valid UTF-16 text (byte {exc.start})") from exc
+    try:
+        text = data.decode("utf-8-sig")  # strict: a Windows-1252 file is never mistaken for UTF-8
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise error(f"{what} {path}: neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
+                        "save it as CSV UTF-8") from exc
+    if "\x00" in text:
+        raise error(f"{what} {path}: holds NUL bytes, not a text file; save it as CSV")
+    return text
+
+
+def _parse_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
+    """Non-empty rows as ``(line number, cells)``, trailing empty cells dropped (``Marc;Thiessen;;``)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    out, line = [], 1
+    for row in reader:
+        while row and not row[-1].strip():
+            row.pop()
+        if row:
+            out.append((line, row))
+        line = reader.line_num + 1
+    return out
+
+
+def _sniff(text: str, path: Path, what: str = "roster",
+           error: type[PolicyError] | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
+    """The separator that splits the most rows into the same number (2 or more) of cells; a comma
+    (which honours quotes: ``"Thiessen, Marc"``) when none does, for one column of full names."""
+    best, best_rows, best_share = None, None, 0.0
+    for separator in SEPARATORS:
+        try:
+            rows = _parse_rows(text, separator)
+        except csv.Error:
+            continue
+        widths = [len(cells) for _, cells in rows]
+        if not widths:
+            continue
+        width = max(set(widths), key=widths.count)
+        share = widths.count(width) / len(widths)
+        if width >= 2 and share > best_share:
+            best, best_rows, best_share = separator, rows, share
+    if best is not None:
+        return best, best_rows
+    try:
+        return ",", _parse_rows(text, ",")
+    except csv.Error as exc:
+        raise (error or RosterError)(f"{what} {path}: cannot be parsed as CSV ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Class list: full names as (first, last), folded for matching."""
+
+    names: tuple[tuple[str, str], ...]
+    separator: str = ","
+    layout: str = ""  # how the names were read, for the start-up message
+
+    @classmethod
+    def from_csv(cls, path: Path) -> Roster:
+        """A class list as spreadsheets save it: comma, semicolon or tab separators (sniffed), a
+        header row or none, one column of full names ("Marc Thiessen", "Thiessen, Marc", "THIESSEN
+        Marc") or first- and last-name columns in either order (headers first/last, prénom/nom and
+        the like; without a header, the first two columns of names as first, last, unless the first
+        one is in capitals), UTF-8 with or without BOM, Windows-1252 or UTF-16 with a BOM.
+
+        Raises RosterError (a PolicyError: exit 2 at start-up) naming the file and the line when a
+        line cannot be read as a name, and when the file yields no names at all: a roster that
+        matches nothing must not pass for one that found no student."""
+        path = Path(path)
+        separator, rows = _sniff(_decode_roster(path), path)
+        where = f"roster {path}"
+        if not rows:
+            raise RosterError(f"{where}: no names in it (the file is empty)")
+        header = [_header_key(c) for c in rows[0][1]]
+        first = next((i for i, h in enumerate(header) if h in FIRST_NAME_HEADERS), None)
+        last = next((i for i, h in enumerate(header) if h in LAST_NAME_HEADERS and i != first), None)
+        full = next((i for i, h in enumerate(header) if h in FULL_NAME_HEADERS), None)
+        has_header = first is not None or last is not None or full is not None
+        body = rows[1:] if has_header else rows
+        if has_header:
+            if first is not None and last is not None:
+                columns: tuple[int, ...] = (first, last)
+            elif full is not None:
+                columns = (full,)
+            elif last is not None and header[last] == "nom" and first is None:
+                columns = (last,)  # a lone "Nom" column holds whole names
+            else:
+                named = "first" if first is not None else "last"
+                raise RosterError(f"{where}, line {rows[0][0]}: the header names a {named}-name column but not "
+                                  "the other one")
+        else:
+            columns = _guess_columns(body, separator)
+        names: list[tuple[str, str]] = []
+        for line, cells in body:
+            if len(cells) <= max(columns):
+                raise RosterError(f"{where}, line {line}: {len(cells)} cell(s), expected a name in column "
+                                  f"{max(columns) + 1} ({SEPARATOR_NAMES[separator]}-separated)")
+            values = [cells[c].strip() for c in columns]
+            for c, value in zip(columns, values):
+                problem = "is empty" if not value else _name_problem(value)
+                if problem:
+                    raise RosterError(f"{where}, line {line}, column {c + 1}: {problem}")
+            if len(columns) == 1:
+                pair = _split_full_name(values[0])
+                if pair is None:
+                    raise RosterError(f"{where}, line {line}: one word only, expected a first and a last name")
+            else:
+                pair = (values[0], values[1])
+            folded = (" ".join(fold(pair[0]).split()), " ".join(fold(pair[1]).split()))
+            if folded not in names:
+                names.append(folded)
+        if not names:
+            raise RosterError(f"{where}: no names in it (a header and no rows)")
+        layout = "full names" if len(columns) == 1 else "first and last names"
+        return cls(tuple(names), separator, layout)
+
+    @cached_property
+    def surnames_alone(self) -> tuple[str, ...]:
+        """Surnames matched even without the first name: at least SURNAME_ALONE_MIN_LETTERS letters
+        and not a common English or French word."""
+        out = []
+        for _, last in self.names:
+            if _letters(last) >= SURNAME_ALONE_MIN_LETTERS and last not in COMMON_WORDS and last not in out:
+                out.append(last)
+        return tuple(out)
+
+
+def _guess_columns(rows: list[tuple[int, list[str]]], separator: str) -> tuple[int, ...]:
+    """Columns of a roster without a header: the first two columns that hold names on every row
+    (first, last; last, first when the first is in capitals, "THIESSEN;Marc", or when a comma is
+    followed by a space on every row, "Thiessen, Marc" unquoted); else one column of full names."""
+    width = max(len(cells) for _, cells in rows)
+    named = [c for c in range(width)
+             if all(c < len(cells) and cells[c].strip() and _name_problem(cells[c]) is None for _, cells in rows)]
+    if len(named) < 2:
+        return (named[0],) if named else (0,)
+    a, b = named[:2]
+    in_capitals = all(cells[a].strip().isupper() for _, cells in rows) and \
+        not all(cells[b].strip().isupper() for _, cells in rows)
+    last_comma_first = separator == "," and width == 2 and all(cells[1].startswith(" ") for _, cells in rows)
+    return (b, a) if in_capitals or last_comma_first else (a, b)
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
+    from rapidfuzz import fuzz
+
+    out = []
+    surnames = roster.surnames_alone if roster else ()
+    for line in lines:
+        folded_words = [fold(re.sub(r"[^\w'-]", "", w.text)) for w in line.words]
+        in_full_name: set[int] = set()
+        for first, last in roster.names if roster else ():
+            target = len(first.split()) + len(last.split())
+            for start in range(len(folded_words)):
+                for candidate in (f"{first} {last}", f"{last} {first}", f"{last}, {first}"):
+                    window = " ".join(folded_words[start:start + target])
+                    if window and fuzz.ratio(window, candidate.replace(",", "")) >= min_similarity:
+                        words = line.words[start:start + target]
+                        out.append(Match("name", tuple(words), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                         "matches a name on the class roster"))
+                        in_full_name.update(range(start, start + target))
+                        break
+        for last in surnames:  # a jersey or a label reading THIESSEN
+            size = len(last.split())
+            for start in range(len(folded_words) - size + 1):
+                span = range(start, start + size)
+                window = " ".join(folded_words[start:start + size])
+                if any(i in in_full_name for i in span) or _letters(window) < SURNAME_ALONE_MIN_LETTERS or \
+                        window in COMMON_WORDS or fuzz.ratio(window, last) < min_similarity:
+                    continue
+                if len(window) > len(last) and last in window:
+                    continue  # the surname with letters added is another word: ANDREW is not the surname Andre
+                after = line.words[start + size].text if start + size < len(line.words) else ""
+                if re.fullmatch(r"[^\W\d_][^\W\d_'’-]+", after) and after[:1].isupper():
+                    continue  # "Robert Isaac": a first name, of someone else, that is also a roster surname
+                out.append(Match("name", tuple(line.words[start:start + size]), SURNAME_ALONE_SCORE,
+                                 f"name {last[:1].upper()}•••", "matches a surname on the class roster, alone "
+                                 "(no first name beside it)"))
+                in_full_name.update(span)
+        label = NAME_LABEL.search(fold(line.text))
+        if label:
+            after = line.text[label.end():].split()
+            capitals = []
+            for token in after[:3]:
+                if token[:1].isupper():
+                    capitals.append(token)
+                else:
+                    break
+            if capitals:
+                start = label.end() + line.text[label.end():].find(capitals[0])
+                end = start + len(" ".join(capitals))
+                words = _words_for_span(line, start, end)
+                if words:
+                    out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
+                                     "words after a Name/Nom label"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Marks and numbers written beside a student's name or ID
+
+def _near_any(box, anchors: list[tuple[Word, ...]], reach: float) -> bool:
+    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall."""
+    for words in anchors:
+        height = max(w.box.h for w in words)
+        if 0.5 * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
+            return True
+    return False
+
+
+def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
+    """What a student's paper carries next to the name, even when OCR garbles its label:
+
+    - a grade written alone ("A-", "C+", "14") in a corner is a short line that OCR often misreads
+      ("A:", "~", "?"): a line of one or two characters near a student's name or ID is a grade;
+    - a 5-10 digit number near a student's name ("Num&ro diilive : 958488177", the label misread)
+      is the student's number, unless it looks like a date or a phone number or has a label that
+      says otherwise (room, page, phone).
+
+    The photo is flagged for that name or ID anyway, so a wrong guess only adds a box to cover; a
+    missed grade or number would stay readable in a redacted copy."""
+    taken = {id(w) for m in matches for w in m.words}
+    names = [m.words for m in matches if m.kind == "name"]
+    students = names + [m.words for m in matches if m.kind == "student_id"]
+    out = []
+    for line in lines:
+        if any(id(w) in taken for w in line.words):
+            continue
+        mark = "".join(line.text.split())
+        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach):
+            out.append(Match("grade", line.words, 0.55, "grade •",
+                             "a short mark standing alone beside a student's name or ID"))
+            continue
+        if not _near_any(line.box, names, reach):
+            continue
+        out += [_id_match(line, m, digits, 0.55, "a 5-10 digit number beside a student's name")
+                for m, digits in _id_candidates(line)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables: gradebook screens and mark sheets, read one cell or one row per OCR line
+
+# header words (folded, punctuation stripped) whose column holds grades
+GRADE_HEADERS = {"grade", "grades", "score", "scores", "mark", "marks", "note", "notes", "moyenne", "moy", "%",
+                 "resultat", "resultats", "result", "results", "points", "pts", "total", "letter_grade", "letter"}
+# alone on their line with no other header word in their row, these still head a column of grades
+# ("Total" or "%" alone do not: a receipt or a price list has those)
+STRONG_GRADE_HEADERS = {"grade", "grades", "score", "scores", "mark", "marks", "note", "notes", "moyenne",
+                        "resultat", "resultats"}
+# header words of tests whose column holds their marks ("Test 1", "Quiz 2", "Devoir 3")
+TEST_HEADERS = {"test", "tests", "quiz", "exam", "examen", "devoir", "controle", "ds", "dm", "eval", "evaluation",
+                "interro", "assessment", "homework", "hw"}
+# header words whose column holds student numbers
+ID_HEADERS = {"id", "student_id", "id#", "student_no", "student_number", "matricule", "identifiant", "ine",
+              "numero_eleve", "no_eleve", "numero", "number", "num", "no", "#"}
+# the other header words of a gradebook or class list
+TABLE_HEADERS = {"student", "students", "name", "names", "nom", "noms", "prenom", "prenoms", "first", "last",
+                 "surname", "id", "student_id", "id#", "#", "no", "n", "number", "numero", "num", "eleve", "eleves",
+                 "class", "classe", "date", "comment", "comments", "commentaire", "commentaires", "remarks",
+                 "remarque", "appreciation", "subject", "matiere", "term", "trimestre", "semestre", "rank", "rang",
+                 "final", "letter", "period", "average", "avg", "max", "min", "coef", "coefficient", "status",
+                 "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail"}
+_HEADER_STRIP = "()[]{}:.*°'\"|"
+_HEADER_WORDS = GRADE_HEADERS | TEST_HEADERS | ID_HEADERS | TABLE_HEADERS
+_LONG_HEADER_WORDS = sorted(w for w in _HEADER_WORDS if len(w) >= 5 and "_" not in w)
+CELL_LETTER = re.compile(r"[A-F][+t-]?")
+CELL_NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?")
+CELL_OUT_OF = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?/\d{1,3}")
+CELL_PERCENT = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?%")
+# an ID read run together with the next cell: "74807760877", "54536872317/20", "63358332486%"
+LONG_DIGIT_RUN = re.compile(r"\d{11,16}|\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)")
+# a grade cell read run together with the ID on its left: a long run of digits ending the mark
+RUN_INTO_GRADE = re.compile(r"\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)?")
+TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's column
+ROW_REACH = 25.0  # row heights, across: how far along a student's row its numbers are looked for
+
+
+HEADER_SIMILARITY = 85  # rapidfuzz ratio (0-100) of a misread header word to the word ("Moyenn", "MoyennA"; not
+# "LITTER" or "better" for "letter", at 83)
+
+
+def _header_token(text: str) -> str:
+    """The header word ``text`` stands for, folded: a word of 5 letters or more read with a letter or
+    two wrong ("MoyennA") stands for the header word it is closest to, unless it is a common word."""
+    token = fold(text).strip(_HEADER_STRIP)
+    if len(token) < 5 or token in _HEADER_WORDS or token in COMMON_WORDS:
+        return token
+    return _closest_header(token)
+
+
+@lru_cache(maxsize=4096)
+def _closest_header(token: str) -> str:
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(token, _LONG_HEADER_WORDS, scorer=fuzz.ratio, score_cutoff=HEADER_SIMILARITY)
+    return best[0] if best else token
+
+
+def _header_line(line: OcrLine) -> bool:
+    """Every word of the line is a header word ("Student ID Score Grade", "Note /20", "Quiz 2"), so
+    it is not a label followed by its value ("Grade: B+")."""
+    tokens = [_header_token(w.text) for w in line.words]
+    for i, token in enumerate(tokens):
+        if token in GRADE_HEADERS or token in TEST_HEADERS or token in TABLE_HEADERS or \
+                re.fullmatch(r"/\d{1,3}|\(?%\)?|sur\d{0,3}|out|of", token):
+            continue
+        if re.fullmatch(r"\d{1,2}", token) and i > 0 and tokens[i - 1] in TEST_HEADERS:
+            continue
+        return False
+    return bool(tokens) and any(t for t in tokens)
+
+
+def _cell_kind(text: str) -> str | None:
+    """What a table cell holds: "letter" (A-F with + or -), "number" (up to 3 digits, decimals),
+    "out_of" (n/20) or "percent"; None for anything else."""
+    t = "".join(text.split()).strip(".,;:()[]")
+    if CELL_LETTER.fullmatch(t):
+        return "letter"
+    if CELL_OUT_OF.fullmatch(t):
+        return "out_of"
+    if CELL_PERCENT.fullmatch(t) and float(t[:-1].replace(",", ".")) <= 100:
+        return "percent"
+    if CELL_NUMBER.fullmatch(t):
+        return "number"
+    return None
+
+
+def _x_overlap(a: Box, b: Box) -> int:
+    return max(0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
+
+
+def _same_row(a: Box, b: Box) -> bool:
+    """At the same height and about as tall: two cells of one table row."""
+    overlap = max(0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
+    return overlap >= 0.5 * min(a.h, b.h) and 0.5 <= a.h / b.h <= 2
+
+
+def _column_cells(lines: list[OcrLine], header: Box) -> list[tuple[Box, tuple[Word, ...]]]:
+    """The cells under a header word: runs of a line's words overlapping the header's column, below
+    it, down to the first gap of more than TABLE_REACH row heights."""
+    cells = []
+    for line in lines:
+        run: list[Word] = []
+        for word in (*line.words, None):
+            if word is not None and word.box.y + word.box.h / 2 > header.y + header.h and \
+                    _x_overlap(word.box, header) > 0:
+                run.append(word)
+                continue
+            if run:
+                cells.append((Box.enclosing([w.box for w in run]), tuple(run)))
+                run = []
+    cells.sort(key=lambda c: c[0].y)
+    out, bottom = [], header.y + header.h
+    for box, words in cells:
+        if box.y - bottom > TABLE_REACH * header.h:
+            break
+        out.append((box, words))
+        bottom = max(bottom, box.y + box.h)
+    return out
+
+
+def _grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> Match:
+    hint = {"letter": "grade •", "percent": "grade ••%"}.get(kind, "grade ••")
+    if kind == "out_of":
+        hint = "grade ••/" + "".join(w.text for w in words).split("/")[-1].strip(".,;:()[] ")
+    return Match("grade", words, score, hint, why)
+
+
+def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
+    """Table context on gradebook screens and mark sheets (columns Student, ID, Score, Grade), read
+    one cell or one row per OCR line. Returns ``matches`` with:
+
+    - the cells under a grade header (Grade, Score, Mark, Note, Moyenne, %, Résultat, Points, "Test 1")
+      added as grades: letters A-F with + or -, numbers, n/20, percentages, and marks of one or two
+      characters (a letter grade OCR misread). A column is the cells whose box overlaps the header
+      word's box across, below it, down to a gap of more than 3 row heights. A header is a line
+      made only of header words (so "Grade: B+" is a label, not a header) with another header word
+      in its row or at least two such cells under it;
+    - the 5-10 digit numbers under an ID header (with other header words in its row) added as
+      student IDs;
+    - the numbers and letter grades in the row of a student's name or ID (same height, about as
+      tall) added as grades;
+    - the header words themselves taken out: "Student ID Score Grade" is never a finding."""
+    header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
+    headers: list[Box] = []  # boxes of header words in a table's header row
+    columns: list[Box] = []  # boxes of grade headers
+    id_columns: list[Box] = []  # boxes of ID headers
+    for word, token in header_words:
+        mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
+                 and _x_overlap(w.box, word.box) == 0]
+        gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
+        if gradeish:
+            below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
+            if mates or (token in STRONG_GRADE_HEADERS and len(below) >= 2):
+                columns.append(word.box)
+                headers.append(word.box)
+        elif mates:
+            headers.append(word.box)
+            if token in ID_HEADERS:
+                id_columns.append(word.box)
+
+    def is_header(word: Word) -> bool:
+        return any(word.box.iou(h) > 0.5 for h in headers)
+
+    kept = [m for m in matches if not (m.words and all(is_header(w) for w in m.words))]
+    taken = {id(w) for m in kept for w in m.words}
+    out: list[Match] = []
+    graded = {id(w) for m in kept if m.kind == "grade" for w in m.words}
+    for column in columns:
+        for box, words in _column_cells(lines, column):
+            joined = "".join(w.text for w in words)
+            if box.x < column.x - column.h and RUN_INTO_GRADE.fullmatch(joined) and \
+                    not any(id(w) in graded or is_header(w) for w in words):
+                # the mark read run together with the cell on its left (an ID): covered whole, a
+                # grade as well as whatever else it was taken for
+                out.append(_grade_match(words, "number", 0.7, "a cell in a table's grade column, read run "
+                                        "together with the cell on its left"))
+                graded.update(id(w) for w in words)
+                taken.update(id(w) for w in words)
+                continue
+            if any(id(w) in taken or is_header(w) for w in words):
+                continue
+            text = " ".join(w.text for w in words)
+            kind = _cell_kind(text)
+            if kind:
+                out.append(_grade_match(words, kind, 0.75, "a cell in a table's grade column"))
+            elif 1 <= len("".join(text.split())) <= 2:
+                out.append(_grade_match(words, "letter", 0.6, "a short mark in a table's grade column (misread)"))
+            else:
+                continue
+            taken.update(id(w) for w in words)
+    ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
+    for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
+        for box, words in _column_cells(lines, column):
+            if any(id(w) in ids or is_header(w) for w in words):
+                continue
+            cell = OcrLine(words, box)
+            for m, digits in _id_candidates(cell):
+                out.append(_id_match(cell, m, digits, 0.75, "a 5-10 digit number in a table's ID column"))
+                taken.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
+                ids.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
+            for word in words:  # an ID read together with the next cell's mark ("74807760877"): all of it
+                if id(word) not in ids and LONG_DIGIT_RUN.fullmatch(word.text):
+                    digits = re.sub(r"\D", "", word.text)
+                    out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(digits) - 2) + digits[-2:],
+                                     "a long number in a table's ID column (an ID read with the cell beside it)"))
+                    taken.add(id(word))
+    anchors = [Box.enclosing([w.box for w in m.words]) for m in kept + out if m.kind in ("name", "student_id")
+               and m.words]
+    for line in lines:
+        for word in line.words:
+            if id(word) in taken or is_header(word):
+                continue
+            kind = _cell_kind(word.text)
+            if kind and any(_same_row(word.box, a) and max(word.box.gap(a)) <= ROW_REACH * a.h for a in anchors):
+                out.append(_grade_match((word,), kind, 0.7, "a score in the row of a student's name or ID"))
+                taken.add(id(word))
+    return kept + out

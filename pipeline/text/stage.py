@@ -1,0 +1,130 @@
+"""Text stage: student IDs, grades and names written in the photo, and barcodes on badges.
+
+Image in, findings out: the PP-OCR detector finds text lines, Tesseract reads them
+(``pipeline/text/ocr.py``), the recognizers decide what is sensitive (``pipeline/text/recognizers.py``) and
+zxing-cpp finds barcodes and QR codes. A finding carries the box in the upright original, a score
+and a masked hint; the recognised text never leaves this stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from ..findings import Box, Finding
+from .ink import find_ink_grades
+from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
+from .recognizers import (
+    Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades,
+)
+
+
+def _roster(path: str) -> Roster | None:
+    """The roster, read again when its file changes (a roster edited in place between two runs of a
+    long-lived process must not be ignored)."""
+    if not path:
+        return None
+    st = Path(path).stat()
+    return _roster_version(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _roster_version(path: str, mtime_ns: int, size: int) -> Roster:
+    return Roster.from_csv(Path(path))
+
+
+def find_barcodes(image, long_side: int) -> list[Finding]:
+    import zxingcpp
+
+    preview = image.preview(long_side)
+    factor = image.width / preview.shape[1]
+    out = []
+    for result in zxingcpp.read_barcodes(preview):
+        p = result.position
+        xs = [p.top_left.x, p.top_right.x, p.bottom_right.x, p.bottom_left.x]
+        ys = [p.top_left.y, p.top_right.y, p.bottom_right.y, p.bottom_left.y]
+        box = Box.from_xyxy(min(xs) * factor, min(ys) * factor, (max(xs) + 1) * factor, (max(ys) + 1) * factor,
+                            image.width, image.height)
+        out.append(Finding("barcode", box, 1.0, "zxing-cpp", hint=str(result.format).split(".")[-1],
+                           why="barcode or QR code: ID badges carry them"))
+    return out
+
+
+def _near(line: OcrLine, boxes: list[Box]) -> bool:
+    """A barcode lies within three line heights of the line."""
+    return any(max(line.box.gap(b)) <= 3 * line.box.h for b in boxes)
+
+
+def _same_item(a: Box, b: Box) -> bool:
+    """Two boxes of one item read by two engines: most of the smaller lies in the larger."""
+    return a.overlap(b) >= 0.5 * min(a.w * a.h, b.w * b.h)
+
+
+def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Match]:
+    """What the recognizers find in one engine's reading of the lines."""
+    t = policy.text
+    near = [_near(line, [b.box for b in barcodes]) for line in lines]
+    matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
+        lines, _roster(t.roster), t.name_min_similarity)
+    matches += find_beside_student(lines, matches)
+    return find_table_grades(lines, matches)  # table columns and rows; header words dropped
+
+
+def find_text(image, policy) -> list[Finding]:
+    t = policy.text
+    barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
+    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
+                       t.ocr_backend)
+    if t.ocr_backend == "both":  # the recognizers over each engine's reading; a finding either supports is kept
+        # (Tesseract's with PP-OCR's reading of short crops beside it, as when Tesseract reads alone)
+        readings = [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
+                    (PP_OCR, [line for line in lines if line.engine == PP_OCR])]
+    else:
+        readings = [("", lines)]
+    engines: dict[int, set[str]] = {}  # finding index -> the engines whose reading supports it
+    findings = list(barcodes)
+    kept = []
+    for engine, engine_lines in readings:
+        matches = _matches(engine_lines, barcodes, policy)
+        kept += [m for m in matches if m.score >= t.min_score]
+        for match in sorted(matches, key=lambda m: -m.score):
+            if match.score < t.min_score or not match.words:
+                continue
+            box = Box.enclosing([w.box for w in match.words])
+            # the same item found twice (two readings of one crop, two patterns): keep the surer one; read
+            # by the other engine (whose word boxes differ a little): one finding over both boxes
+            same = next((k for k, f in enumerate(findings) if f.kind == match.kind and (
+                f.box.iou(box) > 0.5 or engine not in engines.get(k, {engine}) and _same_item(f.box, box))), None)
+            if same is not None:
+                if engine not in engines[same]:
+                    findings[same] = replace(findings[same], box=Box.enclosing([findings[same].box, box]))
+                    engines[same].add(engine)
+                continue
+            engines[len(findings)] = {engine}
+            findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
+                                    hint=match.hint, why=match.why))
+    if t.ocr_backend == "both":
+        for k, names in engines.items():
+            said = " and ".join(e for e in (TESSERACT, PP_OCR) if e in names)
+            findings[k] = replace(findings[k], why=f"{findings[k].why} (read by {said})")
+    # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
+    findings += [f for f in find_ink_grades(image, lines, kept)
+                 if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
+    return findings
+
+
+def stage(image, policy) -> list[Finding]:
+    """Stage entry point: ``(LoadedImage, Policy) -> findings``."""
+    return find_text(image, policy)
+
+
+def warm_up() -> None:
+    """Load the text models now (start-up), so a missing model fails before the batch starts."""
+    from .detect import _classifier, _detector, _recogniser
+
+    _detector()
+    _classifier()
+    _recogniser()
