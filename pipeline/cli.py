@@ -65,6 +65,11 @@ def _err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def _fail(message: str) -> None:
+    """One line on stderr saying what went wrong (the caller exits with its code)."""
+    _err(i18n._("error: {message}").format(message=message))
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM (systemd stopping the unit, kill): handled like Ctrl-C."""
 
@@ -92,9 +97,9 @@ def _guarded(command):
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt as exc:
-            what = "stopped (SIGTERM)" if isinstance(exc, _Terminated) else "interrupted"
-            _err(f"error: {what} before the end: what finished is kept (a batch continues where it stopped "
-                 "on its next run); run the command again to finish")
+            what = i18n._("stopped (SIGTERM)") if isinstance(exc, _Terminated) else i18n._("interrupted")
+            _fail(i18n._("{what} before the end: what finished is kept (a batch continues where it stopped on its "
+                         "next run); run the command again to finish").format(what=what))
             raise typer.Exit(EXIT_INTERNAL)
         except Exception as exc:
             from .runs.batch import StateError
@@ -107,12 +112,13 @@ def _guarded(command):
                 message = str(exc)
             elif isinstance(exc, OSError):
                 where = f" {exc.filename}" if exc.filename else ""
-                message = (f"cannot write or read{where}: {exc.strerror or exc}; check that the output folder "
-                           "is writable (or choose another --out) and that the disk is not full")
+                message = i18n._("cannot write or read{where}: {why}; check that the output folder is writable "
+                                 "(or choose another --out) and that the disk is not full").format(
+                    where=where, why=exc.strerror or exc)
             else:
-                message = (f"photoscreen itself failed ({type(exc).__name__}: {exc}); run again with --verbose "
-                           "and report the traceback")
-            _err(f"error: {message}")
+                message = i18n._("photoscreen itself failed ({what}); run again with --verbose and report the "
+                                 "traceback").format(what=f"{type(exc).__name__}: {exc}")
+            _fail(message)
             raise typer.Exit(EXIT_INTERNAL)
 
     return run
@@ -134,15 +140,16 @@ def _roots_or_exit(paths: list[Path]) -> None:
     """A missing input (an unmounted share, a typo) is exit 3, before anything is written."""
     missing = [p for p in paths if not p.exists()]
     if missing:
-        _err(f"error: {_printable(str(missing[0]))} does not exist (is the share mounted?); nothing was screened")
+        _fail(i18n._("{path} does not exist (is the share mounted?); nothing was screened").format(
+            path=_printable(str(missing[0]))))
         raise typer.Exit(EXIT_ERRORS)
 
 
 def _candidates_or_exit(found, paths: list[Path]) -> None:
     if not found.candidates:
         where = ", ".join(_printable(str(p)) for p in paths)
-        _err(f"error: no photos found in {where} ({len(found.skipped)} other files); nothing was screened. "
-             "An empty run is not a success: check the folder (is the share mounted?)")
+        _fail(i18n._("no photos found in {where} ({n} other files); nothing was screened. An empty run is not a "
+                     "success: check the folder (is the share mounted?)").format(where=where, n=len(found.skipped)))
         raise typer.Exit(EXIT_ERRORS)
 
 
@@ -233,7 +240,7 @@ def scan(
     try:
         screener = Screener(policy, captions=posts)
     except ModelError as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
     OwnedFolder(out).clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
@@ -296,10 +303,10 @@ def batch(
 
     _roots_or_exit([root])
     if scheduler is not None and redact_to is not None:
-        _err("error: --redact-to cannot be combined with --scheduler yet: make the safe copies in a local run")
+        _fail(i18n._("--redact-to cannot be combined with --scheduler yet: make the safe copies in a local run"))
         raise typer.Exit(EXIT_USAGE)
     if send_files and scheduler is None:
-        _err("error: --send-files needs --scheduler")
+        _fail(i18n._("--send-files needs --scheduler"))
         raise typer.Exit(EXIT_USAGE)
     policy = _policy_or_exit(policy_file, setting, platform, roster,
                              {"video": {"keep_audio": False}} if no_audio else None)
@@ -309,7 +316,7 @@ def batch(
         try:
             check_output_folder(redact_to, [root])
         except UnsafeOutput as exc:
-            _err(f"error: {str(exc).replace('--out', '--redact-to')}")
+            _fail(str(exc).replace('--out', '--redact-to'))
             raise typer.Exit(EXIT_USAGE)
     handler = logging.FileHandler(OwnedFolder(out).path("photoscreen.log"), encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -328,9 +335,9 @@ def batch(
             result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
                                send_files=send_files)
     except (ModelError, NothingToScreen, ClusterError) as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
     finally:
         if bar is not None:
@@ -421,12 +428,12 @@ def redact(
     try:
         check_output_folder(out, paths)
     except UnsafeOutput as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
     try:
         redactor = Redactor(policy, out, crop.value if crop else None, overwrite)
     except ModelError as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
     found = walk(paths)
     _candidates_or_exit(found, paths)
@@ -434,9 +441,10 @@ def redact(
     reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
     _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths, out)
     written = sum(1 for r in reports if r.redaction and r.redaction.output)
-    typer.echo(f"{len(reports)} photos: {written} safe copies written to {out}, "
-               f"{sum(1 for r in reports if r.redaction and not r.redaction.output)} withheld, "
-               f"{sum(1 for r in reports if r.error)} errors. Reports: {json_path}, {csv_path}")
+    typer.echo(i18n._("{n} photos: {written} safe copies written to {out}, {withheld} withheld, {errors} errors. "
+                      "Reports: {json}, {csv}").format(
+        n=len(reports), written=written, out=out, withheld=sum(1 for r in reports if r.redaction and not r.redaction.output),
+        errors=sum(1 for r in reports if r.error), json=json_path, csv=csv_path))
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
 
 
@@ -448,9 +456,10 @@ def _captions_or_exit(path: Path, screened: set[str]) -> dict[str, str]:
     try:
         posts = captions_by_path(load_posts(path), screened, path)
     except CaptionsError as exc:
-        _err(f"error: {_printable(str(exc))}")
+        _fail(_printable(str(exc)))
         raise typer.Exit(EXIT_USAGE)
-    _err(f"captions {path}: {len(posts)} photo(s) with a post to check")
+    _err(i18n.ngettext("captions {path}: {n} photo with a post to check", "captions {path}: {n} photos with a post "
+                       "to check", len(posts)).format(path=path, n=len(posts)))
     return posts
 
 
@@ -476,7 +485,7 @@ def review(
         serve(report_dir, port, who,
               on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)))
     except (NotAReport, StoreError) as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
 
 
@@ -506,7 +515,7 @@ def caption(
     for f in findings:
         typer.echo(f"{f.category:10}  {f.hint}  ({f.why}, score {f.score:.2f})")
     verdict, reasons = decide(findings, policy)
-    typer.echo(f"{verdict.value}: {'; '.join(reasons)}" if findings else "ok: nothing found")
+    typer.echo(f"{i18n._(verdict.value)}: {'; '.join(reasons)}" if findings else i18n._("ok: nothing found"))
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
 
 
@@ -533,7 +542,7 @@ def export(
         folder = ReportFolder(report_dir)
         result = run_export(folder, Listing(folder, Store(folder.root)), to)
     except (NotAReport, StoreError, ExportRefused) as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
     for path, name in result.copied:
         typer.echo(i18n._("copied  {path}").format(path=_printable(path)) + (f" -> {_printable(name)}" if name != path else ""))
@@ -563,10 +572,11 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
             from .text.stage import _roster
 
             loaded = _roster(policy.text.roster)
-            _err(f"roster {policy.text.roster}: {len(loaded.names)} names ({loaded.layout}, "
-                 f"{SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator))}-separated)")
+            _err(i18n._("roster {path}: {n} names ({layout}, {separator}-separated)").format(
+                path=policy.text.roster, n=len(loaded.names), layout=loaded.layout,
+                separator=SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator))))
     except PolicyError as exc:
-        _err(f"error: {exc}")
+        _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
     return policy
 
@@ -632,7 +642,7 @@ def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool
     if not quiet:
         for r in reports:
             detail = r.error if r.error else "; ".join(r.reasons)
-            typer.echo(f"{r.verdict.value:6}  {_printable(r.path)}" + (f"  ({_printable(detail)})" if detail else ""))
+            typer.echo(f"{i18n._(r.verdict.value):6}  {_printable(r.path)}" + (f"  ({_printable(detail)})" if detail else ""))
     return document, json_path, csv_path
 
 
@@ -657,10 +667,10 @@ def models_fetch() -> None:
 
     problems = fetch_models()
     for p in problems:
-        _err(f"error: {p}")
+        _fail(str(p))
     if problems:
         raise typer.Exit(EXIT_ERRORS)
-    typer.echo(f"models ready in {models_dir()}")
+    typer.echo(i18n._("models ready in {folder}").format(folder=models_dir()))
 
 
 @models_app.command("verify")
@@ -674,7 +684,8 @@ def models_verify() -> None:
         typer.echo(f"{'ok' if problem is None else 'BAD':4} {spec.name}: {problem or spec.file}")
         bad += problem is not None
     if bad:
-        _err(f"{bad} model(s) missing or altered: run `{FETCH_COMMAND}`")
+        _err(i18n.ngettext("{n} model missing or altered: run `{command}`", "{n} models missing or altered: run `{command}`",
+                           bad).format(n=bad, command=FETCH_COMMAND))
         raise typer.Exit(EXIT_ERRORS)
 
 
@@ -683,7 +694,7 @@ def models_list() -> None:
     """List the models: source package, size, licence and whether each is present."""
     from .models import check_model, load_manifest, models_dir
 
-    typer.echo(f"models folder: {models_dir()}")
+    typer.echo(i18n._("models folder: {folder}").format(folder=models_dir()))
     for spec in load_manifest().values():
         state = "present" if check_model(spec) is None else "missing"
         typer.echo(f"{spec.name:28} {spec.package}=={spec.version:8} {spec.size / 1e6:5.1f} MB  "

@@ -23,7 +23,7 @@ def test_every_message_in_the_code_has_a_french_text() -> None:
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2), "Nn_": (1, 2)}
     methods = [("**.py", "python"), ("review/templates/**.html", "jinja2.ext:babel_extract")]
     options = {"review/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     in_code = {m[2] if isinstance(m[2], str) else m[2][0]
@@ -138,3 +138,38 @@ def test_the_contact_sheet_in_french(review_copy: Path) -> None:
     assert '<html lang="fr">' in page and "rapport photoscreen" in page and "cadre classroom" in page
     assert "original : à bloquer" in card and "ouvrir la copie sûre" in card
     assert "4 visages identifiables, interdits en classe : la copie sûre les masque" in card
+
+
+def test_french_copies_errors_and_summary(tmp_path: Path) -> None:
+    """`redact` in French: the copy's reason, a file that cannot be read and the summary line."""
+    env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "fr_FR.UTF-8"
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "redact", str(SAMPLES / "classroom_composite.jpg"),
+                             str(SAMPLES / "truncated.jpg"), "--out", str(tmp_path / "copies"), "--no-progress"],
+                            capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert result.returncode == 3, result.stderr
+    assert "copie sûre écrite (masqué : 4 visages" in result.stdout
+    assert "métadonnées supprimées ; vérifiée" in result.stdout
+    assert "données d'image corrompues ou tronquées" in result.stdout
+    assert "2 photos : 1 copies sûres écrites dans" in result.stdout
+    assert "safe copy" not in result.stdout and "corrupt" not in result.stdout
+
+
+def test_french_copy_reasons_without_a_run() -> None:
+    from pipeline.findings import Covered, Redaction
+    from pipeline.media.loader import LoadError, load_bytes
+    from pipeline.redaction.copies import _summary
+
+    redaction = Redaction("a.jpg", (Covered("face", Box(0, 0, 9, 9), "pixelate"), Covered("face", Box(20, 0, 9, 9), "solid"),
+                                    Covered("grade", Box(0, 20, 9, 9), "solid")), Box(0, 0, 50, 50), 2)
+    try:
+        i18n.set_language("fr")
+        text = _summary(redaction)
+        with pytest.raises(LoadError, match="le fichier est vide"):
+            load_bytes(b"", 10**6)
+    finally:
+        i18n.set_language("en")
+    assert text == ("copie sûre écrite (recadrée sur les mains ou les têtes vues de dos, masqué : 2 visages, 1 note "
+                    "(visages pixellisés ; masque plein en [20, 0, 9, 9], où la seconde vérification voyait encore un "
+                    "visage au travers) ; métadonnées supprimées ; vérifiée 2 fois)")
+    assert _summary(redaction).startswith("safe copy written (cropped to hands or heads seen from behind, covered 2 faces")

@@ -29,6 +29,8 @@ from PIL import Image, IptcImagePlugin, UnidentifiedImageError
 
 import pillow_heif
 
+from ..i18n import N_, _
+
 pillow_heif.register_heif_opener()
 # We check the pixel count ourselves against the policy before decoding; Pillow's own guard would
 # otherwise warn (or raise with a less helpful message) at its fixed 89 MP / 179 MP limits.
@@ -54,11 +56,11 @@ REPEAT_SIDE = 1024
 REPEAT_TOLERANCE = 8
 # what a path is when it is not a regular file, for the error message
 _NOT_REGULAR = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, N_("a folder")),
+    (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
 
 
@@ -138,7 +140,7 @@ def load_image(path: Path, max_pixels: int, max_file_bytes: int = MAX_FILE_BYTES
 def load_bytes(data: bytes, max_pixels: int) -> LoadedImage:
     """A photo's file content, read elsewhere (``batch --send-files``), decoded as ``load_image`` does."""
     if not data:
-        raise LoadError("file is empty (0 bytes)")
+        raise LoadError(_("file is empty (0 bytes)"))
     return decode_image(data, max_pixels)
 
 
@@ -149,10 +151,10 @@ def _size(n: int) -> str:
 def _refuse_unless_regular(mode: int, path: Path) -> None:
     if stat.S_ISREG(mode):
         return
-    what = next((name for test, name in _NOT_REGULAR if test(mode)), "an unknown kind of file")
+    what = _(next((name for test, name in _NOT_REGULAR if test(mode)), N_("an unknown kind of file")))
     if os.path.islink(path):
-        what += " (reached through a symbolic link)"
-    raise LoadError(f"cannot read: not a regular file but {what}; only regular files are screened")
+        what += _(" (reached through a symbolic link)")
+    raise LoadError(_("cannot read: not a regular file but {what}; only regular files are screened").format(what=what))
 
 
 def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
@@ -167,14 +169,14 @@ def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
         # O_NONBLOCK: should the path become a FIFO after the check, opening it does not wait
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+        raise LoadError(_("cannot read file: {why}").format(why=exc.strerror or exc)) from exc
     try:
         info = os.fstat(fd)
         _refuse_unless_regular(info.st_mode, path)
-        too_big = (f"above the limit of {_size(max_file_bytes)} (policy general.max_file_bytes); refused "
-                   "(raise the limit in a policy file to screen it)")
+        too_big = _("above the limit of {limit} (policy general.max_file_bytes); refused "
+                    "(raise the limit in a policy file to screen it)").format(limit=_size(max_file_bytes))
         if info.st_size > max_file_bytes:
-            raise LoadError(f"file is {_size(info.st_size)}, {too_big}")
+            raise LoadError(_("file is {size}, {too_big}").format(size=_size(info.st_size), too_big=too_big))
         chunks: list[bytes] = []
         total = 0
         while total <= max_file_bytes:
@@ -186,10 +188,10 @@ def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > max_file_bytes:
-            raise LoadError(f"file grew while it was read, {too_big}")
+            raise LoadError(_("file grew while it was read, {too_big}").format(too_big=too_big))
         return b"".join(chunks)
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+        raise LoadError(_("cannot read file: {why}").format(why=exc.strerror or exc)) from exc
     finally:
         os.close(fd)
 
@@ -205,28 +207,27 @@ def _decoding(where: str = ""):
     except LoadError as exc:
         raise LoadError(f"{where}{exc}") from None
     except UnidentifiedImageError:
-        raise LoadError(f"{where}not a readable image: the file's content matches no known image format") from None
+        raise LoadError(where + _("not a readable image: the file's content matches no known image format")) from None
     except Image.DecompressionBombError as exc:  # pragma: no cover - our own check comes first
-        raise LoadError(f"{where}refused as a possible decompression bomb: {exc}") from None
+        raise LoadError(where + _("refused as a possible decompression bomb: {why}").format(why=exc)) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise LoadError(f"{where}image data is corrupt or truncated ({_short(exc)})") from None
+        raise LoadError(where + _("image data is corrupt or truncated ({why})").format(why=_short(exc))) from None
     except MemoryError:
-        raise LoadError(f"{where}not enough memory to decode this image") from None
+        raise LoadError(where + _("not enough memory to decode this image")) from None
 
 
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width * height > max_pixels:
-        raise LoadError(
-            f"image is {width}x{height} = {width * height / 1e6:.0f} MP, above the limit of "
-            f"{max_pixels / 1e6:.0f} MP (policy general.max_pixels); refused as a possible "
-            "decompression bomb"
-        )
+        raise LoadError(_(
+            "image is {width}x{height} = {mp:.0f} MP, above the limit of {limit:.0f} MP (policy "
+            "general.max_pixels); refused as a possible decompression bomb"
+        ).format(width=width, height=height, mp=width * height / 1e6, limit=max_pixels / 1e6))
 
 
 def _upright_pixels(image: Image.Image, orientation: int | None) -> np.ndarray:
     pixels = np.asarray(_to_rgb(orient(image, orientation)), dtype=np.uint8)
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
-        raise LoadError(f"decoded to an unexpected pixel layout {pixels.shape}")
+        raise LoadError(_("decoded to an unexpected pixel layout {shape}").format(shape=pixels.shape))
     return np.ascontiguousarray(pixels)
 
 
@@ -279,7 +280,7 @@ def other_frames(image: LoadedImage, max_frames: int, max_pixels: int,
     with _decoding():
         source = Image.open(io.BytesIO(image._data))
     for k in order:
-        with _decoding(f"frame {k + 1} of {total}: "):
+        with _decoding(_("frame {k} of {total}: ").format(k=k + 1, total=total)):
             source.seek(k)
             _check_pixels(*source.size, max_pixels)
             source.load()

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from ..findings import Finding, ImageReport, Verdict, VideoInfo
+from ..i18n import N_, _
 from .loader import LoadedImage, LoadError, _refuse_unless_regular, _size, practically_identical
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".webm", ".avi"})
@@ -89,7 +90,7 @@ def file_sha256(path: Path, max_file_bytes: int) -> str:
             for piece in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(piece)
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+        raise LoadError(_("cannot read file: {why}").format(why=exc.strerror or exc)) from exc
     return digest.hexdigest()
 
 
@@ -101,16 +102,17 @@ def open_regular(path: Path, max_file_bytes: int):
         _refuse_unless_regular(os.stat(path).st_mode, path)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from exc
+        raise LoadError(_("cannot read file: {why}").format(why=exc.strerror or exc)) from exc
     fh = os.fdopen(fd, "rb")
     try:
         info = os.fstat(fd)
         _refuse_unless_regular(info.st_mode, path)
         if info.st_size == 0:
-            raise LoadError("file is empty (0 bytes)")
+            raise LoadError(_("file is empty (0 bytes)"))
         if info.st_size > max_file_bytes:
-            raise LoadError(f"file is {_size(info.st_size)}, above the limit of {_size(max_file_bytes)} (policy "
-                            "video.max_file_bytes); refused (raise the limit in a policy file to screen it)")
+            raise LoadError(_("file is {size}, above the limit of {limit} (policy video.max_file_bytes); refused "
+                              "(raise the limit in a policy file to screen it)").format(
+                size=_size(info.st_size), limit=_size(max_file_bytes)))
         yield fh
     finally:
         fh.close()
@@ -126,11 +128,11 @@ def open_video(path: Path, max_file_bytes: int):
         try:
             container = av.open(fh, "r", metadata_errors="ignore")
         except (av.FFmpegError, ValueError, OSError, UnicodeDecodeError) as exc:
-            raise LoadError(f"not a readable video: the file does not open as a video container ({_av_error(exc)})") \
-                from None
+            raise LoadError(_("not a readable video: the file does not open as a video container ({why})").format(
+                why=_av_error(exc))) from None
         try:
             if not container.streams.video:
-                raise LoadError("not a readable video: the file holds no video stream")
+                raise LoadError(_("not a readable video: the file holds no video stream"))
             yield container
         finally:
             container.close()
@@ -213,21 +215,26 @@ def frames(container, info: StreamInfo, max_seconds: float | None = None) -> Ite
             yield Frame(index, max(0.0, t), frame, _quarter_turns(frame))
             index += 1
     except av.FFmpegError as exc:
-        raise LoadError(f"video data is corrupt or truncated at frame {index + 1} ({_av_error(exc)})") from None
+        raise LoadError(_("video data is corrupt or truncated at frame {frame} ({why})").format(
+            frame=index + 1, why=_av_error(exc))) from None
     if index == 0:
-        raise LoadError("video data is corrupt or truncated: no frame decodes")
+        raise LoadError(_("video data is corrupt or truncated: no frame decodes"))
     if not stopped and info.expected_frames and index < info.expected_frames * (1 - TRUNCATED_SHARE) - 2:
-        raise LoadError(f"video is truncated or damaged: {index} frames decode of the {info.expected_frames} "
-                        "its container states; the rest could not be screened")
+        raise LoadError(_("video is truncated or damaged: {n} frames decode of the {expected} its container "
+                          "states; the rest could not be screened").format(n=index, expected=info.expected_frames))
 
 
 # --- container metadata ------------------------------------------------------------------------
 
+_STREAM_WHERE = {"video": N_("video stream"), "audio": N_("audio stream"), "subtitle": N_("subtitle stream"),
+                 "data": N_("data stream")}
+
 def container_tags(container) -> list[tuple[str, str, str]]:
     """``(where, key, value)`` for every tag of the container and its streams."""
-    out = [("container", str(k), str(v)) for k, v in (container.metadata or {}).items()]
+    out = [(N_("container"), str(k), str(v)) for k, v in (container.metadata or {}).items()]
     for stream in container.streams:
-        out += [(f"{stream.type} stream", str(k), str(v)) for k, v in (stream.metadata or {}).items()]
+        where = _STREAM_WHERE.get(stream.type, N_("other stream"))
+        out += [(where, str(k), str(v)) for k, v in (stream.metadata or {}).items()]
     return [(w, k, v) for w, k, v in out if v.strip("\0 \t\r\n")]
 
 
@@ -267,14 +274,16 @@ def metadata_findings(tags: list[tuple[str, str, str]], xmp: bytes, policy) -> l
         if low in TECHNICAL_TAGS:
             continue
         if _GPS_TAG.search(low) or (_POSITION.fullmatch(value.strip().rstrip("/")) is not None):
-            found.append(Finding("gps", None, 1.0, DETECTOR, why=f"GPS position in the {where}'s {key} tag"))
+            found.append(Finding("gps", None, 1.0, DETECTOR,
+                                 why=_("GPS position in the {where}'s {key} tag").format(where=_(where), key=key)))
             continue
         if _DEVICE_TAG.search(low):
-            revealing.append(f"device make or model in the {where}'s tags")
+            revealing.append(_("device make or model in the {where}'s tags").format(where=_(where)))
         elif _NAME_TAG.search(low):
-            revealing.append(f"{key.split('.')[-1].replace('_', ' ')} in the {where}'s tags")
+            revealing.append(_("{tag} in the {where}'s tags").format(tag=key.split('.')[-1].replace('_', ' '),
+                                                                     where=_(where)))
         else:
-            revealing.append(f"a {where} tag of its own ({key[:40]})")
+            revealing.append(_("a {where} tag of its own ({key})").format(where=_(where), key=key[:40]))
         fields.append(TextField(f"the {where}'s {key[:40]} tag", value[:64 * 1024]))
     if xmp:
         found += gps_findings(Image.Exif(), xmp)
@@ -410,8 +419,9 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
                     try:
                         found = stage(image, policy)
                     except Exception as exc:  # fail closed, as for photos
-                        return error(f"the {name} stage failed on frame {frame.index} ({frame.t:.2f} s) "
-                                     f"({type(exc).__name__}); the video was not screened", sha, info)
+                        return error(_("the {stage} stage failed on frame {frame} ({t:.2f} s) ({what}); the video "
+                                       "was not screened").format(stage=name, frame=frame.index, t=frame.t,
+                                                                  what=type(exc).__name__), sha, info)
                     for f in found:
                         f = replace(f, frame=frame.index, t=round(frame.t, 3))
                         (quality[f.kind] if f.kind in QUALITY_KINDS else findings).append(f)
@@ -422,14 +432,17 @@ def screen_video(screener, path: Path, rel: str) -> VideoScreen:
         xmp = find_xmp(path, v.max_file_bytes)
         findings += metadata_findings(tags, xmp, policy)
     except Exception as exc:  # fail closed
-        return error(f"the metadata stage failed ({type(exc).__name__}); the video was not screened", sha, info)
+        return error(_("the metadata stage failed ({what}); the video was not screened").format(
+            what=type(exc).__name__), sha, info)
     for kind, found in quality.items():  # a quality problem of most of the video, not of a moment
         if found and len(found) * 2 >= len(samples):
-            findings.append(replace(found[0], why=f"{found[0].why} (on {len(found)} of {len(samples)} frames screened)"))
+            findings.append(replace(found[0], why=found[0].why + _(" (on {n} of {total} frames screened)").format(
+                n=len(found), total=len(samples))))
     if too_long:
         findings.append(Finding("frames", None, 1.0, detector="video",
-                                why=f"video is {info.duration:.0f} s long; only its first {v.max_seconds:.0f} s were "
-                                    "screened (policy video.max_seconds)"))
+                                why=_("video is {duration:.0f} s long; only its first {limit:.0f} s were screened "
+                                      "(policy video.max_seconds)").format(duration=info.duration,
+                                                                           limit=v.max_seconds)))
     verdict, reasons = decide_video(findings, policy)
     frames_total = count if not too_long else max(count, info.expected_frames)
     report = ImageReport(rel, verdict, sha256=sha, width=width, height=height, reasons=reasons,

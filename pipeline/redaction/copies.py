@@ -36,6 +36,7 @@ from ..runs.owned import OutsideOwnedFolder, OwnedFolder
 from ..runs.scan import Candidate, Screener
 from ..review.verdict import decide
 from ..media.video import is_video_path
+from ..i18n import N_, Nn_, _, ngettext
 
 SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
 COVERED_KINDS = ("face",) + SENSITIVE_TEXT
@@ -44,8 +45,8 @@ KEPT_KINDS = ("blur", "exposure", "orientation", "aspect")
 # Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
 KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 LOSSLESS = {".gif", ".bmp"}
-KEPT_REASON = ("safe copy kept from an earlier run (the original and the settings are unchanged; --overwrite "
-               "makes it again)")
+KEPT_REASON = N_("safe copy kept from an earlier run (the original and the settings are unchanged; --overwrite "
+                 "makes it again)")
 
 
 class UnsafeOutput(ValueError):
@@ -231,17 +232,18 @@ class Redactor:
         try:
             dest = self.out.path(out_rel)
         except OutsideOwnedFolder as exc:
-            return ImageReport(candidate.rel, Verdict.ERROR, error=f"no copy written: {exc}"), None
+            return ImageReport(candidate.rel, Verdict.ERROR, error=_("no copy written: {why}").format(why=exc)), None
         if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
-            return ImageReport(candidate.rel, Verdict.ERROR, error="the copy would replace the original; refused"), None
+            return ImageReport(candidate.rel, Verdict.ERROR, error=_("the copy would replace the original; refused")), None
         if dest.exists() and not self.overwrite:
             kept = self._kept_copy(candidate, out_rel)
             if kept is not None:
                 return replace(kept, seconds=time.perf_counter() - start), None
         if dest.exists() and not self.out.is_ours(out_rel):
             return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=f"{out_rel} in the output folder was not written by photoscreen (or was "
-                                     "changed since); not replaced: move it away and run again"), None
+                               error=_("{path} in the output folder was not written by photoscreen (or was "
+                                       "changed since); not replaced: move it away and run again").format(
+                                   path=out_rel)), None
         if is_video_path(candidate.path):  # every frame covered (pipeline/redaction/video.py)
             from .video import redact_video
 
@@ -257,7 +259,8 @@ class Redactor:
         except (LoadError, OSError, ValueError) as exc:
             return self._without_copy(replace(
                 report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
-                error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), out_rel), image
+                error=_("the redacted copy could not be made ({what})").format(
+                    what=f"{type(exc).__name__}: {exc}")), out_rel), image
         if redaction.output is None:
             report = self._without_copy(report, out_rel)
         kept = [f for f in first if f.kind in KEPT_KINDS and not (f.kind == "orientation" and redaction.turned)
@@ -265,20 +268,24 @@ class Redactor:
         if redaction.size:  # the copy's own shape, as it will be posted
             kept += [replace(f, box=None) for f in aspect_findings(*redaction.size, self.policy.platform.name)]
         if redaction.output is None:
-            verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
+            verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
         else:
             verdict, reasons = decide(kept, self.policy)
             reasons = (_summary(redaction),) + reasons
             if redaction.review:
                 verdict = Verdict.BLOCK if verdict is Verdict.BLOCK else Verdict.REVIEW
                 n = len(redaction.review)
-                reasons += (f"{n} possible face{'s' if n > 1 else ''} left uncovered for review at "
-                            f"{', '.join(str(b.as_list()) for b in redaction.review)}: only a low-score re-check "
-                            "detector saw them and a second look found no face; look at them, and cover by hand "
-                            "or run again with --crop hands if one is a face",)
+                reasons += (ngettext(
+                    "{n} possible face left uncovered for review at {where}: only a low-score re-check detector "
+                    "saw it and a second look found no face; look at it, and cover it by hand or run again with "
+                    "--crop hands if it is a face",
+                    "{n} possible faces left uncovered for review at {where}: only a low-score re-check detector "
+                    "saw them and a second look found no face; look at them, and cover by hand or run again with "
+                    "--crop hands if one is a face", n).format(
+                        n=n, where=", ".join(str(b.as_list()) for b in redaction.review)),)
             if image.frame_count > 1:
-                reasons += (f"copy holds the {'first' if image.frame == 0 else 'primary image'} of "
-                            f"{image.frame_count} frames only",)
+                reasons += ((_("copy holds the first of {n} frames only") if image.frame == 0 else
+                             _("copy holds the primary image of {n} frames only")).format(n=image.frame_count),)
         report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction,
                          seconds=time.perf_counter() - start)
         if redaction.output is not None:
@@ -321,7 +328,7 @@ class Redactor:
                                   review=tuple(Box(*b) for b in r.get("review", ())))
             return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
                                height=o["height"], exif_orientation=o["exif_orientation"],
-                               reasons=(KEPT_REASON,) + tuple(o["reasons"]), redaction=redaction,
+                               reasons=(_(KEPT_REASON),) + tuple(o["reasons"]), redaction=redaction,
                                video=VideoInfo(**{k: v for k, v in o["video"].items() if k != "media"})
                                if o.get("video") else None)
         except (ValueError, KeyError, TypeError):  # a damaged record: the copy is made again
@@ -391,10 +398,12 @@ class Redactor:
                 return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
                                  size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name),
                                  review=tuple(review))
-        where = "; ".join(f"{lo.kind.replace('_', ' ')} at {lo.box.as_list()} ({lo.detector})" for lo in failed + more)
+        where = "; ".join(_("{kind} at {box} ({detector})").format(kind=_(KIND_NAMES.get(lo.kind, lo.kind)),
+                                                                  box=lo.box.as_list(), detector=lo.detector)
+                          for lo in failed + more)
         return Redaction(None, tuple(done), crop, r.max_passes, review=tuple(review),
-                         withheld=f"still found after {r.max_passes} passes of covering: {where}; try --mode solid "
-                                  "(a dark box), --crop hands, or cover it by hand")
+                         withheld=_("still found after {n} passes of covering: {where}; try --mode solid (a dark "
+                                    "box), --crop hands, or cover it by hand").format(n=r.max_passes, where=where))
 
     def _covering(self, lo: Leftover, width: int, height: int) -> Covered:
         mode = self.policy.redact.face_mode if lo.kind == "face" else "solid"
@@ -414,14 +423,15 @@ class Redactor:
         r = self.policy.redact
         least = math.ceil(max(r.crop_min_short_side, r.crop_min_share * min(w, h)))
         if least > min(w, h):
-            return None, (f"no crop: the photo's short side is {min(w, h)} px, below the smallest crop the policy "
-                          f"allows ({r.crop_min_short_side} px, redact.crop_min_short_side)"), []
+            return None, _("no crop: the photo's short side is {side} px, below the smallest crop the policy "
+                           "allows ({least} px, redact.crop_min_short_side)").format(
+                side=min(w, h), least=r.crop_min_short_side), []
         mask = person_mask(image.pixels)
         # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
         wanted = find_hands(image.pixels, margin=0.05)
         wanted += heads_seen_from_behind(image.pixels, [c.box for c in covered if c.kind == "face"] + review, mask)
         if not wanted:
-            return None, "no crop: no hand and no head seen from behind was found", []
+            return None, _("no crop: no hand and no head seen from behind was found"), []
         clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
                     for b in text_on_people(image, mask, self.policy)]
         forbidden = [c.box for c in covered] + review
@@ -433,9 +443,10 @@ class Redactor:
             if box is not None and (best is None or box.w * box.h < best.w * best.h):
                 best = box
         if best is None:
-            return None, (f"no crop of at least {least:.0f} px on its short side holds a hand or a head seen from "
-                          "behind large enough to be its subject (12% of the crop's short side, "
-                          "redact.crop_min_subject), without a face or a possible face"), []
+            return None, _("no crop of at least {least} px on its short side holds a hand or a head seen from "
+                           "behind large enough to be its subject ({share:.0%} of the crop's short side, "
+                           "redact.crop_min_subject), without a face or a possible face").format(
+                least=least, share=r.crop_min_subject), []
         return best, "", clothing
 
 
@@ -496,17 +507,30 @@ def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list
             and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
 
 
-def _summary(redaction: Redaction) -> str:
+# what a copy covers, singular and plural, for the reasons
+KIND_COUNTS = {"face": Nn_("{n} face", "{n} faces"), "student_id": Nn_("{n} student ID", "{n} student IDs"),
+               "grade": Nn_("{n} grade", "{n} grades"), "name": Nn_("{n} name", "{n} names"),
+               "barcode": Nn_("{n} barcode", "{n} barcodes"), "clothing_text": Nn_("{n} clothing text", "{n} clothing texts")}
+KIND_NAMES = {"face": N_("face"), "student_id": N_("student ID"), "grade": N_("grade"), "name": N_("name"),
+              "barcode": N_("barcode"), "clothing_text": N_("clothing text")}
+MODE_NAMES = {"pixelate": N_("pixelated"), "blur": N_("blurred"), "solid": N_("solid")}
+
+
+def _summary(redaction: Redaction, container: bool = False) -> str:
+    """The first reason of a row with a copy: what it covers, how, what else was done."""
     counts: dict[str, int] = {}
     for c in redaction.covered:
         counts[c.kind] = counts.get(c.kind, 0) + 1
-    parts = [f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in counts.items()]
-    what = ("covered " + ", ".join(parts)) if parts else "nothing to cover"
+    parts = [ngettext(*KIND_COUNTS.get(kind, ("{n} " + kind, "{n} " + kind)), n).format(n=n) for kind, n in counts.items()]
+    what = _("covered {what}").format(what=", ".join(parts)) if parts else _("nothing to cover")
     modes = {c.mode for c in redaction.covered if c.kind == "face"}
     failed = [c.box.as_list() for c in redaction.covered if c.kind == "face" and c.mode == "solid"]
     if len(modes) > 1 and failed:  # solid only where the chosen mode still looked like a face
-        what += (f" (faces {'/'.join(sorted(modes - {'solid'}))}; solid at {', '.join(map(str, failed))}, where the "
-                 "re-check still saw a face through it)")
-    crop = "cropped to hands or heads seen from behind, " if redaction.crop else ""
+        what += _(" (faces {modes}; solid at {where}, where the re-check still saw a face through it)").format(
+            modes="/".join(_(MODE_NAMES.get(m, m)) for m in sorted(modes - {"solid"})),
+            where=", ".join(map(str, failed)))
+    crop = _("cropped to hands or heads seen from behind, ") if redaction.crop else ""
     ready = f"; {redaction.ready}" if redaction.ready else ""
-    return f"safe copy written ({crop}{what}{ready}; metadata removed; checked {redaction.passes}x)"
+    removed = _("container metadata removed") if container else _("metadata removed")
+    return _("safe copy written ({crop}{what}{ready}; {removed}; checked {n}x)").format(
+        crop=crop, what=what, ready=ready, removed=removed, n=redaction.passes)

@@ -41,6 +41,8 @@ from ..findings import Box, Covered, ImageReport, Redaction, Verdict
 from ..media.loader import LoadedImage, LoadError
 from ..runs.owned import TEMP_PREFIX, TEMP_SUFFIX
 from .cover import cover, grow
+from .copies import KIND_NAMES
+from ..i18n import _, ngettext
 
 DETECT_MIN_LONG_SIDE = 960  # px: small frames are scaled up (at most 2x) so small faces are still found
 SOLID_BELOW = 40  # px: faces less tall than this are covered solid, not pixelated (see VideoCopy._paint)
@@ -280,14 +282,15 @@ class VideoCopy:
                 out_v.options = ({"crf": str(v.crf), "preset": "superfast"} if codec == "libx264" else
                                  {"crf": str(max(4, v.crf - 10)), "b": "2M", "deadline": "realtime", "cpu-used": "8"})
                 transcode = False
-                out_a, audio = None, "no sound in the original" if not source.streams.audio else "sound dropped (--no-audio)"
+                out_a, audio = None, _("no sound in the original") if not source.streams.audio else _("sound dropped (--no-audio)")
                 if in_a is not None:
                     if in_a.codec_context.name in AUDIO_COPY[self.format]:
-                        out_a, audio = out.add_stream_from_template(in_a), "sound copied as it is"
+                        out_a, audio = out.add_stream_from_template(in_a), _("sound copied as it is")
                     else:
                         out_a = out.add_stream("libopus" if self.format == "webm" else "aac",
                                                rate=in_a.codec_context.sample_rate or 48000)
-                        audio = f"sound re-encoded ({in_a.codec_context.name} does not go in {self.format.upper()})"
+                        audio = _("sound re-encoded ({codec} does not go in {container})").format(
+                            codec=in_a.codec_context.name, container=self.format.upper())
                         transcode = True
                 pending: list[tuple[int, object, object]] = []  # held frames: (index, av frame, rgb)
                 painted: list[tuple[int, object, object]] = []  # covered, to encode
@@ -340,7 +343,7 @@ class VideoCopy:
                     raise LoadError(f"video data is corrupt or truncated at frame {index + 1} "
                                     f"({video._av_error(exc)})") from None
                 if pending:  # the frames after the last detected one: detect on the last
-                    last_index, _, last_rgb = pending[-1]
+                    last_index, _frame, last_rgb = pending[-1]
                     if last_index % stride:
                         plan.detect(last_index, last_rgb, self.screen_faces.get(last_index, []))
                     emit(last_index)
@@ -486,7 +489,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
         os.close(fd)
         tmp = Path(name)
     except (OSError, ValueError) as exc:
-        return redactor._without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=f"no copy written: {exc}",
+        return redactor._without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
                                               seconds=time.perf_counter() - start), out_rel), first
     redaction = None
     try:
@@ -497,9 +500,10 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
             original = report.video
             if abs(count - frames) > 2 or (original.frames and abs(count - original.frames) > 2 and
                                            not any(f.kind == "frames" for f in report.findings)):
-                raise ValueError(f"the copy has {count} frames, the original {original.frames}")
+                raise ValueError(_("the copy has {n} frames, the original {original}").format(n=count, original=original.frames))
             if original.duration and abs(duration - original.duration) > 2.0 / fps + 0.05:
-                raise ValueError(f"the copy lasts {duration:.2f} s, the original {original.duration:.2f} s")
+                raise ValueError(_("the copy lasts {t:.2f} s, the original {original:.2f} s").format(
+                    t=duration, original=original.duration))
             if not left:
                 os.chmod(tmp, 0o666 & ~_umask())
                 with open(tmp, "rb") as fh:
@@ -507,9 +511,9 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 os.replace(tmp, dest)
                 out.note_written(out_rel, dest)
                 redaction = Redaction(out_rel, tuple(covered), None, passes, size=(copy.width, copy.height),
-                                      ready=f"all {count} frames re-encoded, faces looked for on every "
-                                            f"{v.detect_every}{'rd' if v.detect_every == 3 else 'th'} and tracked "
-                                            f"between; {audio}")
+                                      ready=_("all {n} frames re-encoded, faces looked for on one frame in "
+                                              "{every} and tracked between; {audio}").format(
+                                          n=count, every=v.detect_every, audio=audio))
                 break
             # what the check still found: covered solid around that frame, and the copy made again
             # (moved with the picture); only the frames around them are checked again
@@ -524,16 +528,20 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
         else:
             kinds = sorted({lo.kind for found in left.values() for lo in found})
             redaction = Redaction(None, tuple(covered), None, r.max_passes,
-                                  withheld=f"{', '.join(kinds)} still found on {len(left)} checked frame(s) after "
-                                           f"{r.max_passes} passes of covering")
+                                  withheld=ngettext(
+                                      "{kinds} still found on {n} checked frame after {passes} passes of covering",
+                                      "{kinds} still found on {n} checked frames after {passes} passes of covering",
+                                      len(left)).format(kinds=", ".join(_(KIND_NAMES.get(k, k)) for k in kinds),
+                                                        n=len(left), passes=r.max_passes))
     except (LoadError, OSError, ValueError) as exc:
         return redactor._without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
-            error=f"the redacted copy could not be made ({type(exc).__name__}: {exc})"), out_rel), first
+            error=_("the redacted copy could not be made ({what})").format(
+                what=f"{type(exc).__name__}: {exc}")), out_rel), first
     except Exception as exc:  # an encoder failure inside FFmpeg: fail closed, the batch goes on
         return redactor._without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
-            error=f"the redacted copy could not be made ({type(exc).__name__})"), out_rel), first
+            error=_("the redacted copy could not be made ({what})").format(what=type(exc).__name__)), out_rel), first
     finally:
         tmp.unlink(missing_ok=True)
     return finish(redactor, report, redaction, out_rel, start), first
@@ -545,11 +553,11 @@ def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, st
 
     if redaction.output is None:
         report = redactor._without_copy(report, out_rel)
-        verdict, reasons = Verdict.BLOCK, (f"no copy written: {redaction.withheld}",)
+        verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
     else:
         kept = [f for f in report.findings if f.kind in KEPT_KINDS + ("frames",) and f.kind not in ("orientation",)]
         verdict, reasons = decide(kept, redactor.policy)
-        reasons = (_summary(redaction).replace("metadata removed", "container metadata removed"),) + reasons
+        reasons = (_summary(redaction, container=True),) + reasons
     report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction, seconds=time.perf_counter() - start)
     if redaction.output is not None:
         outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),
