@@ -33,6 +33,7 @@ from ..review.contact_sheet import render, thumbnail_bytes
 from ..models import MANIFEST_PATH
 from ..policy import Policy
 from ..findings import ImageReport, Verdict
+from ..i18n import _
 from .owned import OwnedFolder
 from .run_info import run_info
 from ..review.report import build_report, printable, write_reports
@@ -277,12 +278,12 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     if redact_to and scheduler:
         raise ValueError("safe copies (redact_to) are not made on a Dask cluster yet")
     if not root.is_dir():
-        raise NothingToScreen(f"the photo folder {root} does not exist or is not a folder (is the share mounted?); "
-                              "nothing was screened or changed")
+        raise NothingToScreen(_("the photo folder {root} does not exist or is not a folder (is the share mounted?); "
+                                "nothing was screened or changed").format(root=root))
     found = walk([root], exclude=[out_dir / "thumbs"])
     if not found.candidates:
-        raise NothingToScreen(f"no photos found under {root} (is the share mounted?); nothing was screened or "
-                              "changed, the last report and the safe copies are kept")
+        raise NothingToScreen(_("no photos found under {root} (is the share mounted?); nothing was screened or "
+                                "changed, the last report and the safe copies are kept").format(root=root))
     out = OwnedFolder(out_dir)
     copies = OwnedFolder(redact_to) if redact_to else None
     for folder in filter(None, (out, copies)):
@@ -348,7 +349,8 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                             remaining.append((candidate, size, mtime))
                             continue
                         except Exception as exc:  # fail closed: the photo is an error, the batch goes on
-                            result, thumb = _error_record(candidate.rel, f"screening failed ({type(exc).__name__})"), None
+                            result, thumb = _error_record(candidate.rel, _("screening failed ({what})").format(
+                                what=type(exc).__name__)), None
                         record(candidate, size, mtime, result, thumb)
                 except BaseException:
                     _stop_pool(executor)
@@ -361,7 +363,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                         try:
                             result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
                         except BrokenProcessPool:
-                            result = _error_record(candidate.rel, "screening crashed the worker process (damaged file?)")
+                            result = _error_record(candidate.rel, _("screening crashed the worker process (damaged file?)"))
                             thumb = None
                         except BaseException:
                             _stop_pool(single)

@@ -34,6 +34,7 @@ from distributed import WorkerPlugin
 from .batch import ClusterError, _error_record, config_key, thumbnail_name
 from ..review.contact_sheet import thumbnail_bytes
 from ..findings import Verdict
+from ..i18n import _
 from ..media.loader import LoadError, read_regular_file
 from .owned import OwnedFolder
 from ..policy import Policy
@@ -200,7 +201,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                 item = again.pop() if again else next(pending, None)
                 if item is None:
                     return
-                candidate, size, mtime, _ = item
+                candidate, size, mtime, _data = item
                 data = None
                 if send_files:
                     try:
@@ -215,7 +216,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
         while inflight:
             try:
                 with client.as_current():  # wait() asks for the current client
-                    done, _ = wait(list(inflight), timeout=5, return_when="FIRST_COMPLETED")
+                    done, _pending = wait(list(inflight), timeout=5, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
             if not done:
@@ -259,9 +260,9 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
         exc = future.exception()
         if isinstance(exc, killed):
             log.warning("%s: Dask workers died screening it, again and again", printable(candidate.rel))
-            return _error(candidate.rel, "screening crashed the Dask workers it was given to, again and again "
-                                         "(damaged file?); the photo was not screened")
-        return _error(candidate.rel, f"screening failed on a Dask worker ({type(exc).__name__})")
+            return _error(candidate.rel, _("screening crashed the Dask workers it was given to, again and again "
+                                           "(damaged file?); the photo was not screened"))
+        return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=type(exc).__name__))
     answer = future.result()
     if "mismatch" in answer:
         raise ClusterError(f"the Dask worker {answer['worker']} runs another photoscreen, other models or another "
@@ -269,7 +270,7 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
                            "every worker (see docs/dask.md). What finished is kept")
     served.add(answer["worker"])
     if "failed" in answer:
-        return _error(candidate.rel, f"screening failed on a Dask worker ({answer['failed']})")
+        return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=answer["failed"]))
     thumb = answer["thumb"]
     if thumb and answer["thumb_data"] and not out.path(thumb).exists():
         out.write(thumb, answer["thumb_data"])

@@ -20,6 +20,7 @@ from ..media.loader import LoadedImage, LoadError, is_image_path, load_bytes, lo
 from ..policy import Policy
 from ..review.verdict import decide
 from ..media.video import is_video_path
+from ..i18n import _
 
 Stage = Callable[[LoadedImage, Policy], list[Finding]]
 
@@ -154,7 +155,8 @@ class Screener:
             try:
                 found = stage(image, self.policy)
             except Exception as exc:  # fail closed: a stage that breaks makes the photo an error
-                return failed(f"the {name} stage failed ({type(exc).__name__}); the photo was not screened")
+                return failed(_("the {stage} stage failed ({what}); the photo was not screened").format(
+                    stage=name, what=type(exc).__name__))
             if multi and name not in self.FILE_STAGES:
                 found = [replace(f, frame=image.frame) for f in found]
             findings.extend(found)
@@ -167,17 +169,18 @@ class Screener:
                         try:
                             found = stage(frame, self.policy)
                         except Exception as exc:  # fail closed, as on the first frame
-                            return failed(f"the {name} stage failed on frame {frame.frame + 1} of "
-                                          f"{image.frame_count} ({type(exc).__name__}); the photo was not screened")
+                            return failed(_("the {stage} stage failed on frame {k} of {n} ({what}); the photo "
+                                            "was not screened").format(stage=name, k=frame.frame + 1,
+                                                                       n=image.frame_count, what=type(exc).__name__))
                         findings.extend(replace(f, frame=frame.frame) for f in found
                                         if f.kind in self.LATER_FRAME_KINDS)
             except LoadError as exc:  # a frame that does not decode: never skipped, the file is an error
-                return failed(f"{exc}; the other frames were not all screened")
+                return failed(_("{why}; the other frames were not all screened").format(why=exc))
             if image.frame_count > general.max_frames:
                 findings.append(Finding(
                     "frames", None, 1.0, detector="loader",
-                    why=f"{image.frame_count} frames or pages; only the first {general.max_frames} were "
-                        "screened (policy general.max_frames)"))
+                    why=_("{n} frames or pages; only the first {limit} were screened (policy "
+                          "general.max_frames)").format(n=image.frame_count, limit=general.max_frames)))
         if candidate.rel in self.captions:
             findings += check_caption(self.captions[candidate.rel], self.policy)
         verdict, reasons = decide(findings, self.policy)
