@@ -640,9 +640,11 @@ def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool
                              "run": run_info(list(inputs), copies, policy)})
     json_path, csv_path = write_reports(out, document)
     if not quiet:
+        width = max(len(i18n._(v)) for v in ("block", "review", "ok", "error"))
         for r in reports:
             detail = r.error if r.error else "; ".join(r.reasons)
-            typer.echo(f"{i18n._(r.verdict.value):6}  {_printable(r.path)}" + (f"  ({_printable(detail)})" if detail else ""))
+            typer.echo(f"{i18n._(r.verdict.value):{width}}  {_printable(r.path)}" +
+                       (f"  ({_printable(detail)})" if detail else ""))
     return document, json_path, csv_path
 
 
