@@ -11,7 +11,7 @@ frame (scripts/make_test_clip.py). Then, in one run:
   both copies: the labelled faces at least 20 px tall it still finds (IoU >= 0.4 with the label;
   also >= 0.1, looser).
 
-    .venv/bin/python scripts/eval_video.py [--photos 4] [--seconds 2.5] [--fps 30]
+    .venv/bin/python scripts/eval_video.py [--photos 4] [--first 0] [--seconds 2.5] [--fps 30]
 """
 
 from __future__ import annotations
@@ -92,6 +92,8 @@ def main() -> int:
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
     parser.add_argument("--deface-python", type=Path, default=None)
     parser.add_argument("--photos", type=int, default=4, help="labelled photos panned over, one after the other")
+    parser.add_argument("--first", type=int, default=0,
+                        help="skip this many of the eligible photos (another clip: --first 4, --first 8, ...)")
     parser.add_argument("--seconds", type=float, default=2.5, help="seconds per photo")
     parser.add_argument("--fps", type=int, default=30)
     parser.add_argument("--size", default="1280x720")
@@ -106,7 +108,7 @@ def main() -> int:
     truth = json.loads((folder / "annotations.json").read_text())
     names = sorted(n for n in truth if "Schoolkids" in n or "Students" in n or "Classroom" in n)
     # photos with faces large enough to matter at 720p
-    names = [n for n in names if sum(1 for b in truth[n] if b[3] >= 30) >= 3][: args.photos]
+    names = [n for n in names if sum(1 for b in truth[n] if b[3] >= 30) >= 3][args.first: args.first + args.photos]
     w, h = (int(v) for v in args.size.split("x"))
     from pipeline.policy import load_policy
     from pipeline.redaction.copies import Redactor

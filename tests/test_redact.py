@@ -493,3 +493,23 @@ def test_covers_map_into_a_turned_cut_and_scaled_copy() -> None:
     back = frame.to_original(Box(*inside))
     assert abs(back.x - face.x) <= 4 and abs(back.y - face.y) <= 4 and abs(back.w - face.w) <= 6
     assert frame.to_copy(Box(0, 0, 50, 50)) is None  # cut away by the platform's shape
+
+
+def test_crop_hands_looks_again_for_turned_faces_in_the_crop(testdata: Path, tmp_path: Path) -> None:
+    """A man in a push-up, his face upside down beside his hands: the screen's upright look at the
+    whole photo misses that face, the crop's own look (turned four ways) keeps it out."""
+    from pipeline.policy import load_policy
+    from pipeline.redaction.copies import Redactor
+    from pipeline.runs.scan import Candidate
+
+    name = "9_Press_Conference_Press_Conference_9_346.jpg"
+    face = Box(362, 981, 86, 52)  # labelled in annotations.json
+    redactor = Redactor(load_policy(), tmp_path / "copies", "hands")
+    image = load_image(testdata / "faces_annotated" / name, 10**9)
+    findings = redactor.screener.screen_keep_image(Candidate(testdata / "faces_annotated" / name, name))[0].findings
+    sure, unsure = redactor._decide(image.pixels, redactor.found(image, list(findings)))
+    crop, why, _ = redactor._hands_crop(image, [redactor._covering(lo, image.width, image.height) for lo in sure],
+                                        [lo.box for lo in unsure])
+    assert crop is None or not crop.overlap(face), crop
+    if crop is None:
+        assert why.startswith("no crop")

@@ -435,19 +435,40 @@ class Redactor:
         clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
                     for b in text_on_people(image, mask, self.policy)]
         forbidden = [c.box for c in covered] + review
-        best = None
-        for ratio in crop_ratios(self.policy.platform.name, w, h):
-            min_h = least if ratio >= 1 else least / ratio
-            box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
-                            min_subject=r.crop_min_subject)
-            if box is not None and (best is None or box.w * box.h < best.w * best.h):
-                best = box
-        if best is None:
-            return None, _("no crop of at least {least} px on its short side holds a hand or a head seen from "
-                           "behind large enough to be its subject ({share:.0%} of the crop's short side, "
-                           "redact.crop_min_subject), without a face or a possible face").format(
-                least=least, share=r.crop_min_subject), []
-        return best, "", clothing
+        for _look in range(CROP_LOOKS):
+            best = None
+            for ratio in crop_ratios(self.policy.platform.name, w, h):
+                min_h = least if ratio >= 1 else least / ratio
+                box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
+                                min_subject=r.crop_min_subject)
+                if box is not None and (best is None or box.w * box.h < best.w * best.h):
+                    best = box
+            if best is None:
+                return None, _("no crop of at least {least} px on its short side holds a hand or a head seen from "
+                               "behind large enough to be its subject ({share:.0%} of the crop's short side, "
+                               "redact.crop_min_subject), without a face or a possible face").format(
+                    least=least, share=r.crop_min_subject), []
+            seen = self._faces_in_crop(image, best)
+            if not seen:
+                return best, "", clothing
+            forbidden += [self._cover_box("face", b, w, h) for b in seen]
+        return None, _("no crop: each crop tried shows a face on a closer look (upright, sideways or upside "
+                       "down)"), []
+
+    def _faces_in_crop(self, image: LoadedImage, crop: Box) -> list[Box]:
+        """Faces CenterFace sees in the crop itself, upright and turned a quarter, a half and three
+        quarters (a head bent down, a child lying on the floor, a handstand): the screen looks at the
+        whole photo upright, where such a face in a crowd can score too low. Faces too small to be
+        identifiable when posted are left out. Boxes in the original's pixels."""
+        pixels = image.pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
+        min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+        out = []
+        for k in range(4):
+            for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.faces.min_score, k):
+                box = Box.from_xyxy(d.x1 + crop.x, d.y1 + crop.y, d.x2 + crop.x, d.y2 + crop.y, image.width, image.height)
+                if box.h >= min_height or box.w >= min_height:
+                    out.append(box)
+        return out
 
 
 def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9,
@@ -488,6 +509,9 @@ def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
                           line.corners[:, 1].max() * f, image.width, image.height)
             for line in lines_in(image, long_side)]
 
+
+# How many times a crop is looked at again for faces (each face seen is then kept out of the next)
+CROP_LOOKS = 4
 
 # A text line on a person is covered in a crop when it is at least this many times as long as it
 # is thick: the detector also frames square blobs (a palm, a face in a crowd) as lines; a name or a
