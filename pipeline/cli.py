@@ -573,8 +573,8 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
 
             loaded = _roster(policy.text.roster)
             _err(i18n._("roster {path}: {n} names ({layout}, {separator}-separated)").format(
-                path=policy.text.roster, n=len(loaded.names), layout=loaded.layout,
-                separator=SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator))))
+                path=policy.text.roster, n=len(loaded.names), layout=i18n._(loaded.layout),
+                separator=i18n._(SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator)))))
     except PolicyError as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)

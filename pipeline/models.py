@@ -17,6 +17,7 @@ import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from .i18n import _
 
 MANIFEST_PATH = Path(__file__).with_name("model_manifest.toml")
 FETCH_COMMAND = "photoscreen models fetch"
@@ -75,13 +76,14 @@ def check_model(spec: ModelSpec, directory: Path | None = None) -> str | None:
     """None when the file is present and intact, else what is wrong with it."""
     path = (directory or models_dir()) / spec.file
     if not path.is_file():
-        return f"missing ({path})"
+        return _("missing ({path})").format(path=path)
     size = path.stat().st_size
     if size != spec.size:
-        return f"wrong size {size} bytes, expected {spec.size} ({path})"
+        return _("wrong size {size} bytes, expected {expected} ({path})").format(size=size, expected=spec.size, path=path)
     actual = sha256_file(path)
     if actual != spec.sha256:
-        return f"SHA-256 mismatch: {actual[:12]}..., expected {spec.sha256[:12]}... ({path})"
+        return _("SHA-256 mismatch: {actual}..., expected {expected}... ({path})").format(
+            actual=actual[:12], expected=spec.sha256[:12], path=path)
     return None
 
 
@@ -90,7 +92,8 @@ def model_path(name: str) -> Path:
     spec = load_manifest()[name]
     problem = check_model(spec)
     if problem:
-        raise ModelError(f"model {name!r} is {problem}. Run `{FETCH_COMMAND}` to download it.")
+        raise ModelError(_("model {name!r} is {problem}. Run `{FETCH_COMMAND}` to download it.").format(
+                             name=name, problem=problem, FETCH_COMMAND=FETCH_COMMAND))
     return models_dir() / spec.file
 
 

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+from .i18n import _
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
 SETTINGS = ("classroom", "public_event")
@@ -32,7 +33,8 @@ class GeneralPolicy:
 
     def __post_init__(self) -> None:
         if self.setting not in SETTINGS:
-            raise PolicyError(f"general.setting must be one of {SETTINGS}, got {self.setting!r}")
+            raise PolicyError(_("general.setting must be one of {SETTINGS}, got {setting!r}").format(
+                                  SETTINGS=SETTINGS, setting=self.setting))
         _positive("general.max_pixels", self.max_pixels)
         _positive("general.max_file_bytes", self.max_file_bytes)
         _positive("general.max_frames", self.max_frames)
@@ -62,7 +64,8 @@ class FacePolicy:
         _fraction("faces.min_visible_fraction", self.min_visible_fraction)
         if not 0.0 < self.max_identifiable_yaw <= 90.0:
             raise PolicyError(
-                f"faces.max_identifiable_yaw must be in (0, 90] degrees, got {self.max_identifiable_yaw}"
+                _("faces.max_identifiable_yaw must be in (0, 90] degrees, got {max_identifiable_yaw}").format(
+                    max_identifiable_yaw=self.max_identifiable_yaw)
             )
 
 
@@ -83,7 +86,7 @@ class QualityPolicy:
         _fraction("quality.max_clipped", self.max_clipped)
         for name in ("dark_p95", "clip_level", "blown_min_p5"):
             if not 0 < getattr(self, name) < 256:
-                raise PolicyError(f"quality.{name} must be a grey level between 1 and 255")
+                raise PolicyError(_("quality.{name} must be a grey level between 1 and 255").format(name=name))
 
 
 @dataclass(frozen=True)
@@ -138,11 +141,13 @@ class TextPolicy:
             _positive(f"text.{name}", getattr(self, name))
         _fraction("text.min_score", self.min_score)
         if self.ocr_backend not in OCR_ENGINES:
-            raise PolicyError(f"text.ocr_backend must be one of {', '.join(OCR_ENGINES)}, got {self.ocr_backend!r}")
+            raise PolicyError(_("text.ocr_backend must be one of {engines}, got {ocr_backend!r}").format(
+                                  engines=', '.join(OCR_ENGINES), ocr_backend=self.ocr_backend))
         if not 50 <= self.name_min_similarity <= 100:
-            raise PolicyError(f"text.name_min_similarity must be 50-100, got {self.name_min_similarity}")
+            raise PolicyError(_("text.name_min_similarity must be 50-100, got {name_min_similarity}").format(
+                                  name_min_similarity=self.name_min_similarity))
         if self.roster and not Path(self.roster).is_file():
-            raise PolicyError(f"text.roster: no such file {self.roster}")
+            raise PolicyError(_("text.roster: no such file {roster}").format(roster=self.roster))
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,8 @@ class PlatformPolicy:
 
     def __post_init__(self) -> None:
         if self.name not in PLATFORM_NAMES:
-            raise PolicyError(f"platform.name must be one of {PLATFORM_NAMES}, got {self.name!r}")
+            raise PolicyError(_("platform.name must be one of {PLATFORM_NAMES}, got {name!r}").format(
+                                  PLATFORM_NAMES=PLATFORM_NAMES, name=self.name))
 
 
 @dataclass(frozen=True)
@@ -174,17 +180,20 @@ class RedactPolicy:
         _fraction("redact.crop_min_share", self.crop_min_share)
         _fraction("redact.crop_min_subject", self.crop_min_subject)
         if self.faces not in ("all", "identifiable"):
-            raise PolicyError(f"redact.faces must be all or identifiable, got {self.faces!r}")
+            raise PolicyError(_("redact.faces must be all or identifiable, got {faces!r}").format(
+                                  faces=self.faces))
         if self.face_mode not in ("pixelate", "solid", "blur"):
-            raise PolicyError(f"redact.face_mode must be pixelate, solid or blur, got {self.face_mode!r}")
+            raise PolicyError(_("redact.face_mode must be pixelate, solid or blur, got {face_mode!r}").format(
+                                  face_mode=self.face_mode))
         _fraction("redact.face_min_score", self.face_min_score)
         _fraction("redact.verify_min_score", self.verify_min_score)
         _fraction("redact.verify_blazeface_min_score", self.verify_blazeface_min_score)
         if not 0.0 <= self.face_margin <= 1.0 or not 0.0 <= self.text_margin <= 1.0:
-            raise PolicyError("redact.face_margin and redact.text_margin must be between 0 and 1")
+            raise PolicyError(_("redact.face_margin and redact.text_margin must be between 0 and 1"))
         _positive("redact.max_passes", self.max_passes)
         if not 50 <= self.jpeg_quality <= 100:
-            raise PolicyError(f"redact.jpeg_quality must be 50-100, got {self.jpeg_quality}")
+            raise PolicyError(_("redact.jpeg_quality must be 50-100, got {jpeg_quality}").format(
+                                  jpeg_quality=self.jpeg_quality))
 
 
 @dataclass(frozen=True)
@@ -208,9 +217,10 @@ class VideoPolicy:
                      "verify_fps"):
             _positive(f"video.{name}", getattr(self, name))
         if self.keep_frames < 0 or not 0.0 <= self.grow_per_frame <= 1.0:
-            raise PolicyError("video.keep_frames must be 0 or more and video.grow_per_frame between 0 and 1")
+            raise PolicyError(_("video.keep_frames must be 0 or more and video.grow_per_frame between "
+                                "0 and 1"))
         if not 0 <= self.crf <= 51:
-            raise PolicyError(f"video.crf must be 0-51, got {self.crf}")
+            raise PolicyError(_("video.crf must be 0-51, got {crf}").format(crf=self.crf))
 
 
 TAG_VERDICTS = ("block", "review")
@@ -230,15 +240,17 @@ class CaptionPolicy:
 
     def __post_init__(self) -> None:
         if self.tag_verdict not in TAG_VERDICTS:
-            raise PolicyError(f"captions.tag_verdict must be block or review, got {self.tag_verdict!r}")
+            raise PolicyError(_("captions.tag_verdict must be block or review, got {tag_verdict!r}").format(
+                                  tag_verdict=self.tag_verdict))
         for name in ("populations", "near_student_populations", "extra_populations", "student_words",
                      "organisation_words", "official_handles"):
             for i, term in enumerate(getattr(self, name)):
                 if not any(c.isalnum() for c in term):
-                    raise PolicyError(f"captions.{name}[{i}] must hold a word, got {term!r}")
+                    raise PolicyError(_("captions.{name}[{i}] must hold a word, got {term!r}").format(
+                                          name=name, i=i, term=term))
         if not self.populations:
-            raise PolicyError("captions.populations is empty: add terms with captions.extra_populations "
-                              "rather than emptying the list")
+            raise PolicyError(_("captions.populations is empty: add terms with "
+                                "captions.extra_populations rather than emptying the list"))
 
 
 @dataclass(frozen=True)
@@ -271,17 +283,18 @@ _SECTION_CLASSES = {"general": GeneralPolicy, "faces": FacePolicy, "quality": Qu
 
 def _positive(name: str, value: float) -> None:
     if value <= 0:
-        raise PolicyError(f"{name} must be positive, got {value}")
+        raise PolicyError(_("{name} must be positive, got {value}").format(name=name, value=value))
 
 
 def _fraction(name: str, value: float) -> None:
     if not 0.0 < value < 1.0:
-        raise PolicyError(f"{name} must be between 0 and 1, got {value}")
+        raise PolicyError(_("{name} must be between 0 and 1, got {value}").format(name=name, value=value))
 
 
 def _strings(name: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise PolicyError(f"{name} must be a list of strings, got {type(value).__name__} {value!r}")
+        raise PolicyError(_("{name} must be a list of strings, got {name2} {value!r}").format(
+                              name=name, name2=type(value).__name__, value=value))
     return tuple(value)
 
 
@@ -290,11 +303,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except OSError as exc:
-        raise PolicyError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+        raise PolicyError(_("cannot read policy file {path}: {why}").format(
+                              path=path, why=exc.strerror or exc)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
+        raise PolicyError(_("policy file {path} is not valid TOML: {exc}").format(path=path, exc=exc)) from exc
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"policy file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from exc
+        raise PolicyError(_("policy file {path} is not UTF-8 text (byte {start}): save it as UTF-8").format(
+                              path=path, start=exc.start)) from exc
 
 
 def _build_section(name: str, values: dict[str, Any]) -> Any:
@@ -302,10 +317,11 @@ def _build_section(name: str, values: dict[str, Any]) -> Any:
     expected = {f.name: f.type for f in fields(cls)}
     unknown = sorted(set(values) - set(expected))
     if unknown:
-        raise PolicyError(f"unknown key(s) in [{name}]: {', '.join(unknown)}; known: {', '.join(expected)}")
+        raise PolicyError(_("unknown key(s) in [{name}]: {unknown}; known: {known}").format(
+                              name=name, unknown=', '.join(unknown), known=', '.join(expected)))
     missing = sorted(set(expected) - set(values))
     if missing:
-        raise PolicyError(f"missing key(s) in [{name}]: {', '.join(missing)}")
+        raise PolicyError(_("missing key(s) in [{name}]: {missing}").format(name=name, missing=', '.join(missing)))
     converted = {}
     for key, type_name in expected.items():
         value = values[key]
@@ -316,9 +332,11 @@ def _build_section(name: str, values: dict[str, Any]) -> Any:
             value = float(value)
         python_type = {"int": int, "float": float, "str": str, "bool": bool}[type_name]
         if not isinstance(value, python_type) or (python_type is int and isinstance(value, bool)):
-            raise PolicyError(f"{name}.{key} must be {type_name}, got {type(value).__name__} {value!r}")
+            raise PolicyError(_("{name}.{key} must be {type_name}, got {name2} {value!r}").format(
+                                  name=name, key=key, type_name=type_name, name2=type(value).__name__, value=value))
         if python_type is float and not math.isfinite(value):
-            raise PolicyError(f"{name}.{key} must be a finite number, got {value!r}")
+            raise PolicyError(_("{name}.{key} must be a finite number, got {value!r}").format(
+                                  name=name, key=key, value=value))
         converted[key] = value
     return cls(**converted)
 
@@ -331,8 +349,9 @@ def load_policy(path: Path | None = None, overrides: dict[str, dict[str, Any]] |
     for layer in layers:
         for section, values in layer.items():
             if section not in _SECTIONS:
-                raise PolicyError(f"unknown policy section [{section}]; known: {', '.join(_SECTIONS)}")
+                raise PolicyError(_("unknown policy section [{section}]; known: {known}").format(
+                                      section=section, known=', '.join(_SECTIONS)))
             if not isinstance(values, dict):
-                raise PolicyError(f"[{section}] must be a table of keys")
+                raise PolicyError(_("[{section}] must be a table of keys").format(section=section))
             merged[section].update(values)
     return Policy(**{name: _build_section(name, merged[name]) for name in _SECTIONS})

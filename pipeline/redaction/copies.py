@@ -72,7 +72,9 @@ def check_output_folder(out: Path, inputs: list[Path]) -> None:
     for path in inputs:
         folder = Path(os.path.realpath(path if path.is_dir() else path.parent))
         if out_r == folder or folder in out_r.parents or out_r in folder.parents:
-            raise UnsafeOutput(f"--out {out} overlaps the input folder {folder}: choose a folder outside the inputs")
+            raise UnsafeOutput(_("--out {out} overlaps the input folder {folder}: choose a folder "
+                                 "outside the inputs").format(
+                                   out=out, folder=folder))
 
 
 def encode(pixels: np.ndarray, fmt: str, icc: bytes, quality: int) -> bytes:
@@ -456,15 +458,16 @@ class Redactor:
                        "down)"), []
 
     def _faces_in_crop(self, image: LoadedImage, crop: Box) -> list[Box]:
-        """Faces CenterFace sees in the crop itself, upright and turned a quarter, a half and three
-        quarters (a head bent down, a child lying on the floor, a handstand): the screen looks at the
-        whole photo upright, where such a face in a crowd can score too low. Faces too small to be
-        identifiable when posted are left out. Boxes in the original's pixels."""
+        """Faces CenterFace sees in the crop itself (at redact.face_min_score), upright and turned a
+        quarter, a half and three quarters (a head bent down, a child lying on the floor, a
+        handstand): the screen looks at the whole photo upright, where such a face in a crowd can
+        score too low. Faces too small to be identifiable when posted are left out. Boxes in the
+        original's pixels."""
         pixels = image.pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
         min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
         out = []
         for k in range(4):
-            for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.faces.min_score, k):
+            for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.redact.face_min_score, k):
                 box = Box.from_xyxy(d.x1 + crop.x, d.y1 + crop.y, d.x2 + crop.x, d.y2 + crop.y, image.width, image.height)
                 if box.h >= min_height or box.w >= min_height:
                     out.append(box)

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..i18n import N_
+from ..i18n import N_, _
 from ..runs.owned import OwnedFolder, _umask
 from ..redaction.copies import UnsafeOutput, check_output_folder
 from .folder import ReportFolder
@@ -67,7 +67,8 @@ def plan(listing: Listing) -> tuple[list[tuple[str, Path, str, str]], list[tuple
 def export(folder: ReportFolder, listing: Listing, to: Path) -> ExportResult:
     to = Path(os.path.abspath(to))
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
-        raise ExportRefused(f"{to} already exists and is not an empty folder: choose a new folder")
+        raise ExportRefused(_("{to} already exists and is not an empty folder: choose a new folder").format(
+                                to=to))
     inputs = [Path(i["path"]) for i in folder.run.get("inputs", [])]
     try:
         check_output_folder(to, [folder.root] + ([folder.copies_root()] if folder.copies_root() else []) + inputs)

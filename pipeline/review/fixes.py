@@ -26,6 +26,7 @@ from ..runs.scan import Candidate, Screener
 from ..models import sha256_file
 from .folder import Photo, ReportFolder
 from .store import Fix
+from ..i18n import _
 
 _screeners: dict[str, Screener] = {}
 _lock = threading.Lock()
@@ -38,17 +39,18 @@ class FixRefused(ValueError):
 def check_covers(covered: object, width: int, height: int) -> list[dict]:
     """The cover list a client sent, validated: kinds and modes we know, boxes inside the photo."""
     if not isinstance(covered, list) or len(covered) > 500:
-        raise FixRefused("covered must be a list of at most 500 boxes")
+        raise FixRefused(_("covered must be a list of at most 500 boxes"))
     out = []
     for c in covered:
         if not isinstance(c, dict):
-            raise FixRefused("each cover is an object with kind, box and mode")
+            raise FixRefused(_("each cover is an object with kind, box and mode"))
         kind, mode, box = c.get("kind", "face"), c.get("mode", "solid"), c.get("box")
         if kind not in COVERED_KINDS or mode not in FACE_MODES:
-            raise FixRefused(f"unknown cover kind {kind!r} or mode {mode!r}")
+            raise FixRefused(_("unknown cover kind {kind!r} or mode {mode!r}").format(kind=kind, mode=mode))
         if (not isinstance(box, list) or len(box) != 4 or not all(isinstance(v, int) and v >= 0 for v in box)
                 or box[2] < 1 or box[3] < 1 or box[0] + box[2] > width or box[1] + box[3] > height):
-            raise FixRefused(f"box {box!r} is not [x, y, w, h] inside the {width}x{height} photo")
+            raise FixRefused(_("box {box!r} is not [x, y, w, h] inside the {width}x{height} photo").format(
+                                 box=box, width=width, height=height))
         out.append({"kind": kind, "box": box, "mode": mode})
     return out
 
@@ -66,20 +68,23 @@ def remake(folder: ReportFolder, photo: Photo, covered: object, who: str) -> Fix
     copies = folder.copies_root()
     source = folder.original_file(photo)
     if not photo.redacted or copies is None:
-        raise FixRefused("this report has no safe copies: run `photoscreen redact` or `batch --redact-to`")
+        raise FixRefused(_("this report has no safe copies: run `photoscreen redact` or `batch "
+                           "--redact-to`"))
     if source is None:
-        raise FixRefused("the original is not where the report says (moved, or an older report without "
-                         "its input folders): run the batch again")
+        raise FixRefused(_("the original is not where the report says (moved, or an older report "
+                           "without its input folders): run the batch again"))
     policy = folder.policy
     image = load_image(source, policy.general.max_pixels, policy.general.max_file_bytes)
     if image.sha256 != photo.sha256:
-        raise FixRefused("the original changed since the report was written: run the batch again first")
+        raise FixRefused(_("the original changed since the report was written: run the batch again "
+                           "first"))
     covers = check_covers(covered, image.width, image.height)
     rel, fmt = output_name(photo.path)
     rel = photo.copy or rel
     out = OwnedFolder(copies)
     if not out.is_ours(rel):
-        raise FixRefused(f"{rel} in {copies} was not written by photoscreen (or was changed since): not replaced")
+        raise FixRefused(_("{rel} in {copies} was not written by photoscreen (or was changed since): "
+                           "not replaced").format(rel=rel, copies=copies))
     pixels = image.pixels.copy()
     rng = np.random.default_rng(int(image.sha256[:8], 16))
     for c in covers:

@@ -20,6 +20,7 @@ from typing import Any
 from ..runs.owned import MANIFEST_NAME, OutsideOwnedFolder, OwnedFolder
 from ..runs.run_info import report_policy, source_of
 from .verdict import original_verdict
+from ..i18n import _
 
 REPORT_NAME = "report.json"
 STATE_NAME = "state.sqlite"  # a batch's default state file: it names each row's thumbnail
@@ -70,7 +71,9 @@ def _read_only(path: Path) -> sqlite3.Connection | None:
 class ReportFolder:
     def __init__(self, root: Path) -> None:
         if not (root / REPORT_NAME).is_file():
-            raise NotAReport(f"{root} holds no {REPORT_NAME}: give the --out folder of a scan, redact or batch run")
+            raise NotAReport(_("{root} holds no {REPORT_NAME}: give the --out folder of a scan, redact "
+                               "or batch run").format(
+                                 root=root, REPORT_NAME=REPORT_NAME))
         self.out = OwnedFolder(root)
         self.root = self.out.root
         self.lock = threading.Lock()
@@ -99,7 +102,8 @@ class ReportFolder:
                 document = json.loads(raw)
                 images = document["images"]
             except (ValueError, KeyError, TypeError) as exc:
-                raise NotAReport(f"{self.root / REPORT_NAME} is not a photoscreen report ({exc})") from None
+                raise NotAReport(_("{report} is not a photoscreen report ({exc})").format(
+                                     report=self.root / REPORT_NAME, exc=exc)) from None
             self.document = document
             self.report_id = hashlib.sha256(raw).hexdigest()
             self.run: dict[str, Any] = document.get("run") or {}

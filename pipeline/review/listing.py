@@ -110,7 +110,8 @@ class Listing:
         sort = params.get("sort", "path")
         key = sort.lstrip("-")
         if key not in SORTS:
-            raise BadQuery(f"sort must be one of {', '.join(SORTS)} (with - for descending), got {sort!r}")
+            raise BadQuery(_("sort must be one of {sorts} (with - for descending), got {sort!r}").format(
+                               sorts=', '.join(SORTS), sort=sort))
         order = {
             "path": lambda p: p.path,
             "folder": lambda p: (p.folder, p.path),
@@ -123,7 +124,7 @@ class Listing:
             page = max(1, int(params.get("page", 1)))
             per_page = min(MAX_PER_PAGE, max(1, int(params.get("per_page", PER_PAGE))))
         except ValueError:
-            raise BadQuery("page and per_page must be whole numbers") from None
+            raise BadQuery(_("page and per_page must be whole numbers")) from None
         shown = selected[(page - 1) * per_page:page * per_page]
         return {
             "total": len(selected), "page": page, "per_page": per_page,

@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from ..i18n import _
 
 DB_NAME = "review.sqlite"
 DECISIONS = ("approve", "reject")
@@ -75,13 +76,15 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
             if app_id not in (0, APPLICATION_ID):
-                raise StoreError(f"{self.path} is not photoscreen's review database; move it away")
+                raise StoreError(_("{path} is not photoscreen's review database; move it away").format(
+                                     path=self.path))
             self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the review database {self.path} is damaged ({exc}): move it away "
-                             "(the decisions in it are then lost)") from None
+            raise StoreError(_("the review database {path} is damaged ({exc}): move it away (the "
+                               "decisions in it are then lost)").format(
+                                 path=self.path, exc=exc)) from None
 
     # --- decisions ---------------------------------------------------------------------------
     def decide(self, path: str, sha256: str, copy_sha256: str | None, decision: str, note: str, who: str) -> Decision:

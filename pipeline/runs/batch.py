@@ -97,8 +97,9 @@ class State:
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.commit()
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"the state file {path} is damaged or not a database ({exc}): move it away "
-                             "(the next run then screens every photo again) or pass --state NEW_FILE") from None
+            raise StateError(_("the state file {path} is damaged or not a database ({exc}): move it "
+                               "away (the next run then screens every photo again) or pass --state "
+                               "NEW_FILE").format(path=path, exc=exc)) from None
 
     def _check_ours(self, path: Path) -> None:
         app_id = self.db.execute("PRAGMA application_id").fetchone()[0]
@@ -106,8 +107,9 @@ class State:
         columns = [r[1] for r in self.db.execute("PRAGMA table_info(photos)")]
         expected = ["path", "size", "mtime_ns", "sha256", "config", "verdict", "record", "thumb", "screened_at"]
         if app_id not in (0, APPLICATION_ID) or tables - {"photos"} or (tables and columns != expected):
-            raise StateError(f"the state file {path} is not a photoscreen state file (another program's database?): "
-                             "photoscreen leaves it untouched; pass --state with a new file name")
+            raise StateError(_("the state file {path} is not a photoscreen state file (another "
+                               "program's database?): photoscreen leaves it untouched; pass --state "
+                               "with a new file name").format(path=path))
 
     def known(self) -> dict[str, tuple[int, int, str, str]]:
         """path -> (size, mtime_ns, config, verdict) of every photo screened so far."""

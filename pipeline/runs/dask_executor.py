@@ -164,8 +164,10 @@ def connect(address: str):
     try:
         return Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}: {exc}); start it "
-                           "(`dask scheduler`, see docs/dask.md) or check --scheduler; nothing was screened") from None
+        raise ClusterError(_("cannot reach the Dask scheduler at {address} ({name}: {exc}); start it "
+                             "(`dask scheduler`, see docs/dask.md) or check --scheduler; nothing was "
+                             "screened").format(
+                               address=address, name=type(exc).__name__, exc=exc)) from None
 
 
 def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], policy: Policy, config: str,
@@ -226,8 +228,10 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                     no_worker_since = time.monotonic()
                     log.warning("the Dask cluster has no worker; waiting up to %d s for one", NO_WORKER_LIMIT_S)
                 elif time.monotonic() - no_worker_since > NO_WORKER_LIMIT_S:
-                    raise ClusterError(f"the Dask cluster at {address} has had no worker for {NO_WORKER_LIMIT_S} s; "
-                                       "what finished is kept, run again when workers are up")
+                    raise ClusterError(_("the Dask cluster at {address} has had no worker for "
+                                         "{NO_WORKER_LIMIT_S} s; what finished is kept, run again when "
+                                         "workers are up").format(
+                                           address=address, NO_WORKER_LIMIT_S=NO_WORKER_LIMIT_S))
                 continue
             for future in done:
                 candidate, size, mtime, round_ = item = inflight.pop(future)
@@ -254,8 +258,8 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
 def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type, ...],
              served: set[str]) -> tuple[dict, str | None]:
     if future.status == "cancelled":
-        raise ClusterError("the Dask scheduler dropped the run's tasks (restarted?); what finished is kept, "
-                           "run again")
+        raise ClusterError(_("the Dask scheduler dropped the run's tasks (restarted?); what finished "
+                             "is kept, run again"))
     if future.status == "error":  # the task itself never raises: the worker died, or Dask could not run it
         exc = future.exception()
         if isinstance(exc, killed):
@@ -265,9 +269,10 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
         return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=type(exc).__name__))
     answer = future.result()
     if "mismatch" in answer:
-        raise ClusterError(f"the Dask worker {answer['worker']} runs another photoscreen, other models or another "
-                           f"Tesseract ({answer['mismatch']}) than this coordinator; install the same version on "
-                           "every worker (see docs/dask.md). What finished is kept")
+        raise ClusterError(_("the Dask worker {worker} runs another photoscreen, other models or "
+                             "another Tesseract ({mismatch}) than this coordinator; install the same "
+                             "version on every worker (see docs/dask.md). What finished is kept").format(
+                               worker=answer['worker'], mismatch=answer['mismatch']))
     served.add(answer["worker"])
     if "failed" in answer:
         return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=answer["failed"]))

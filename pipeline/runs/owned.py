@@ -22,6 +22,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from ..models import sha256_file
+from ..i18n import _
 
 MANIFEST_NAME = ".photoscreen-copies.sqlite"
 TEMP_PREFIX = ".photoscreen-"
@@ -69,17 +70,21 @@ class OwnedFolder:
         """The real path for ``rel`` inside the folder. Raises OutsideOwnedFolder for an absolute
         path, a ``..``, a path whose folders lead out through a link, or a final link."""
         if not rel or "\0" in rel:
-            raise OutsideOwnedFolder(f"refused an empty or invalid path {rel!r}")
+            raise OutsideOwnedFolder(_("refused an empty or invalid path {rel!r}").format(rel=rel))
         pure = PurePosixPath(rel)
         if pure.is_absolute() or any(part in ("..", ".", "") for part in pure.parts) or rel.startswith("/"):
-            raise OutsideOwnedFolder(f"refused {rel!r}: not a plain path inside {self.root}")
+            raise OutsideOwnedFolder(_("refused {rel!r}: not a plain path inside {root}").format(
+                                         rel=rel, root=self.root))
         parent = Path(os.path.realpath((self.root / pure).parent))  # links in the folders are followed here...
         if parent != self.root and self.root not in parent.parents:  # ...and must stay inside
-            raise OutsideOwnedFolder(f"refused {rel!r}: it leads out of {self.root} (through a symbolic link)")
+            raise OutsideOwnedFolder(_("refused {rel!r}: it leads out of {root} (through a symbolic "
+                                       "link)").format(
+                                         rel=rel, root=self.root))
         target = parent / pure.name
         if target.is_symlink():
-            raise OutsideOwnedFolder(f"refused {rel!r}: it is a symbolic link in {self.root}; "
-                                     "photoscreen never writes or deletes through links")
+            raise OutsideOwnedFolder(_("refused {rel!r}: it is a symbolic link in {root}; photoscreen "
+                                       "never writes or deletes through links").format(
+                                         rel=rel, root=self.root))
         return target
 
     def write(self, rel: str, data: bytes) -> Path:

@@ -37,6 +37,7 @@ from ..text.recognizers import (
     find_student_ids, fold,
 )
 from ..text.stage import _roster
+from ..i18n import _
 
 DETECTOR = "caption"
 SOURCE = "caption"  # the post's text, as opposed to a metadata field
@@ -310,29 +311,34 @@ def load_posts(path: Path) -> list[Post]:
     CaptionsError naming the file and the line for a bad header, a row with more cells than the
     header or without a path, and for a file with no caption at all."""
     path = Path(path)
-    what = "captions file"
-    _, rows = _sniff(_decode_roster(path, what, CaptionsError), path, what, CaptionsError)
+    what = _("captions file")
+    _separator, rows = _sniff(_decode_roster(path, what, CaptionsError), path, what, CaptionsError)
     if not rows:
-        raise CaptionsError(f"{what} {path}: empty, expected a header path,caption")
+        raise CaptionsError(_("{what} {path}: empty, expected a header path,caption").format(
+                                what=what, path=path))
     line, header = rows[0][0], [_header_key(c) for c in rows[0][1]]
     unknown = [c for c in header if c not in ("path",) + TEXT_COLUMNS]
     if "path" not in header or "caption" not in header or unknown or len(set(header)) < len(header):
-        raise CaptionsError(f"{what} {path}, line {line}: the header must be path,caption (alt_text optional), "
-                            f"got {len(header)} column(s) of which {len(unknown)} unknown")
+        raise CaptionsError(_("{what} {path}, line {line}: the header must be path,caption (alt_text "
+                              "optional), got {header} column(s) of which {unknown} unknown").format(
+                                what=what, path=path, line=line, header=len(header), unknown=len(unknown)))
     at = {name: header.index(name) for name in header}
     posts = []
     for line, cells in rows[1:]:
         if len(cells) > len(header):
-            raise CaptionsError(f"{what} {path}, line {line}: {len(cells)} cells, the header has {len(header)} "
-                                "(a caption with a comma must be in quotes)")
+            raise CaptionsError(_("{what} {path}, line {line}: {cells} cells, the header has {header} "
+                                  "(a caption with a comma must be in quotes)").format(
+                                    what=what, path=path, line=line, cells=len(cells), header=len(header)))
         cells += [""] * (len(header) - len(cells))
         if not cells[at["path"]].strip():
-            raise CaptionsError(f"{what} {path}, line {line}: no path")
+            raise CaptionsError(_("{what} {path}, line {line}: no path").format(
+                                    what=what, path=path, line=line))
         text = "\n".join(cells[at[c]] for c in TEXT_COLUMNS if c in at and cells[at[c]].strip())
         if text:
             posts.append(Post(report_path(cells[at["path"]]), text, line))
     if not posts:
-        raise CaptionsError(f"{what} {path}: no caption in it (a header and no rows, or only empty captions)")
+        raise CaptionsError(_("{what} {path}: no caption in it (a header and no rows, or only empty "
+                              "captions)").format(what=what, path=path))
     return posts
 
 
@@ -342,7 +348,8 @@ def captions_by_path(posts: list[Post], screened: set[str], path: Path) -> dict[
     out: dict[str, str] = {}
     for post in posts:
         if post.path not in screened:
-            raise CaptionsError(f"captions file {path}, line {post.line}: no photo screened has this path "
-                                "(paths are written as in the report: relative to the folder given)")
+            raise CaptionsError(_("captions file {path}, line {line}: no photo screened has this path "
+                                  "(paths are written as in the report: relative to the folder given)").format(
+                                    path=path, line=post.line))
         out[post.path] = out[post.path] + "\n" + post.text if post.path in out else post.text
     return out

@@ -19,6 +19,7 @@ from pathlib import Path
 from ..findings import Box
 from .ocr import OcrLine, Word
 from ..policy import PolicyError
+from ..i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ LAST_NAME_HEADERS = {"last", "last_name", "lastname", "surname", "surnames", "fa
 SURNAME_PARTICLES = {"de", "del", "della", "der", "des", "di", "da", "dos", "du", "la", "le", "van", "von", "st", "ter"}
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 SEPARATORS = ("\t", ";", ",")  # in this order on a tie: a comma is the likeliest to stand inside a name
-SEPARATOR_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma"}
+SEPARATOR_NAMES = {"\t": N_("tab"), ";": N_("semicolon"), ",": N_("comma")}
 
 # A surname alone (a jersey reading THIESSEN) is matched only when it has at least this many letters
 # and is not a common word: "Petit", "White" or "Rose" alone on a poster are words, not students.
@@ -338,9 +339,9 @@ def _header_key(cell: str) -> str:
 
 def _name_problem(cell: str) -> str | None:
     if any(c.isdigit() for c in cell) or "@" in cell:
-        return "holds digits or an e-mail address, not a name"
+        return _("holds digits or an e-mail address, not a name")
     if not any(c.isalpha() for c in cell):
-        return "holds no letters"
+        return _("holds no letters")
     return None
 
 
@@ -348,7 +349,7 @@ def _split_full_name(cell: str) -> tuple[str, str] | None:
     """``"Marc Thiessen"``, ``"Thiessen, Marc"``, ``"THIESSEN Marc"``, ``"Marc de la Fontaine"``:
     ``(first, last)``, or None when the cell holds one word only."""
     if "," in cell:
-        last, _, first = cell.partition(",")
+        last, _comma, first = cell.partition(",")
         return (first.strip(), last.strip()) if first.strip() and last.strip() else None
     tokens = cell.split()
     if len(tokens) < 2:
@@ -450,9 +451,9 @@ class Roster:
         matches nothing must not pass for one that found no student."""
         path = Path(path)
         separator, rows = _sniff(_decode_roster(path), path)
-        where = f"roster {path}"
+        where = _("roster {path}").format(path=path)
         if not rows:
-            raise RosterError(f"{where}: no names in it (the file is empty)")
+            raise RosterError(_("{where}: no names in it (the file is empty)").format(where=where))
         header = [_header_key(c) for c in rows[0][1]]
         first = next((i for i, h in enumerate(header) if h in FIRST_NAME_HEADERS), None)
         last = next((i for i, h in enumerate(header) if h in LAST_NAME_HEADERS and i != first), None)
@@ -467,33 +468,39 @@ class Roster:
             elif last is not None and header[last] == "nom" and first is None:
                 columns = (last,)  # a lone "Nom" column holds whole names
             else:
-                named = "first" if first is not None else "last"
-                raise RosterError(f"{where}, line {rows[0][0]}: the header names a {named}-name column but not "
-                                  "the other one")
+                named = _("first") if first is not None else _("last")
+                raise RosterError(_("{where}, line {line}: the header names a {named}-name column but "
+                                    "not the other one").format(
+                                      where=where, line=rows[0][0], named=named))
         else:
             columns = _guess_columns(body, separator)
         names: list[tuple[str, str]] = []
         for line, cells in body:
             if len(cells) <= max(columns):
-                raise RosterError(f"{where}, line {line}: {len(cells)} cell(s), expected a name in column "
-                                  f"{max(columns) + 1} ({SEPARATOR_NAMES[separator]}-separated)")
+                raise RosterError(_("{where}, line {line}: {cells} cell(s), expected a name in column "
+                                    "{column} ({separator}-separated)").format(
+                                      where=where, line=line, cells=len(cells), column=max(columns) + 1,
+                                      separator=_(SEPARATOR_NAMES[separator])))
             values = [cells[c].strip() for c in columns]
             for c, value in zip(columns, values):
-                problem = "is empty" if not value else _name_problem(value)
+                problem = _("is empty") if not value else _name_problem(value)
                 if problem:
-                    raise RosterError(f"{where}, line {line}, column {c + 1}: {problem}")
+                    raise RosterError(_("{where}, line {line}, column {column}: {problem}").format(
+                                          where=where, line=line, column=c + 1, problem=problem))
             if len(columns) == 1:
                 pair = _split_full_name(values[0])
                 if pair is None:
-                    raise RosterError(f"{where}, line {line}: one word only, expected a first and a last name")
+                    raise RosterError(_("{where}, line {line}: one word only, expected a first and a "
+                                        "last name").format(
+                                          where=where, line=line))
             else:
                 pair = (values[0], values[1])
             folded = (" ".join(fold(pair[0]).split()), " ".join(fold(pair[1]).split()))
             if folded not in names:
                 names.append(folded)
         if not names:
-            raise RosterError(f"{where}: no names in it (a header and no rows)")
-        layout = "full names" if len(columns) == 1 else "first and last names"
+            raise RosterError(_("{where}: no names in it (a header and no rows)").format(where=where))
+        layout = N_("full names") if len(columns) == 1 else N_("first and last names")
         return cls(tuple(names), separator, layout)
 
     @cached_property
@@ -501,7 +508,7 @@ class Roster:
         """Surnames matched even without the first name: at least SURNAME_ALONE_MIN_LETTERS letters
         and not a common English or French word."""
         out = []
-        for _, last in self.names:
+        for _first, last in self.names:
             if _letters(last) >= SURNAME_ALONE_MIN_LETTERS and last not in COMMON_WORDS and last not in out:
                 out.append(last)
         return tuple(out)
