@@ -207,3 +207,21 @@ def test_tracking_covers_the_frames_between_detections_before_and_after(policy) 
     assert any(b.overlap(Box(300, 50, 40, 50)) for b in later)  # held after the last sighting
     gone = [b for _, b in plan.boxes(6 + v.keep_frames + 1, 6 + v.keep_frames + 1)]
     assert not any(b.overlap(Box(300, 50, 40, 50)) for b in gone)
+
+
+def test_video_reasons_speak_of_the_clip_and_count_faces_on_one_frame() -> None:
+    from pipeline.findings import Box, Finding
+    from pipeline.policy import load_policy
+    from pipeline.review.verdict import decide, original_verdict
+
+    policy = load_policy()
+    blur = Finding("blur", None, 0.8, why="motion blur (on 5 of 6 frames screened)")
+    assert decide([blur], policy)[1] == ("too blurry (motion): use a sharper photo",)
+    assert "film it again" in decide([blur], policy, video=True)[1][0]
+    # three sampled frames with two identifiable faces each: the clip shows 2 faces, not 6
+    faces = [Finding("face", Box(10 + 40 * k, 10, 30, 30), 0.9, identifiable=True, frame=f, t=f / 30)
+             for f in (0, 15, 30) for k in range(2)]
+    record = {"verdict": "ok", "media": "video", "redaction": {"output": "clip.mp4"},
+              "findings": [f.to_dict() for f in faces]}
+    verdict, reasons = original_verdict(record, policy)
+    assert verdict == "block" and reasons[0].startswith("2 identifiable faces")

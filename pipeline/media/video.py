@@ -464,4 +464,4 @@ def decide_video(findings: list[Finding], policy) -> tuple[Verdict, tuple[str, .
         else:
             others.setdefault((f.kind, f.hint, f.why if f.hint is None else "", f.category), f)
     busiest = max(faces.values(), key=lambda fs: (sum(1 for f in fs if f.identifiable), len(fs)), default=[])
-    return decide(busiest + list(others.values()), policy)
+    return decide(busiest + list(others.values()), policy, video=True)

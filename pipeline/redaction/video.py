@@ -571,7 +571,7 @@ def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, st
         verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
     else:
         kept = [f for f in report.findings if f.kind in KEPT_KINDS + ("frames",) and f.kind not in ("orientation",)]
-        verdict, reasons = decide(kept, redactor.policy)
+        verdict, reasons = decide(kept, redactor.policy, video=True)
         reasons = (_summary(redaction, container=True),) + reasons
         if review:
             verdict = Verdict.BLOCK if verdict is Verdict.BLOCK else Verdict.REVIEW

@@ -70,8 +70,9 @@ def _aspect(finding: Finding, policy: Policy) -> str:
         accepted=_(rule.advice))
 
 
-def reason(kind: str, found: list[Finding], policy: Policy) -> str:
-    """The plain sentence, with what to do, for the findings of one kind (not faces)."""
+def reason(kind: str, found: list[Finding], policy: Policy, video: bool = False) -> str:
+    """The plain sentence, with what to do, for the findings of one kind (not faces); ``video``:
+    the findings are a video's (quality advice speaks of the clip)."""
     n = len(found)
     if kind == "student_id":
         return _counted(_("student ID visible: the safe copy covers it"), n)
@@ -90,12 +91,17 @@ def reason(kind: str, found: list[Finding], policy: Policy) -> str:
         return _("in the metadata: {what}: the safe copy removes it").format(what=what)
     if kind == "blur":
         motion = any(f.why.startswith("motion") for f in found)
+        if video:
+            return _("mostly too blurry (motion): film it again steadier, or cut the blurred part") if motion else \
+                _("mostly too blurry (out of focus): film it again in focus")
         return _("too blurry (motion): use a sharper photo") if motion else \
             _("too blurry (out of focus): use a sharper photo")
     if kind == "exposure":
         if any(f.why.startswith("too dark") for f in found):
-            return _("too dark: use a brighter photo or lighten it")
-        return _("blown out (too bright): use another photo")
+            return _("mostly too dark: film it again with more light, or lighten it") if video else \
+                _("too dark: use a brighter photo or lighten it")
+        return _("mostly blown out (too bright): film it again with less light") if video else \
+            _("blown out (too bright): use another photo")
     if kind == "orientation":
         turn = next((f.rotate_cw for f in found if f.rotate_cw), None)
         return _(_TURN[turn]) if turn else _("sideways or upside down: turn it upright")
@@ -106,7 +112,8 @@ def reason(kind: str, found: list[Finding], policy: Policy) -> str:
     raise ValueError(f"no reason for finding kind {kind!r}")
 
 
-def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy) -> tuple[Verdict, tuple[str, ...]]:
+def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy,
+           video: bool = False) -> tuple[Verdict, tuple[str, ...]]:
     blocks: list[str] = []
     reviews: list[str] = []
     faces = [f for f in findings if f.kind == "face"]
@@ -133,7 +140,7 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy) -> tup
         severity = _SEVERITY[kind]
         if kind == "gps" and all(f.score < 0.5 for f in found):
             severity = Verdict.REVIEW
-        (blocks if severity is Verdict.BLOCK else reviews).append(reason(kind, found, policy))
+        (blocks if severity is Verdict.BLOCK else reviews).append(reason(kind, found, policy, video))
     for verdict, text in _caption_rules(findings, policy):
         (blocks if verdict is Verdict.BLOCK else reviews).append(text)
     if blocks:
@@ -150,5 +157,11 @@ def original_verdict(record: dict, policy: Policy) -> tuple[str, tuple[str, ...]
         return "error", (record.get("error") or "could not be screened",)
     if record.get("redaction") is None:
         return record["verdict"], tuple(record["reasons"])
-    verdict, reasons = decide([Finding.from_dict(f) for f in record.get("findings") or []], policy)
+    findings = [Finding.from_dict(f) for f in record.get("findings") or []]
+    if record.get("media") == "video":  # faces counted on the frame that shows the most, as the screen does
+        from ..media.video import decide_video
+
+        verdict, reasons = decide_video(findings, policy)
+    else:
+        verdict, reasons = decide(findings, policy)
     return verdict.value, reasons
