@@ -111,8 +111,10 @@ def main() -> int:
         # share of the run's wall time x workers spent screening photos: what is left is start-up,
         # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
         for kind, w, run in busy:
-            print(f"{kind} {w} worker(s): {sum(r['seconds'] for r in run.records) / (w * run.seconds):.0%} of "
-                  f"{w} x {run.seconds:.1f} s spent screening, {run.workers} workers served")
+            spent = sum(r['seconds'] for r in run.records)
+            print(f"{kind} {w} worker(s): {spent / (w * run.seconds):.0%} of "
+                  f"{w} x {run.seconds:.1f} s spent screening, {run.workers} workers served; "
+                  f"once the models are loaded {w * n / spent:.2f} photos/s (a long night's rate)")
 
         deface_rate = None
         if args.deface_python.is_file():
