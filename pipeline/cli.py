@@ -285,6 +285,11 @@ def batch(
     send_files: bool = typer.Option(
         False, "--send-files", help="With --scheduler: send each photo's bytes from here to the worker, for "
                                     "workers that do not see the photo share."),
+    captions: Optional[Path] = typer.Option(
+        None, "--captions", exists=True, dir_okay=False,
+        help="CSV of the posts planned for the photos, as for scan (path relative to ROOT, caption, "
+             "alt_text optional): each post is checked with its photo; a photo whose post changed is "
+             "screened again."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen a photo folder incrementally, for unattended nightly runs.
@@ -298,6 +303,7 @@ def batch(
 
     from .runs.batch import ClusterError, NothingToScreen, run_batch
     from .models import ModelError
+    from .stages.captions import CaptionsError
     from .runs.owned import OwnedFolder
     from .runs.scan import exit_code
 
@@ -329,11 +335,14 @@ def batch(
             bar.start()
             task = bar.add_task("screening", total=None)
             result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
-                               send_files=send_files,
+                               send_files=send_files, captions=captions,
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))
         else:
             result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
-                               send_files=send_files)
+                               send_files=send_files, captions=captions)
+    except CaptionsError as exc:
+        _fail(_printable(str(exc)))
+        raise typer.Exit(EXIT_USAGE)
     except (ModelError, NothingToScreen, ClusterError) as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)

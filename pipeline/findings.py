@@ -134,7 +134,8 @@ class Finding:
     def from_dict(cls, d: dict[str, Any]) -> Finding:
         """The finding a report's ``to_dict`` form describes."""
         return cls(d["kind"], Box(*d["box"]) if d.get("box") else None, d["score"], d.get("detector", ""),
-                   d.get("why", ""), d.get("identifiable"), d.get("hint"), d.get("rotate_cw"), d.get("frame"))
+                   d.get("why", ""), d.get("identifiable"), d.get("hint"), d.get("rotate_cw"), d.get("frame"),
+                   d.get("category"), d.get("source"), d.get("t"))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

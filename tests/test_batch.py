@@ -190,3 +190,30 @@ def test_batch_redact_to_keeps_copies_in_step_with_the_folder(tmp_path: Path, po
     (photos / "day0" / "portrait_cat.jpg").unlink()
     third = run_batch(photos, out, policy, workers=1, redact_to=safe)
     assert third.forgotten == 1 and not (safe / "day0" / "portrait_cat.jpg").exists()
+
+
+def test_batch_checks_the_posts_and_screens_again_a_photo_whose_post_changed(tmp_path: Path, policy) -> None:
+    from pipeline.stages.captions import CaptionsError
+
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    for name in ("portrait_cat.jpg", "landscape_coffee.jpg"):
+        shutil.copy(SAMPLES / name, photos / name)
+    posts = tmp_path / "posts.csv"
+    posts.write_text("path,caption\nportrait_cat.jpg,Our class cat says hello to the students with autism\n"
+                     "landscape_coffee.jpg,Coffee with the parents this morning\n", encoding="utf-8")
+    first = run_batch(photos, out, policy, workers=1, captions=posts)
+    rows = {r["path"]: r for r in first.records}
+    assert rows["landscape_coffee.jpg"]["verdict"] == "ok"
+    cat = rows["portrait_cat.jpg"]
+    assert cat["verdict"] == "block" and any(f["kind"] == "caption" for f in cat["findings"])
+    assert "autism" not in json.dumps(first.records)  # the report never holds the caption's words
+    again = run_batch(photos, out, policy, workers=1, captions=posts)
+    assert (again.screened, again.reused) == (0, 2)
+    posts.write_text("path,caption\nportrait_cat.jpg,Our class cat says hello\n"
+                     "landscape_coffee.jpg,Coffee with the parents this morning\n", encoding="utf-8")
+    third = run_batch(photos, out, policy, workers=1, captions=posts)
+    assert third.screened == 1 and {r["path"]: r["verdict"] for r in third.records}["portrait_cat.jpg"] == "ok"
+    posts.write_text("path,caption\nmissing.jpg,Hello\n", encoding="utf-8")
+    with pytest.raises(CaptionsError, match="line 2"):
+        run_batch(photos, out, policy, workers=1, captions=posts)

@@ -300,3 +300,13 @@ def test_eval_script_runs_on_the_tuning_set() -> None:
     result = module.evaluate(module.load_set(TUNING), load_policy(overrides={"text": {"roster": str(ROSTER)}}))
     assert result["recall"] >= 0.95 and result["flagged_share"] <= 1 / 14
     assert captions.DETECTOR == "caption"
+
+
+def test_a_caption_finding_reads_back_from_the_report() -> None:
+    from pipeline.findings import Finding
+
+    found = Finding("caption", None, 0.9, "captions", why="names a student", hint="M*** T*******",
+                    category="name", source="caption")
+    assert Finding.from_dict(found.to_dict()) == found
+    moment = Finding("face", None, 0.8, frame=12, t=0.4)
+    assert Finding.from_dict(moment.to_dict()) == moment

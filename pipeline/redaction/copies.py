@@ -40,8 +40,9 @@ from ..i18n import N_, Nn_, _, ngettext
 
 SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
 COVERED_KINDS = ("face",) + SENSITIVE_TEXT
-# What a copy still carries from the original (the rest is covered, or stripped with the metadata).
-KEPT_KINDS = ("blur", "exposure", "orientation", "aspect")
+# What a copy still carries from the original (the rest is covered, or stripped with the metadata);
+# a post's text (``caption``) goes with the copy as with the original.
+KEPT_KINDS = ("blur", "exposure", "orientation", "aspect", "caption")
 # Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
 KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 LOSSLESS = {".gif", ".bmp"}
@@ -150,11 +151,12 @@ NEAR_MAX_SHARE = 0.6
 class Redactor:
     """Holds the policy and the models; redacts one photo at a time into ``out``."""
 
-    def __init__(self, policy: Policy, out: Path, crop: str | None = None, overwrite: bool = False) -> None:
+    def __init__(self, policy: Policy, out: Path, crop: str | None = None, overwrite: bool = False,
+                 captions: dict[str, str] | None = None) -> None:
         self.policy = policy
         # screening for redaction covers faces down to the lower redact.face_min_score
         self.screen_policy = replace(policy, faces=replace(policy.faces, min_score=policy.redact.face_min_score))
-        self.screener = Screener(self.screen_policy)
+        self.screener = Screener(self.screen_policy, captions=captions)
         self.out = OwnedFolder(out)  # every copy is written (and removed) only inside it
         self.crop = crop
         self.overwrite = overwrite

@@ -172,7 +172,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | None = None,
-                 parent: int | None = None) -> None:
+                 parent: int | None = None, captions: dict[str, str] | None = None) -> None:
     if parent is not None:
         _exit_with_parent(parent)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
@@ -186,9 +186,9 @@ def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | No
 
         # the batch owns its copies folder: the copy of a changed photo replaces the old copy of
         # ours, and a photo with no safe copy now loses its old one (see Redactor._without_copy)
-        _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True).redact_keep_image
+        _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True, captions=captions).redact_keep_image
     else:
-        _worker["screen"] = Screener(policy).screen_keep_image
+        _worker["screen"] = Screener(policy, captions=captions).screen_keep_image
     _worker["out"] = OwnedFolder(Path(out_dir))
 
 
@@ -220,6 +220,14 @@ class NothingToScreen(RuntimeError):
 class ClusterError(RuntimeError):
     """The Dask cluster cannot serve this run (``--scheduler``): scheduler unreachable, no worker, a
     worker with other models or another photoscreen. What finished is kept in the state file."""
+
+
+def _posts(path: Path, found) -> dict[str, str]:
+    """The posts' texts by report path (``scan --captions``); CaptionsError for a file that cannot be
+    used or a post whose photo is not in the folder."""
+    from ..stages.captions import captions_by_path, load_posts
+
+    return captions_by_path(load_posts(path), {c.rel for c in found.candidates}, path)
 
 
 def _error_record(rel: str, message: str) -> dict:
@@ -267,12 +275,13 @@ class BatchResult:
 
 def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None = None, workers: int = 0,
               on_progress: Callable[[int, int], None] | None = None, redact_to: Path | None = None,
-              scheduler: str | None = None, send_files: bool = False) -> BatchResult:
+              scheduler: str | None = None, send_files: bool = False, captions: Path | None = None) -> BatchResult:
     """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
     (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy.
     With ``scheduler`` (``tcp://HOST:8786``), the photos are screened on that Dask cluster
     (pipeline/runs/dask_executor.py; ``send_files``: their bytes are sent from here); this process still
-    writes everything.
+    writes everything. ``captions``: the posts CSV (``scan --captions``); a photo whose post changed
+    is screened again.
 
     Raises NothingToScreen, before anything is written or deleted, when ``root`` is missing or holds
     no photo: an unmounted share must not read as "0 photos, all fine" nor empty the copies folder."""
@@ -286,12 +295,20 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     if not found.candidates:
         raise NothingToScreen(_("no photos found under {root} (is the share mounted?); nothing was screened or "
                                 "changed, the last report and the safe copies are kept").format(root=root))
+    posts = _posts(captions, found) if captions else {}  # a posts file that cannot be used stops the run here
     out = OwnedFolder(out_dir)
     copies = OwnedFolder(redact_to) if redact_to else None
     for folder in filter(None, (out, copies)):
         folder.clean_temporaries()  # left by a run that was killed
     state = State(state_path or out.path("state.sqlite"))
     config = config_key(policy) + (f"|redact:{copies.root}" if copies else "")
+
+    def photo_config(rel: str) -> str:
+        """The configuration a photo's result depends on: the run's, and its post's text."""
+        if rel not in posts:
+            return config
+        return f"{config}|caption:{hashlib.sha256(posts[rel].encode()).hexdigest()[:16]}"
+
     known = state.known()
     todo: list[tuple[Candidate, int, int]] = []
     for candidate in found.candidates:
@@ -303,7 +320,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         before = known.get(candidate.rel)
         # error rows are screened again on every run: the file may have been fixed (a chmod
         # changes neither its size nor its modification time)
-        if before is None or before[:3] != (size, mtime, config) or before[3] == "error" or size < 0:
+        if before is None or before[:3] != (size, mtime, photo_config(candidate.rel)) or before[3] == "error" or size < 0:
             todo.append((candidate, size, mtime))
     reused = len(found.candidates) - len(todo)
     log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", printable(str(root)),
@@ -316,7 +333,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
 
     def record(candidate: Candidate, size: int, mtime: int, result: dict, thumb: str | None) -> None:
         nonlocal done
-        state.save(candidate.rel, size, mtime, config, result, thumb)
+        state.save(candidate.rel, size, mtime, photo_config(candidate.rel), result, thumb)
         done += 1
         if result["verdict"] == "error":
             log.warning("%s: error: %s", printable(candidate.rel), printable(result["error"]))
@@ -325,16 +342,16 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
 
     def pool(n: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=n, mp_context=_SPAWN, initializer=_init_worker,
-                                   initargs=(policy, str(out.root), 1, redact_arg, os.getpid()))
+                                   initargs=(policy, str(out.root), 1, redact_arg, os.getpid(), posts))
 
     served = min(workers, len(todo))
     try:
         if todo and scheduler:
             from .dask_executor import screen_on_cluster
 
-            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files).workers)
+            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files, posts).workers)
         elif todo and workers == 1:
-            _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg)
+            _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg, captions=posts)
             for candidate, size, mtime in todo:
                 record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
         elif todo:

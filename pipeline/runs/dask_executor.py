@@ -19,6 +19,7 @@ little work on the cluster; what it leaves is cancelled.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -58,20 +59,22 @@ class PhotoscreenPlugin(WorkerPlugin):
     every worker, present and joining later. The models are loaded on first use, in a worker
     thread, once per worker process and configuration."""
 
-    def __init__(self, policy: Policy, roster: bytes | None, config: str) -> None:
+    def __init__(self, policy: Policy, roster: bytes | None, config: str,
+                 captions: dict[str, str] | None = None) -> None:
         self.policy = policy  # the coordinator's; the worker keeps the roster's content in its own file
         self.roster = roster
         self.config = config
+        self.captions = captions or {}  # the posts' texts by report path (``batch --captions``)
         self._lock = threading.Lock()
         self._screener = None
         self._worker_config = None
         self._scratch: str | None = None
 
     def __getstate__(self):
-        return {"policy": self.policy, "roster": self.roster, "config": self.config}
+        return {"policy": self.policy, "roster": self.roster, "config": self.config, "captions": self.captions}
 
     def __setstate__(self, state):
-        self.__init__(state["policy"], state["roster"], state["config"])
+        self.__init__(state["policy"], state["roster"], state["config"], state.get("captions"))
 
     def setup(self, worker) -> None:
         self._scratch = worker.local_directory
@@ -81,11 +84,12 @@ class PhotoscreenPlugin(WorkerPlugin):
         policy's values, without the roster), compared with ``config``, the coordinator's."""
         with self._lock:
             if self._screener is None:
-                self._screener, self._worker_config = _load_screener(self.policy, self.roster, self._scratch)
+                self._screener, self._worker_config = _load_screener(self.policy, self.roster, self._scratch,
+                                                                     self.captions)
             return self._screener, self._worker_config
 
 
-def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None):
+def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None, captions: dict[str, str] | None = None):
     from .scan import Screener
 
     # one thread per task, like a local worker process: run Dask workers with --nthreads 1 per core
@@ -103,7 +107,7 @@ def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None):
         if not path.is_file() or path.read_bytes() != roster:
             path.write_bytes(roster)
         policy = replace(policy, text=replace(policy.text, roster=str(path)))
-    return Screener(policy), config_key(_without_roster(policy))
+    return Screener(policy, captions=captions), config_key(_without_roster(policy))
 
 
 def _without_roster(policy: Policy) -> Policy:
@@ -172,7 +176,7 @@ def connect(address: str):
 
 def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], policy: Policy, config: str,
                       out: OwnedFolder, record: Callable[[Candidate, int, int, dict, str | None], None],
-                      send_files: bool = False) -> ClusterRun:
+                      send_files: bool = False, captions: dict[str, str] | None = None) -> ClusterRun:
     """Screen ``todo`` on the cluster; ``record`` is called in this thread for each result as it
     arrives (the coordinator saves it at once). Thumbnails are written here, into ``out``.
 
@@ -183,13 +187,14 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
 
     killed = _killed_worker_types()
     client = connect(address)
-    plugin_name = PLUGIN_PREFIX + hashlib.sha256(config.encode()).hexdigest()[:16]
+    posts = json.dumps(sorted((captions or {}).items()))
+    plugin_name = PLUGIN_PREFIX + hashlib.sha256(f"{config}|{posts}".encode()).hexdigest()[:16]
     roster = Path(policy.text.roster).read_bytes() if policy.text.roster else None
     served: set[str] = set()
     inflight: dict = {}  # future -> (candidate, size, mtime, round)
     again: list[tuple[Candidate, int, int, int]] = []
     try:
-        client.register_plugin(PhotoscreenPlugin(policy, roster, config_key(_without_roster(policy))),
+        client.register_plugin(PhotoscreenPlugin(policy, roster, config_key(_without_roster(policy)), captions),
                                name=plugin_name)
         info = client.nthreads()
         log.info("dask scheduler %s: %d workers, %d threads; photos %s", printable(address), len(info),
