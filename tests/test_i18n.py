@@ -29,6 +29,9 @@ def test_every_message_in_the_code_has_a_french_text() -> None:
     in_code = {m[2] if isinstance(m[2], str) else m[2][0]
                for m in extract_from_dir(REPO / "pipeline", method_map=methods, options_map=options, keywords=keywords)}
     assert "Approve (a)" in in_code and "Sort" in in_code  # the app's script texts and its template's
+    from pipeline.cli import command_docstrings
+
+    in_code |= set(command_docstrings())  # the commands' --help texts
     with PO.open("rb") as fh:
         catalog = read_po(fh)
     french = {}
@@ -173,3 +176,18 @@ def test_french_copy_reasons_without_a_run() -> None:
                     "(visages pixellisés ; masque plein en [20, 0, 9, 9], où la seconde vérification voyait encore un "
                     "visage au travers) ; métadonnées supprimées ; vérifiée 2 fois)")
     assert _summary(redaction).startswith("safe copy written (cropped to hands or heads seen from behind, covered 2 faces")
+
+
+def test_help_in_french_from_lang_or_the_option() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "fr_FR.UTF-8"
+    french = subprocess.run([sys.executable, "-m", "pipeline.cli", "scan", "--help"], capture_output=True,
+                            text=True, cwd=REPO, env=env, timeout=120)
+    assert "Examiner des photos et des vidéos" in french.stdout and "Photos ou dossiers à examiner" in french.stdout
+    env["LANG"] = "C.UTF-8"
+    option = subprocess.run([sys.executable, "-m", "pipeline.cli", "--lang", "fr", "redact", "--help"],
+                            capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert "Écrire des copies masquées" in option.stdout, option.stdout + option.stderr
+    english = subprocess.run([sys.executable, "-m", "pipeline.cli", "redact", "--help"], capture_output=True,
+                             text=True, cwd=REPO, env=env, timeout=120)
+    assert "Write redacted copies" in english.stdout
