@@ -186,8 +186,52 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
-LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|points|average|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
+# the same with the slash of a score not read ("Points: 61/100" read as "Points: 61100"): a run of digits
+# that is a score and one of TOTALS run together
+LABELLED_RUN = re.compile(r"\b(?:grade|score|mark|points|note|resultat|moyenne)\s*[:=]\s*(\d{3,6})[^\w%/]*$",
+                          re.IGNORECASE)
+# grade labels that OCR reads with a letter wrong ("Grode: A", "Averge: 16,05"): a word of 5 letters or more
+# before a colon this close (rapidfuzz ratio, 0-100) to one of them is read as that label
+RESPELLED_LABELS = ("grade", "score", "points", "moyenne", "average", "resultat", "result", "total", "final",
+                    "student", "matricule", "identifiant")
+LABEL_SIMILARITY = 80
+
+
+def _respelled(word: str, before_colon: bool) -> str:
+    """``word`` with its letters replaced by the grade or ID label they are a misreading of, when it
+    stands before a colon; else ``word`` as it is."""
+    m = re.fullmatch(r"(\W*)([^\W\d_]{5,})(\W*)", word)
+    if not m or not (before_colon or m.group(3).startswith(":")):
+        return word
+    core = fold(m.group(2))
+    if core in RESPELLED_LABELS or core in COMMON_WORDS:
+        return word
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(core, RESPELLED_LABELS, scorer=fuzz.ratio, score_cutoff=LABEL_SIMILARITY)
+    if best is None:
+        return word
+    label = best[0].capitalize() if m.group(2)[:1].isupper() else best[0]
+    return m.group(1) + label + m.group(3)
+
+
+def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines with grade and ID labels misread by a letter or two read as those labels (the box
+    and confidence of each word kept), so every recognizer and the pen-mark step see the label."""
+    from dataclasses import replace
+
+    out = []
+    for line in lines:
+        texts = [w.text for w in line.words]
+        new = [_respelled(t, i + 1 < len(texts) and texts[i + 1].startswith(":")) for i, t in enumerate(texts)]
+        if new == texts:
+            out.append(line)
+        else:
+            out.append(replace(line, words=tuple(w if t == w.text else Word(t, w.box, w.confidence)
+                                                 for w, t in zip(line.words, new))))
+    return out
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
 # sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
@@ -211,6 +255,15 @@ def _has_grade_label(text: str) -> bool:
     folded = fold(text)
     found = [word for word in GRADE_CONTEXT if word in folded]
     return bool(found) and not (set(found) <= {"total", "points", "pts"} and PRICE.search(text))
+
+
+def _score_run(digits: str) -> int | None:
+    """The total of a score read without its slash ("61100": 61/100, "1420": 14/20), or None."""
+    for total in sorted(TOTALS, reverse=True):
+        value = digits[:-len(str(total))]
+        if digits.endswith(str(total)) and 1 <= len(value) <= 3 and int(value) <= total:
+            return total
+    return None
 
 
 def find_grades(lines: list[OcrLine]) -> list[Match]:
@@ -242,6 +295,11 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 score = 0.9 if has_context else 0.7
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        run = LABELLED_RUN.search(_unaccent(text))
+        split = _score_run(run.group(1)) if run and not PRICE.search(text) else None
+        if split:
+            out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.8, f"grade ••/{split}",
+                             "a score and its total run together (the slash not read) right after a grade label"))
         number = LABELLED_NUMBER.search(_unaccent(text))
         if number and float(number.group(2).replace(",", ".")) <= 100 and not (
                 number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
@@ -646,7 +704,8 @@ TABLE_HEADERS = {"student", "students", "name", "names", "nom", "noms", "prenom"
                  "class", "classe", "date", "comment", "comments", "commentaire", "commentaires", "remarks",
                  "remarque", "appreciation", "subject", "matiere", "term", "trimestre", "semestre", "rank", "rang",
                  "final", "letter", "period", "average", "avg", "max", "min", "coef", "coefficient", "status",
-                 "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail"}
+                 "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail", "course", "courses",
+                 "cours", "discipline"}
 _HEADER_STRIP = "()[]{}:.*°'\"|"
 _HEADER_WORDS = GRADE_HEADERS | TEST_HEADERS | ID_HEADERS | TABLE_HEADERS
 _LONG_HEADER_WORDS = sorted(w for w in _HEADER_WORDS if len(w) >= 5 and "_" not in w)
@@ -722,27 +781,36 @@ def _same_row(a: Box, b: Box) -> bool:
     return overlap >= 0.5 * min(a.h, b.h) and 0.5 <= a.h / b.h <= 2
 
 
+COLUMN_CELL_WIDTH = 2.5  # header widths: a cell this wide or narrower leads the column on down
+
+
 def _column_cells(lines: list[OcrLine], header: Box) -> list[tuple[Box, tuple[Word, ...]]]:
     """The cells under a header word: runs of a line's words overlapping the header's column, below
-    it, down to the first gap of more than TABLE_REACH row heights."""
-    cells = []
-    for line in lines:
+    it, down to the first gap of more than TABLE_REACH row heights. The column follows its cells
+    down: a cell overlapping the one above it across is in the column too (a table photographed at
+    an angle, its columns drifting sideways row by row); a cell much wider than the header (a row
+    read as one) does not lead the column on."""
+    top = header.y + header.h
+    reach = [header]  # what a cell must overlap across: the header, and the last cell of the column
+    out, bottom = [], top
+    for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
         run: list[Word] = []
+        cells = []
         for word in (*line.words, None):
-            if word is not None and word.box.y + word.box.h / 2 > header.y + header.h and \
-                    _x_overlap(word.box, header) > 0:
+            if word is not None and word.box.y + word.box.h / 2 > top and \
+                    any(_x_overlap(word.box, r) > 0 for r in reach):
                 run.append(word)
                 continue
             if run:
                 cells.append((Box.enclosing([w.box for w in run]), tuple(run)))
                 run = []
-    cells.sort(key=lambda c: c[0].y)
-    out, bottom = [], header.y + header.h
-    for box, words in cells:
-        if box.y - bottom > TABLE_REACH * header.h:
-            break
-        out.append((box, words))
-        bottom = max(bottom, box.y + box.h)
+        for box, words in sorted(cells, key=lambda c: c[0].y):
+            if box.y - bottom > TABLE_REACH * header.h:
+                return out
+            out.append((box, words))
+            bottom = max(bottom, box.y + box.h)
+            if box.w <= COLUMN_CELL_WIDTH * header.w:
+                reach = [header, box]
     return out
 
 
@@ -753,7 +821,75 @@ def _grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> 
     return Match("grade", words, score, hint, why)
 
 
+TABLE_SLANT = 3.0  # degrees: a table turned more than this (a card photographed askew) is read in its own frame
+
+
+SLANT_REACH = 10.0  # line heights: the long lines this close to a table's header give its slant
+
+
+def _slant_of(lines: list[OcrLine]) -> float:
+    """The slant (degrees) of a table, from the detector's line directions (``OcrLine.angle``): the
+    median slant of the long lines (at least 4 line heights: a short cell's direction is a rough one)
+    near its header lines, else of the header lines, else of all lines."""
+    measured = [line for line in lines if line.thickness > 0]
+    headers = [line for line in measured if _header_line(line)]
+    long = [line for line in measured if max(line.box.w, line.box.h) >= 4 * line.thickness and any(
+        max(line.box.gap(h.box)) <= SLANT_REACH * h.thickness for h in headers)]
+    angles = sorted(line.angle for line in long or headers or measured)
+    return angles[len(angles) // 2] if angles else 0.0
+
+
+def _in_frame(lines: list[OcrLine], slant: float) -> list[OcrLine]:
+    """The lines with every word's box as it lies on a card turned back by ``slant`` degrees: a
+    column of a turned table runs straight down again, a row straight across. A word's box in the
+    image holds its slanted extent: along the line ``(w - t |sin a|) / |cos a|`` for a line of
+    thickness t at slant a, across it t. Boxes are shifted so none lies at negative coordinates."""
+    import math
+
+    turn = math.radians(slant)
+    cos_t, sin_t = math.cos(turn), math.sin(turn)
+    placed = []
+    for line in lines:
+        a = math.radians(line.angle)
+        ca, sa = abs(math.cos(a)), abs(math.sin(a))
+        # a lone letter's line is often laid the other way (its box is taller than wide): its box as it is
+        measured = line.thickness > 0 and abs((line.angle - slant + 90) % 180 - 90) <= 20
+        words = []
+        for w in line.words:
+            thick = line.thickness if measured else w.box.h
+            along = max(0.3 * thick, (w.box.w - thick * sa) / max(ca, 0.2)) if measured else w.box.w
+            cx, cy = w.box.x + w.box.w / 2, w.box.y + w.box.h / 2
+            words.append((w, cx * cos_t + cy * sin_t, -cx * sin_t + cy * cos_t, along, thick))
+        placed.append((line, words))
+    x0 = min((x - l / 2 for _, ws in placed for _, x, _, l, _ in ws), default=0)
+    y0 = min((y - t / 2 for _, ws in placed for _, _, y, _, t in ws), default=0)
+    out = []
+    for line, words in placed:
+        turned = tuple(Word(w.text, Box(int(x - l / 2 - x0), int(y - t / 2 - y0), max(1, int(l)), max(1, int(t))),
+                            w.confidence) for w, x, y, l, t in words)
+        out.append(OcrLine(turned, Box.enclosing([w.box for w in turned]), line.engine, line.short) if turned else line)
+    return out
+
+
+def _with_words(match: Match, mapping: dict[int, Word]) -> Match:
+    return Match(match.kind, tuple(mapping.get(id(w), w) for w in match.words), match.score, match.hint, match.why)
+
+
 def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
+    """Table context on gradebook screens and mark sheets, on a table turned in the photo (a card
+    photographed askew, by more than TABLE_SLANT degrees) as on a straight one: see
+    ``_table_grades``. A turned table is read in its own frame (``_in_frame``) and the matches
+    mapped back to the words as read."""
+    slant = _slant_of(lines)
+    if abs(slant) < TABLE_SLANT:
+        return _table_grades(lines, matches)
+    turned = _in_frame(lines, slant)
+    pairs = [(a, b) for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)]
+    forth, back = {id(a): b for a, b in pairs}, {id(b): a for a, b in pairs}
+    return [_with_words(m, back) for m in _table_grades(turned, [_with_words(m, forth) for m in matches])]
+
+
+def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     """Table context on gradebook screens and mark sheets (columns Student, ID, Score, Grade), read
     one cell or one row per OCR line. Returns ``matches`` with:
 
