@@ -173,6 +173,10 @@ GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total"
                  "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
+# a score whose value OCR read with a letter for a digit ("1D /25", "l7/20", "B/10" in handwriting): with
+# a grade label on the page, a digit and look-alike letters before "/" and a total
+MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])(?=[^\s/]*\d)([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+DIGIT_LOOKALIKES = str.maketrans("OoDlI|SsBZzgq", "0001115582299")
 
 
 def _misread_total(digits: str) -> int:
@@ -217,20 +221,36 @@ def _respelled(word: str, before_colon: bool) -> str:
     return m.group(1) + label + m.group(3)
 
 
+def _split_headers(word: Word) -> tuple[Word, ...]:
+    """A word made of two table header words run together where a capital starts the second
+    ("MoyenneScore", "NameID": two columns' headers read as one word), as the two words, the box
+    shared out by letters; else the word alone."""
+    text = word.text
+    if len(text) < 5 or not text.isalpha() or fold(text) in _HEADER_WORDS:
+        return (word,)
+    for i in range(2, len(text) - 1):
+        if text[i].isupper() and text[i - 1].islower() and fold(text[:i]) in _HEADER_WORDS and \
+                fold(text[i:]) in _HEADER_WORDS:
+            split = word.box.x + round(word.box.w * i / len(text))
+            left = Box(word.box.x, word.box.y, max(1, split - word.box.x), word.box.h)
+            right = Box(split, word.box.y, max(1, word.box.x + word.box.w - split), word.box.h)
+            return Word(text[:i], left, word.confidence), Word(text[i:], right, word.confidence)
+    return (word,)
+
+
 def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
     """The lines with grade and ID labels misread by a letter or two read as those labels (the box
-    and confidence of each word kept), so every recognizer and the pen-mark step see the label."""
+    and confidence of each word kept), and two header words run together read apart
+    (``_split_headers``), so every recognizer and the pen-mark step see the labels and headers."""
     from dataclasses import replace
 
     out = []
     for line in lines:
         texts = [w.text for w in line.words]
         new = [_respelled(t, i + 1 < len(texts) and texts[i + 1].startswith(":")) for i, t in enumerate(texts)]
-        if new == texts:
-            out.append(line)
-        else:
-            out.append(replace(line, words=tuple(w if t == w.text else Word(t, w.box, w.confidence)
-                                                 for w, t in zip(line.words, new))))
+        words = tuple(w if t == w.text else Word(t, w.box, w.confidence) for w, t in zip(line.words, new))
+        words = tuple(part for w in words for part in _split_headers(w))
+        out.append(line if words == line.words else replace(line, words=words))
     return out
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
@@ -251,8 +271,8 @@ PRICE = re.compile(r"[$€£¥]|\d[.,]\d\d\b(?!\s?/)|\b(?:eur|usd|cad|chf|ttc|ht
 
 def _has_grade_label(text: str) -> bool:
     """A grade label on the line; "total" and "points" only on a line that is not a price
-    ("Total 24,90 €" on a receipt or a menu)."""
-    folded = fold(text)
+    ("Total 24,90 €" on a receipt or a menu); a grade level ("Grade 5", "5th grade") is no label."""
+    folded = fold(GRADE_LEVEL.sub(" ", text))
     found = [word for word in GRADE_CONTEXT if word in folded]
     return bool(found) and not (set(found) <= {"total", "points", "pts"} and PRICE.search(text))
 
@@ -295,6 +315,12 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 score = 0.9 if has_context else 0.7
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        for m in MISREAD_OUT_OF.finditer(text) if has_context else ():  # "1D /25": a handwritten 19/25
+            value, total = m.group(1).translate(DIGIT_LOOKALIKES), int(m.group(2))
+            if value.isdigit() and not m.group(1).isdigit() and total in TOTALS and int(value) <= total and \
+                    not any(a <= m.start() < b for a, b in levels):
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.75, f"grade ••/{total}",
+                                 "score out of %d with a grade label, a digit of it read as a letter" % total))
         run = LABELLED_RUN.search(_unaccent(text))
         split = _score_run(run.group(1)) if run and not PRICE.search(text) else None
         if split:
@@ -311,11 +337,15 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                                  "percentage with a grade label"))
         if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             end = LETTER_AT_END.search(text)
-            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)):  # "Sarah Robert A+"
+            # "Sarah Robert A+"; not a header row's words before a letter ("Student A", "Name B")
+            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)) and \
+                    not all(_header_token(w) in _HEADER_WORDS for w in text[:end.start(1)].split()):
                 out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
                                  "letter grade ending a line, with a grade label on the page"))
         short = LABEL_SHORT_MARK.search(text)
-        if short and not short.group(1).isdigit() and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+        # not a blank to fill in ("Grade: __", "Grade: |", "Score: ...")
+        if short and not short.group(1).isdigit() and not re.fullmatch(r"[|_.\-\u2010-\u2015…:;'\"]+", short.group(1)) \
+                and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, short.start(1), short.end(1)), 0.7, "grade •",
                              "a short mark after a grade label"))
         for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
@@ -643,11 +673,12 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
 # ---------------------------------------------------------------------------------------------
 # Marks and numbers written beside a student's name or ID
 
-def _near_any(box, anchors: list[tuple[Word, ...]], reach: float) -> bool:
-    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall."""
+def _near_any(box, anchors: list[tuple[Word, ...]], reach: float, shortest: float = 0.5) -> bool:
+    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall (at
+    least ``shortest`` of its height, at most twice)."""
     for words in anchors:
         height = max(w.box.h for w in words)
-        if 0.5 * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
+        if shortest * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
             return True
     return False
 
@@ -671,7 +702,8 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
         if any(id(w) in taken for w in line.words):
             continue
         mark = "".join(line.text.split())
-        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach):
+        # a lone letter's box is tight (a "C" has no ascender, its crop no margin): a third of a name's height
+        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach, shortest=0.35):
             out.append(Match("grade", line.words, 0.55, "grade •",
                              "a short mark standing alone beside a student's name or ID"))
             continue
@@ -839,11 +871,12 @@ def _slant_of(lines: list[OcrLine]) -> float:
     return angles[len(angles) // 2] if angles else 0.0
 
 
-def _in_frame(lines: list[OcrLine], slant: float) -> list[OcrLine]:
+def _in_frame(lines: list[OcrLine], slant: float) -> tuple[list[OcrLine], tuple[float, float]]:
     """The lines with every word's box as it lies on a card turned back by ``slant`` degrees: a
     column of a turned table runs straight down again, a row straight across. A word's box in the
     image holds its slanted extent: along the line ``(w - t |sin a|) / |cos a|`` for a line of
-    thickness t at slant a, across it t. Boxes are shifted so none lies at negative coordinates."""
+    thickness t at slant a, across it t. Boxes are shifted so none lies at negative coordinates: the
+    frame's top-left corner (in the turned image) is returned with the lines."""
     import math
 
     turn = math.radians(slant)
@@ -861,14 +894,36 @@ def _in_frame(lines: list[OcrLine], slant: float) -> list[OcrLine]:
             cx, cy = w.box.x + w.box.w / 2, w.box.y + w.box.h / 2
             words.append((w, cx * cos_t + cy * sin_t, -cx * sin_t + cy * cos_t, along, thick))
         placed.append((line, words))
-    x0 = min((x - l / 2 for _, ws in placed for _, x, _, l, _ in ws), default=0)
-    y0 = min((y - t / 2 for _, ws in placed for _, _, y, _, t in ws), default=0)
+    x0, y0 = _frame_origin(placed)
     out = []
     for line, words in placed:
         turned = tuple(Word(w.text, Box(int(x - l / 2 - x0), int(y - t / 2 - y0), max(1, int(l)), max(1, int(t))),
                             w.confidence) for w, x, y, l, t in words)
         out.append(OcrLine(turned, Box.enclosing([w.box for w in turned]), line.engine, line.short) if turned else line)
-    return out
+    return out, (x0, y0)
+
+
+def _frame_origin(placed) -> tuple[float, float]:
+    """The top-left corner of the turned frame: its boxes are shifted by it (see ``_in_frame``)."""
+    x0 = min((x - l / 2 for _, ws in placed for _, x, _, l, _ in ws), default=0)
+    y0 = min((y - t / 2 for _, ws in placed for _, _, y, _, t in ws), default=0)
+    return x0, y0
+
+
+def _to_image(box: Box, origin: tuple[float, float], slant: float) -> Box:
+    """A box of the turned frame (``_in_frame``, whose top-left corner is ``origin``) back in the
+    image: the box holding its corners turned back, clipped at 0."""
+    import math
+
+    turn = math.radians(slant)
+    cos_t, sin_t = math.cos(turn), math.sin(turn)
+    xs, ys = [], []
+    for u, v in ((box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h)):
+        u, v = u + origin[0], v + origin[1]
+        xs.append(u * cos_t - v * sin_t)
+        ys.append(u * sin_t + v * cos_t)
+    x, y = max(0, int(min(xs))), max(0, int(min(ys)))
+    return Box(x, y, max(1, int(max(xs)) + 1 - x), max(1, int(max(ys)) + 1 - y))
 
 
 def _with_words(match: Match, mapping: dict[int, Word]) -> Match:
@@ -883,10 +938,74 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
     slant = _slant_of(lines)
     if abs(slant) < TABLE_SLANT:
         return _table_grades(lines, matches)
-    turned = _in_frame(lines, slant)
+    turned, _origin = _in_frame(lines, slant)
     pairs = [(a, b) for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)]
     forth, back = {id(a): b for a, b in pairs}, {id(b): a for a, b in pairs}
     return [_with_words(m, back) for m in _table_grades(turned, [_with_words(m, forth) for m in matches])]
+
+
+def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
+    """The boxes of the header words of tables' header rows, of the grade headers among them (their
+    columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
+    word of a line made only of header words with another header word in its row; a strong grade
+    header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
+    as marks."""
+    header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
+    headers: list[Box] = []
+    columns: list[Box] = []
+    id_columns: list[Box] = []
+    for word, token in header_words:
+        mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
+                 and _x_overlap(w.box, word.box) == 0]
+        gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
+        if gradeish:
+            below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
+            if mates or (token in STRONG_GRADE_HEADERS and len(below) >= 2):
+                columns.append(word.box)
+                headers.append(word.box)
+        elif mates:
+            headers.append(word.box)
+            if token in ID_HEADERS:
+                id_columns.append(word.box)
+    return headers, columns, id_columns
+
+
+def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
+    """Where a table's grade column should hold a mark no engine read: the places, in the image, of
+    the cells of a grade column (a grade header with other header words in its row) in the rows that
+    hold cells in the other columns, one of them a student's name or ID (in ``matches``), but nothing
+    read in the grade column.
+    A lone letter grade ("B", "F") in a cell is often too small for the text detector to find at
+    all. The caller checks the pixels there for a mark; an empty template has no such rows."""
+    slant = _slant_of(lines)
+    turned, origin = _in_frame(lines, slant) if abs(slant) >= TABLE_SLANT else (lines, None)
+    headers, columns, _ = _table_headers(turned)
+    words = [w for line in turned for w in line.words]
+    frame_of = {id(a): b for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)}
+    students = [frame_of[id(w)].box for m in matches if m.kind in ("name", "student_id") for w in m.words
+                if id(w) in frame_of]
+    out = []
+    for column in columns:
+        others = [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+        bands: list[list[int]] = []  # rows, as the span down of the cells in the other columns
+        for header in others:
+            for box, _words in _column_cells(turned, header):
+                if 0.5 * column.h <= box.h <= 2 * column.h and any(_same_row(box, b) for b in students):
+                    bands.append([box.y, box.y + box.h])
+        merged: list[list[int]] = []
+        for top, bottom in sorted(bands):
+            if merged and top < merged[-1][1] - 0.5 * (bottom - top):
+                merged[-1][1] = max(merged[-1][1], bottom)
+            else:
+                merged.append([top, bottom])
+        pad = column.h // 3
+        for top, bottom in merged:
+            cell = Box(max(0, column.x - pad), top, column.w + 2 * pad, max(1, bottom - top))
+            if any(_x_overlap(w.box, cell) > 0.5 * min(w.box.w, cell.w) and
+                   min(w.box.y + w.box.h, bottom) - max(w.box.y, top) > 0.3 * (bottom - top) for w in words):
+                continue  # something was read there (a mark, or another kind of cell)
+            out.append(_to_image(cell, origin, slant) if origin else cell)
+    return out
 
 
 def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
@@ -904,23 +1023,7 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     - the numbers and letter grades in the row of a student's name or ID (same height, about as
       tall) added as grades;
     - the header words themselves taken out: "Student ID Score Grade" is never a finding."""
-    header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
-    headers: list[Box] = []  # boxes of header words in a table's header row
-    columns: list[Box] = []  # boxes of grade headers
-    id_columns: list[Box] = []  # boxes of ID headers
-    for word, token in header_words:
-        mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
-                 and _x_overlap(w.box, word.box) == 0]
-        gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
-        if gradeish:
-            below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
-            if mates or (token in STRONG_GRADE_HEADERS and len(below) >= 2):
-                columns.append(word.box)
-                headers.append(word.box)
-        elif mates:
-            headers.append(word.box)
-            if token in ID_HEADERS:
-                id_columns.append(word.box)
+    headers, columns, id_columns = _table_headers(lines)
 
     def is_header(word: Word) -> bool:
         return any(word.box.iou(h) > 0.5 for h in headers)

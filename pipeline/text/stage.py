@@ -19,6 +19,7 @@ from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
 from .recognizers import (
     Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
+    unread_grade_cells,
 )
 
 
@@ -51,6 +52,25 @@ def find_barcodes(image, long_side: int) -> list[Finding]:
         out.append(Finding("barcode", box, 1.0, "zxing-cpp", hint=str(result.format).split(".")[-1],
                            why="barcode or QR code: ID badges carry them"))
     return out
+
+
+MARK_CONTRAST = 25  # grey levels between a cell's ground and its darkest (or lightest) strokes (a grey mark on a dark screen: 30-40)
+MARK_SHARE = (0.02, 0.4)  # share of a cell's pixels that are strokes when a mark is written in it
+
+
+def _holds_mark(image, box: Box) -> bool:
+    """The pixels in ``box`` hold a mark: strokes that stand out of the ground, neither a blank
+    cell (flat) nor a filled patch."""
+    crop = image.pixels[box.y:box.y + box.h, box.x:box.x + box.w]
+    if crop.size == 0:
+        return False
+    grey = crop.mean(axis=2) if crop.ndim == 3 else crop.astype(float)
+    low, high = np.percentile(grey, (3, 97))
+    if high - low < MARK_CONTRAST:
+        return False
+    dark = float((grey < (low + high) / 2).mean())
+    strokes = min(dark, 1 - dark)  # dark strokes on a light ground, or light ones on a dark screen
+    return MARK_SHARE[0] <= strokes <= MARK_SHARE[1]
 
 
 def _near(line: OcrLine, boxes: list[Box]) -> bool:
@@ -111,6 +131,13 @@ def find_text(image, policy) -> list[Finding]:
         for k, names in engines.items():
             said = " and ".join(e for e in (TESSERACT, PP_OCR) if e in names)
             findings[k] = replace(findings[k], why=f"{findings[k].why} (read by {said})")
+    # the cells of a table's grade column in a student's row where no line was found: a lone letter the
+    # detector missed, covered when the pixels there hold a mark
+    for box in unread_grade_cells(lines, kept):
+        if _holds_mark(image, box) and not any(f.kind == "grade" and f.box.overlap(box) > 0 for f in findings):
+            findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
+                                    why="a cell of a table's grade column, in a row with a student's cells, where "
+                                        "the text detector found nothing: a mark is written there"))
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
