@@ -190,7 +190,7 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
-LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|points|average|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
 # the same with the slash of a score not read ("Points: 61/100" read as "Points: 61100"): a run of digits
 # that is a score and one of TOTALS run together

@@ -55,7 +55,7 @@ def find_barcodes(image, long_side: int) -> list[Finding]:
 
 
 MARK_CONTRAST = 25  # grey levels between a cell's ground and its darkest (or lightest) strokes (a grey mark on a dark screen: 30-40)
-MARK_SHARE = (0.02, 0.4)  # share of a cell's pixels that are strokes when a mark is written in it
+MARK_SHARE = (0.01, 0.4)  # share of a cell's pixels that are strokes when a mark is written in it
 
 
 def _holds_mark(image, box: Box) -> bool:
@@ -65,7 +65,7 @@ def _holds_mark(image, box: Box) -> bool:
     if crop.size == 0:
         return False
     grey = crop.mean(axis=2) if crop.ndim == 3 else crop.astype(float)
-    low, high = np.percentile(grey, (3, 97))
+    low, high = np.percentile(grey, (1, 99))  # a lone letter in a wide cell: 2-3% of its pixels
     if high - low < MARK_CONTRAST:
         return False
     dark = float((grey < (low + high) / 2).mean())
@@ -134,7 +134,7 @@ def find_text(image, policy) -> list[Finding]:
     # the cells of a table's grade column in a student's row where no line was found: a lone letter the
     # detector missed, covered when the pixels there hold a mark
     for box in unread_grade_cells(lines, kept):
-        if _holds_mark(image, box) and not any(f.kind == "grade" and f.box.overlap(box) > 0 for f in findings):
+        if _holds_mark(image, box) and not any(f.kind == "grade" and _same_item(f.box, box) for f in findings):
             findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
                                     why="a cell of a table's grade column, in a row with a student's cells, where "
                                         "the text detector found nothing: a mark is written there"))
