@@ -187,8 +187,9 @@ def _misread_total(digits: str) -> int:
     return int(digits)
 
 
-LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
-                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
+# (the total may be read with a space inside: "Evaluation: 13/2 5")
+LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points|evaluation)\s*[:=]\s*"
+                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d(?:\s?\d){1,3})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
 LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
@@ -199,7 +200,7 @@ LABELLED_RUN = re.compile(r"\b(?:grade|score|mark|points|note|resultat|moyenne)\
 # grade labels that OCR reads with a letter wrong ("Grode: A", "Averge: 16,05"): a word of 5 letters or more
 # before a colon this close (rapidfuzz ratio, 0-100) to one of them is read as that label
 RESPELLED_LABELS = ("grade", "score", "points", "moyenne", "average", "resultat", "result", "total", "final",
-                    "student", "matricule", "identifiant")
+                    "evaluation", "student", "matricule", "identifiant")
 LABEL_SIMILARITY = 80
 
 
@@ -290,13 +291,15 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
     out = []
     # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
     page_context = any(_has_grade_label(line.text) for line in lines)
+    # a student's paper (a "Name:" label on it): a score out of any usual total there is a grade's
+    student_page = any(NAME_LABEL.search(fold(line.text)) for line in lines)
     for i, line in enumerate(lines):
         text = line.text
         has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
         labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
         for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
-            total = re.split(r"\s?/\s?", m.group(1))[-1]
+            total = re.split(r"\s?/\s?", m.group(1))[-1].replace(" ", "")
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
                              "a score right after a grade label"))
         for m in OUT_OF.finditer(text):
@@ -311,7 +314,7 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 value /= 10  # "12,5/20" read without its comma
             if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):
                 continue
-            if total in (10, 20, 100) or has_context:
+            if total in (10, 20, 100) or has_context or student_page:
                 score = 0.9 if has_context else 0.7
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
