@@ -266,6 +266,7 @@ def test_both_engines_are_the_default_and_read_the_sample(policy) -> None:
     (("Evaluation: 13/2 5",), "grade ••/25"),  # a space read inside the total
     (("VALUATION : 29/50",), "grade ••/50"),  # the É of Évaluation lost
     (("Nom :", "6/25"), "grade ••/25"),  # a score out of 25 on a student's paper
+    (("Quiz results", "Sofia Nguyen 49100"), "grade ••/100"),  # 49/100 in chalk, the slash not read
 ])
 def test_grades_read_with_a_letter_or_a_slash_wrong(texts, hint) -> None:
     from pipeline.text.recognizers import respell_labels
@@ -282,6 +283,7 @@ def test_grades_read_with_a_letter_or_a_slash_wrong(texts, hint) -> None:
     ("1D /25",),  # a letter for a digit only counts under a grade label
     ("Grace: 5",), ("Notes: bring 2 pencils",),
     ("Name: ____", "Page 3/4", "Rentrée le 02/09"), ("6/25",),
+    ("Quiz results", "Class of 2020"), ("Test on Friday", "Room 1420"), ("Sofia Nguyen 49100",),
 ])
 def test_look_alikes_of_misread_grades_are_not_grades(texts) -> None:
     from pipeline.text.recognizers import respell_labels

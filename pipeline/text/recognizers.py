@@ -197,6 +197,8 @@ LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|m
 # that is a score and one of TOTALS run together
 LABELLED_RUN = re.compile(r"\b(?:grade|score|mark|points|note|resultat|moyenne)\s*[:=]\s*(\d{3,6})[^\w%/]*$",
                           re.IGNORECASE)
+# ... and ending a line on a page with a grade label: 4 or 5 digits ("Sofia Nguyen 49100"; not a year)
+RUN_AT_END = re.compile(r"(?<![\w/.,:-])(\d{4,5})\W*$")
 # grade labels that OCR reads with a letter wrong ("Grode: A", "Averge: 16,05"): a word of 5 letters or more
 # before a colon this close (rapidfuzz ratio, 0-100) to one of them is read as that label
 RESPELLED_LABELS = ("grade", "score", "points", "moyenne", "average", "resultat", "result", "total", "final",
@@ -329,6 +331,13 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         if split:
             out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.8, f"grade ••/{split}",
                              "a score and its total run together (the slash not read) right after a grade label"))
+        run = RUN_AT_END.search(text) if has_context and not run else None
+        split = _score_run(run.group(1)) if run and not re.fullmatch(r"(?:19|20)\d\d", run.group(1)) and \
+            not PRICE.search(text) and not any(w in fold(text[:run.start(1)]) for w in NOT_ID_CONTEXT) else None
+        if split:  # "Sofia Nguyen 49100" on a results board: 49/100
+            out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.7, f"grade ••/{split}",
+                             "a score and its total run together (the slash not read) ending a line, with a grade "
+                             "label on the page"))
         number = LABELLED_NUMBER.search(_unaccent(text))
         if number and float(number.group(2).replace(",", ".")) <= 100 and not (
                 number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
