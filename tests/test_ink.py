@@ -260,3 +260,24 @@ def test_a_mark_circled_in_the_corner_of_a_sheet_is_a_grade(tmp_path, policy):
     path, (mark,) = _page_on(tmp_path, draw, (60, 45, 40), sheet=(100, 90, 1100, 800, (245, 245, 240)))
     inked = [f for f in _stage(path, policy) if f.kind == "grade"]
     assert any(_covers(f.box, mark) for f in inked), [(f.box, f.why) for f in inked]
+
+
+def test_a_comment_in_pen_beside_a_label_is_no_grade(tmp_path, policy):
+    """A red "Good effort" beside an empty "Score:" that an engine read as words: a comment; the same
+    mark read as a score is a grade."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    def draw(d):
+        printed, _ = _font(PRINTED, 36)
+        label = d.textbbox((60, 140), "Score:", font=printed)
+        d.text((60, 140), "Score:", fill=(25, 25, 30), font=printed)
+        return [Box(*_xywh(label)), _handwrite(d, (300, 110), "Good effort", (205, 30, 35), 90)]
+
+    path, (label, mark) = _page(tmp_path, draw)
+    image = load_image(path, policy.general.max_pixels)
+    labelled = OcrLine((Word("Score:", label, 97.0),), label)
+    as_words = OcrLine((Word("Gocd", mark, 60.0), Word("efort", mark, 55.0)), mark)
+    assert ink.find_ink_grades(image, [labelled, as_words], []) == []
+    as_score = OcrLine((Word("6o/ef", mark, 40.0),), mark)
+    assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled, as_score], []))
+    assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled], []))  # not read at all

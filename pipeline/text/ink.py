@@ -256,6 +256,24 @@ def _legible(line) -> bool:
         sum(c.isalpha() for c in line.text) >= 3
 
 
+COMMENT_LETTERS = 5  # a pen mark every engine read as this many letters or more, and no digit, is a comment
+
+
+def _read_as_words(box: Box, lines) -> bool:
+    """Every reading of the lines over the mark region is letters only, COMMENT_LETTERS or more: a
+    teacher's comment in pen ("Well done!", "See me", "Good effort"), not a grade (a score has
+    digits, a letter grade one letter)."""
+    area = box.w * box.h
+    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)]
+    if not over:
+        return False
+    for line in over:
+        letters = re.sub(r"[\W_]", "", line.text)
+        if len(letters) < COMMENT_LETTERS or not letters.isalpha():
+            return False
+    return True
+
+
 def _line_height(box: Box, lines) -> int:
     """The height of the OCR line holding ``box`` (the words of a match), else the box's own."""
     holding = [line.box for line in lines if line.box.overlap(box) >= 0.5 * box.w * box.h]
@@ -328,7 +346,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
-                any(box.overlap(b) >= 0.8 * area for b in legible):
+                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines):
             continue
         elif beside(box, labels):
             why = "pen mark beside a grade label"
