@@ -281,3 +281,17 @@ def test_a_comment_in_pen_beside_a_label_is_no_grade(tmp_path, policy):
     as_score = OcrLine((Word("6o/ef", mark, 40.0),), mark)
     assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled, as_score], []))
     assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled], []))  # not read at all
+
+
+def test_a_small_bold_letter_with_a_minus_is_ink():
+    """A bold "A-" about 17 px tall on a small photo: the strokes of the "A" meet in a blob wider than
+    a third of its height, and the minus is a filled bar; both are pen strokes."""
+    import numpy as np
+
+    image = Image.new("RGB", (120, 60), (236, 236, 232))
+    d = ImageDraw.Draw(image)
+    d.line([(20, 45), (28, 22), (36, 45)], fill=(40, 60, 170), width=5)  # a bold "A", 23 px tall
+    d.line([(24, 38), (32, 38)], fill=(40, 60, 170), width=3)
+    d.rectangle([42, 33, 50, 36], fill=(40, 60, 170))  # the minus: a filled bar
+    pieces = ink.ink_pieces(np.asarray(image))
+    assert len(pieces) == 2, pieces

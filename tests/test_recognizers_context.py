@@ -364,3 +364,15 @@ def test_two_header_words_read_as_one_are_two_headers() -> None:
     assert sorted(m.words[0].text for m in all_matches(split) if m.kind == "grade" and m.words[0].box.x >= COLUMNS[3]) \
         == sorted(row[3] for row in ROWS)
     assert [w.text for w in respell_labels([line_at(10, 10, "McDonald")])[0].words] == ["McDonald"]
+
+
+@pytest.mark.parametrize("merged, covered", [("Kowalski327771", True), ("ski327771", True), ("Kowalski", False),
+                                             ("Room12", False)])
+def test_an_id_run_into_the_name_on_its_left_is_an_id(merged: str, covered: bool) -> None:
+    """A gradebook row whose name and ID the engines read as one word ("Nathan Kowalski327771"):
+    the word under the ID header is the student's number, covered whole."""
+    lines = [line_at(10, 10, "Student"), line_at(200, 10, "ID"), line_at(380, 10, "Grade"),
+             OcrLine((Word("Nathan", Box(10, 50, 80, 20), 95.0), Word(merged, Box(100, 50, 190, 20), 95.0)),
+                     Box(10, 50, 280, 20)), line_at(380, 50, "B")]
+    ids = [m for m in find_table_grades(lines, []) if m.kind == "student_id"]
+    assert [m.words[0].text for m in ids] == ([merged] if covered else [])

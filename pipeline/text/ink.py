@@ -40,6 +40,8 @@ MAX_STROKE = 24.0  # px on the preview: the widest pen line (twice the largest d
 MAX_FILL = 0.65  # a piece fills at most this share of its box (letters, ticks, underlines; a bold "C" or "O" in
 # marker fills half of it, a filled dot or patch 0.8 or more)
 MIN_PIECE = 6  # px on the preview: pieces smaller than this (both sides) are noise
+BAR_ASPECT = 0.45  # a piece this much narrower than long is a bar (a dash, a minus sign), whatever it fills
+STROKE_SLACK = 2.0  # px: where strokes meet (the top of an "A") the widest-line measure runs over on a small letter
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
 SAME_SHEET_LINES = 15.0  # ... or this many, when both lie on one sheet of paper
 SHEET_CLOSE = 9  # px: printed letters narrower than this are closed over when finding the sheets
@@ -132,7 +134,9 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
     if count <= 1:
         return []
     xs, ys, ws, hs, areas = (stats[1:, i] for i in range(5))
-    keep = (np.maximum(ws, hs) >= MIN_PIECE) & (areas >= 12) & (areas <= MAX_FILL * ws * hs)
+    # a dash or an underline fills its box: a thin bar (a minus sign) is a stroke all the same
+    bar = np.minimum(ws, hs) <= BAR_ASPECT * np.maximum(ws, hs)
+    keep = (np.maximum(ws, hs) >= MIN_PIECE) & (areas >= 12) & ((areas <= MAX_FILL * ws * hs) | bar)
     if not keep.any():
         return []
     # stroke width: twice the largest distance from an ink pixel to the edge of the ink
@@ -142,7 +146,7 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
     order = on[np.argsort(flat[on], kind="stable")]
     starts = np.searchsorted(flat[order], np.arange(1, count))  # every label has at least one pixel
     stroke = 2 * np.maximum.reduceat(distance.ravel()[order], starts)
-    keep &= (stroke <= MAX_STROKE) & (stroke <= 0.35 * np.maximum(ws, hs) + 1.5)
+    keep &= (stroke <= MAX_STROKE) & (stroke <= 0.35 * np.maximum(ws, hs) + 1.5 + STROKE_SLACK)
     # on paper: around the piece (its box grown by a margin, less the ink) mostly light and grey
     height, width = mask.shape
     pad = np.maximum(3, (stroke * 1.5).astype(int))

@@ -759,6 +759,8 @@ CELL_OUT_OF = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?/\d{1,3}")
 CELL_PERCENT = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?%")
 # an ID read run together with the next cell: "74807760877", "54536872317/20", "63358332486%"
 LONG_DIGIT_RUN = re.compile(r"\d{11,16}|\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)")
+# an ID read run together with the name on its left: "Kowalski327771"
+NAME_RUN_INTO_ID = re.compile(r"[^\W\d_]{2,}(\d{5,10})")
 # a grade cell read run together with the ID on its left: a long run of digits ending the mark
 RUN_INTO_GRADE = re.compile(r"\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)?")
 TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's column
@@ -1078,11 +1080,13 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
                 taken.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
                 ids.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
             for word in words:  # an ID read together with the next cell's mark ("74807760877"): all of it
-                if id(word) not in ids and LONG_DIGIT_RUN.fullmatch(word.text):
-                    digits = re.sub(r"\D", "", word.text)
+                run_into = NAME_RUN_INTO_ID.fullmatch(word.text)  # or with the name on its left ("Kowalski327771")
+                if id(word) not in ids and (LONG_DIGIT_RUN.fullmatch(word.text) or run_into):
+                    digits = run_into.group(1) if run_into else re.sub(r"\D", "", word.text)
                     out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(digits) - 2) + digits[-2:],
                                      "a long number in a table's ID column (an ID read with the cell beside it)"))
                     taken.add(id(word))
+                    ids.add(id(word))
     anchors = [Box.enclosing([w.box for w in m.words]) for m in kept + out if m.kind in ("name", "student_id")
                and m.words]
     for line in lines:
