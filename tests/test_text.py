@@ -284,6 +284,7 @@ def test_grades_read_with_a_letter_or_a_slash_wrong(texts, hint) -> None:
     ("Grace: 5",), ("Notes: bring 2 pencils",),
     ("Name: ____", "Page 3/4", "Rentrée le 02/09"), ("6/25",),
     ("Quiz results", "Class of 2020"), ("Test on Friday", "Room 1420"), ("Sofia Nguyen 49100",),
+    ("Résultats du contrôle", "Open 7/5- 1630"),  # a time read without its colon
 ])
 def test_look_alikes_of_misread_grades_are_not_grades(texts) -> None:
     from pipeline.text.recognizers import respell_labels

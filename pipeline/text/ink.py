@@ -135,7 +135,7 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
         return []
     xs, ys, ws, hs, areas = (stats[1:, i] for i in range(5))
     # a dash or an underline fills its box: a thin bar (a minus sign) is a stroke all the same
-    bar = np.minimum(ws, hs) <= BAR_ASPECT * np.maximum(ws, hs)
+    bar = hs <= BAR_ASPECT * ws  # across: a minus, a dash (an upright bar is more often an edge)
     keep = (np.maximum(ws, hs) >= MIN_PIECE) & (areas >= 12) & ((areas <= MAX_FILL * ws * hs) | bar)
     if not keep.any():
         return []
@@ -263,12 +263,14 @@ def _legible(line) -> bool:
 COMMENT_LETTERS = 5  # a pen mark every engine read as this many letters or more, and no digit, is a comment
 
 
-def _read_as_words(box: Box, lines) -> bool:
+def _read_as_words(box: Box, lines, labelled: list[Box]) -> bool:
     """Every reading of the lines over the mark region is letters only, COMMENT_LETTERS or more: a
     teacher's comment in pen ("Well done!", "See me", "Good effort"), not a grade (a score has
-    digits, a letter grade one letter)."""
+    digits, a letter grade one letter). The lines holding a grade label (``labelled``) are not
+    readings of a mark ("Grade:" and its mark in one pen)."""
     area = box.w * box.h
-    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)]
+    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)
+            and line.box not in labelled]
     if not over:
         return False
     for line in over:
@@ -350,7 +352,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
-                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines):
+                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, labelled):
             continue
         elif beside(box, labels):
             why = "pen mark beside a grade label"

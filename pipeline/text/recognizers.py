@@ -197,8 +197,9 @@ LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|m
 # that is a score and one of TOTALS run together
 LABELLED_RUN = re.compile(r"\b(?:grade|score|mark|points|note|resultat|moyenne)\s*[:=]\s*(\d{3,6})[^\w%/]*$",
                           re.IGNORECASE)
-# ... and ending a line on a page with a grade label: 4 or 5 digits ("Sofia Nguyen 49100"; not a year)
-RUN_AT_END = re.compile(r"(?<![\w/.,:-])(\d{4,5})\W*$")
+# ... and ending a line on a page with a grade label: 5 digits, a score out of 100 ("Sofia Nguyen 49100"; four
+# digits are as often a time read without its colon, "16:30" as "1630")
+RUN_AT_END = re.compile(r"(?<![\w/.,:-])(\d{5})\W*$")
 # grade labels that OCR reads with a letter wrong ("Grode: A", "Averge: 16,05"): a word of 5 letters or more
 # before a colon this close (rapidfuzz ratio, 0-100) to one of them is read as that label
 RESPELLED_LABELS = ("grade", "score", "points", "moyenne", "average", "resultat", "result", "total", "final",
