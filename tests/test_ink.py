@@ -134,6 +134,7 @@ def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
     ("Grade 5", False), ("5th grade", False), ("Total 24,90 €", False), ("Grade 11 Chemistry", False),
     ("Final exam Friday", False), ("Note: bring a pencil", False), ("Final exam: Room 12, 9:00", False),
     ("Moyenne", False), ("Note : ame", True), ("Résultat: 14,5", True),
+    ("Average: 16,05", True), ("Points: Set points,", False),  # a whiteboard's game points
 ])
 def test_grade_labels(line, label):
     words = [ink._fold(w) for w in line.split()]
@@ -295,3 +296,15 @@ def test_a_small_bold_letter_with_a_minus_is_ink():
     d.rectangle([42, 33, 50, 36], fill=(40, 60, 170))  # the minus: a filled bar
     pieces = ink.ink_pieces(np.asarray(image))
     assert len(pieces) == 2, pieces
+
+
+def test_a_table_header_row_is_no_label():
+    """ "Letter Score" heading a gradebook's columns ends with a grade word, but waits for no mark."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    header = OcrLine((Word("Letter", Box(10, 10, 70, 24), 95.0), Word("Score", Box(100, 10, 60, 24), 95.0)),
+                     Box(10, 10, 150, 24))
+    label = OcrLine((Word("Your", Box(10, 60, 50, 24), 95.0), Word("Score", Box(70, 60, 60, 24), 95.0)),
+                    Box(10, 60, 120, 24))
+    assert ink.label_boxes([header]) == []
+    assert ink.label_boxes([label]) == [label.box]  # "Score" last on a line that is no header row

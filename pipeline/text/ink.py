@@ -52,7 +52,8 @@ MARGIN_PAPER = 0.6  # ... and in a margin around it (a third of its height; a sh
 LEGIBLE_WORD = 90.0  # word confidence (0-100) of a line read cleanly: print, not a scrawl no engine can read
 MAX_REGION_WIDTH = 0.85  # share of the photo's width: a line written across a sheet that fills a small photo
 REGION_MAX_INK = 0.3  # a mark region is at most this share ink (stripes, a coloured print are denser)
-GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne", "points", "average")
+# ("Points:" is left out: on a whiteboard or a scoreboard it counts a game's points as often as a mark)
+GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne", "average")
 NOT_MARK_WORDS = ("exam", "examen", "exams", "round", "game", "match", "day", "room", "salle", "date", "time", "heure")
 ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|eme|ème)$")
 
@@ -74,7 +75,7 @@ def _label_at(words: list[str], i: int) -> bool:
         # "Note: bring a pencil": a sentence follows, not a value
         return sum(bool(re.fullmatch(r"[^\W\d_]{2,}", w)) for w in after) < 2
     if not after:  # "5th grade", "Total" at the end of a line, a header word alone ("Moyenne") say nothing
-        return i > 0 and bare not in ("grade", "total", "points", "average") and not ORDINAL.match(words[i - 1])
+        return i > 0 and bare not in ("grade", "total", "average") and not ORDINAL.match(words[i - 1])
     if bare == "final":  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
         near = after[:2]
         return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in NOT_MARK_WORDS for w in near)
