@@ -20,7 +20,8 @@ Then ``--wide`` W positives and W/2 negatives of a wider variety, seeded apart a
 and seven more handwriting families, fetched with ``apt-get download`` into reports/sample_fonts (not
 installed system-wide); printed inks, dark gradebook screens with columns in any order (empty
 templates as negatives), report cards, papers the student writes on and the teacher marks in pen
-or pencil, chalkboards; cards turned up to 30 degrees, stronger perspective, shadows, colour casts,
+or pencil (blank worksheets, their name line not filled in, with a comment in pen as negatives),
+chalkboards; cards turned up to 30 degrees, stronger perspective, shadows, colour casts,
 sensor noise, motion blur.
 
 Backgrounds come from ../shared/testdata, so the output must stay out of the repository: the
@@ -646,6 +647,9 @@ def wide_card(kind: str, rng: random.Random, negative: bool, print_fonts, hand_f
     elif kind == "handtest":  # the student writes name and ID by hand; the teacher marks in pen
         sheet.cells([(rng.choice(["Maths test", "Dictée", "Quiz 7", "Contrôle n°3", "Spelling test"]), None, None)], size, fg)
         if negative:
+            if rng.random() < 0.5:  # a blank worksheet: the name line not filled in yet
+                sheet.cells([(rng.choice(["Name: ____________", "Nom : ____________", "Student: __________"]), None,
+                              None)], size, fg)
             for _ in range(rng.randint(2, 4)):
                 sheet.cells([(rng.choice(QUESTIONS + WIDE_NEGATIVE), None, None)], size, fg)
             sheet.pen(rng.choice(NEGATIVE_MARKS + ["Page 12", "Room 108", "8:30"]), None, None, int(size * 1.6), pen_ink)

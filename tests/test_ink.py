@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -132,6 +134,7 @@ def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
     ("Grade 5", False), ("5th grade", False), ("Total 24,90 €", False), ("Grade 11 Chemistry", False),
     ("Final exam Friday", False), ("Note: bring a pencil", False), ("Final exam: Room 12, 9:00", False),
     ("Moyenne", False), ("Note : ame", True), ("Résultat: 14,5", True),
+    ("Average: 16,05", True), ("Points: Set points,", False),  # a whiteboard's game points
 ])
 def test_grade_labels(line, label):
     words = [ink._fold(w) for w in line.split()]
@@ -208,3 +211,100 @@ def test_a_bold_marker_letter_is_a_piece_of_ink_and_a_filled_dot_is_not():
     d.ellipse([120, 40, 150, 70], fill=(30, 140, 55))  # a filled dot (a sticker, a coloured patch)
     pieces = ink.ink_pieces(np.asarray(image))
     assert [p[0] < 100 for p in pieces] == [True], pieces
+
+
+def _page_on(tmp_path, draw_fn, ground, size=(1400, 900), sheet=None):
+    """``_page`` on a ground of another colour, the sheet (x0, y0, x1, y1, colour) drawn on it first."""
+    image = Image.new("RGB", size, ground)
+    draw = ImageDraw.Draw(image)
+    if sheet:
+        draw.rectangle(sheet[:4], fill=sheet[4])
+    marks = draw_fn(draw)
+    path = tmp_path / "page.png"
+    image.save(path)
+    return path, marks
+
+
+def test_a_pen_mark_on_yellow_paper_is_a_grade(tmp_path, policy):
+    """A sticky note or a yellow pad: the paper is saturated, of a hue no ink has; a red mark after
+    a "Score:" label there (as when no engine reads the mark) is a grade."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    def draw(d):
+        printed, _ = _font(PRINTED, 36)
+        d.text((60, 60), "Quiz 4", fill=(25, 25, 30), font=printed)
+        label = d.textbbox((60, 140), "Score:", font=printed)
+        d.text((60, 140), "Score:", fill=(25, 25, 30), font=printed)
+        return [Box(*_xywh(label)), _handwrite(d, (300, 110), "14/20", (205, 30, 35), 90)]
+
+    path, (label, mark) = _page_on(tmp_path, draw, (255, 240, 130))
+    lines = [OcrLine((Word("Score:", label, 97.0),), label)]
+    found = ink.find_ink_grades(load_image(path, policy.general.max_pixels), lines, [])
+    assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
+    masks: dict = {}
+    ink.ink_pieces(np.asarray(Image.open(path).convert("RGB")), masks)
+    assert masks["paper"].mean() > 0.9  # the yellow ground is paper, the red strokes are not
+
+
+def test_a_mark_circled_in_the_corner_of_a_sheet_is_a_grade(tmp_path, policy):
+    """A grade circled in the sheet's top corner, its circle close to the sheet's edge (the photo's
+    dark background within a third of its height of it)."""
+    def draw(d):
+        printed, _ = _font(PRINTED, 34)
+        d.text((140, 120), "Maths test", fill=(25, 25, 30), font=printed)
+        d.text((140, 180), "Nom : Camille Dubois", fill=(25, 25, 30), font=printed)
+        d.text((140, 240), "Show your working", fill=(25, 25, 30), font=printed)
+        mark = _handwrite(d, (1010, 150), "C", (30, 60, 170), 80)
+        d.ellipse([980, 120, 1085, 260], outline=(30, 60, 170), width=5)
+        return [mark]
+
+    path, (mark,) = _page_on(tmp_path, draw, (60, 45, 40), sheet=(100, 90, 1100, 800, (245, 245, 240)))
+    inked = [f for f in _stage(path, policy) if f.kind == "grade"]
+    assert any(_covers(f.box, mark) for f in inked), [(f.box, f.why) for f in inked]
+
+
+def test_a_comment_in_pen_beside_a_label_is_no_grade(tmp_path, policy):
+    """A red "Good effort" beside an empty "Score:" that an engine read as words: a comment; the same
+    mark read as a score is a grade."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    def draw(d):
+        printed, _ = _font(PRINTED, 36)
+        label = d.textbbox((60, 140), "Score:", font=printed)
+        d.text((60, 140), "Score:", fill=(25, 25, 30), font=printed)
+        return [Box(*_xywh(label)), _handwrite(d, (300, 110), "Good effort", (205, 30, 35), 90)]
+
+    path, (label, mark) = _page(tmp_path, draw)
+    image = load_image(path, policy.general.max_pixels)
+    labelled = OcrLine((Word("Score:", label, 97.0),), label)
+    as_words = OcrLine((Word("Gocd", mark, 60.0), Word("efort", mark, 55.0)), mark)
+    assert ink.find_ink_grades(image, [labelled, as_words], []) == []
+    as_score = OcrLine((Word("6o/ef", mark, 40.0),), mark)
+    assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled, as_score], []))
+    assert any(_covers(f.box, mark) for f in ink.find_ink_grades(image, [labelled], []))  # not read at all
+
+
+def test_a_small_bold_letter_with_a_minus_is_ink():
+    """A bold "A-" about 17 px tall on a small photo: the strokes of the "A" meet in a blob wider than
+    a third of its height, and the minus is a filled bar; both are pen strokes."""
+    import numpy as np
+
+    image = Image.new("RGB", (120, 60), (236, 236, 232))
+    d = ImageDraw.Draw(image)
+    d.line([(20, 45), (28, 22), (36, 45)], fill=(40, 60, 170), width=5)  # a bold "A", 23 px tall
+    d.line([(24, 38), (32, 38)], fill=(40, 60, 170), width=3)
+    d.rectangle([42, 33, 50, 36], fill=(40, 60, 170))  # the minus: a filled bar
+    pieces = ink.ink_pieces(np.asarray(image))
+    assert len(pieces) == 2, pieces
+
+
+def test_a_table_header_row_is_no_label():
+    """ "Letter Score" heading a gradebook's columns ends with a grade word, but waits for no mark."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    header = OcrLine((Word("Letter", Box(10, 10, 70, 24), 95.0), Word("Score", Box(100, 10, 60, 24), 95.0)),
+                     Box(10, 10, 150, 24))
+    label = OcrLine((Word("Your", Box(10, 60, 50, 24), 95.0), Word("Score", Box(70, 60, 60, 24), 95.0)),
+                    Box(10, 60, 120, 24))
+    assert ink.label_boxes([header]) == []
+    assert ink.label_boxes([label]) == [label.box]  # "Score" last on a line that is no header row

@@ -255,3 +255,82 @@ def test_both_engines_are_the_default_and_read_the_sample(policy) -> None:
              if f.kind != "barcode"]
     assert {"grade", "student_id"} <= {f.kind for f in found}
     assert all("(read by " in f.why for f in found if f.detector in ("text:grade", "text:student_id")), [f.why for f in found]
+
+
+@pytest.mark.parametrize("texts, hint", [
+    (("Grode: A",), "grade •"),  # a grade label read with a letter wrong
+    (("Moyene : 15,2",), "grade ••"),
+    (("Points: 61100",), "grade ••/100"),  # 61/100 read without its slash
+    (("Score: 1420",), "grade ••/20"),
+    (("Spelling test", "1D /25"), "grade ••/25"),  # a handwritten 19/25, a digit read as a letter
+    (("Evaluation: 13/2 5",), "grade ••/25"),  # a space read inside the total
+    (("VALUATION : 29/50",), "grade ••/50"),  # the É of Évaluation lost
+    (("Nom :", "6/25"), "grade ••/25"),  # a score out of 25 on a student's paper
+    (("Quiz results", "Sofia Nguyen 49100"), "grade ••/100"),  # 49/100 in chalk, the slash not read
+])
+def test_grades_read_with_a_letter_or_a_slash_wrong(texts, hint) -> None:
+    from pipeline.text.recognizers import respell_labels
+
+    assert hint in [m.hint for m in find_grades(respell_labels(lines_of(*texts)))]
+
+
+@pytest.mark.parametrize("texts", [
+    ("Grade 11 Chemistry", "60% of NC"),  # a grade level is no grade label for the rest of the page
+    ("5th grade", "SAN AS A"),
+    ("Grade: __",), ("Grade: |",),  # a blank to fill in
+    ("Gradebook", "Student A"),  # a header word before a letter
+    ("Total: 120 €",), ("Points: 12345",),
+    ("1D /25",),  # a letter for a digit only counts under a grade label
+    ("Grace: 5",), ("Notes: bring 2 pencils",),
+    ("Name: ____", "Page 3/4", "Rentrée le 02/09"), ("6/25",),
+    ("Quiz results", "Class of 2020"), ("Test on Friday", "Room 1420"), ("Sofia Nguyen 49100",),
+    ("Résultats du contrôle", "Open 7/5- 1630"),  # a time read without its colon
+])
+def test_look_alikes_of_misread_grades_are_not_grades(texts) -> None:
+    from pipeline.text.recognizers import respell_labels
+
+    assert find_grades(respell_labels(lines_of(*texts))) == []
+
+
+def test_a_gradebook_card_photographed_askew_has_its_letter_grades_found(policy, tmp_path) -> None:
+    """A gradebook card turned 18 degrees in the photo (columns Student, ID, Score, Grade; lone
+    letters in the Grade column), through the whole stage: the letters are covered, the header is not."""
+    font_path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font_path.is_file():
+        pytest.skip("DejaVuSans not installed")
+    font = ImageFont.truetype(str(font_path), 30)
+    card = Image.new("RGB", (1000, 420), (250, 250, 248))
+    draw = ImageDraw.Draw(card)
+    columns = (30, 380, 640, 840)
+    for x, word in zip(columns, ("Student", "ID", "Score", "Grade")):
+        draw.text((x, 30), word, fill=(20, 20, 25), font=font)
+    rows = [("Marc Thiessen", "48213977", "87", "B"), ("Lea Okafor", "48213978", "72", "D"),
+            ("Sam Dubois", "48213979", "93", "A"), ("Noah Petit", "48213980", "61", "C")]
+    letters = []
+    for r, row in enumerate(rows, start=1):
+        for x, cell in zip(columns, row):
+            draw.text((x, 30 + 80 * r), cell, fill=(20, 20, 25), font=font)
+        letters.append(draw.textbbox((columns[3], 30 + 80 * r), row[3], font=font))
+    photo = Image.new("RGB", (1600, 1200), (120, 110, 100))
+    turned = card.rotate(18, expand=True, fillcolor=(120, 110, 100))
+    photo.paste(turned, (200, 150))
+    path = tmp_path / "askew.png"
+    photo.save(path)
+
+    import math
+
+    a = math.radians(-18)  # PIL turns counter-clockwise: a point's place on the turned card
+    cx, cy, ncx, ncy = card.width / 2, card.height / 2, turned.width / 2, turned.height / 2
+
+    def placed(bb) -> Box:
+        pts = [((x - cx) * math.cos(a) - (y - cy) * math.sin(a) + ncx + 200,
+                (x - cx) * math.sin(a) + (y - cy) * math.cos(a) + ncy + 150)
+               for x, y in ((bb[0], bb[1]), (bb[2], bb[1]), (bb[2], bb[3]), (bb[0], bb[3]))]
+        return Box(int(min(p[0] for p in pts)), int(min(p[1] for p in pts)),
+                   int(max(p[0] for p in pts) - min(p[0] for p in pts)), int(max(p[1] for p in pts) - min(p[1] for p in pts)))
+
+    found = text.stage(load_image(path, policy.general.max_pixels), policy)
+    grades = [f.box for f in found if f.kind == "grade"]
+    missed = [bb for bb in letters if not any(g.overlap(placed(bb)) >= 0.3 * placed(bb).w * placed(bb).h for g in grades)]
+    assert not missed, ([(f.kind, f.box, f.why) for f in found], [placed(bb) for bb in letters])
+    assert sum(f.kind == "student_id" for f in found) == 4, [(f.kind, f.why) for f in found]

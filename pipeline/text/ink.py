@@ -29,22 +29,31 @@ MIN_CHROMA = 28  # max(R,G,B) - min(R,G,B) of an ink pixel: black ink and grey p
 MIN_SATURATION = 55  # HSV saturation (0-255) of an ink pixel (a thin blue line in a JPEG: 50-110)
 PAPER_MAX_SATURATION = 60  # paper: light and nearly grey
 PAPER_MIN_VALUE = 120
+# yellow paper (sticky notes, legal pads, cream card): light, of a yellow hue (OpenCV's 0-179) no ink has,
+# and more saturated than white paper
+YELLOW_PAPER_HUES = (20, 38)
+YELLOW_PAPER_MAX_SATURATION = 170
+YELLOW_PAPER_MIN_VALUE = 150
 PAPER_AROUND = 0.75  # share of the pixels around a piece (not ink) that must be paper
 MAX_STROKE = 24.0  # px on the preview: the widest pen line (twice the largest distance to the edge; a marker
 # written big, 90 px letters, draws 16-18 px lines)
 MAX_FILL = 0.65  # a piece fills at most this share of its box (letters, ticks, underlines; a bold "C" or "O" in
 # marker fills half of it, a filled dot or patch 0.8 or more)
 MIN_PIECE = 6  # px on the preview: pieces smaller than this (both sides) are noise
+BAR_ASPECT = 0.45  # a piece this much narrower than long is a bar (a dash, a minus sign), whatever it fills
+STROKE_SLACK = 2.0  # px: where strokes meet (the top of an "A") the widest-line measure runs over on a small letter
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
 SAME_SHEET_LINES = 15.0  # ... or this many, when both lie on one sheet of paper
 SHEET_CLOSE = 9  # px: printed letters narrower than this are closed over when finding the sheets
 # hue ranges (OpenCV's 0-179) of red, green and blue ink
 HUES = {"red": ((0, 9), (168, 180)), "green": ((42, 88),), "blue": ((100, 130),)}
-REGION_PAPER = 0.9  # share of the non-ink pixels in and around a mark region that must be paper
+REGION_PAPER = 0.9  # share of the non-ink pixels in a mark region that must be paper
+MARGIN_PAPER = 0.6  # ... and in a margin around it (a third of its height; a sheet's edge may run through it)
 LEGIBLE_WORD = 90.0  # word confidence (0-100) of a line read cleanly: print, not a scrawl no engine can read
 MAX_REGION_WIDTH = 0.85  # share of the photo's width: a line written across a sheet that fills a small photo
 REGION_MAX_INK = 0.3  # a mark region is at most this share ink (stripes, a coloured print are denser)
-GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne")
+# ("Points:" is left out: on a whiteboard or a scoreboard it counts a game's points as often as a mark)
+GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne", "average")
 NOT_MARK_WORDS = ("exam", "examen", "exams", "round", "game", "match", "day", "room", "salle", "date", "time", "heure")
 ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|eme|ème)$")
 
@@ -66,7 +75,7 @@ def _label_at(words: list[str], i: int) -> bool:
         # "Note: bring a pencil": a sentence follows, not a value
         return sum(bool(re.fullmatch(r"[^\W\d_]{2,}", w)) for w in after) < 2
     if not after:  # "5th grade", "Total" at the end of a line, a header word alone ("Moyenne") say nothing
-        return i > 0 and bare not in ("grade", "total") and not ORDINAL.match(words[i - 1])
+        return i > 0 and bare not in ("grade", "total", "average") and not ORDINAL.match(words[i - 1])
     if bare == "final":  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
         near = after[:2]
         return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in NOT_MARK_WORDS for w in near)
@@ -75,8 +84,12 @@ def _label_at(words: list[str], i: int) -> bool:
 
 def label_boxes(lines, words_too: list | None = None) -> list[Box]:
     """Boxes of the OCR lines holding a grade label (``words_too`` gets the label words' boxes)."""
+    from .recognizers import _header_line
+
     out = []
     for line in lines:
+        if len(line.words) >= 2 and ":" not in line.text and _header_line(line):
+            continue  # a table's header row ("Letter Score"), not a label waiting for a mark
         words = [_fold(w.text) for w in line.words]
         at = [i for i in range(len(words)) if _label_at(words, i)]
         if at:
@@ -99,7 +112,9 @@ def _ink_mask(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     chroma = cv2.subtract(v, cv2.min(cv2.min(rgb[..., 0], rgb[..., 1]), rgb[..., 2]))  # v is max(R, G, B)
     saturated = (s >= MIN_SATURATION) & (chroma >= MIN_CHROMA) & (v >= 50)
     colour = _HUE_CLASS[h] * saturated
-    paper = (s <= PAPER_MAX_SATURATION) & (v >= PAPER_MIN_VALUE)
+    paper = (s <= PAPER_MAX_SATURATION) & (v >= PAPER_MIN_VALUE) | \
+        (h >= YELLOW_PAPER_HUES[0]) & (h <= YELLOW_PAPER_HUES[1]) & (s <= YELLOW_PAPER_MAX_SATURATION) & \
+        (v >= YELLOW_PAPER_MIN_VALUE)
     return colour > 0, colour, paper
 
 
@@ -120,7 +135,9 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
     if count <= 1:
         return []
     xs, ys, ws, hs, areas = (stats[1:, i] for i in range(5))
-    keep = (np.maximum(ws, hs) >= MIN_PIECE) & (areas >= 12) & (areas <= MAX_FILL * ws * hs)
+    # a dash or an underline fills its box: a thin bar (a minus sign) is a stroke all the same
+    bar = hs <= BAR_ASPECT * ws  # across: a minus, a dash (an upright bar is more often an edge)
+    keep = (np.maximum(ws, hs) >= MIN_PIECE) & (areas >= 12) & ((areas <= MAX_FILL * ws * hs) | bar)
     if not keep.any():
         return []
     # stroke width: twice the largest distance from an ink pixel to the edge of the ink
@@ -130,7 +147,7 @@ def ink_pieces(rgb: np.ndarray, masks: dict | None = None) -> list[tuple[int, in
     order = on[np.argsort(flat[on], kind="stable")]
     starts = np.searchsorted(flat[order], np.arange(1, count))  # every label has at least one pixel
     stroke = 2 * np.maximum.reduceat(distance.ravel()[order], starts)
-    keep &= (stroke <= MAX_STROKE) & (stroke <= 0.35 * np.maximum(ws, hs) + 1.5)
+    keep &= (stroke <= MAX_STROKE) & (stroke <= 0.35 * np.maximum(ws, hs) + 1.5 + STROKE_SLACK)
     # on paper: around the piece (its box grown by a margin, less the ink) mostly light and grey
     height, width = mask.shape
     pad = np.maximum(3, (stroke * 1.5).astype(int))
@@ -202,14 +219,21 @@ def mark_regions(pieces, max_pieces: int = 800) -> list[tuple[int, int, int, int
 
 
 def _on_paper(masks: dict, x: int, y: int, w: int, h: int) -> bool:
-    """The region and a margin around it: paper apart from the ink, and not too much ink."""
+    """The region is paper apart from the ink, and not too much ink; so is most of a margin around
+    it (a mark in a sheet's margin, circled in a corner, has the sheet's edge within that margin)."""
     pad = max(3, h // 3)
     y0, x0 = max(0, y - pad), max(0, x - pad)
     ink = masks["ink"][y0:y + h + pad, x0:x + w + pad]
     paper = masks["paper"][y0:y + h + pad, x0:x + w + pad]
     inked = int(ink.sum())
     rest = ink.size - inked
-    return inked <= REGION_MAX_INK * ink.size and int(paper.sum()) >= REGION_PAPER * max(1, rest)
+    if inked > REGION_MAX_INK * ink.size:
+        return False
+    inside_ink, inside_paper = masks["ink"][y:y + h, x:x + w], masks["paper"][y:y + h, x:x + w]
+    inside_rest = inside_ink.size - int(inside_ink.sum())
+    margin_rest, margin_paper = rest - inside_rest, int(paper.sum()) - int(inside_paper.sum())
+    return int(inside_paper.sum()) >= REGION_PAPER * max(1, inside_rest) and \
+        margin_paper >= MARGIN_PAPER * max(1, margin_rest)
 
 
 def _sheets(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
@@ -235,6 +259,26 @@ def _legible(line) -> bool:
     """Every word of the line read with at least LEGIBLE_WORD confidence, and at least three letters."""
     return bool(line.words) and min(w.confidence for w in line.words) >= LEGIBLE_WORD and \
         sum(c.isalpha() for c in line.text) >= 3
+
+
+COMMENT_LETTERS = 5  # a pen mark every engine read as this many letters or more, and no digit, is a comment
+
+
+def _read_as_words(box: Box, lines, labelled: list[Box]) -> bool:
+    """Every reading of the lines over the mark region is letters only, COMMENT_LETTERS or more: a
+    teacher's comment in pen ("Well done!", "See me", "Good effort"), not a grade (a score has
+    digits, a letter grade one letter). The lines holding a grade label (``labelled``) are not
+    readings of a mark ("Grade:" and its mark in one pen)."""
+    area = box.w * box.h
+    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)
+            and line.box not in labelled]
+    if not over:
+        return False
+    for line in over:
+        letters = re.sub(r"[\W_]", "", line.text)
+        if len(letters) < COMMENT_LETTERS or not letters.isalpha():
+            return False
+    return True
 
 
 def _line_height(box: Box, lines) -> int:
@@ -309,7 +353,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
-                any(box.overlap(b) >= 0.8 * area for b in legible):
+                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, labelled):
             continue
         elif beside(box, labels):
             why = "pen mark beside a grade label"

@@ -58,6 +58,8 @@ class OcrLine:
     box: Box
     engine: str = ""  # TESSERACT or PP_OCR: the engine that read it
     short: bool = False  # read from a short crop (a lone grade or number: SHORT_CROP_ASPECT)
+    angle: float = 0.0  # degrees: the line's slant in the upright original (clockwise, -90 to 90; a turned card's)
+    thickness: float = 0.0  # px: the line's height across its slant in the upright original (0: not known)
 
     @property
     def text(self) -> str:
@@ -72,6 +74,15 @@ def _map_back(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 def _box_of(points: np.ndarray, width: int, height: int) -> Box:
     return Box.from_xyxy(points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max(), width, height)
+
+
+def _slant(corners: np.ndarray) -> tuple[float, float]:
+    """A line's slant (degrees, clockwise, -90 to 90) and thickness (px) from its crop's corners mapped
+    back to the image (top-left, top-right, bottom-right, bottom-left)."""
+    along, across = corners[1] - corners[0], corners[3] - corners[0]
+    angle = float(np.degrees(np.arctan2(along[1], along[0])))
+    angle = (angle + 90.0) % 180.0 - 90.0  # read turned 180 degrees or not, the same slant
+    return angle, float(np.hypot(*across))
 
 
 def _binarize(grey: np.ndarray) -> np.ndarray:
@@ -315,5 +326,5 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
         if line_words:
             corners = _map_back(np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float64), matrix)
             out.append(OcrLine(tuple(line_words), _box_of(corners, image.width, image.height), engine,
-                               crop_w < SHORT_CROP_ASPECT * crop_h))
+                               crop_w < SHORT_CROP_ASPECT * crop_h, *_slant(corners)))
     return out

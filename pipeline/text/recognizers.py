@@ -174,6 +174,10 @@ GRADE_CONTEXT = ("grade", "mark", "score", "note", "result", "resultat", "total"
                  "appreciation", "evaluation", "test", "exam", "quiz", "controle", "devoir", "bulletin")
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
+# a score whose value OCR read with a letter for a digit ("1D /25", "l7/20", "B/10" in handwriting): with
+# a grade label on the page, a digit and look-alike letters before "/" and a total
+MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])(?=[^\s/]*\d)([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+DIGIT_LOOKALIKES = str.maketrans("OoDlI|SsBZzgq", "0001115582299")
 
 
 def _misread_total(digits: str) -> int:
@@ -184,11 +188,75 @@ def _misread_total(digits: str) -> int:
     return int(digits)
 
 
-LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points)\s*[:=]\s*"
-                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d{2,4})(?![\d/])", re.IGNORECASE)
+# (the total may be read with a space inside: "Evaluation: 13/2 5")
+LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points|evaluation)\s*[:=]\s*"
+                             r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d(?:\s?\d){1,3})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
 LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
+# the same with the slash of a score not read ("Points: 61/100" read as "Points: 61100"): a run of digits
+# that is a score and one of TOTALS run together
+LABELLED_RUN = re.compile(r"\b(?:grade|score|mark|points|note|resultat|moyenne)\s*[:=]\s*(\d{3,6})[^\w%/]*$",
+                          re.IGNORECASE)
+# ... and ending a line on a page with a grade label: 5 digits, a score out of 100 ("Sofia Nguyen 49100"; four
+# digits are as often a time read without its colon, "16:30" as "1630")
+RUN_AT_END = re.compile(r"(?<![\w/.,:-])(\d{5})\W*$")
+# grade labels that OCR reads with a letter wrong ("Grode: A", "Averge: 16,05"): a word of 5 letters or more
+# before a colon this close (rapidfuzz ratio, 0-100) to one of them is read as that label
+RESPELLED_LABELS = ("grade", "score", "points", "moyenne", "average", "resultat", "result", "total", "final",
+                    "evaluation", "student", "matricule", "identifiant")
+LABEL_SIMILARITY = 80
+
+
+def _respelled(word: str, before_colon: bool) -> str:
+    """``word`` with its letters replaced by the grade or ID label they are a misreading of, when it
+    stands before a colon; else ``word`` as it is."""
+    m = re.fullmatch(r"(\W*)([^\W\d_]{5,})(\W*)", word)
+    if not m or not (before_colon or m.group(3).startswith(":")):
+        return word
+    core = fold(m.group(2))
+    if core in RESPELLED_LABELS or core in COMMON_WORDS:
+        return word
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(core, RESPELLED_LABELS, scorer=fuzz.ratio, score_cutoff=LABEL_SIMILARITY)
+    if best is None:
+        return word
+    label = best[0].capitalize() if m.group(2)[:1].isupper() else best[0]
+    return m.group(1) + label + m.group(3)
+
+
+def _split_headers(word: Word) -> tuple[Word, ...]:
+    """A word made of two table header words run together where a capital starts the second
+    ("MoyenneScore", "NameID": two columns' headers read as one word), as the two words, the box
+    shared out by letters; else the word alone."""
+    text = word.text
+    if len(text) < 5 or not text.isalpha() or fold(text) in _HEADER_WORDS:
+        return (word,)
+    for i in range(2, len(text) - 1):
+        if text[i].isupper() and text[i - 1].islower() and fold(text[:i]) in _HEADER_WORDS and \
+                fold(text[i:]) in _HEADER_WORDS:
+            split = word.box.x + round(word.box.w * i / len(text))
+            left = Box(word.box.x, word.box.y, max(1, split - word.box.x), word.box.h)
+            right = Box(split, word.box.y, max(1, word.box.x + word.box.w - split), word.box.h)
+            return Word(text[:i], left, word.confidence), Word(text[i:], right, word.confidence)
+    return (word,)
+
+
+def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
+    """The lines with grade and ID labels misread by a letter or two read as those labels (the box
+    and confidence of each word kept), and two header words run together read apart
+    (``_split_headers``), so every recognizer and the pen-mark step see the labels and headers."""
+    from dataclasses import replace
+
+    out = []
+    for line in lines:
+        texts = [w.text for w in line.words]
+        new = [_respelled(t, i + 1 < len(texts) and texts[i + 1].startswith(":")) for i, t in enumerate(texts)]
+        words = tuple(w if t == w.text else Word(t, w.box, w.confidence) for w, t in zip(line.words, new))
+        words = tuple(part for w in words for part in _split_headers(w))
+        out.append(line if words == line.words else replace(line, words=words))
+    return out
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
 # sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
@@ -208,23 +276,34 @@ PRICE = re.compile(r"[$€£¥]|\d[.,]\d\d\b(?!\s?/)|\b(?:eur|usd|cad|chf|ttc|ht
 
 def _has_grade_label(text: str) -> bool:
     """A grade label on the line; "total" and "points" only on a line that is not a price
-    ("Total 24,90 €" on a receipt or a menu)."""
-    folded = fold(text)
+    ("Total 24,90 €" on a receipt or a menu); a grade level ("Grade 5", "5th grade") is no label."""
+    folded = fold(GRADE_LEVEL.sub(" ", text))
     found = [word for word in GRADE_CONTEXT if word in folded]
     return bool(found) and not (set(found) <= {"total", "points", "pts"} and PRICE.search(text))
+
+
+def _score_run(digits: str) -> int | None:
+    """The total of a score read without its slash ("61100": 61/100, "1420": 14/20), or None."""
+    for total in sorted(TOTALS, reverse=True):
+        value = digits[:-len(str(total))]
+        if digits.endswith(str(total)) and 1 <= len(value) <= 3 and int(value) <= total:
+            return total
+    return None
 
 
 def find_grades(lines: list[OcrLine]) -> list[Match]:
     out = []
     # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
     page_context = any(_has_grade_label(line.text) for line in lines)
+    # a student's paper (a "Name:" label on it): a score out of any usual total there is a grade's
+    student_page = any(NAME_LABEL.search(fold(line.text)) for line in lines)
     for i, line in enumerate(lines):
         text = line.text
         has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
         labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
         for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
-            total = re.split(r"\s?/\s?", m.group(1))[-1]
+            total = re.split(r"\s?/\s?", m.group(1))[-1].replace(" ", "")
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
                              "a score right after a grade label"))
         for m in OUT_OF.finditer(text):
@@ -239,10 +318,28 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 value /= 10  # "12,5/20" read without its comma
             if total not in TOTALS or value > total or any(a <= m.start() < b for a, b in levels):
                 continue
-            if total in (10, 20, 100) or has_context:
+            if total in (10, 20, 100) or has_context or student_page:
                 score = 0.9 if has_context else 0.7
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
+        for m in MISREAD_OUT_OF.finditer(text) if has_context else ():  # "1D /25": a handwritten 19/25
+            value, total = m.group(1).translate(DIGIT_LOOKALIKES), int(m.group(2))
+            if value.isdigit() and not m.group(1).isdigit() and total in TOTALS and int(value) <= total and \
+                    not any(a <= m.start() < b for a, b in levels):
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.75, f"grade ••/{total}",
+                                 "score out of %d with a grade label, a digit of it read as a letter" % total))
+        run = LABELLED_RUN.search(_unaccent(text))
+        split = _score_run(run.group(1)) if run and not PRICE.search(text) else None
+        if split:
+            out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.8, f"grade ••/{split}",
+                             "a score and its total run together (the slash not read) right after a grade label"))
+        run = RUN_AT_END.search(text) if has_context and not run else None
+        split = _score_run(run.group(1)) if run and not re.fullmatch(r"(?:19|20)\d\d", run.group(1)) and \
+            not PRICE.search(text) and not any(w in fold(text[:run.start(1)]) for w in NOT_ID_CONTEXT) else None
+        if split:  # "Sofia Nguyen 49100" on a results board: 49/100
+            out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.7, f"grade ••/{split}",
+                             "a score and its total run together (the slash not read) ending a line, with a grade "
+                             "label on the page"))
         number = LABELLED_NUMBER.search(_unaccent(text))
         if number and float(number.group(2).replace(",", ".")) <= 100 and not (
                 number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
@@ -254,11 +351,15 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                                  "percentage with a grade label"))
         if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             end = LETTER_AT_END.search(text)
-            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)):  # "Sarah Robert A+"
+            # "Sarah Robert A+"; not a header row's words before a letter ("Student A", "Name B")
+            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)) and \
+                    not all(_header_token(w) in _HEADER_WORDS for w in text[:end.start(1)].split()):
                 out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
                                  "letter grade ending a line, with a grade label on the page"))
         short = LABEL_SHORT_MARK.search(text)
-        if short and not short.group(1).isdigit() and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+        # not a blank to fill in ("Grade: __", "Grade: |", "Score: ...")
+        if short and not short.group(1).isdigit() and not re.fullmatch(r"[|_.\-\u2010-\u2015…:;'\"]+", short.group(1)) \
+                and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, short.start(1), short.end(1)), 0.7, "grade •",
                              "a short mark after a grade label"))
         for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
@@ -592,11 +693,12 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
 # ---------------------------------------------------------------------------------------------
 # Marks and numbers written beside a student's name or ID
 
-def _near_any(box, anchors: list[tuple[Word, ...]], reach: float) -> bool:
-    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall."""
+def _near_any(box, anchors: list[tuple[Word, ...]], reach: float, shortest: float = 0.5) -> bool:
+    """``box`` lies within ``reach`` line heights of one of the anchors, and is about as tall (at
+    least ``shortest`` of its height, at most twice)."""
     for words in anchors:
         height = max(w.box.h for w in words)
-        if 0.5 * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
+        if shortest * height <= box.h <= 2 * height and max(box.gap(Box.enclosing([w.box for w in words]))) < reach * height:
             return True
     return False
 
@@ -620,7 +722,8 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
         if any(id(w) in taken for w in line.words):
             continue
         mark = "".join(line.text.split())
-        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach):
+        # a lone letter's box is tight (a "C" has no ascender, its crop no margin): a third of a name's height
+        if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach, shortest=0.35):
             out.append(Match("grade", line.words, 0.55, "grade •",
                              "a short mark standing alone beside a student's name or ID"))
             continue
@@ -653,7 +756,8 @@ TABLE_HEADERS = {"student", "students", "name", "names", "nom", "noms", "prenom"
                  "class", "classe", "date", "comment", "comments", "commentaire", "commentaires", "remarks",
                  "remarque", "appreciation", "subject", "matiere", "term", "trimestre", "semestre", "rank", "rang",
                  "final", "letter", "period", "average", "avg", "max", "min", "coef", "coefficient", "status",
-                 "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail"}
+                 "statut", "absent", "absences", "section", "group", "groupe", "email", "e-mail", "course", "courses",
+                 "cours", "discipline"}
 _HEADER_STRIP = "()[]{}:.*°'\"|"
 _HEADER_WORDS = GRADE_HEADERS | TEST_HEADERS | ID_HEADERS | TABLE_HEADERS
 _LONG_HEADER_WORDS = sorted(w for w in _HEADER_WORDS if len(w) >= 5 and "_" not in w)
@@ -663,6 +767,8 @@ CELL_OUT_OF = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?/\d{1,3}")
 CELL_PERCENT = re.compile(r"\d{1,3}(?:[.,]\d{1,2})?%")
 # an ID read run together with the next cell: "74807760877", "54536872317/20", "63358332486%"
 LONG_DIGIT_RUN = re.compile(r"\d{11,16}|\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)")
+# an ID read run together with the name on its left: "Kowalski327771"
+NAME_RUN_INTO_ID = re.compile(r"[^\W\d_]{2,}(\d{5,10})")
 # a grade cell read run together with the ID on its left: a long run of digits ending the mark
 RUN_INTO_GRADE = re.compile(r"\d{6,16}(?:[.,]\d{1,2})?(?:/\d{1,3}|%)?")
 TABLE_REACH = 3.0  # a gap of more than this many row heights ends a table's column
@@ -729,27 +835,36 @@ def _same_row(a: Box, b: Box) -> bool:
     return overlap >= 0.5 * min(a.h, b.h) and 0.5 <= a.h / b.h <= 2
 
 
+COLUMN_CELL_WIDTH = 2.5  # header widths: a cell this wide or narrower leads the column on down
+
+
 def _column_cells(lines: list[OcrLine], header: Box) -> list[tuple[Box, tuple[Word, ...]]]:
     """The cells under a header word: runs of a line's words overlapping the header's column, below
-    it, down to the first gap of more than TABLE_REACH row heights."""
-    cells = []
-    for line in lines:
+    it, down to the first gap of more than TABLE_REACH row heights. The column follows its cells
+    down: a cell overlapping the one above it across is in the column too (a table photographed at
+    an angle, its columns drifting sideways row by row); a cell much wider than the header (a row
+    read as one) does not lead the column on."""
+    top = header.y + header.h
+    reach = [header]  # what a cell must overlap across: the header, and the last cell of the column
+    out, bottom = [], top
+    for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
         run: list[Word] = []
+        cells = []
         for word in (*line.words, None):
-            if word is not None and word.box.y + word.box.h / 2 > header.y + header.h and \
-                    _x_overlap(word.box, header) > 0:
+            if word is not None and word.box.y + word.box.h / 2 > top and \
+                    any(_x_overlap(word.box, r) > 0 for r in reach):
                 run.append(word)
                 continue
             if run:
                 cells.append((Box.enclosing([w.box for w in run]), tuple(run)))
                 run = []
-    cells.sort(key=lambda c: c[0].y)
-    out, bottom = [], header.y + header.h
-    for box, words in cells:
-        if box.y - bottom > TABLE_REACH * header.h:
-            break
-        out.append((box, words))
-        bottom = max(bottom, box.y + box.h)
+        for box, words in sorted(cells, key=lambda c: c[0].y):
+            if box.y - bottom > TABLE_REACH * header.h:
+                return out
+            out.append((box, words))
+            bottom = max(bottom, box.y + box.h)
+            if box.w <= COLUMN_CELL_WIDTH * header.w:
+                reach = [header, box]
     return out
 
 
@@ -760,7 +875,162 @@ def _grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> 
     return Match("grade", words, score, hint, why)
 
 
+TABLE_SLANT = 3.0  # degrees: a table turned more than this (a card photographed askew) is read in its own frame
+
+
+SLANT_REACH = 10.0  # line heights: the long lines this close to a table's header give its slant
+
+
+def _slant_of(lines: list[OcrLine]) -> float:
+    """The slant (degrees) of a table, from the detector's line directions (``OcrLine.angle``): the
+    median slant of the long lines (at least 4 line heights: a short cell's direction is a rough one)
+    near its header lines, else of the header lines, else of all lines."""
+    measured = [line for line in lines if line.thickness > 0]
+    headers = [line for line in measured if _header_line(line)]
+    long = [line for line in measured if max(line.box.w, line.box.h) >= 4 * line.thickness and any(
+        max(line.box.gap(h.box)) <= SLANT_REACH * h.thickness for h in headers)]
+    angles = sorted(line.angle for line in long or headers or measured)
+    return angles[len(angles) // 2] if angles else 0.0
+
+
+def _in_frame(lines: list[OcrLine], slant: float) -> tuple[list[OcrLine], tuple[float, float]]:
+    """The lines with every word's box as it lies on a card turned back by ``slant`` degrees: a
+    column of a turned table runs straight down again, a row straight across. A word's box in the
+    image holds its slanted extent: along the line ``(w - t |sin a|) / |cos a|`` for a line of
+    thickness t at slant a, across it t. Boxes are shifted so none lies at negative coordinates: the
+    frame's top-left corner (in the turned image) is returned with the lines."""
+    import math
+
+    turn = math.radians(slant)
+    cos_t, sin_t = math.cos(turn), math.sin(turn)
+    placed = []
+    for line in lines:
+        a = math.radians(line.angle)
+        ca, sa = abs(math.cos(a)), abs(math.sin(a))
+        # a lone letter's line is often laid the other way (its box is taller than wide): its box as it is
+        measured = line.thickness > 0 and abs((line.angle - slant + 90) % 180 - 90) <= 20
+        words = []
+        for w in line.words:
+            thick = line.thickness if measured else w.box.h
+            along = max(0.3 * thick, (w.box.w - thick * sa) / max(ca, 0.2)) if measured else w.box.w
+            cx, cy = w.box.x + w.box.w / 2, w.box.y + w.box.h / 2
+            words.append((w, cx * cos_t + cy * sin_t, -cx * sin_t + cy * cos_t, along, thick))
+        placed.append((line, words))
+    x0, y0 = _frame_origin(placed)
+    out = []
+    for line, words in placed:
+        turned = tuple(Word(w.text, Box(int(x - l / 2 - x0), int(y - t / 2 - y0), max(1, int(l)), max(1, int(t))),
+                            w.confidence) for w, x, y, l, t in words)
+        out.append(OcrLine(turned, Box.enclosing([w.box for w in turned]), line.engine, line.short) if turned else line)
+    return out, (x0, y0)
+
+
+def _frame_origin(placed) -> tuple[float, float]:
+    """The top-left corner of the turned frame: its boxes are shifted by it (see ``_in_frame``)."""
+    x0 = min((x - l / 2 for _, ws in placed for _, x, _, l, _ in ws), default=0)
+    y0 = min((y - t / 2 for _, ws in placed for _, _, y, _, t in ws), default=0)
+    return x0, y0
+
+
+def _to_image(box: Box, origin: tuple[float, float], slant: float) -> Box:
+    """A box of the turned frame (``_in_frame``, whose top-left corner is ``origin``) back in the
+    image: the box holding its corners turned back, clipped at 0."""
+    import math
+
+    turn = math.radians(slant)
+    cos_t, sin_t = math.cos(turn), math.sin(turn)
+    xs, ys = [], []
+    for u, v in ((box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h)):
+        u, v = u + origin[0], v + origin[1]
+        xs.append(u * cos_t - v * sin_t)
+        ys.append(u * sin_t + v * cos_t)
+    x, y = max(0, int(min(xs))), max(0, int(min(ys)))
+    return Box(x, y, max(1, int(max(xs)) + 1 - x), max(1, int(max(ys)) + 1 - y))
+
+
+def _with_words(match: Match, mapping: dict[int, Word]) -> Match:
+    return Match(match.kind, tuple(mapping.get(id(w), w) for w in match.words), match.score, match.hint, match.why)
+
+
 def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
+    """Table context on gradebook screens and mark sheets, on a table turned in the photo (a card
+    photographed askew, by more than TABLE_SLANT degrees) as on a straight one: see
+    ``_table_grades``. A turned table is read in its own frame (``_in_frame``) and the matches
+    mapped back to the words as read."""
+    slant = _slant_of(lines)
+    if abs(slant) < TABLE_SLANT:
+        return _table_grades(lines, matches)
+    turned, _origin = _in_frame(lines, slant)
+    pairs = [(a, b) for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)]
+    forth, back = {id(a): b for a, b in pairs}, {id(b): a for a, b in pairs}
+    return [_with_words(m, back) for m in _table_grades(turned, [_with_words(m, forth) for m in matches])]
+
+
+def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
+    """The boxes of the header words of tables' header rows, of the grade headers among them (their
+    columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
+    word of a line made only of header words with another header word in its row; a strong grade
+    header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
+    as marks."""
+    header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
+    headers: list[Box] = []
+    columns: list[Box] = []
+    id_columns: list[Box] = []
+    for word, token in header_words:
+        mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
+                 and _x_overlap(w.box, word.box) == 0]
+        gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
+        if gradeish:
+            below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
+            if mates or (token in STRONG_GRADE_HEADERS and len(below) >= 2):
+                columns.append(word.box)
+                headers.append(word.box)
+        elif mates:
+            headers.append(word.box)
+            if token in ID_HEADERS:
+                id_columns.append(word.box)
+    return headers, columns, id_columns
+
+
+def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
+    """Where a table's grade column should hold a mark no engine read: the places, in the image, of
+    the cells of a grade column (a grade header with other header words in its row) in the rows that
+    hold cells in the other columns, one of them a student's name or ID (in ``matches``), but nothing
+    read in the grade column.
+    A lone letter grade ("B", "F") in a cell is often too small for the text detector to find at
+    all. The caller checks the pixels there for a mark; an empty template has no such rows."""
+    slant = _slant_of(lines)
+    turned, origin = _in_frame(lines, slant) if abs(slant) >= TABLE_SLANT else (lines, None)
+    headers, columns, _ = _table_headers(turned)
+    words = [w for line in turned for w in line.words]
+    frame_of = {id(a): b for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)}
+    students = [frame_of[id(w)].box for m in matches if m.kind in ("name", "student_id") for w in m.words
+                if id(w) in frame_of]
+    out = []
+    for column in columns:
+        others = [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+        bands: list[list[int]] = []  # rows, as the span down of the cells in the other columns
+        for header in others:
+            for box, _words in _column_cells(turned, header):
+                if 0.5 * column.h <= box.h <= 2 * column.h and any(_same_row(box, b) for b in students):
+                    bands.append([box.y, box.y + box.h])
+        merged: list[list[int]] = []
+        for top, bottom in sorted(bands):
+            if merged and top < merged[-1][1] - 0.5 * (bottom - top):
+                merged[-1][1] = max(merged[-1][1], bottom)
+            else:
+                merged.append([top, bottom])
+        pad = column.h // 3
+        for top, bottom in merged:
+            cell = Box(max(0, column.x - pad), top, column.w + 2 * pad, max(1, bottom - top))
+            if any(_x_overlap(w.box, cell) > 0.5 * min(w.box.w, cell.w) and
+                   min(w.box.y + w.box.h, bottom) - max(w.box.y, top) > 0.3 * (bottom - top) for w in words):
+                continue  # something was read there (a mark, or another kind of cell)
+            out.append(_to_image(cell, origin, slant) if origin else cell)
+    return out
+
+
+def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     """Table context on gradebook screens and mark sheets (columns Student, ID, Score, Grade), read
     one cell or one row per OCR line. Returns ``matches`` with:
 
@@ -775,23 +1045,7 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
     - the numbers and letter grades in the row of a student's name or ID (same height, about as
       tall) added as grades;
     - the header words themselves taken out: "Student ID Score Grade" is never a finding."""
-    header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
-    headers: list[Box] = []  # boxes of header words in a table's header row
-    columns: list[Box] = []  # boxes of grade headers
-    id_columns: list[Box] = []  # boxes of ID headers
-    for word, token in header_words:
-        mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
-                 and _x_overlap(w.box, word.box) == 0]
-        gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
-        if gradeish:
-            below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
-            if mates or (token in STRONG_GRADE_HEADERS and len(below) >= 2):
-                columns.append(word.box)
-                headers.append(word.box)
-        elif mates:
-            headers.append(word.box)
-            if token in ID_HEADERS:
-                id_columns.append(word.box)
+    headers, columns, id_columns = _table_headers(lines)
 
     def is_header(word: Word) -> bool:
         return any(word.box.iou(h) > 0.5 for h in headers)
@@ -834,11 +1088,13 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
                 taken.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
                 ids.update(id(w) for w in _words_for_span(cell, m.start(1), m.end(1)))
             for word in words:  # an ID read together with the next cell's mark ("74807760877"): all of it
-                if id(word) not in ids and LONG_DIGIT_RUN.fullmatch(word.text):
-                    digits = re.sub(r"\D", "", word.text)
+                run_into = NAME_RUN_INTO_ID.fullmatch(word.text)  # or with the name on its left ("Kowalski327771")
+                if id(word) not in ids and (LONG_DIGIT_RUN.fullmatch(word.text) or run_into):
+                    digits = run_into.group(1) if run_into else re.sub(r"\D", "", word.text)
                     out.append(Match("student_id", (word,), 0.7, "ID " + "•" * (len(digits) - 2) + digits[-2:],
                                      "a long number in a table's ID column (an ID read with the cell beside it)"))
                     taken.add(id(word))
+                    ids.add(id(word))
     anchors = [Box.enclosing([w.box for w in m.words]) for m in kept + out if m.kind in ("name", "student_id")
                and m.words]
     for line in lines:

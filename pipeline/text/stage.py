@@ -18,7 +18,8 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
 from .recognizers import (
-    Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades,
+    Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
+    unread_grade_cells,
 )
 
 
@@ -53,6 +54,25 @@ def find_barcodes(image, long_side: int) -> list[Finding]:
     return out
 
 
+MARK_CONTRAST = 25  # grey levels between a cell's ground and its darkest (or lightest) strokes (a grey mark on a dark screen: 30-40)
+MARK_SHARE = (0.01, 0.4)  # share of a cell's pixels that are strokes when a mark is written in it
+
+
+def _holds_mark(image, box: Box) -> bool:
+    """The pixels in ``box`` hold a mark: strokes that stand out of the ground, neither a blank
+    cell (flat) nor a filled patch."""
+    crop = image.pixels[box.y:box.y + box.h, box.x:box.x + box.w]
+    if crop.size == 0:
+        return False
+    grey = crop.mean(axis=2) if crop.ndim == 3 else crop.astype(float)
+    low, high = np.percentile(grey, (1, 99))  # a lone letter in a wide cell: 2-3% of its pixels
+    if high - low < MARK_CONTRAST:
+        return False
+    dark = float((grey < (low + high) / 2).mean())
+    strokes = min(dark, 1 - dark)  # dark strokes on a light ground, or light ones on a dark screen
+    return MARK_SHARE[0] <= strokes <= MARK_SHARE[1]
+
+
 def _near(line: OcrLine, boxes: list[Box]) -> bool:
     """A barcode lies within three line heights of the line."""
     return any(max(line.box.gap(b)) <= 3 * line.box.h for b in boxes)
@@ -78,6 +98,7 @@ def find_text(image, policy) -> list[Finding]:
     barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
     lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
                        t.ocr_backend)
+    lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
     if t.ocr_backend == "both":  # the recognizers over each engine's reading; a finding either supports is kept
         # (Tesseract's with PP-OCR's reading of short crops beside it, as when Tesseract reads alone)
         readings = [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
@@ -110,6 +131,13 @@ def find_text(image, policy) -> list[Finding]:
         for k, names in engines.items():
             said = " and ".join(e for e in (TESSERACT, PP_OCR) if e in names)
             findings[k] = replace(findings[k], why=f"{findings[k].why} (read by {said})")
+    # the cells of a table's grade column in a student's row where no line was found: a lone letter the
+    # detector missed, covered when the pixels there hold a mark
+    for box in unread_grade_cells(lines, kept):
+        if _holds_mark(image, box) and not any(f.kind == "grade" and _same_item(f.box, box) for f in findings):
+            findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
+                                    why="a cell of a table's grade column, in a row with a student's cells, where "
+                                        "the text detector found nothing: a mark is written there"))
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
