@@ -712,23 +712,27 @@ def models_list() -> None:
                    f"{state:8} {spec.licence}  - {spec.purpose}")
 
 
-def _translate_command_help() -> None:
-    """The commands' help (their docstrings) in the language in use (the options' help is
-    translated where it is written). Run at import, after every command is registered."""
+def _documented_commands():
+    """Each registered command with a docstring, and that docstring as help text (in English)."""
     import inspect
 
     for typer_app in (app, models_app):
         for info in typer_app.registered_commands:
-            if info.help is None and info.callback.__doc__:
-                info.help = i18n._(inspect.cleandoc(info.callback.__doc__))
+            if info.callback.__doc__:
+                yield info, inspect.cleandoc(info.callback.__doc__)
+
+
+def _translate_command_help() -> None:
+    """The commands' help (their docstrings) in the language in use (the options' help is
+    translated where it is written). Run at import, after every command is registered."""
+    for info, text in _documented_commands():
+        if info.help is None:
+            info.help = i18n._(text)
 
 
 def command_docstrings() -> list[str]:
     """The commands' help texts in English, for the catalogue (scripts/update_translations.py)."""
-    import inspect
-
-    return [inspect.cleandoc(info.callback.__doc__) for typer_app in (app, models_app)
-            for info in typer_app.registered_commands if info.callback.__doc__]
+    return [text for _info, text in _documented_commands()]
 
 
 _translate_command_help()
