@@ -182,6 +182,10 @@ class Redactor:
         m = self.policy.redact.text_margin * box.h
         return Box.from_xyxy(box.x - m, box.y - m, box.x + box.w + m, box.y + box.h + m, width, height)
 
+    def _identifiable_height(self, image: LoadedImage) -> float:
+        """The height in ``image``'s pixels of a face just large enough to identify once posted."""
+        return self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+
     def found(self, image: LoadedImage, findings: list[Finding] | None = None, recheck: bool = False,
               near: list[Box] | None = None) -> list[Leftover]:
         """Faces and sensitive text in a photo, as the redaction sees them: the screening findings
@@ -198,7 +202,7 @@ class Redactor:
         out = [Leftover(f.kind, f.box, f.detector, f.kind != "face" or f.score >= sure_score)
                for f in findings if f.box is not None and self._wanted(f)]
         r = self.policy.redact
-        min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+        min_height = self._identifiable_height(image)
         views = [Box(0, 0, image.width, image.height)]
         if near is not None:
             around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
@@ -466,7 +470,7 @@ class Redactor:
         score too low. Faces too small to be identifiable when posted are left out. Boxes in the
         original's pixels."""
         pixels = image.pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-        min_height = self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+        min_height = self._identifiable_height(image)
         out = []
         for k in range(4):
             for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.redact.face_min_score, k):
