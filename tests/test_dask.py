@@ -71,7 +71,10 @@ def cluster(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dask")
     (tmp / "crash_hook.py").write_text(CRASH_HOOK)
     with local_cluster(2, tmp, preload=tmp / "crash_hook.py",
-                       env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}) as address:
+                       env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
+                            # as a district's workers started without docs/dask.md's setting: the
+                            # run itself must stop Dask's profiler on them
+                            "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "True"}) as address:
         yield address
 
 
@@ -124,6 +127,9 @@ def test_a_worker_killed_mid_run_loses_no_photo_and_a_crashing_photo_is_an_error
     assert result.exit_code == 3, result.output
     sent = _strip(json.loads((tmp_path / "sent" / "report.json").read_text())["images"])
     assert sent == {name: local[name] for name in sent} and len(sent) == 3
+    with Client(cluster, timeout=30) as client:  # the run stopped Dask's stack sampler on every worker
+        profiling = client.run(lambda dask_worker: sorted(set(dask_worker.periodic_callbacks) & {"profile"}))
+    assert profiling and all(found == [] for found in profiling.values()), profiling
 
 
 def test_options_that_do_not_go_together_are_usage_errors(tmp_path) -> None:

@@ -50,6 +50,8 @@ IN_FLIGHT_PER_THREAD = 2
 CONNECT_TIMEOUT_S = 30
 # a cluster with no worker at all for this long stops the run (the state keeps what finished)
 NO_WORKER_LIMIT_S = 600
+# the worker's periodic callbacks of Dask's statistical profiler (distributed.worker.profile)
+PROFILER_CALLBACKS = ("profile", "profile-cycle")
 
 
 # --- worker side ----------------------------------------------------------------------------------
@@ -78,6 +80,14 @@ class PhotoscreenPlugin(WorkerPlugin):
 
     def setup(self, worker) -> None:
         self._scratch = worker.local_directory
+        # Dask's statistical profiler (the dashboard's Profile page) walks every thread's stack every
+        # 10 ms on the worker's event loop, taking the GIL from the photo being screened; the
+        # screening needs none of it. Stopped for the run's worker processes (docs/dask.md also
+        # starts workers with it off: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False).
+        for name in PROFILER_CALLBACKS:
+            callback = getattr(worker, "periodic_callbacks", {}).pop(name, None)
+            if callback is not None:
+                callback.stop()
 
     def screener(self):
         """The worker's Screener and its own configuration key (photoscreen, models, Tesseract and the
@@ -303,7 +313,8 @@ def local_cluster(workers: int, folder: Path, nanny: bool = True, preload: Path 
     from distributed import Client
 
     dask = str(Path(sys.executable).with_name("dask"))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+           **(env or {})}
     file = folder / "scheduler.json"
     quiet = {"env": env, "cwd": folder, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL,
              "start_new_session": True}
