@@ -35,9 +35,16 @@ class TextLine:
 
 
 def _session(name: str):
+    """A PP-OCR model's session, its graph rewritten at load into fewer operators (the same outputs
+    to float rounding, a fifth to a quarter faster: ``pipeline/onnx_fusion.py``)."""
+    import onnx
     import onnxruntime
 
-    return onnxruntime.InferenceSession(str(model_path(name)), onnx_session_options(),
+    from ..onnx_fusion import fuse_scalar_ops
+
+    model = onnx.load(str(model_path(name)))
+    fuse_scalar_ops(model)
+    return onnxruntime.InferenceSession(model.SerializeToString(), onnx_session_options(),
                                         providers=["CPUExecutionProvider"])
 
 
