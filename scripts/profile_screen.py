@@ -35,6 +35,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=4)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative or tottime")
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
     args = parser.parse_args()
     import cv2
@@ -70,7 +71,9 @@ def main() -> int:
     for name, seconds in sorted(stage_time.items(), key=lambda kv: -kv[1]):
         print(f"  {name:12} {seconds / n:6.2f} s  {seconds / total * 100:5.1f}%")
     print(f"  {'(load etc.)':12} {(total - sum(stage_time.values())) / n:6.2f} s")
-    pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
+    pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+    if os.environ.get("PROFILE_DUMP"):
+        profile.dump_stats(os.environ["PROFILE_DUMP"])
     return 0
 
 

@@ -113,10 +113,26 @@ class LoadedImage:
             # going back to the 12 MP original), else from the original
             sources = [p for (side, is_grey), p in self._previews.items()
                        if isinstance(side, int) and not is_grey and max(p.shape[:2]) >= 1.5 * max(size)]
-            source = min(sources, key=lambda p: p.shape[0], default=self.pixels)
+            source = min(sources, key=lambda p: p.shape[0], default=None)
+            if source is None:
+                # a large photo is first halved (each pixel the mean of 2 x 2, OpenCV's fast path,
+                # a tenth of the cost of an odd factor), and previews down to half its size are
+                # made from that half: the faces' and the text's previews of a 12 MP photo in half
+                # the time, within a grey level or so of scaling the original directly
+                source = self._half() if scale <= 0.5 else self.pixels
             small = source if scale == 1.0 else cv2.resize(source, size, interpolation=cv2.INTER_AREA)
             self._previews[key] = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if grey else small
         return self._previews[key]
+
+    def _half(self) -> np.ndarray:
+        """The picture at half its size (even sides: each pixel the mean of a 2 x 2 block), made once."""
+        if ("half", False) not in self._previews:
+            import cv2
+
+            h, w = self.pixels.shape[:2]
+            self._previews["half", False] = cv2.resize(self.pixels[:h - h % 2, :w - w % 2], (w // 2, h // 2),
+                                                interpolation=cv2.INTER_AREA)
+        return self._previews["half", False]
 
     @property
     def height(self) -> int:
