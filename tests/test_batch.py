@@ -217,3 +217,28 @@ def test_batch_checks_the_posts_and_screens_again_a_photo_whose_post_changed(tmp
     posts.write_text("path,caption\nmissing.jpg,Hello\n", encoding="utf-8")
     with pytest.raises(CaptionsError, match="line 2"):
         run_batch(photos, out, policy, workers=1, captions=posts)
+
+
+def test_a_thumbnail_made_from_a_preview_covers_the_text_where_the_full_photo_would() -> None:
+    """The batch draws thumbnails from the screen's 640 px preview (not the 12 MP original): the
+    cover over a student ID lands on the same thumbnail pixels either way."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.findings import Box, Finding
+    from pipeline.media.loader import load_image
+    from pipeline.review.contact_sheet import THUMB_SIDE, thumbnail_bytes
+
+    image = load_image(SAMPLES / "classroom_composite.jpg", 10**8)
+    box = Box(image.width // 2, image.height // 2, image.width // 8, image.height // 12)
+    found = [Finding("student_id", box, 0.9, "test", hint="ID ••12")]
+    thumbs = [np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=float) for data in
+              (thumbnail_bytes(image.pixels, found), thumbnail_bytes(image.preview(2 * THUMB_SIDE), found, image.width))]
+    assert thumbs[0].shape == thumbs[1].shape and max(thumbs[0].shape) == THUMB_SIDE
+    s = thumbs[0].shape[1] / image.width
+    inside = (slice(round(box.y * s) + 2, round((box.y + box.h) * s) - 2), slice(round(box.x * s) + 2, round((box.x + box.w) * s) - 2))
+    for thumb in thumbs:
+        assert thumb[inside].max() < 40  # the cover, solid dark
+    assert np.abs(thumbs[0] - thumbs[1]).mean() < 6  # the same picture around it
