@@ -174,11 +174,15 @@ class RedactPolicy:
     crop_min_short_side: int
     crop_min_share: float
     crop_min_subject: float
+    crop_subject_margin: float
 
     def __post_init__(self) -> None:
         _positive("redact.crop_min_short_side", self.crop_min_short_side)
         _fraction("redact.crop_min_share", self.crop_min_share)
         _fraction("redact.crop_min_subject", self.crop_min_subject)
+        if not 0.0 <= self.crop_subject_margin < 0.5:
+            raise PolicyError(_("redact.crop_subject_margin must be at least 0 and below 0.5, not {value}").format(
+                value=self.crop_subject_margin))
         if self.faces not in ("all", "identifiable"):
             raise PolicyError(_("redact.faces must be all or identifiable, got {faces!r}").format(
                                   faces=self.faces))

@@ -389,6 +389,24 @@ def test_best_crop_smallest_is_centred_on_a_hand_large_enough() -> None:
     assert best_crop(640, 427, 1.0, [hand], [], min_height=600) is None
 
 
+
+def test_best_crop_keeps_its_subject_towards_the_middle() -> None:
+    """A face above a hand pushes the crop down: with a margin, the hand must not sit on the crop's
+    top edge (a crop of the floor with a hand at its edge); the crop is placed elsewhere or not made."""
+    hand = Box(700, 420, 120, 120)
+    face = Box(690, 240, 140, 160)
+    edge = best_crop(1600, 1200, 1.0, [hand], [face], min_height=600, smallest=True, min_subject=0.12)
+    assert edge is not None and edge.y > face.y + face.h and hand.y + hand.h / 2 - edge.y < 0.2 * edge.h
+    assert best_crop(1600, 1200, 1.0, [hand], [face], min_height=600, smallest=True, min_subject=0.12,
+                     margin=0.2) is None
+    # beside the face there is room: the crop is moved so that the hand is towards its middle
+    side = Box(1000, 420, 120, 120)
+    crop = best_crop(1600, 1200, 1.0, [side], [face], min_height=600, smallest=True, min_subject=0.12, margin=0.2)
+    assert crop is not None and not crop.overlap(face)
+    cx, cy = (side.x + side.w / 2 - crop.x) / crop.w, (side.y + side.h / 2 - crop.y) / crop.h
+    assert 0.2 <= cx <= 0.8 and 0.2 <= cy <= 0.8
+
+
 def test_second_look_tells_a_face_from_a_hand(testdata: Path) -> None:
     """A low-score detection is covered only when it is face-like on a second look."""
     from pipeline.redaction.copies import Leftover, face_like

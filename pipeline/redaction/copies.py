@@ -448,13 +448,14 @@ class Redactor:
             for ratio in crop_ratios(self.policy.platform.name, w, h):
                 min_h = least if ratio >= 1 else least / ratio
                 box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
-                                min_subject=r.crop_min_subject)
+                                min_subject=r.crop_min_subject, margin=r.crop_subject_margin)
                 if box is not None and (best is None or box.w * box.h < best.w * best.h):
                     best = box
             if best is None:
                 return None, _("no crop of at least {least} px on its short side holds a hand or a head seen from "
                                "behind large enough to be its subject ({share:.0%} of the crop's short side, "
-                               "redact.crop_min_subject), without a face or a possible face").format(
+                               "redact.crop_min_subject) and towards its middle (redact.crop_subject_margin), "
+                               "without a face or a possible face").format(
                     least=least, share=r.crop_min_subject), []
             seen = self._faces_in_crop(image, best)
             if not seen:
