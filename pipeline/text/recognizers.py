@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from ..findings import Box
 from .ocr import OcrLine, Word
 from ..policy import PolicyError
@@ -180,6 +182,10 @@ MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])(?=[^\s/]*\d)([0-9OoDlI|SsBZzgq]{1,3})
 DIGIT_LOOKALIKES = str.maketrans("OoDlI|SsBZzgq", "0001115582299")
 
 
+# a short crop's score with the spaces the recogniser put inside it taken out ("48 /10 0": 48/100)
+COMPACT_OUT_OF = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)/(\d{2,3})")
+
+
 def _misread_total(digits: str) -> int:
     """Tesseract often reads a 0 as 6, 8 or 9 in small print: with a grade label, "/26" is "/20"
     and "/168" is "/100". Other totals come back as they are."""
@@ -257,6 +263,38 @@ def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
         words = tuple(part for w in words for part in _split_headers(w))
         out.append(line if words == line.words else replace(line, words=words))
     return out
+CUT_EDGE = 3  # px: a word's box this close to the photo's left or right edge may be cut there
+CUT_MIN_LETTERS = 4  # ... and read as a header word when this many of its letters are left
+
+
+def complete_cut_headers(lines: list[OcrLine], width: int) -> list[OcrLine]:
+    """The lines with a word cut by the photo's edge (the last word of a line reaching the right
+    edge, the first of one reaching the left edge)
+    read as the table header word it is the start of ("Grad" at the right edge: "Grade") or the end
+    of (at the left edge), when only one header word fits; a gradebook photographed with its last
+    column half in the frame still has its grade column."""
+    from dataclasses import replace
+
+    out = []
+    for line in lines:
+        words = []
+        for k, w in enumerate(line.words):
+            token = fold(w.text).strip(_HEADER_STRIP)
+            if len(token) >= CUT_MIN_LETTERS and token.isalpha() and token not in _HEADER_WORDS:
+                at_right = k == len(line.words) - 1 and line.box.x + line.box.w >= width - CUT_EDGE
+                at_left = k == 0 and line.box.x <= CUT_EDGE
+                fits = sorted({h for h in _HEADER_WORDS if h.isalpha() and len(h) > len(token) and (
+                    at_right and h.startswith(token) or at_left and h.endswith(token))})
+                # "Grad" fits "grade" and "grades": one header word and its plural are one
+                if fits and all(f.rstrip("s") == fits[0].rstrip("s") for f in fits):
+                    text = fits[0].capitalize() if w.text[:1].isupper() else fits[0]
+                    w = Word(text, w.box, w.confidence)
+            words.append(w)
+        words = tuple(words)
+        out.append(line if words == line.words else replace(line, words=words))
+    return out
+
+
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
 # sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
@@ -365,6 +403,15 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
                              "letter grade after a grade label"))
+        compact = "".join(text.split())
+        spaced = COMPACT_OUT_OF.fullmatch(compact) if line.short and compact != text and not any(
+            m.kind == "grade" and m.words and m.words[0] in line.words for m in out) else None
+        if spaced:  # "48 /10 0", "13,5 /2 0": a short crop read with spaces inside the score
+            value, total = float(spaced.group(1).replace(",", ".")), int(spaced.group(2))
+            if total in TOTALS and value <= total and (total in (10, 20, 100) or has_context or student_page):
+                out.append(Match("grade", line.words, 0.9 if has_context else 0.7, f"grade ••/{total}",
+                                 "score out of %d, read with spaces inside%s" % (
+                                     total, " with a grade label" if has_context else "")))
         alone = LETTER_ALONE.match(text)
         if alone:
             out.append(Match("grade", _words_for_span(line, alone.start(1), alone.end(1)), 0.6, "grade •",
@@ -838,33 +885,58 @@ def _same_row(a: Box, b: Box) -> bool:
 COLUMN_CELL_WIDTH = 2.5  # header widths: a cell this wide or narrower leads the column on down
 
 
-def _column_cells(lines: list[OcrLine], header: Box) -> list[tuple[Box, tuple[Word, ...]]]:
+def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = ()) -> list[tuple[Box, tuple[Word, ...]]]:
     """The cells under a header word: runs of a line's words overlapping the header's column, below
     it, down to the first gap of more than TABLE_REACH row heights. The column follows its cells
     down: a cell overlapping the one above it across is in the column too (a table photographed at
     an angle, its columns drifting sideways row by row); a cell much wider than the header (a row
-    read as one) does not lead the column on."""
-    top = header.y + header.h
-    reach = [header]  # what a cell must overlap across: the header, and the last cell of the column
-    out, bottom = [], top
+    read as one) does not lead the column on. ``rivals`` are the other header words of the header's
+    row: their columns are followed down at the same time, and a word overlapping several columns
+    belongs to the one it overlaps most (a column of narrow letters drifting towards a column of
+    scores does not follow the scores down)."""
+    return _columns_cells(lines, [header, *rivals])[0]
+
+
+def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[Box, tuple[Word, ...]]]]:
+    """The cells of the columns of ``headers`` (the header words of one row), followed down
+    together (see ``_column_cells``)."""
+    reach = [[h] for h in headers]  # what a cell must overlap across: the header, and the last cell of the column
+    out: list[list[tuple[Box, tuple[Word, ...]]]] = [[] for _ in headers]
+    bottom = [h.y + h.h for h in headers]
+    closed = [False] * len(headers)
+
+    def columns_of(word: Word) -> tuple[int, ...]:
+        """The column the word overlaps most; or every column whose header it spans (half the
+        header's width or more: a row's ID and mark read as one word across two columns)."""
+        overlaps = [max(_x_overlap(word.box, r) for r in reach[k]) if word.box.y + word.box.h / 2 > h.y + h.h else 0
+                    for k, h in enumerate(headers)]
+        if not any(overlaps):
+            return ()
+        best = int(np.argmax(overlaps))
+        spans = [k for k, h in enumerate(headers) if overlaps[k] > 0 and _x_overlap(word.box, h) >= 0.5 * h.w]
+        return tuple(spans) if best in spans and len(spans) > 1 else (best,)
+
     for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
-        run: list[Word] = []
         cells = []
-        for word in (*line.words, None):
-            if word is not None and word.box.y + word.box.h / 2 > top and \
-                    any(_x_overlap(word.box, r) > 0 for r in reach):
-                run.append(word)
+        for k in range(len(headers)):
+            run: list[Word] = []
+            for word in (*line.words, None):
+                if word is not None and k in columns_of(word):
+                    run.append(word)
+                    continue
+                if run:
+                    cells.append((k, Box.enclosing([w.box for w in run]), tuple(run)))
+                    run = []
+        for k, box, words in sorted(cells, key=lambda c: c[1].y):
+            if closed[k]:
                 continue
-            if run:
-                cells.append((Box.enclosing([w.box for w in run]), tuple(run)))
-                run = []
-        for box, words in sorted(cells, key=lambda c: c[0].y):
-            if box.y - bottom > TABLE_REACH * header.h:
-                return out
-            out.append((box, words))
-            bottom = max(bottom, box.y + box.h)
-            if box.w <= COLUMN_CELL_WIDTH * header.w:
-                reach = [header, box]
+            if box.y - bottom[k] > TABLE_REACH * headers[k].h:
+                closed[k] = True
+                continue
+            out[k].append((box, words))
+            bottom[k] = max(bottom[k], box.y + box.h)
+            if box.w <= COLUMN_CELL_WIDTH * headers[k].w:
+                reach[k] = [headers[k], box]
     return out
 
 
@@ -966,6 +1038,11 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
     return [_with_words(m, back) for m in _table_grades(turned, [_with_words(m, forth) for m in matches])]
 
 
+def _rivals(headers: list[Box], column: Box) -> list[Box]:
+    """The other header words of ``column``'s header row (beside it, not over it)."""
+    return [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+
+
 def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
     """The boxes of the header words of tables' header rows, of the grade headers among them (their
     columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
@@ -992,6 +1069,21 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     return headers, columns, id_columns
 
 
+MAX_DRIFT = 0.5  # px across per px down: a column drifting more than this is not followed by its cells
+
+
+def _drift(cells: list[tuple[Box, tuple[Word, ...]]], header: Box) -> float:
+    """How far a column drifts sideways per pixel down (a table photographed at an angle, in
+    perspective): the slope of its narrow cells' centres, 0 with fewer than two of them."""
+    narrow = [box for box, _ in cells if box.w <= COLUMN_CELL_WIDTH * header.w]
+    ys = np.array([b.y + b.h / 2 for b in narrow], float)
+    if len(narrow) < 2 or ys.max() - ys.min() < header.h:
+        return 0.0
+    xs = np.array([b.x + b.w / 2 for b in narrow], float)
+    slope = float(np.polyfit(ys, xs, 1)[0])
+    return slope if abs(slope) <= MAX_DRIFT else 0.0
+
+
 def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
     """Where a table's grade column should hold a mark no engine read: the places, in the image, of
     the cells of a grade column (a grade header with other header words in its row) in the rows that
@@ -1008,10 +1100,10 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
                 if id(w) in frame_of]
     out = []
     for column in columns:
-        others = [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+        others = _rivals(headers, column)
         bands: list[list[int]] = []  # rows, as the span down of the cells in the other columns
         for header in others:
-            for box, _words in _column_cells(turned, header):
+            for box, _words in _column_cells(turned, header, _rivals(headers, header)):
                 if 0.5 * column.h <= box.h <= 2 * column.h and any(_same_row(box, b) for b in students):
                     bands.append([box.y, box.y + box.h])
         merged: list[list[int]] = []
@@ -1021,8 +1113,10 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
             else:
                 merged.append([top, bottom])
         pad = column.h // 3
+        drift = _drift(_column_cells(turned, column, others), column)
         for top, bottom in merged:
-            cell = Box(max(0, column.x - pad), top, column.w + 2 * pad, max(1, bottom - top))
+            shift = int(round(drift * ((top + bottom) / 2 - (column.y + column.h / 2))))
+            cell = Box(max(0, column.x + shift - pad), top, column.w + 2 * pad, max(1, bottom - top))
             if any(_x_overlap(w.box, cell) > 0.5 * min(w.box.w, cell.w) and
                    min(w.box.y + w.box.h, bottom) - max(w.box.y, top) > 0.3 * (bottom - top) for w in words):
                 continue  # something was read there (a mark, or another kind of cell)
@@ -1055,7 +1149,7 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     out: list[Match] = []
     graded = {id(w) for m in kept if m.kind == "grade" for w in m.words}
     for column in columns:
-        for box, words in _column_cells(lines, column):
+        for box, words in _column_cells(lines, column, _rivals(headers, column)):
             joined = "".join(w.text for w in words)
             if box.x < column.x - column.h and RUN_INTO_GRADE.fullmatch(joined) and \
                     not any(id(w) in graded or is_header(w) for w in words):
@@ -1079,7 +1173,7 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
             taken.update(id(w) for w in words)
     ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
     for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
-        for box, words in _column_cells(lines, column):
+        for box, words in _column_cells(lines, column, _rivals(headers, column)):
             if any(id(w) in ids or is_header(w) for w in words):
                 continue
             cell = OcrLine(words, box)

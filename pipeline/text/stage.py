@@ -18,7 +18,7 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
 from .recognizers import (
-    Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
+    Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
     unread_grade_cells,
 )
 
@@ -99,6 +99,7 @@ def find_text(image, policy) -> list[Finding]:
     lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
                        t.ocr_backend)
     lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
+    lines = complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
     if t.ocr_backend == "both":  # the recognizers over each engine's reading; a finding either supports is kept
         # (Tesseract's with PP-OCR's reading of short crops beside it, as when Tesseract reads alone)
         readings = [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
