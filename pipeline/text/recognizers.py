@@ -198,7 +198,7 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points|evaluation)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d(?:\s?\d){1,3})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
-LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|average|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
 # the same with the slash of a score not read ("Points: 61/100" read as "Points: 61100"): a run of digits
 # that is a score and one of TOTALS run together
@@ -692,7 +692,15 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
         in_full_name: set[int] = set()
         for first, last in roster.names if roster else ():
             target = len(first.split()) + len(last.split())
+            for start, word in enumerate(folded_words):  # "ETHaNMOREaU": the space between the two not read
+                if start not in in_full_name and len(word) >= 6 and \
+                        fuzz.ratio(word, (first + last).replace(" ", "")) >= min_similarity:
+                    out.append(Match("name", (line.words[start],), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                     "matches a name on the class roster (read as one word)"))
+                    in_full_name.add(start)
             for start in range(len(folded_words)):
+                if start in in_full_name:
+                    continue
                 for candidate in (f"{first} {last}", f"{last} {first}", f"{last}, {first}"):
                     window = " ".join(folded_words[start:start + target])
                     if window and fuzz.ratio(window, candidate.replace(",", "")) >= min_similarity:
@@ -750,6 +758,27 @@ def _near_any(box, anchors: list[tuple[Word, ...]], reach: float, shortest: floa
     return False
 
 
+# what ends a results list's row after the name: a letter grade, or a score with digits OCR may have read
+# as look-alike letters ("Il / Z0": 11/20 in chalk), a decimal mark, a percentage
+MARK_AFTER_NAME = re.compile(r"[A-F][+t-]?|[a-f][+-]|(?=\S*\d)[0-9OoDlI|SsBZzgq]{1,3}(?:[.,][0-9OoDlISsBZzgq]{1,2})?"
+                             r"(?:/[0-9OoDlIZzSs]{2,3})?%?|[0-9OoDlI|SsBZzgq]{1,3}/[0-9OoDlIZzSs]{2,3}")
+
+
+def _mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[int]) -> list[Match]:
+    """The mark ending a line that holds a student's name: the words after the name, when they are
+    only a short mark (``MARK_AFTER_NAME``: "Ethan Moreau A", "Camille Thomas Il / Z0" on a
+    chalkboard's results list)."""
+    ids = [id(w) for w in line.words]
+    for words in names:
+        if not words or id(words[-1]) not in ids:
+            continue
+        rest = line.words[ids.index(id(words[-1])) + 1:]
+        mark = "".join("".join(w.text for w in rest).split()).strip(".,;:!")
+        if rest and not any(id(w) in taken for w in rest) and len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
+            return [Match("grade", tuple(rest), 0.6, "grade •", "a short mark ending the line of a student's name")]
+    return []
+
+
 def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
     """What a student's paper carries next to the name, even when OCR garbles its label:
 
@@ -766,6 +795,7 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
     students = names + [m.words for m in matches if m.kind == "student_id"]
     out = []
     for line in lines:
+        out += _mark_after_name(line, names, taken)
         if any(id(w) in taken for w in line.words):
             continue
         mark = "".join(line.text.split())
