@@ -1073,6 +1073,33 @@ def _rivals(headers: list[Box], column: Box) -> list[Box]:
     return [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
 
 
+CUT_HEADER_LETTERS = 3  # letters left of a grade header cut by the edge of the card or screen ("Gra")
+NOT_CUT_HEADERS = {"not", "mar", "res", "mom", "sco"}  # words or abbreviations of their own ("mar": mardi)
+
+
+def _cut_last_headers(lines: list[OcrLine], header_words: list[tuple[Word, str]]) -> list[tuple[Word, str]]:
+    """The last word of a table's header row cut by the edge of the card, the screen or the photo
+    ("Gra" right of "Name", "ID" and "Score"): a word alone on its line, the start (CUT_HEADER_LETTERS
+    letters or more, not a common word) of one grade header word, with header words in its row, all on
+    its left. It heads the grade column as the whole word would."""
+    out = []
+    for line in lines:
+        if len(line.words) != 1:
+            continue
+        word = line.words[0]
+        token = fold(word.text).strip(_HEADER_STRIP)
+        if len(token) < CUT_HEADER_LETTERS or not token.isalpha() or token in _HEADER_WORDS or token in COMMON_WORDS \
+                or token in NOT_CUT_HEADERS:
+            continue
+        fits = {h.rstrip("s") for h in STRONG_GRADE_HEADERS if h.startswith(token)}
+        if len(fits) != 1:
+            continue
+        row = [w for w, _ in header_words if _same_row(w.box, word.box) and _x_overlap(w.box, word.box) == 0]
+        if row and all(w.box.x + w.box.w <= word.box.x for w in row):
+            out.append((word, fits.pop()))
+    return out
+
+
 def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
     """The boxes of the header words of tables' header rows, of the grade headers among them (their
     columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
@@ -1080,6 +1107,7 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
     as marks."""
     header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
+    header_words += _cut_last_headers(lines, header_words)
     headers: list[Box] = []
     columns: list[Box] = []
     id_columns: list[Box] = []
@@ -1114,11 +1142,15 @@ def _drift(cells: list[tuple[Box, tuple[Word, ...]]], header: Box) -> float:
     return slope if abs(slope) <= MAX_DRIFT else 0.0
 
 
+SHEET_ABOVE = 6.0  # header heights: a student's name or ID this close above a table's header row heads the sheet
+
+
 def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
     """Where a table's grade column should hold a mark no engine read: the places, in the image, of
     the cells of a grade column (a grade header with other header words in its row) in the rows that
-    hold cells in the other columns, one of them a student's name or ID (in ``matches``), but nothing
-    read in the grade column.
+    hold cells in the other columns, one of them a student's name or ID (in ``matches``), or in every
+    row when a student's name or ID stands just above the header row (SHEET_ABOVE: a report card,
+    one student's marks by subject), but nothing read in the grade column.
     A lone letter grade ("B", "F") in a cell is often too small for the text detector to find at
     all. The caller checks the pixels there for a mark; an empty template has no such rows."""
     slant = _slant_of(lines)
@@ -1131,10 +1163,14 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
     out = []
     for column in columns:
         others = _rivals(headers, column)
+        # one student's sheet (a report card): the student's name or ID just above the table's header
+        # row, so every row of the table is the student's
+        sheet = any(b.y + b.h <= column.y + column.h and column.y - (b.y + b.h) <= SHEET_ABOVE * column.h
+                    for b in students)
         bands: list[list[int]] = []  # rows, as the span down of the cells in the other columns
         for header in others:
             for box, _words in _column_cells(turned, header, _rivals(headers, header)):
-                if 0.5 * column.h <= box.h <= 2 * column.h and any(_same_row(box, b) for b in students):
+                if 0.5 * column.h <= box.h <= 2 * column.h and (sheet or any(_same_row(box, b) for b in students)):
                     bands.append([box.y, box.y + box.h])
         merged: list[list[int]] = []
         for top, bottom in sorted(bands):

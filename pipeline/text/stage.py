@@ -137,7 +137,7 @@ def find_text(image, policy) -> list[Finding]:
     for box in unread_grade_cells(lines, kept):
         if _holds_mark(image, box) and not any(f.kind == "grade" and _same_item(f.box, box) for f in findings):
             findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
-                                    why="a cell of a table's grade column, in a row with a student's cells, where "
+                                    why="a cell of a table's grade column, in a student's row or on a student's sheet, where "
                                         "the text detector found nothing: a mark is written there"))
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
