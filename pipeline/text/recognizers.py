@@ -234,14 +234,15 @@ def _respelled(word: str, before_colon: bool) -> str:
 
 def _split_headers(word: Word) -> tuple[Word, ...]:
     """A word made of two table header words run together where a capital starts the second
-    ("MoyenneScore", "NameID": two columns' headers read as one word), as the two words, the box
+    ("MoyenneScore", "NameID", "MoyennStudent" with a letter lost: two columns' headers read as one
+    word; each part a header word or one misread by a letter, ``_header_token``), as the two words, the box
     shared out by letters; else the word alone."""
     text = word.text
     if len(text) < 5 or not text.isalpha() or fold(text) in _HEADER_WORDS:
         return (word,)
     for i in range(2, len(text) - 1):
-        if text[i].isupper() and text[i - 1].islower() and fold(text[:i]) in _HEADER_WORDS and \
-                fold(text[i:]) in _HEADER_WORDS:
+        if text[i].isupper() and text[i - 1].islower() and _header_token(text[:i]) in _HEADER_WORDS and \
+                _header_token(text[i:]) in _HEADER_WORDS:
             split = word.box.x + round(word.box.w * i / len(text))
             left = Box(word.box.x, word.box.y, max(1, split - word.box.x), word.box.h)
             right = Box(split, word.box.y, max(1, word.box.x + word.box.w - split), word.box.h)
@@ -1077,23 +1078,28 @@ CUT_HEADER_LETTERS = 3  # letters left of a grade header cut by the edge of the 
 NOT_CUT_HEADERS = {"not", "mar", "res", "mom", "sco"}  # words or abbreviations of their own ("mar": mardi)
 
 
+CUT_GRADE_HEADERS = STRONG_GRADE_HEADERS | {"letter", "points", "total"}
+
+
 def _cut_last_headers(lines: list[OcrLine], header_words: list[tuple[Word, str]]) -> list[tuple[Word, str]]:
     """The last word of a table's header row cut by the edge of the card, the screen or the photo
-    ("Gra" right of "Name", "ID" and "Score"): a word alone on its line, the start (CUT_HEADER_LETTERS
-    letters or more, not a common word) of one grade header word, with header words in its row, all on
-    its left. It heads the grade column as the whole word would."""
+    ("Gra" right of "Name", "ID" and "Score"; "Lettd", the cut letter misread; "L ette", read in two):
+    a line of its own, the start (CUT_HEADER_LETTERS letters or more, not a common word) of one grade
+    header word, or that with its last letter misread (4 letters left), with header words in its
+    row, all on its left. It heads the grade column as the whole word would."""
     out = []
     for line in lines:
-        if len(line.words) != 1:
+        if not line.words or len(line.words) > 2 or any(w in (h for h, _ in header_words) for w in line.words):
             continue
-        word = line.words[0]
-        token = fold(word.text).strip(_HEADER_STRIP)
+        token = fold("".join(w.text for w in line.words)).strip(_HEADER_STRIP)
         if len(token) < CUT_HEADER_LETTERS or not token.isalpha() or token in _HEADER_WORDS or token in COMMON_WORDS \
                 or token in NOT_CUT_HEADERS:
             continue
-        fits = {h.rstrip("s") for h in STRONG_GRADE_HEADERS if h.startswith(token)}
+        fits = {h.rstrip("s") for h in CUT_GRADE_HEADERS if h.startswith(token) or (
+            len(token) >= 5 and h.startswith(token[:-1]) and len(h) > len(token) - 1)}
         if len(fits) != 1:
             continue
+        word = Word(line.text, line.box, min(w.confidence for w in line.words)) if len(line.words) > 1 else line.words[0]
         row = [w for w, _ in header_words if _same_row(w.box, word.box) and _x_overlap(w.box, word.box) == 0]
         if row and all(w.box.x + w.box.w <= word.box.x for w in row):
             out.append((word, fits.pop()))
