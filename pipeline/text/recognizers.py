@@ -928,6 +928,9 @@ def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = ()) -> 
     return _columns_cells(lines, [header, *rivals])[0]
 
 
+CELL_GAP = 0.5  # word heights: words closer than this on a line are one cell's
+
+
 def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[Box, tuple[Word, ...]]]]:
     """The cells of the columns of ``headers`` (the header words of one row), followed down
     together (see ``_column_cells``)."""
@@ -948,12 +951,22 @@ def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[
         return tuple(spans) if best in spans and len(spans) > 1 else (best,)
 
     for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
+        # words a word space apart stay together (a phrase is one cell: "M Clark's class" is not split
+        # between two columns); cells of two columns are further apart
+        units: list[list[Word]] = []
+        for word in line.words:
+            if units and word.box.x - (units[-1][-1].box.x + units[-1][-1].box.w) < CELL_GAP * min(
+                    word.box.h, units[-1][-1].box.h):
+                units[-1].append(word)
+            else:
+                units.append([word])
+        placed = [(unit, columns_of(Word("", Box.enclosing([w.box for w in unit]), 0.0))) for unit in units]
         cells = []
         for k in range(len(headers)):
             run: list[Word] = []
-            for word in (*line.words, None):
-                if word is not None and k in columns_of(word):
-                    run.append(word)
+            for unit, ks in (*placed, (None, ())):
+                if unit is not None and k in ks:
+                    run += unit
                     continue
                 if run:
                     cells.append((k, Box.enclosing([w.box for w in run]), tuple(run)))
@@ -1117,9 +1130,16 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     headers: list[Box] = []
     columns: list[Box] = []
     id_columns: list[Box] = []
+    phrase = {}  # header words a word space apart on one line ("Quiz results", a title) name one column
+    for line in lines:
+        for k, w in enumerate(line.words):
+            before = line.words[k - 1] if k else None
+            gap = w.box.x - (before.box.x + before.box.w) if before is not None else None
+            phrase[id(w)] = phrase[id(before)] if gap is not None and 0 < gap < CELL_GAP * min(
+                w.box.h, before.box.h) else id(w)
     for word, token in header_words:
         mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
-                 and _x_overlap(w.box, word.box) == 0]
+                 and _x_overlap(w.box, word.box) == 0 and phrase.get(id(w), id(w)) != phrase.get(id(word), id(word))]
         gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
         if gradeish:
             below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
