@@ -765,18 +765,27 @@ MARK_AFTER_NAME = re.compile(r"[A-F][+t-]?|[a-f][+-]|(?=\S*\d)[0-9OoDlI|SsBZzgq]
                              r"(?:/[0-9OoDlIZzSs]{2,3})?%?|[0-9OoDlI|SsBZzgq]{1,3}/[0-9OoDlIZzSs]{2,3}")
 
 
+SCRAWL_AFTER_NAME = 6  # signs at most: what ends a name's line, read as no word, is a mark OCR could not read
+
+
 def _mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[int]) -> list[Match]:
     """The mark ending a line that holds a student's name: the words after the name, when they are
     only a short mark (``MARK_AFTER_NAME``: "Ethan Moreau A", "Camille Thomas Il / Z0" on a
-    chalkboard's results list)."""
+    chalkboard's results list), or a few signs holding no word (a scrawl misread: "é&")."""
     ids = [id(w) for w in line.words]
     for words in names:
         if not words or id(words[-1]) not in ids:
             continue
         rest = line.words[ids.index(id(words[-1])) + 1:]
         mark = "".join("".join(w.text for w in rest).split()).strip(".,;:!")
-        if rest and not any(id(w) in taken for w in rest) and len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
+        if not rest or any(id(w) in taken for w in rest):
+            continue
+        if len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
             return [Match("grade", tuple(rest), 0.6, "grade •", "a short mark ending the line of a student's name")]
+        # a scrawl no engine read ("é&", "W/ UO" for a chalk "11 / 20"): a few signs, no word among them
+        if 1 <= len(mark) <= SCRAWL_AFTER_NAME and not re.search(r"[^\W\d_]{3,}", mark):
+            return [Match("grade", tuple(rest), 0.55, "grade •", "a short unreadable mark ending the line of a "
+                          "student's name")]
     return []
 
 

@@ -124,6 +124,9 @@ def find_text(image, policy) -> list[Finding]:
                 if engine not in engines[same]:
                     findings[same] = replace(findings[same], box=Box.enclosing([findings[same].box, box]))
                     engines[same].add(engine)
+                    if match.score > findings[same].score:  # the other engine's reading is the surer one: its why
+                        findings[same] = replace(findings[same], score=float(np.clip(match.score, 0, 1)),
+                                                 hint=match.hint, why=match.why)
                 continue
             engines[len(findings)] = {engine}
             findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
