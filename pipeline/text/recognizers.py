@@ -989,7 +989,10 @@ def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[
             out[k].append((box, words))
             bottom[k] = max(bottom[k], box.y + box.h)
             if box.w <= COLUMN_CELL_WIDTH * headers[k].w:
-                reach[k] = [headers[k], box]
+                # a narrow cell (a lone letter) reaches half its height further each side: the next
+                # row's letter, drifted by as much, still overlaps it
+                grow = box.h // 2 if box.w <= 2 * box.h else 0
+                reach[k] = [headers[k], Box(box.x - grow, box.y, box.w + 2 * grow, box.h)]
     return out
 
 
