@@ -1131,6 +1131,12 @@ def _cut_last_headers(lines: list[OcrLine], header_words: list[tuple[Word, str]]
     return out
 
 
+def _same_line(a: Box | None, b: Box | None) -> bool:
+    """Two OCR lines are one detected line read by each engine (their words are not two columns'
+    headers)."""
+    return a is not None and b is not None and a is not b and a.iou(b) > 0.5
+
+
 def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
     """The boxes of the header words of tables' header rows, of the grade headers among them (their
     columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
@@ -1143,15 +1149,18 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     columns: list[Box] = []
     id_columns: list[Box] = []
     phrase = {}  # header words a word space apart on one line ("Quiz results", a title) name one column
+    line_of = {}
     for line in lines:
         for k, w in enumerate(line.words):
+            line_of[id(w)] = line.box
             before = line.words[k - 1] if k else None
             gap = w.box.x - (before.box.x + before.box.w) if before is not None else None
             phrase[id(w)] = phrase[id(before)] if gap is not None and 0 < gap < CELL_GAP * min(
                 w.box.h, before.box.h) else id(w)
     for word, token in header_words:
         mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
-                 and _x_overlap(w.box, word.box) == 0 and phrase.get(id(w), id(w)) != phrase.get(id(word), id(word))]
+                 and _x_overlap(w.box, word.box) == 0 and phrase.get(id(w), id(w)) != phrase.get(id(word), id(word))
+                 and not _same_line(line_of.get(id(w)), line_of.get(id(word)))]
         gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
         if gradeish:
             below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
