@@ -937,7 +937,7 @@ def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = ()) -> 
     return _columns_cells(lines, [header, *rivals])[0]
 
 
-CELL_GAP = 0.5  # word heights: words closer than this on a line are one cell's
+CELL_GAP = 0.5  # word heights: header words closer than this on a line are one header phrase
 
 
 def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[Box, tuple[Word, ...]]]]:
@@ -960,22 +960,12 @@ def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[
         return tuple(spans) if best in spans and len(spans) > 1 else (best,)
 
     for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
-        # words a word space apart stay together (a phrase is one cell: "M Clark's class" is not split
-        # between two columns); cells of two columns are further apart
-        units: list[list[Word]] = []
-        for word in line.words:
-            if units and word.box.x - (units[-1][-1].box.x + units[-1][-1].box.w) < CELL_GAP * min(
-                    word.box.h, units[-1][-1].box.h):
-                units[-1].append(word)
-            else:
-                units.append([word])
-        placed = [(unit, columns_of(Word("", Box.enclosing([w.box for w in unit]), 0.0))) for unit in units]
         cells = []
         for k in range(len(headers)):
             run: list[Word] = []
-            for unit, ks in (*placed, (None, ())):
-                if unit is not None and k in ks:
-                    run += unit
+            for word in (*line.words, None):
+                if word is not None and k in columns_of(word):
+                    run.append(word)
                     continue
                 if run:
                     cells.append((k, Box.enclosing([w.box for w in run]), tuple(run)))
