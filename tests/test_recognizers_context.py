@@ -546,3 +546,10 @@ def test_a_word_turned_ninety_degrees_is_not_split() -> None:
 
     pixels, boxes = _stack(["Mathematics"], turned=True)
     assert split_stacked(pixels, [_vertical_line_over(boxes)]) == []
+
+
+@pytest.mark.parametrize("text, hint", [("Il / Z0", "grade ••/20"), ("7/I00", "grade ••/100"), ("1D /25", "grade ••/25")])
+def test_a_score_with_digits_read_as_letters_is_a_grade_beside_a_label(text: str, hint: str) -> None:
+    assert [m.hint for m in find_grades(lines_of("Quiz: score", text))] == [hint]
+    assert find_grades(lines_of("Bus stop", text)) == []  # no grade label on the page
+    assert find_grades(lines_of("Quiz: score", "SS/SO")) == []  # no digit at all

@@ -178,7 +178,9 @@ OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
 # a score whose value OCR read with a letter for a digit ("1D /25", "l7/20", "B/10" in handwriting): with
 # a grade label on the page, a digit and look-alike letters before "/" and a total
-MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])(?=[^\s/]*\d)([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+# (the total may be misread too: "Il / Z0", "7/I00"; a digit somewhere in the score all the same)
+MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?([0-9OoDlIZzSs]{2,3})"
+                            r"(?![\d/.,]\d|\w)")
 DIGIT_LOOKALIKES = str.maketrans("OoDlI|SsBZzgq", "0001115582299")
 
 
@@ -362,8 +364,10 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
         for m in MISREAD_OUT_OF.finditer(text) if has_context else ():  # "1D /25": a handwritten 19/25
-            value, total = m.group(1).translate(DIGIT_LOOKALIKES), int(m.group(2))
-            if value.isdigit() and not m.group(1).isdigit() and total in TOTALS and int(value) <= total and \
+            value, total = m.group(1).translate(DIGIT_LOOKALIKES), m.group(2).translate(DIGIT_LOOKALIKES)
+            total = int(total) if total.isdigit() else 0
+            digits = sum(c.isdigit() for c in m.group(1) + m.group(2))
+            if value.isdigit() and 0 < digits < len(m.group(1) + m.group(2)) and total in TOTALS and int(value) <= total and \
                     not any(a <= m.start() < b for a, b in levels):
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.75, f"grade ••/{total}",
                                  "score out of %d with a grade label, a digit of it read as a letter" % total))
