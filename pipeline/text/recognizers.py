@@ -698,8 +698,9 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
         for first, last in roster.names if roster else ():
             target = len(first.split()) + len(last.split())
             for start, word in enumerate(folded_words):  # "ETHaNMOREaU": the space between the two not read
-                if start not in in_full_name and len(word) >= 6 and \
-                        fuzz.ratio(word, (first + last).replace(" ", "")) >= min_similarity:
+                # letters only as read (not a handle such as "@sofia.delgado09": the captions' tags)
+                if start not in in_full_name and len(word) >= 6 and line.words[start].text.strip(".,;:!?'\"()").isalpha() \
+                        and fuzz.ratio(word, (first + last).replace(" ", "")) >= min_similarity:
                     out.append(Match("name", (line.words[start],), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
                                      "matches a name on the class roster (read as one word)"))
                     in_full_name.add(start)
