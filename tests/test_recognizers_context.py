@@ -476,7 +476,7 @@ def test_a_mark_ending_a_students_line_is_a_grade(text: str, mark: str) -> None:
     assert mark in _grades(all_matches(lines, roster)), [(m.kind, m.why) for m in all_matches(lines, roster)]
 
 
-@pytest.mark.parametrize("text", ["Ethan Moreau Room", "Ethan Moreau 48213977", "Owen Morel Dubois"])
+@pytest.mark.parametrize("text", ["Ethan Moreau Room", "Ethan Moreau 48213977", "Owen Morel Dubois", "Owen Morel 22643"])
 def test_a_word_or_a_number_ending_a_students_line_is_no_grade(text: str) -> None:
     from pipeline.text.recognizers import Roster
 
@@ -553,3 +553,13 @@ def test_a_score_with_digits_read_as_letters_is_a_grade_beside_a_label(text: str
     assert [m.hint for m in find_grades(lines_of("Quiz: score", text))] == [hint]
     assert find_grades(lines_of("Bus stop", text)) == []  # no grade label on the page
     assert find_grades(lines_of("Quiz: score", "SS/SO")) == []  # no digit at all
+
+
+def test_an_id_run_into_its_mark_under_a_narrow_id_header_is_still_an_id() -> None:
+    """The ID and the mark read as one word that overlaps the narrow "ID" header less than the
+    "Score" header: it is a cell of both columns, and the ID cells below it stay in the ID column."""
+    lines = [line_at(10, 40, "Student"), line_at(300, 40, "ID"), line_at(400, 40, "Score"),
+             OcrLine((Word("9047226583", Box(300, 90, 170, 30), 90.0),), Box(300, 90, 170, 30)),
+             line_at(300, 140, "936357"), line_at(400, 140, "11/20")]
+    ids = sorted(m.words[0].text for m in find_table_grades(lines, []) if m.kind == "student_id")
+    assert ids == ["9047226583", "936357"]

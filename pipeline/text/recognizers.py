@@ -788,7 +788,8 @@ def _mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[in
         if len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
             return [Match("grade", tuple(rest), 0.6, "grade •", "a short mark ending the line of a student's name")]
         # a scrawl no engine read ("é&", "W/ UO" for a chalk "11 / 20"): a few signs, no word among them
-        if 1 <= len(mark) <= SCRAWL_AFTER_NAME and not re.search(r"[^\W\d_]{3,}", mark):
+        if 1 <= len(mark) <= SCRAWL_AFTER_NAME and not re.search(r"[^\W\d_]{3,}", mark) and \
+                sum(c.isdigit() for c in mark) <= 3:  # 5 digits or more are a student number, not a scrawl
             return [Match("grade", tuple(rest), 0.55, "grade •", "a short unreadable mark ending the line of a "
                           "student's name")]
     return []
@@ -930,22 +931,26 @@ def _same_row(a: Box, b: Box) -> bool:
 COLUMN_CELL_WIDTH = 2.5  # header widths: a cell this wide or narrower leads the column on down
 
 
-def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = ()) -> list[tuple[Box, tuple[Word, ...]]]:
+def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = (),
+                  leading: bool = False) -> list[tuple[Box, tuple[Word, ...]]]:
     """The cells under a header word: runs of a line's words overlapping the header's column, below
     it, down to the first gap of more than TABLE_REACH row heights. The column follows its cells
     down: a cell overlapping the one above it across is in the column too (a table photographed at
     an angle, its columns drifting sideways row by row); a cell much wider than the header (a row
     read as one) does not lead the column on. ``rivals`` are the other header words of the header's
     row: their columns are followed down at the same time, and a word overlapping several columns
-    belongs to the one it overlaps most (a column of narrow letters drifting towards a column of
-    scores does not follow the scores down)."""
-    return _columns_cells(lines, [header, *rivals])[0]
+    leads on the one it overlaps most (a column of narrow letters drifting towards a column of
+    scores does not follow the scores down); it is a cell of the others whose header it overlaps
+    too (a row's ID and mark read as one word across two columns), without leading them on.
+    ``leading``: only the cells that lead the column on."""
+    return _columns_cells(lines, [header, *rivals], leading)[0]
 
 
 CELL_GAP = 0.5  # word heights: header words closer than this on a line are one header phrase
 
 
-def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[Box, tuple[Word, ...]]]]:
+def _columns_cells(lines: list[OcrLine], headers: list[Box],
+                   leading: bool = False) -> list[list[tuple[Box, tuple[Word, ...]]]]:
     """The cells of the columns of ``headers`` (the header words of one row), followed down
     together (see ``_column_cells``)."""
     reach = [[h] for h in headers]  # what a cell must overlap across: the header, and the last cell of the column
@@ -953,29 +958,30 @@ def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[
     bottom = [h.y + h.h for h in headers]
     closed = [False] * len(headers)
 
-    def columns_of(word: Word) -> tuple[int, ...]:
-        """The column the word overlaps most; or every column whose header it spans (half the
-        header's width or more: a row's ID and mark read as one word across two columns)."""
-        overlaps = [max(_x_overlap(word.box, r) for r in reach[k]) if word.box.y + word.box.h / 2 > h.y + h.h else 0
-                    for k, h in enumerate(headers)]
+    def columns_of(word: Word) -> tuple[int | None, tuple[int, ...]]:
+        """The column the word overlaps most (None: none), and the others whose header it overlaps."""
+        below = [word.box.y + word.box.h / 2 > h.y + h.h for h in headers]
+        overlaps = [max(_x_overlap(word.box, r) for r in reach[k]) if below[k] else 0 for k in range(len(headers))]
         if not any(overlaps):
-            return ()
+            return None, ()
         best = int(np.argmax(overlaps))
-        spans = [k for k, h in enumerate(headers) if overlaps[k] > 0 and _x_overlap(word.box, h) >= 0.5 * h.w]
-        return tuple(spans) if best in spans and len(spans) > 1 else (best,)
+        return best, tuple(k for k, h in enumerate(headers) if k != best and below[k] and _x_overlap(word.box, h) > 0)
 
     for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
+        placed = [columns_of(word) for word in line.words]
         cells = []
         for k in range(len(headers)):
             run: list[Word] = []
-            for word in (*line.words, None):
-                if word is not None and k in columns_of(word):
+            leads = False
+            for word, (best, others) in (*zip(line.words, placed), (None, (None, ()))):
+                if word is not None and (k == best or (k in others and not leading)):
                     run.append(word)
+                    leads = leads or k == best
                     continue
                 if run:
-                    cells.append((k, Box.enclosing([w.box for w in run]), tuple(run)))
-                    run = []
-        for k, box, words in sorted(cells, key=lambda c: c[1].y):
+                    cells.append((k, Box.enclosing([w.box for w in run]), tuple(run), leads))
+                    run, leads = [], False
+        for k, box, words, leads in sorted(cells, key=lambda c: c[1].y):
             if closed[k]:
                 continue
             if box.y - bottom[k] > TABLE_REACH * headers[k].h:
@@ -983,7 +989,7 @@ def _columns_cells(lines: list[OcrLine], headers: list[Box]) -> list[list[tuple[
                 continue
             out[k].append((box, words))
             bottom[k] = max(bottom[k], box.y + box.h)
-            if box.w <= COLUMN_CELL_WIDTH * headers[k].w:
+            if leads and box.w <= COLUMN_CELL_WIDTH * headers[k].w:
                 # a narrow cell (a lone letter) reaches half its height further each side: the next
                 # row's letter, drifted by as much, still overlaps it
                 grow = box.h // 2 if box.w <= 2 * box.h else 0
@@ -1221,7 +1227,7 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
             else:
                 merged.append([top, bottom])
         pad = column.h // 3
-        drift = _drift(_column_cells(turned, column, others), column)
+        drift = _drift(_column_cells(turned, column, others, leading=True), column)
         for top, bottom in merged:
             shift = int(round(drift * ((top + bottom) / 2 - (column.y + column.h / 2))))
             cell = Box(max(0, column.x + shift - pad), top, column.w + 2 * pad, max(1, bottom - top))
