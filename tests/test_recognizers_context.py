@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -376,3 +377,189 @@ def test_an_id_run_into_the_name_on_its_left_is_an_id(merged: str, covered: bool
                      Box(10, 50, 280, 20)), line_at(380, 50, "B")]
     ids = [m for m in find_table_grades(lines, []) if m.kind == "student_id"]
     assert [m.words[0].text for m in ids] == ([merged] if covered else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 15, part 3: columns drifting into each other, cut and run-together headers, report cards,
+# a column of cells found as one vertical line, results lists on a board
+
+def test_a_narrow_letter_column_drifting_towards_the_scores_keeps_its_own_cells() -> None:
+    """A wide "Moyenne" header over narrow letters, the score column beside it, the table in
+    perspective (each row a little further left): the letters' column does not follow the scores
+    down, so its cells the detector missed are found in the right place, row by row."""
+    from pipeline.text.recognizers import unread_grade_cells
+
+    header = ("Moyenne", "Score", "Student", "ID")
+    columns = (100, 242, 400, 700)  # "Moyenne" 112 px wide, 30 px left of "Score"
+    lines = [line_at(x, 40, word) for x, word in zip(columns, header)]
+    rows = [("C+", "51/100", "Adam Girard", "969165602"), ("", "9/10", "Sofia Thomas", "505898149"),
+            ("B", "90%", "Noah Fournier", "48622"), ("", "5/10", "Owen Morel", "546433")]
+    for r, row in enumerate(rows, start=1):
+        lines += [line_at(x - 10 * r * (k < 2), 40 + r * 50, *cell.split(), step=70)
+                  for k, (x, cell) in enumerate(zip(columns, row)) if cell]
+    matches = all_matches(lines)
+    cells = sorted(unread_grade_cells(lines, matches), key=lambda b: b.y)
+    assert len(cells) == 2, cells
+    for cell, r in zip(cells, (2, 4)):  # the rows whose letter was not read, where the letter column lies then
+        x = columns[0] - 10 * r
+        assert cell.x <= x + 8 < cell.x + cell.w and cell.x < columns[1] - 10 * r, (r, cell)
+    assert "B" in _grades(matches) and "C+" in _grades(matches)
+
+
+def test_a_grade_header_cut_by_the_photo_or_card_edge_still_heads_its_column() -> None:
+    from pipeline.text.recognizers import complete_cut_headers, unread_grade_cells
+
+    def screen(last: str) -> list[OcrLine]:
+        lines = [line_at(10, 40, "Name"), line_at(300, 40, "ID"), line_at(480, 40, "Score"), line_at(640, 40, last)]
+        for r, (name, number, score) in enumerate([("Alex Simon", "1547008", "11/25"),
+                                                   ("Lucas Michel", "605327035", "80/100")], start=1):
+            lines += [line_at(10, 40 + 50 * r, *name.split()), line_at(300, 40 + 50 * r, number),
+                      line_at(480, 40 + 50 * r, score)]
+        return lines
+
+    # "Grad" ending a line at the photo's right edge (x + w = 704): read as "Grade"
+    lines = complete_cut_headers(screen("Grad"), width=705)
+    assert lines[3].words[0].text == "Grade"
+    assert complete_cut_headers(screen("Grad"), width=900)[3].words[0].text == "Grad"  # not at the edge
+    assert len(unread_grade_cells(lines, all_matches(lines))) == 2
+    # cut by the card's edge inside the photo: the last word of the header row, the start of a grade header
+    for cut in ("Gra", "Lettd"):
+        lines = screen(cut)
+        assert len(unread_grade_cells(lines, all_matches(lines))) == 2, cut
+    for word in ("Not", "Gras", "Room"):  # a word of its own, not a grade header's start
+        lines = screen(word)
+        assert unread_grade_cells(lines, all_matches(lines)) == [], word
+
+
+def test_a_title_of_two_header_words_heads_no_columns() -> None:
+    """"Quiz results" on a board is a title, one phrase, not two columns' headers: the initial of
+    "M. Clark's class" below it is no mark in a grade column."""
+    title = OcrLine((Word("Quiz", Box(30, 10, 60, 30), 90.0), Word("results", Box(100, 10, 100, 30), 90.0)),
+                    Box(30, 10, 170, 30))
+    below = OcrLine((Word("M", Box(30, 60, 20, 30), 90.0), Word("Clark's", Box(70, 60, 90, 30), 90.0),
+                     Word("class", Box(170, 60, 70, 30), 90.0)), Box(30, 60, 210, 30))
+    assert _grades(all_matches([title, below])) == []
+
+
+def test_run_together_headers_with_a_letter_lost_are_split() -> None:
+    from pipeline.text.recognizers import respell_labels
+
+    line = OcrLine((Word("MoyennStudent", Box(100, 40, 260, 30), 90.0), Word("ID", Box(370, 40, 30, 30), 90.0)),
+                   Box(100, 40, 300, 30))
+    assert [w.text for w in respell_labels([line])[0].words] == ["Moyenn", "Student", "ID"]
+
+
+def test_a_report_cards_unread_marks_are_covered() -> None:
+    """One student's report card: the name above the table, rows by subject. The marks the detector
+    missed in the grade columns are places to cover (the stage checks the pixels there for a mark);
+    the same table without a student's name or ID above it gives none."""
+    from pipeline.text.recognizers import Roster, unread_grade_cells
+
+    roster = Roster((("hugo", "haddad"),))
+    head = [line_at(30, 10, "Hugo", "Haddad"), line_at(500, 10, "ID:", "0280407")]
+    table = [line_at(30, 80, "Subject"), line_at(300, 80, "Mark"), line_at(500, 80, "Grade"),
+             line_at(30, 130, "Physics"), line_at(300, 130, "21/50"),
+             line_at(30, 180, "EPS"), line_at(500, 180, "C+")]
+    cells = unread_grade_cells(head + table, all_matches(head + table, roster))
+    assert sorted((c.x < 400, c.y // 50) for c in cells) == [(False, 2), (True, 3)], cells
+    assert unread_grade_cells(table, all_matches(table, roster)) == []
+
+
+@pytest.mark.parametrize("text, mark", [("Ethan Moreau A", "A"), ("Camille Thomas Il / Z0", "Il / Z0"),
+                                         ("ETHANMOREAU B+", "B+"), ("Owen Morel é&", "é&"), ("Owen Morel 15,5", "15,5")])
+def test_a_mark_ending_a_students_line_is_a_grade(text: str, mark: str) -> None:
+    """A results list on a board: each line a student's name, then the mark (often misread)."""
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("ethan", "moreau"), ("camille", "thomas"), ("owen", "morel")))
+    lines = [line_at(10, 10, "Quiz", "results")] + [line_at(10, 60, *text.split())]
+    assert mark in _grades(all_matches(lines, roster)), [(m.kind, m.why) for m in all_matches(lines, roster)]
+
+
+@pytest.mark.parametrize("text", ["Ethan Moreau Room", "Ethan Moreau 48213977", "Owen Morel Dubois", "Owen Morel 22643"])
+def test_a_word_or_a_number_ending_a_students_line_is_no_grade(text: str) -> None:
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("ethan", "moreau"), ("owen", "morel")))
+    assert _grades(all_matches([line_at(10, 60, *text.split())], roster)) == []
+
+
+def test_a_short_crops_score_read_with_spaces_inside_is_a_grade() -> None:
+    from dataclasses import replace
+
+    short = replace(line_at(300, 60, "48", "/10", "0", step=30), short=True)
+    assert [m.hint for m in find_grades([short])] == ["grade ••/100"]
+    assert find_grades([replace(line_at(300, 60, "12", "/3", "0", step=30), short=True)]) == []  # no usual total
+    assert find_grades([line_at(300, 60, "48", "/10", "0", step=30)]) == []  # a long line: words apart
+
+
+# ---------------------------------------------------------------------------------------------
+# A column of cells the detector found as one vertical line, on rendered pixels
+
+def _stack(texts, size: int = 24, pitch: float = 1.9, turned: bool = False) -> tuple[np.ndarray, list[tuple]]:
+    """Cells drawn one under another (or one word turned 90 degrees) on a light card: the pixels
+    and the cells' boxes."""
+    font = _font(size)
+    card = Image.new("RGB", (240, 60 + int(pitch * size * len(texts)) + 40), (246, 246, 248))
+    draw = ImageDraw.Draw(card)
+    boxes = []
+    if turned:
+        word = Image.new("RGB", (int(size * 0.7 * len(texts[0])) + 20, size + 16), (246, 246, 248))
+        ImageDraw.Draw(word).text((10, 4), texts[0], fill=(25, 25, 30), font=font)
+        word = word.rotate(90, expand=True, fillcolor=(246, 246, 248))
+        card.paste(word, (100, 40))
+        boxes.append((100, 40, 100 + word.width, 40 + word.height))
+    else:
+        for k, t in enumerate(texts):
+            xy = (100, 40 + int(pitch * size * k))
+            draw.text(xy, t, fill=(25, 25, 30), font=font)
+            boxes.append(draw.textbbox(xy, t, font=font))
+    return np.asarray(card), boxes
+
+
+def _vertical_line_over(boxes) -> "TextLine":
+    import cv2
+
+    from pipeline.text.detect import TextLine
+
+    x0, y0 = min(b[0] for b in boxes) - 4, min(b[1] for b in boxes) - 4
+    x1, y1 = max(b[2] for b in boxes) + 4, max(b[3] for b in boxes) + 4
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    corners = cv2.boxPoints(((cx, cy), (x1 - x0, y1 - y0), 0.0))
+    return TextLine(cx, cy, y1 - y0, x1 - x0, 90.0, corners, 0.8)
+
+
+def test_a_vertical_line_over_a_column_of_cells_is_split_into_its_cells() -> None:
+    from pipeline.text.detect import split_stacked
+
+    pixels, boxes = _stack(["B+", "C", "A-", "C+"])
+    pieces = split_stacked(pixels, [_vertical_line_over(boxes)])
+    assert len(pieces) == 4
+    for piece, (x0, y0, x1, y1) in zip(sorted(pieces, key=lambda p: p.cy), boxes):
+        assert piece.angle == 0.0 and y0 - 4 <= piece.cy <= y1 + 4 and piece.thickness < 2 * (y1 - y0)
+    # light letters on a dark screen too
+    assert len(split_stacked(255 - pixels, [_vertical_line_over(boxes)])) == 4
+
+
+def test_a_word_turned_ninety_degrees_is_not_split() -> None:
+    from pipeline.text.detect import split_stacked
+
+    pixels, boxes = _stack(["Mathematics"], turned=True)
+    assert split_stacked(pixels, [_vertical_line_over(boxes)]) == []
+
+
+@pytest.mark.parametrize("text, hint", [("Il / Z0", "grade ••/20"), ("7/I00", "grade ••/100"), ("1D /25", "grade ••/25")])
+def test_a_score_with_digits_read_as_letters_is_a_grade_beside_a_label(text: str, hint: str) -> None:
+    assert [m.hint for m in find_grades(lines_of("Quiz: score", text))] == [hint]
+    assert find_grades(lines_of("Bus stop", text)) == []  # no grade label on the page
+    assert find_grades(lines_of("Quiz: score", "SS/SO")) == []  # no digit at all
+
+
+def test_an_id_run_into_its_mark_under_a_narrow_id_header_is_still_an_id() -> None:
+    """The ID and the mark read as one word that overlaps the narrow "ID" header less than the
+    "Score" header: it is a cell of both columns, and the ID cells below it stay in the ID column."""
+    lines = [line_at(10, 40, "Student"), line_at(300, 40, "ID"), line_at(400, 40, "Score"),
+             OcrLine((Word("9047226583", Box(300, 90, 170, 30), 90.0),), Box(300, 90, 170, 30)),
+             line_at(300, 140, "936357"), line_at(400, 140, "11/20")]
+    ids = sorted(m.words[0].text for m in find_table_grades(lines, []) if m.kind == "student_id")
+    assert ids == ["9047226583", "936357"]

@@ -26,7 +26,8 @@ import numpy as np
 from ..findings import Box
 from ..stages.orientation import _legibility
 from .detect import (
-    SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, recognise, scaled, upright_crops,
+    SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, recognise, scaled, split_stacked,
+    upright_crops,
     upside_down_probability,
 )
 
@@ -277,6 +278,8 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     factor = image.width / preview.shape[1]
     lines = [line for line in lines_in(image, detect_long_side) if line.thickness * factor >= min_line_height]
     lines = sorted(lines, key=lambda x: -x.length)[:max_lines]
+    # a table's column of short cells found as one vertical line: its cells as lines of their own too
+    lines += [line for line in split_stacked(preview, lines) if line.thickness * factor >= min_line_height]
     if not lines:
         return []
     full = [scaled(line, factor) for line in lines]

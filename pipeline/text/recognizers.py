@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from ..findings import Box
 from .ocr import OcrLine, Word
 from ..policy import PolicyError
@@ -176,8 +178,14 @@ OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![
 TOTALS = {10, 20, 25, 30, 40, 50, 100}
 # a score whose value OCR read with a letter for a digit ("1D /25", "l7/20", "B/10" in handwriting): with
 # a grade label on the page, a digit and look-alike letters before "/" and a total
-MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])(?=[^\s/]*\d)([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?(\d{2,3})(?![\d/.,]\d|\d)")
+# (the total may be misread too: "Il / Z0", "7/I00"; a digit somewhere in the score all the same)
+MISREAD_OUT_OF = re.compile(r"(?<![\w/.,])([0-9OoDlI|SsBZzgq]{1,3})\s?/\s?([0-9OoDlIZzSs]{2,3})"
+                            r"(?![\d/.,]\d|\w)")
 DIGIT_LOOKALIKES = str.maketrans("OoDlI|SsBZzgq", "0001115582299")
+
+
+# a short crop's score with the spaces the recogniser put inside it taken out ("48 /10 0": 48/100)
+COMPACT_OUT_OF = re.compile(r"(\d{1,3}(?:[.,]\d{1,2})?)/(\d{2,3})")
 
 
 def _misread_total(digits: str) -> int:
@@ -192,7 +200,7 @@ def _misread_total(digits: str) -> int:
 LABELLED_OUT_OF = re.compile(r"\b(?:grade|mark|note|score|result|resultat|total|points|evaluation)\s*[:=]\s*"
                              r"(\d{1,3}(?:[.,]\d{1,2})?\s?/\s?\d(?:\s?\d){1,3})(?![\d/])", re.IGNORECASE)
 # a bare number ending the line after a grade label and a colon: "Moyenne générale : 15,2", "Score: 92" ("Grade: 5" with a whole number up to 12 may be a class, a grade level: left out)
-LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|"
+LABELLED_NUMBER = re.compile(r"\b(grade|score|mark|note(?:\s+finale)?|resultat|moyenne(?:\s+generale)?|average|"
                              r"evaluation|final\s+grade)\s*[:=]\s*(\d{1,3}(?:[.,]\d{1,2})?)[^\w%/]*$", re.IGNORECASE)
 # the same with the slash of a score not read ("Points: 61/100" read as "Points: 61100"): a run of digits
 # that is a score and one of TOTALS run together
@@ -228,14 +236,15 @@ def _respelled(word: str, before_colon: bool) -> str:
 
 def _split_headers(word: Word) -> tuple[Word, ...]:
     """A word made of two table header words run together where a capital starts the second
-    ("MoyenneScore", "NameID": two columns' headers read as one word), as the two words, the box
+    ("MoyenneScore", "NameID", "MoyennStudent" with a letter lost: two columns' headers read as one
+    word; each part a header word or one misread by a letter, ``_header_token``), as the two words, the box
     shared out by letters; else the word alone."""
     text = word.text
     if len(text) < 5 or not text.isalpha() or fold(text) in _HEADER_WORDS:
         return (word,)
     for i in range(2, len(text) - 1):
-        if text[i].isupper() and text[i - 1].islower() and fold(text[:i]) in _HEADER_WORDS and \
-                fold(text[i:]) in _HEADER_WORDS:
+        if text[i].isupper() and text[i - 1].islower() and _header_token(text[:i]) in _HEADER_WORDS and \
+                _header_token(text[i:]) in _HEADER_WORDS:
             split = word.box.x + round(word.box.w * i / len(text))
             left = Box(word.box.x, word.box.y, max(1, split - word.box.x), word.box.h)
             right = Box(split, word.box.y, max(1, word.box.x + word.box.w - split), word.box.h)
@@ -257,6 +266,38 @@ def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
         words = tuple(part for w in words for part in _split_headers(w))
         out.append(line if words == line.words else replace(line, words=words))
     return out
+CUT_EDGE = 3  # px: a word's box this close to the photo's left or right edge may be cut there
+CUT_MIN_LETTERS = 4  # ... and read as a header word when this many of its letters are left
+
+
+def complete_cut_headers(lines: list[OcrLine], width: int) -> list[OcrLine]:
+    """The lines with a word cut by the photo's edge (the last word of a line reaching the right
+    edge, the first of one reaching the left edge)
+    read as the table header word it is the start of ("Grad" at the right edge: "Grade") or the end
+    of (at the left edge), when only one header word fits; a gradebook photographed with its last
+    column half in the frame still has its grade column."""
+    from dataclasses import replace
+
+    out = []
+    for line in lines:
+        words = []
+        for k, w in enumerate(line.words):
+            token = fold(w.text).strip(_HEADER_STRIP)
+            if len(token) >= CUT_MIN_LETTERS and token.isalpha() and token not in _HEADER_WORDS:
+                at_right = k == len(line.words) - 1 and line.box.x + line.box.w >= width - CUT_EDGE
+                at_left = k == 0 and line.box.x <= CUT_EDGE
+                fits = sorted({h for h in _HEADER_WORDS if h.isalpha() and len(h) > len(token) and (
+                    at_right and h.startswith(token) or at_left and h.endswith(token))})
+                # "Grad" fits "grade" and "grades": one header word and its plural are one
+                if fits and all(f.rstrip("s") == fits[0].rstrip("s") for f in fits):
+                    text = fits[0].capitalize() if w.text[:1].isupper() else fits[0]
+                    w = Word(text, w.box, w.confidence)
+            words.append(w)
+        words = tuple(words)
+        out.append(line if words == line.words else replace(line, words=words))
+    return out
+
+
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
 # sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
@@ -323,8 +364,10 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), score, f"grade ••/{total}",
                                  "score out of %d%s" % (total, " with a grade label" if has_context else "")))
         for m in MISREAD_OUT_OF.finditer(text) if has_context else ():  # "1D /25": a handwritten 19/25
-            value, total = m.group(1).translate(DIGIT_LOOKALIKES), int(m.group(2))
-            if value.isdigit() and not m.group(1).isdigit() and total in TOTALS and int(value) <= total and \
+            value, total = m.group(1).translate(DIGIT_LOOKALIKES), m.group(2).translate(DIGIT_LOOKALIKES)
+            total = int(total) if total.isdigit() else 0
+            digits = sum(c.isdigit() for c in m.group(1) + m.group(2))
+            if value.isdigit() and 0 < digits < len(m.group(1) + m.group(2)) and total in TOTALS and int(value) <= total and \
                     not any(a <= m.start() < b for a, b in levels):
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.75, f"grade ••/{total}",
                                  "score out of %d with a grade label, a digit of it read as a letter" % total))
@@ -365,6 +408,15 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
                              "letter grade after a grade label"))
+        compact = "".join(text.split())
+        spaced = COMPACT_OUT_OF.fullmatch(compact) if line.short and compact != text and not any(
+            m.kind == "grade" and m.words and m.words[0] in line.words for m in out) else None
+        if spaced:  # "48 /10 0", "13,5 /2 0": a short crop read with spaces inside the score
+            value, total = float(spaced.group(1).replace(",", ".")), int(spaced.group(2))
+            if total in TOTALS and value <= total and (total in (10, 20, 100) or has_context or student_page):
+                out.append(Match("grade", line.words, 0.9 if has_context else 0.7, f"grade ••/{total}",
+                                 "score out of %d, read with spaces inside%s" % (
+                                     total, " with a grade label" if has_context else "")))
         alone = LETTER_ALONE.match(text)
         if alone:
             out.append(Match("grade", _words_for_span(line, alone.start(1), alone.end(1)), 0.6, "grade •",
@@ -645,7 +697,16 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
         in_full_name: set[int] = set()
         for first, last in roster.names if roster else ():
             target = len(first.split()) + len(last.split())
+            for start, word in enumerate(folded_words):  # "ETHaNMOREaU": the space between the two not read
+                # letters only as read (not a handle such as "@sofia.delgado09": the captions' tags)
+                if start not in in_full_name and len(word) >= 6 and line.words[start].text.strip(".,;:!?'\"()").isalpha() \
+                        and fuzz.ratio(word, (first + last).replace(" ", "")) >= min_similarity:
+                    out.append(Match("name", (line.words[start],), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                     "matches a name on the class roster (read as one word)"))
+                    in_full_name.add(start)
             for start in range(len(folded_words)):
+                if start in in_full_name:
+                    continue
                 for candidate in (f"{first} {last}", f"{last} {first}", f"{last}, {first}"):
                     window = " ".join(folded_words[start:start + target])
                     if window and fuzz.ratio(window, candidate.replace(",", "")) >= min_similarity:
@@ -703,6 +764,37 @@ def _near_any(box, anchors: list[tuple[Word, ...]], reach: float, shortest: floa
     return False
 
 
+# what ends a results list's row after the name: a letter grade, or a score with digits OCR may have read
+# as look-alike letters ("Il / Z0": 11/20 in chalk), a decimal mark, a percentage
+MARK_AFTER_NAME = re.compile(r"[A-F][+t-]?|[a-f][+-]|(?=\S*\d)[0-9OoDlI|SsBZzgq]{1,3}(?:[.,][0-9OoDlISsBZzgq]{1,2})?"
+                             r"(?:/[0-9OoDlIZzSs]{2,3})?%?|[0-9OoDlI|SsBZzgq]{1,3}/[0-9OoDlIZzSs]{2,3}")
+
+
+SCRAWL_AFTER_NAME = 6  # signs at most: what ends a name's line, read as no word, is a mark OCR could not read
+
+
+def _mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[int]) -> list[Match]:
+    """The mark ending a line that holds a student's name: the words after the name, when they are
+    only a short mark (``MARK_AFTER_NAME``: "Ethan Moreau A", "Camille Thomas Il / Z0" on a
+    chalkboard's results list), or a few signs holding no word (a scrawl misread: "é&")."""
+    ids = [id(w) for w in line.words]
+    for words in names:
+        if not words or id(words[-1]) not in ids:
+            continue
+        rest = line.words[ids.index(id(words[-1])) + 1:]
+        mark = "".join("".join(w.text for w in rest).split()).strip(".,;:!")
+        if not rest or any(id(w) in taken for w in rest):
+            continue
+        if len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
+            return [Match("grade", tuple(rest), 0.6, "grade •", "a short mark ending the line of a student's name")]
+        # a scrawl no engine read ("é&", "W/ UO" for a chalk "11 / 20"): a few signs, no word among them
+        if 1 <= len(mark) <= SCRAWL_AFTER_NAME and not re.search(r"[^\W\d_]{3,}", mark) and \
+                sum(c.isdigit() for c in mark) <= 3:  # 5 digits or more are a student number, not a scrawl
+            return [Match("grade", tuple(rest), 0.55, "grade •", "a short unreadable mark ending the line of a "
+                          "student's name")]
+    return []
+
+
 def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float = 3.0) -> list[Match]:
     """What a student's paper carries next to the name, even when OCR garbles its label:
 
@@ -719,6 +811,7 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
     students = names + [m.words for m in matches if m.kind == "student_id"]
     out = []
     for line in lines:
+        out += _mark_after_name(line, names, taken)
         if any(id(w) in taken for w in line.words):
             continue
         mark = "".join(line.text.split())
@@ -838,33 +931,69 @@ def _same_row(a: Box, b: Box) -> bool:
 COLUMN_CELL_WIDTH = 2.5  # header widths: a cell this wide or narrower leads the column on down
 
 
-def _column_cells(lines: list[OcrLine], header: Box) -> list[tuple[Box, tuple[Word, ...]]]:
+def _column_cells(lines: list[OcrLine], header: Box, rivals: list[Box] = (),
+                  leading: bool = False) -> list[tuple[Box, tuple[Word, ...]]]:
     """The cells under a header word: runs of a line's words overlapping the header's column, below
     it, down to the first gap of more than TABLE_REACH row heights. The column follows its cells
     down: a cell overlapping the one above it across is in the column too (a table photographed at
     an angle, its columns drifting sideways row by row); a cell much wider than the header (a row
-    read as one) does not lead the column on."""
-    top = header.y + header.h
-    reach = [header]  # what a cell must overlap across: the header, and the last cell of the column
-    out, bottom = [], top
+    read as one) does not lead the column on. ``rivals`` are the other header words of the header's
+    row: their columns are followed down at the same time, and a word overlapping several columns
+    leads on the one it overlaps most (a column of narrow letters drifting towards a column of
+    scores does not follow the scores down); it is a cell of the others whose header it overlaps
+    too (a row's ID and mark read as one word across two columns), without leading them on.
+    ``leading``: only the cells that lead the column on."""
+    return _columns_cells(lines, [header, *rivals], leading)[0]
+
+
+CELL_GAP = 0.5  # word heights: header words closer than this on a line are one header phrase
+
+
+def _columns_cells(lines: list[OcrLine], headers: list[Box],
+                   leading: bool = False) -> list[list[tuple[Box, tuple[Word, ...]]]]:
+    """The cells of the columns of ``headers`` (the header words of one row), followed down
+    together (see ``_column_cells``)."""
+    reach = [[h] for h in headers]  # what a cell must overlap across: the header, and the last cell of the column
+    out: list[list[tuple[Box, tuple[Word, ...]]]] = [[] for _ in headers]
+    bottom = [h.y + h.h for h in headers]
+    closed = [False] * len(headers)
+
+    def columns_of(word: Word) -> tuple[int | None, tuple[int, ...]]:
+        """The column the word overlaps most (None: none), and the others whose header it overlaps."""
+        below = [word.box.y + word.box.h / 2 > h.y + h.h for h in headers]
+        overlaps = [max(_x_overlap(word.box, r) for r in reach[k]) if below[k] else 0 for k in range(len(headers))]
+        if not any(overlaps):
+            return None, ()
+        best = int(np.argmax(overlaps))
+        return best, tuple(k for k, h in enumerate(headers) if k != best and below[k] and _x_overlap(word.box, h) > 0)
+
     for line in sorted(lines, key=lambda line: line.box.y + line.box.h / 2):
-        run: list[Word] = []
+        placed = [columns_of(word) for word in line.words]
         cells = []
-        for word in (*line.words, None):
-            if word is not None and word.box.y + word.box.h / 2 > top and \
-                    any(_x_overlap(word.box, r) > 0 for r in reach):
-                run.append(word)
+        for k in range(len(headers)):
+            run: list[Word] = []
+            leads = False
+            for word, (best, others) in (*zip(line.words, placed), (None, (None, ()))):
+                if word is not None and (k == best or (k in others and not leading)):
+                    run.append(word)
+                    leads = leads or k == best
+                    continue
+                if run:
+                    cells.append((k, Box.enclosing([w.box for w in run]), tuple(run), leads))
+                    run, leads = [], False
+        for k, box, words, leads in sorted(cells, key=lambda c: c[1].y):
+            if closed[k]:
                 continue
-            if run:
-                cells.append((Box.enclosing([w.box for w in run]), tuple(run)))
-                run = []
-        for box, words in sorted(cells, key=lambda c: c[0].y):
-            if box.y - bottom > TABLE_REACH * header.h:
-                return out
-            out.append((box, words))
-            bottom = max(bottom, box.y + box.h)
-            if box.w <= COLUMN_CELL_WIDTH * header.w:
-                reach = [header, box]
+            if box.y - bottom[k] > TABLE_REACH * headers[k].h:
+                closed[k] = True
+                continue
+            out[k].append((box, words))
+            bottom[k] = max(bottom[k], box.y + box.h)
+            if leads and box.w <= COLUMN_CELL_WIDTH * headers[k].w:
+                # a narrow cell (a lone letter) reaches half its height further each side: the next
+                # row's letter, drifted by as much, still overlaps it
+                grow = box.h // 2 if box.w <= 2 * box.h else 0
+                reach[k] = [headers[k], Box(box.x - grow, box.y, box.w + 2 * grow, box.h)]
     return out
 
 
@@ -966,6 +1095,49 @@ def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]
     return [_with_words(m, back) for m in _table_grades(turned, [_with_words(m, forth) for m in matches])]
 
 
+def _rivals(headers: list[Box], column: Box) -> list[Box]:
+    """The other header words of ``column``'s header row (beside it, not over it)."""
+    return [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+
+
+CUT_HEADER_LETTERS = 3  # letters left of a grade header cut by the edge of the card or screen ("Gra")
+NOT_CUT_HEADERS = {"not", "mar", "res", "mom", "sco"}  # words or abbreviations of their own ("mar": mardi)
+
+
+CUT_GRADE_HEADERS = STRONG_GRADE_HEADERS | {"letter", "points", "total"}
+
+
+def _cut_last_headers(lines: list[OcrLine], header_words: list[tuple[Word, str]]) -> list[tuple[Word, str]]:
+    """The last word of a table's header row cut by the edge of the card, the screen or the photo
+    ("Gra" right of "Name", "ID" and "Score"; "Lettd", the cut letter misread; "L ette", read in two):
+    a line of its own, the start (CUT_HEADER_LETTERS letters or more, not a common word) of one grade
+    header word, or that with its last letter misread (4 letters left), with header words in its
+    row, all on its left. It heads the grade column as the whole word would."""
+    out = []
+    for line in lines:
+        if not line.words or len(line.words) > 2 or any(w in (h for h, _ in header_words) for w in line.words):
+            continue
+        token = fold("".join(w.text for w in line.words)).strip(_HEADER_STRIP)
+        if len(token) < CUT_HEADER_LETTERS or not token.isalpha() or token in _HEADER_WORDS or token in COMMON_WORDS \
+                or token in NOT_CUT_HEADERS:
+            continue
+        fits = {h.rstrip("s") for h in CUT_GRADE_HEADERS if h.startswith(token) or (
+            len(token) >= 5 and h.startswith(token[:-1]) and len(h) > len(token) - 1)}
+        if len(fits) != 1:
+            continue
+        word = Word(line.text, line.box, min(w.confidence for w in line.words)) if len(line.words) > 1 else line.words[0]
+        row = [w for w, _ in header_words if _same_row(w.box, word.box) and _x_overlap(w.box, word.box) == 0]
+        if row and all(w.box.x + w.box.w <= word.box.x for w in row):
+            out.append((word, fits.pop()))
+    return out
+
+
+def _same_line(a: Box | None, b: Box | None) -> bool:
+    """Two OCR lines are one detected line read by each engine (their words are not two columns'
+    headers)."""
+    return a is not None and b is not None and a is not b and a.iou(b) > 0.5
+
+
 def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
     """The boxes of the header words of tables' header rows, of the grade headers among them (their
     columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
@@ -973,12 +1145,23 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
     as marks."""
     header_words = [(w, _header_token(w.text)) for line in lines if _header_line(line) for w in line.words]
+    header_words += _cut_last_headers(lines, header_words)
     headers: list[Box] = []
     columns: list[Box] = []
     id_columns: list[Box] = []
+    phrase = {}  # header words a word space apart on one line ("Quiz results", a title) name one column
+    line_of = {}
+    for line in lines:
+        for k, w in enumerate(line.words):
+            line_of[id(w)] = line.box
+            before = line.words[k - 1] if k else None
+            gap = w.box.x - (before.box.x + before.box.w) if before is not None else None
+            phrase[id(w)] = phrase[id(before)] if gap is not None and 0 < gap < CELL_GAP * min(
+                w.box.h, before.box.h) else id(w)
     for word, token in header_words:
         mates = [w for w, _ in header_words if w is not word and _same_row(w.box, word.box)
-                 and _x_overlap(w.box, word.box) == 0]
+                 and _x_overlap(w.box, word.box) == 0 and phrase.get(id(w), id(w)) != phrase.get(id(word), id(word))
+                 and not _same_line(line_of.get(id(w)), line_of.get(id(word)))]
         gradeish = token in GRADE_HEADERS or token in TEST_HEADERS
         if gradeish:
             below = [c for c in _column_cells(lines, word.box) if _cell_kind(" ".join(w.text for w in c[1]))]
@@ -992,11 +1175,30 @@ def _table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box
     return headers, columns, id_columns
 
 
+MAX_DRIFT = 0.5  # px across per px down: a column drifting more than this is not followed by its cells
+
+
+def _drift(cells: list[tuple[Box, tuple[Word, ...]]], header: Box) -> float:
+    """How far a column drifts sideways per pixel down (a table photographed at an angle, in
+    perspective): the slope of its narrow cells' centres, 0 with fewer than two of them."""
+    narrow = [box for box, _ in cells if box.w <= COLUMN_CELL_WIDTH * header.w]
+    ys = np.array([b.y + b.h / 2 for b in narrow], float)
+    if len(narrow) < 2 or ys.max() - ys.min() < header.h:
+        return 0.0
+    xs = np.array([b.x + b.w / 2 for b in narrow], float)
+    slope = float(np.polyfit(ys, xs, 1)[0])
+    return slope if abs(slope) <= MAX_DRIFT else 0.0
+
+
+SHEET_ABOVE = 6.0  # header heights: a student's name or ID this close above a table's header row heads the sheet
+
+
 def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
     """Where a table's grade column should hold a mark no engine read: the places, in the image, of
     the cells of a grade column (a grade header with other header words in its row) in the rows that
-    hold cells in the other columns, one of them a student's name or ID (in ``matches``), but nothing
-    read in the grade column.
+    hold cells in the other columns, one of them a student's name or ID (in ``matches``), or in every
+    row when a student's name or ID stands just above the header row (SHEET_ABOVE: a report card,
+    one student's marks by subject), but nothing read in the grade column.
     A lone letter grade ("B", "F") in a cell is often too small for the text detector to find at
     all. The caller checks the pixels there for a mark; an empty template has no such rows."""
     slant = _slant_of(lines)
@@ -1008,11 +1210,15 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
                 if id(w) in frame_of]
     out = []
     for column in columns:
-        others = [h for h in headers if h is not column and _same_row(h, column) and _x_overlap(h, column) == 0]
+        others = _rivals(headers, column)
+        # one student's sheet (a report card): the student's name or ID just above the table's header
+        # row, so every row of the table is the student's
+        sheet = any(b.y + b.h <= column.y + column.h and column.y - (b.y + b.h) <= SHEET_ABOVE * column.h
+                    for b in students)
         bands: list[list[int]] = []  # rows, as the span down of the cells in the other columns
         for header in others:
-            for box, _words in _column_cells(turned, header):
-                if 0.5 * column.h <= box.h <= 2 * column.h and any(_same_row(box, b) for b in students):
+            for box, _words in _column_cells(turned, header, _rivals(headers, header)):
+                if 0.5 * column.h <= box.h <= 2 * column.h and (sheet or any(_same_row(box, b) for b in students)):
                     bands.append([box.y, box.y + box.h])
         merged: list[list[int]] = []
         for top, bottom in sorted(bands):
@@ -1021,8 +1227,10 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
             else:
                 merged.append([top, bottom])
         pad = column.h // 3
+        drift = _drift(_column_cells(turned, column, others, leading=True), column)
         for top, bottom in merged:
-            cell = Box(max(0, column.x - pad), top, column.w + 2 * pad, max(1, bottom - top))
+            shift = int(round(drift * ((top + bottom) / 2 - (column.y + column.h / 2))))
+            cell = Box(max(0, column.x + shift - pad), top, column.w + 2 * pad, max(1, bottom - top))
             if any(_x_overlap(w.box, cell) > 0.5 * min(w.box.w, cell.w) and
                    min(w.box.y + w.box.h, bottom) - max(w.box.y, top) > 0.3 * (bottom - top) for w in words):
                 continue  # something was read there (a mark, or another kind of cell)
@@ -1055,7 +1263,7 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     out: list[Match] = []
     graded = {id(w) for m in kept if m.kind == "grade" for w in m.words}
     for column in columns:
-        for box, words in _column_cells(lines, column):
+        for box, words in _column_cells(lines, column, _rivals(headers, column)):
             joined = "".join(w.text for w in words)
             if box.x < column.x - column.h and RUN_INTO_GRADE.fullmatch(joined) and \
                     not any(id(w) in graded or is_header(w) for w in words):
@@ -1079,7 +1287,7 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
             taken.update(id(w) for w in words)
     ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
     for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
-        for box, words in _column_cells(lines, column):
+        for box, words in _column_cells(lines, column, _rivals(headers, column)):
             if any(id(w) in ids or is_header(w) for w in words):
                 continue
             cell = OcrLine(words, box)

@@ -18,7 +18,7 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
 from .recognizers import (
-    Match, Roster, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
+    Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
     unread_grade_cells,
 )
 
@@ -99,6 +99,7 @@ def find_text(image, policy) -> list[Finding]:
     lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
                        t.ocr_backend)
     lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
+    lines = complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
     if t.ocr_backend == "both":  # the recognizers over each engine's reading; a finding either supports is kept
         # (Tesseract's with PP-OCR's reading of short crops beside it, as when Tesseract reads alone)
         readings = [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
@@ -123,6 +124,9 @@ def find_text(image, policy) -> list[Finding]:
                 if engine not in engines[same]:
                     findings[same] = replace(findings[same], box=Box.enclosing([findings[same].box, box]))
                     engines[same].add(engine)
+                    if match.score > findings[same].score:  # the other engine's reading is the surer one: its why
+                        findings[same] = replace(findings[same], score=float(np.clip(match.score, 0, 1)),
+                                                 hint=match.hint, why=match.why)
                 continue
             engines[len(findings)] = {engine}
             findings.append(Finding(match.kind, box, float(np.clip(match.score, 0, 1)), f"text:{match.kind}",
@@ -136,7 +140,7 @@ def find_text(image, policy) -> list[Finding]:
     for box in unread_grade_cells(lines, kept):
         if _holds_mark(image, box) and not any(f.kind == "grade" and _same_item(f.box, box) for f in findings):
             findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
-                                    why="a cell of a table's grade column, in a row with a student's cells, where "
+                                    why="a cell of a table's grade column, in a student's row or on a student's sheet, where "
                                         "the text detector found nothing: a mark is written there"))
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
