@@ -192,8 +192,9 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
     arrives (the coordinator saves it at once). Thumbnails are written here, into ``out``.
 
     A photo whose task ends in KilledWorker is given one more round (a new task): the scheduler
-    counts a death against every photo waiting on that worker, not only the one that caused it. A
-    second KilledWorker makes it an error row."""
+    counts a death against every photo waiting on that worker, not only the one that caused it. That
+    round runs alone on the cluster, so a second KilledWorker is the photo's own doing and makes it
+    an error row."""
     from distributed import wait
 
     killed = _killed_worker_types()
@@ -216,6 +217,11 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
         def submit_more() -> None:
             window = max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
             while len(inflight) < window:
+                # a photo tried again runs alone on the cluster, once what is in flight is done:
+                # should a worker die then, the photo is the cause, and the photos that only shared
+                # a worker with one that crashes workers never become error rows themselves
+                if any(round_ > 1 for *_, round_ in inflight.values()) or (again and inflight):
+                    return
                 item = again.pop() if again else next(pending, None)
                 if item is None:
                     return
