@@ -13,7 +13,7 @@ once at load, into the same function with fewer operators:
 - a hard-swish becomes ``x * HardSigmoid(x)`` (alpha 1/6, beta 1/2: the same function).
 
 Outputs equal the original's to about 1e-5 (float rounding); the detector runs about a fifth
-faster, the recogniser and the angle classifier about a quarter (``tests/test_text.py`` compares
+faster, the recogniser and the angle classifier about a quarter (``tests/test_onnx_fusion.py`` compares
 them on a real photo). The model file itself is not changed: it is verified by its SHA-256 as
 fetched, and rewritten in memory.
 """

@@ -15,7 +15,7 @@ from threading import Lock
 
 from PIL import Image
 
-from .contact_sheet import TEXT_KINDS, thumbnail_bytes
+from .contact_sheet import TEXT_KINDS, photo_thumbnail
 from ..findings import Box, Finding
 from ..media.loader import load_image
 from ..redaction.cover import solid
@@ -74,7 +74,7 @@ def thumbnail(path: Path, photo: Photo, policy) -> bytes:
 
     def make() -> bytes:
         image = load_image(path, policy.general.max_pixels, policy.general.max_file_bytes)
-        return thumbnail_bytes(image.pixels, [Finding.from_dict(f) for f in photo.findings if not f.get("frame")])
+        return photo_thumbnail(image, [Finding.from_dict(f) for f in photo.findings])
 
     return _thumbs.get(("thumb",) + _key(path), make)
 

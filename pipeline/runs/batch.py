@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..review.contact_sheet import THUMB_SIDE, render, thumbnail_bytes
+from ..review.contact_sheet import photo_thumbnail, render
 from ..models import MANIFEST_PATH
 from ..policy import Policy
 from ..findings import ImageReport, Verdict
@@ -207,8 +207,7 @@ def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
     if image is not None and report.verdict is not Verdict.ERROR:
         thumb = thumbnail_name(image.sha256, report.findings)
         if not _worker["out"].path(thumb).exists():
-            drawn = [f for f in report.findings if not f.frame]
-            _worker["out"].write(thumb, thumbnail_bytes(image.preview(2 * THUMB_SIDE), drawn, image.width))
+            _worker["out"].write(thumb, photo_thumbnail(image, report.findings))
     return report.to_dict(), thumb
 
 

@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 from distributed import WorkerPlugin
 
 from .batch import ClusterError, _error_record, config_key, thumbnail_name
-from ..review.contact_sheet import THUMB_SIDE, thumbnail_bytes
+from ..review.contact_sheet import photo_thumbnail
 from ..findings import Verdict
 from ..i18n import _
 from ..media.loader import LoadError, read_regular_file
@@ -141,8 +141,7 @@ def screen_task(plugin_name: str, path: str, rel: str, data: bytes | None) -> di
             thumb = thumb_data = None
             if image is not None and report.verdict is not Verdict.ERROR:
                 thumb = thumbnail_name(image.sha256, report.findings)
-                drawn = [f for f in report.findings if not f.frame]
-                thumb_data = thumbnail_bytes(image.preview(2 * THUMB_SIDE), drawn, image.width)
+                thumb_data = photo_thumbnail(image, report.findings)
     except Exception as exc:
         # fail closed, as a local worker does; returned rather than raised: a failure that would fail
         # again is not retried, and the client never has to unpickle a worker's traceback
