@@ -36,6 +36,7 @@ import argparse
 import csv
 import json
 import random
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -80,8 +81,22 @@ HANDWRITING = [Path("/usr/share/fonts/truetype/fifthhorseman") / n for n in ("dk
 ACCENTED_FALLBACK = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
+@lru_cache(maxsize=64)
+def _letters_of(path: Path) -> frozenset[int]:
+    """The code points a font file has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(path), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def _lacks(path: Path | None, text: str) -> bool:
+    """The font lacks a letter of ``text`` (Pillow's built-in font has no accented letters)."""
+    return not text.isascii() and (path is None or any(ord(c) not in _letters_of(path) for c in text if c != " "))
+
+
 def load_font(path: Path | None, size: int, text: str = "") -> ImageFont.ImageFont:
-    if path is None and not text.isascii() and ACCENTED_FALLBACK.is_file():
+    if _lacks(path, text) and ACCENTED_FALLBACK.is_file():
         path = ACCENTED_FALLBACK
     return ImageFont.load_default(size=size) if path is None else ImageFont.truetype(str(path), size)
 
@@ -285,6 +300,9 @@ def mark_values(rng: random.Random) -> dict:
 def render_mark(text: str, part: str | None, font_path: Path, size: int, colour, angle: float,
                 circle: bool = False) -> tuple[Image.Image, list | None]:
     """Handwriting on a transparent layer, turned by ``angle``; returns it and the box of ``part``."""
+    # a handwriting font without "É" or "Ô" would draw "RÉSULTATS" as "R SULTATS": another one that has them
+    if _lacks(font_path, text):
+        font_path = next((p for p in HANDWRITING if p.is_file() and not _lacks(p, text)), ACCENTED_FALLBACK)
     font = ImageFont.truetype(str(font_path), size)
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     bb = probe.textbbox((0, 0), text, font=font)

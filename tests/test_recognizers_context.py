@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
-from pipeline.text.recognizers import (find_beside_student, find_grades, find_names, find_student_ids,
-                                  find_table_grades)
+from pipeline.text.recognizers import (find_beside_student, find_grades, find_list_rows, find_names,
+                                       find_student_ids, find_table_grades)
 
 
 def line_at(x: int, y: int, *words: str, h: int = 30, step: int = 90) -> OcrLine:
@@ -30,6 +30,7 @@ def all_matches(lines: list[OcrLine], roster=None):
     """The recognizers in the order ``pipeline.text.stage.find_text`` runs them."""
     matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(lines, roster, 85)
     matches += find_beside_student(lines, matches)
+    matches += find_list_rows(lines, matches)
     return find_table_grades(lines, matches)
 
 
@@ -563,3 +564,69 @@ def test_an_id_run_into_its_mark_under_a_narrow_id_header_is_still_an_id() -> No
              line_at(300, 140, "936357"), line_at(400, 140, "11/20")]
     ids = sorted(m.words[0].text for m in find_table_grades(lines, []) if m.kind == "student_id")
     assert ids == ["9047226583", "936357"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Results lists: one student per row, a name and its mark
+
+BOARD = [("Quiz", "results"), ("Lles", "Sinn", "C"), ("Er", "R", "er+5Oh"), ("Liam", "Simon", "92", "%"),
+         ("GABREL", "B", "XIA/20"), ("LIANSION53",)]
+
+
+def _board(slant: float, rows=BOARD, x: int = 40) -> list[OcrLine]:
+    """A chalkboard's results list, left-aligned rows 45 px apart, turned ``slant`` degrees about
+    (40, 40): each word's box holds its turned rectangle, each line carries the slant and thickness."""
+    import math
+
+    a = math.radians(slant)
+
+    def turned(box: Box) -> Box:
+        corners = [(box.x, box.y), (box.x + box.w, box.y), (box.x + box.w, box.y + box.h), (box.x, box.y + box.h)]
+        xs = [40 + (px - 40) * math.cos(a) - (py - 40) * math.sin(a) for px, py in corners]
+        ys = [40 + (px - 40) * math.sin(a) + (py - 40) * math.cos(a) for px, py in corners]
+        return Box(int(min(xs)) + 200, int(min(ys)) + 200, int(max(xs) - min(xs)), int(max(ys) - min(ys)))
+
+    out = []
+    for row, words in enumerate(rows):
+        flat = line_at(x, 40 + 45 * row, *words, h=24, step=70)
+        ws = tuple(Word(w.text, turned(w.box), w.confidence) for w in flat.words)
+        out.append(OcrLine(ws, turned(flat.box), angle=slant, thickness=24.0))
+    return out
+
+
+@pytest.mark.parametrize("slant", [0.0, -25.0, 15.0])
+def test_the_rows_of_a_results_list_are_names_and_marks(slant: float) -> None:
+    """On a chalkboard only one row reads cleanly ("Liam Simon 92 %"); the others are the same kind
+    of row, so each one's last word is a grade and the words before it a name, on a board
+    photographed askew too. The title is neither."""
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("liam", "simon"), ("jules", "simon")))
+    matches = all_matches(_board(slant), roster)
+    grades = sorted(" ".join(w.text for w in m.words) for m in matches if m.kind == "grade")
+    assert grades == sorted(["C", "er+5Oh", "92 %", "XIA/20", "LIANSION53"]), [(m.kind, m.why) for m in matches]
+    names = sorted(" ".join(w.text for w in m.words) for m in matches if m.kind == "name")
+    assert names == sorted(["Lles Sinn", "Er R", "Liam Simon", "GABREL B", "LIANSION53"])
+    assert not [m for m in matches if {"Quiz", "results"} & {w.text for w in m.words}]
+
+
+def test_rows_that_are_no_results_list_are_left_alone() -> None:
+    """Without a student's name and a grade ending a row in the list, its rows are nothing; nor are
+    lines that do not start where the list's rows start, or sentences."""
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("liam", "simon"),))
+    # no name on the board: a list of chores
+    chores = [("Water", "plants", "Tom"), ("Feed", "fish", "Ana"), ("Tidy", "desks", "all")]
+    assert all_matches(_board(0.0, chores), roster) == []
+    # a name, but no grade anywhere in the list
+    assert [m.kind for m in all_matches(_board(0.0, [("Liam", "Simon", "helps"), ("Feed", "fish", "Ana")]),
+                                        roster)] == ["name"]
+    # the clean row, then lines far to its right (another column of the board): not its rows
+    clean = _board(0.0, [("Liam", "Simon", "92%")])
+    aside = _board(0.0, [("x",), ("Lunch", "at", "12"), ("Gym", "kit", "Friday")], x=600)[1:]
+    assert sorted(m.kind for m in all_matches(clean + aside, roster)) == ["grade", "name"]
+    # a student's paper: labelled lines, left-aligned, one with the name and another with the grade
+    form = [("Maths", "test", "Term", "1"), ("Name:", "Liam", "Simon"), ("Student", "ID:", "20481937"),
+            ("Grade:", "17/20")]
+    assert not [m for m in all_matches(_board(0.0, form), roster) if "results list" in m.why]

@@ -18,7 +18,8 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
 from .recognizers import (
-    Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_names, find_student_ids, find_table_grades, respell_labels,
+    Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
+    find_student_ids, find_table_grades, respell_labels,
     unread_grade_cells,
 )
 
@@ -90,6 +91,7 @@ def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Matc
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
         lines, _roster(t.roster), t.name_min_similarity)
     matches += find_beside_student(lines, matches)
+    matches += find_list_rows(lines, matches)
     return find_table_grades(lines, matches)  # table columns and rows; header words dropped
 
 
