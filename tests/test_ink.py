@@ -162,6 +162,15 @@ def test_a_mark_written_right_after_its_label_in_the_same_pen_is_a_grade(tmp_pat
     lines = [OcrLine((Word("Grade:", label_box, 98.0),), label_box)]
     found = ink.find_ink_grades(load_image(path, policy.general.max_pixels), lines, [])
     assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
+    # one engine read the label and a mark after it ("Grade: 91 7"), the other the whole as words
+    # ("Coal gyre"): the label's words are no reading of the mark, so the mark is no comment
+    whole = Box(400, 300, mark.x + mark.w - 400, mark.h + 10)
+    label_word = Box(400, 300, mark.x - 400 - 10, mark.h + 10)
+    lines = [OcrLine((Word("Grade:", label_word, 90.0), Word("91", mark, 60.0), Word("7", mark, 50.0)), whole),
+             OcrLine((Word("Coal", label_word, 40.0), Word("gyre", mark, 20.0)),
+                     Box(whole.x + 1, whole.y, whole.w - 1, whole.h))]  # each engine's box a little apart
+    found = ink.find_ink_grades(load_image(path, policy.general.max_pixels), lines, [])
+    assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
 
 
 def test_a_long_pen_line_across_a_small_photo_is_still_a_mark(tmp_path, policy):

@@ -482,7 +482,17 @@ def test_a_word_or_a_number_ending_a_students_line_is_no_grade(text: str) -> Non
     from pipeline.text.recognizers import Roster
 
     roster = Roster((("ethan", "moreau"), ("owen", "morel")))
-    assert _grades(all_matches([line_at(10, 60, *text.split())], roster)) == []
+    matches = all_matches([line_at(10, 60, *text.split())], roster)
+    assert _grades(matches) == []
+    # a number of 5 digits or more there is the student's number
+    assert [m.kind for m in matches if m.kind != "name"] == (["student_id"] if text[-1].isdigit() else [])
+
+
+def test_a_score_read_without_its_slash_ending_a_students_line_is_a_grade() -> None:
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("lucas", "michel"),))
+    assert _grades(all_matches([line_at(10, 60, "Lucas", "Michel", "91100")], roster)) == ["91100"]
 
 
 def test_a_short_crops_score_read_with_spaces_inside_is_a_grade() -> None:
@@ -630,3 +640,17 @@ def test_rows_that_are_no_results_list_are_left_alone() -> None:
     form = [("Maths", "test", "Term", "1"), ("Name:", "Liam", "Simon"), ("Student", "ID:", "20481937"),
             ("Grade:", "17/20")]
     assert not [m for m in all_matches(_board(0.0, form), roster) if "results list" in m.why]
+
+
+def test_a_header_word_read_with_a_space_inside_heads_its_column() -> None:
+    """PP-OCR cuts "Letter" at a wide gap between its letters ("L etter"): read as one header word,
+    its column's letters are grades; "de notes" stays two words."""
+    from pipeline.text.recognizers import respell_labels
+
+    head = [OcrLine((Word("L", Box(500, 40, 14, 30), 90.0), Word("etter", Box(518, 40, 70, 30), 90.0)),
+                    Box(500, 40, 88, 30)), line_at(30, 40, "Course")]
+    rows = [line_at(30, 90, "Biology"), line_at(520, 90, "C"), line_at(30, 140, "History"), line_at(520, 140, "B")]
+    lines = respell_labels(head + rows)
+    assert [w.text for w in lines[0].words] == ["Letter"]
+    assert _grades(all_matches(lines)) == ["B", "C"]
+    assert [w.text for w in respell_labels(lines_of("Relevé de notes"))[0].words] == ["Relevé", "de", "notes"]

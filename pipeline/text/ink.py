@@ -264,18 +264,20 @@ def _legible(line) -> bool:
 COMMENT_LETTERS = 5  # a pen mark every engine read as this many letters or more, and no digit, is a comment
 
 
-def _read_as_words(box: Box, lines, labelled: list[Box]) -> bool:
+def _read_as_words(box: Box, lines, label_words: list[Box]) -> bool:
     """Every reading of the lines over the mark region is letters only, COMMENT_LETTERS or more: a
     teacher's comment in pen ("Well done!", "See me", "Good effort"), not a grade (a score has
-    digits, a letter grade one letter). The lines holding a grade label (``labelled``) are not
-    readings of a mark ("Grade:" and its mark in one pen)."""
+    digits, a letter grade one letter). A grade label's words (``label_words``) are no part of a
+    reading: "Grade:" and its mark in one pen is read by what follows the label ("91 7": a mark)."""
     area = box.w * box.h
-    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)
-            and line.box not in labelled]
-    if not over:
+    over = [line for line in lines if line.box.overlap(box) >= 0.5 * min(area, line.box.w * line.box.h)]
+    readings = [" ".join(w.text for w in line.words if w.box not in label_words) for line in over]
+    readings = [text for text, line in zip(readings, over) if text.strip() or not any(
+        w.box in label_words for w in line.words)]
+    if not readings:
         return False
-    for line in over:
-        letters = re.sub(r"[\W_]", "", line.text)
+    for text in readings:
+        letters = re.sub(r"[\W_]", "", text)
         if len(letters) < COMMENT_LETTERS or not letters.isalpha():
             return False
     return True
@@ -353,7 +355,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
-                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, labelled):
+                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, label_words):
             continue
         elif beside(box, labels):
             why = "pen mark beside a grade label"

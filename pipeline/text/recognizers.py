@@ -252,10 +252,30 @@ def _split_headers(word: Word) -> tuple[Word, ...]:
     return (word,)
 
 
+def _join_split_header(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Two words that are one table header word read with a space inside ("L etter", "Gra de": PP-OCR
+    cuts a word at a wide gap between letters) as that word, when one of the two is no header word
+    or common word itself ("de notes" stays two words) and they stand close together."""
+    out = list(words)
+    k = 0
+    while k + 1 < len(out):
+        a, b = out[k], out[k + 1]
+        joined = fold(a.text + b.text).strip(_HEADER_STRIP)
+        pieces = [fold(w.text).strip(_HEADER_STRIP) for w in (a, b)]
+        if len(joined) >= 4 and joined.isalpha() and joined in _HEADER_WORDS and \
+                any(p not in _HEADER_WORDS and p not in COMMON_WORDS for p in pieces) and \
+                b.box.x - (a.box.x + a.box.w) <= 0.6 * max(a.box.h, b.box.h):
+            out[k:k + 2] = [Word(a.text + b.text, Box.enclosing([a.box, b.box]), min(a.confidence, b.confidence))]
+            continue
+        k += 1
+    return tuple(out)
+
+
 def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
     """The lines with grade and ID labels misread by a letter or two read as those labels (the box
-    and confidence of each word kept), and two header words run together read apart
-    (``_split_headers``), so every recognizer and the pen-mark step see the labels and headers."""
+    and confidence of each word kept), a header word read with a space inside as one word
+    (``_join_split_header``) and two header words run together read apart (``_split_headers``), so
+    every recognizer and the pen-mark step see the labels and headers."""
     from dataclasses import replace
 
     out = []
@@ -263,7 +283,7 @@ def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
         texts = [w.text for w in line.words]
         new = [_respelled(t, i + 1 < len(texts) and texts[i + 1].startswith(":")) for i, t in enumerate(texts)]
         words = tuple(w if t == w.text else Word(t, w.box, w.confidence) for w, t in zip(line.words, new))
-        words = tuple(part for w in words for part in _split_headers(w))
+        words = tuple(part for w in _join_split_header(words) for part in _split_headers(w))
         out.append(line if words == line.words else replace(line, words=words))
     return out
 CUT_EDGE = 3  # px: a word's box this close to the photo's left or right edge may be cut there
@@ -787,6 +807,9 @@ def _mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[in
             continue
         if len(mark) <= 7 and MARK_AFTER_NAME.fullmatch(mark):
             return [Match("grade", tuple(rest), 0.6, "grade •", "a short mark ending the line of a student's name")]
+        if mark.isdigit() and 4 <= len(mark) <= 6 and _score_run(mark):  # "91100": 91/100, its slash lost
+            return [Match("grade", tuple(rest), 0.6, "grade •", "a score read without its slash, ending the line "
+                          "of a student's name")]
         # a scrawl no engine read ("é&", "W/ UO" for a chalk "11 / 20"): a few signs, no word among them
         if 1 <= len(mark) <= SCRAWL_AFTER_NAME and not re.search(r"[^\W\d_]{3,}", mark) and \
                 sum(c.isdigit() for c in mark) <= 3:  # 5 digits or more are a student number, not a scrawl
@@ -811,8 +834,14 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
     students = names + [m.words for m in matches if m.kind == "student_id"]
     out = []
     for line in lines:
-        out += _mark_after_name(line, names, taken)
+        marks = _mark_after_name(line, names, taken)
+        out += marks
         if any(id(w) in taken for w in line.words):
+            # the student's own line: a 5-10 digit number on it that is not the mark is the student's number
+            used = taken | {id(w) for m in marks for w in m.words}
+            ids = [_id_match(line, m, digits, 0.55, "a 5-10 digit number on the line of a student's name")
+                   for m, digits in _id_candidates(line)]
+            out += [m for m in ids if m.words and not any(id(w) in used for w in m.words)]
             continue
         mark = "".join(line.text.split())
         # a lone letter's box is tight (a "C" has no ascender, its crop no margin): a third of a name's height
@@ -1108,7 +1137,7 @@ def _grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> 
     return Match("grade", words, score, hint, why)
 
 
-TABLE_SLANT = 3.0  # degrees: a table turned more than this (a card photographed askew) is read in its own frame
+TABLE_SLANT = 1.0  # degrees: a table turned more than this (a card photographed askew) is read in its own frame
 
 
 SLANT_REACH = 10.0  # line heights: the long lines this close to a table's header give its slant
