@@ -425,7 +425,7 @@ class Redactor:
         smallest such crop, centred on what it holds; None and the reason when there is none. Also
         the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
         from ..stages.hands import find_hands
-        from ..stages.people import heads_seen_from_behind, person_mask
+        from ..stages.people import PERSON_CONFIDENCE, heads_seen_from_behind, person_confidence
 
         w, h = image.width, image.height
         r = self.policy.redact
@@ -434,11 +434,17 @@ class Redactor:
             return None, _("no crop: the photo's short side is {side} px, below the smallest crop the policy "
                            "allows ({least} px, redact.crop_min_short_side)").format(
                 side=min(w, h), least=r.crop_min_short_side), []
-        mask = person_mask(image.pixels)
+        confidence = person_confidence(image.pixels)
+        mask = confidence > PERSON_CONFIDENCE
         # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
         wanted = find_hands(image.pixels, margin=0.05)
-        wanted += heads_seen_from_behind(image.pixels, [c.box for c in covered if c.kind == "face"] + review, mask)
+        seen = [c.box for c in covered if c.kind == "face"] + review
+        wanted += heads_seen_from_behind(image.pixels, seen, confidence)
         if not wanted:
+            if heads_seen_from_behind(image.pixels, seen, confidence, unsure=True):
+                return None, _("no crop: no hand was found, and the regions without a face that could be people "
+                               "seen from behind are ones the person segmenter is not sure of (a tablecloth, "
+                               "clothing or a logo, not a head)"), []
             return None, _("no crop: no hand and no head seen from behind was found"), []
         clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
                     for b in text_on_people(image, mask, self.policy)]
