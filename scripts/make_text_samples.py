@@ -233,11 +233,18 @@ def place(background: np.ndarray, sheet: Sheet, rng: random.Random, at=None, fit
     out = background.copy()
     out[mask > 0] = np.clip(warped[mask > 0] * light[0, :, 0][np.nonzero(mask > 0)[1]][:, None], 0, 255)
     boxes = []
-    for kind, (x1, y1, x2, y2), written in sheet.items:
+    hand = set(getattr(sheet, "hand", []))  # the items written in a handwriting font
+    for j, (kind, (x1, y1, x2, y2), written) in enumerate(sheet.items):
+        # text running past the card's edge is cut there: the truth holds what is on the card, and an
+        # item less than half of which is on it is left out ("Numéro d'élève : 5792" of 579280943)
+        cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(cw, x2), min(ch, y2)
+        if cx2 - cx1 < 0.5 * (x2 - x1) or cy2 - cy1 < 0.5 * (y2 - y1):
+            continue
+        x1, y1, x2, y2 = cx1, cy1, cx2, cy2
         pts = cv2.perspectiveTransform(np.float32([[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]]), matrix)[0]
         boxes.append({"kind": kind, "box": [int(pts[:, 0].min()), int(pts[:, 1].min()),
                                             int(pts[:, 0].max() - pts[:, 0].min()), int(pts[:, 1].max() - pts[:, 1].min())],
-                      "text": written})
+                      "text": written, **({"hand": True} if j in hand else {})})
     if masks is not None:
         masks.append(mask)
     if rng.random() < 0.3:
@@ -462,8 +469,6 @@ def overlapping(background: np.ndarray, rng: random.Random, negative: bool, font
         region = cover[max(0, y):y + max(1, h), max(0, x):x + max(1, w)]
         if region.size and region.mean() <= 0.1:
             kept.append(b)
-    for j in getattr(second, "hand", []):
-        second_boxes[j]["hand"] = True
     return out, kept + second_boxes
 
 
@@ -489,8 +494,6 @@ def make_variety(args, backgrounds, truth: dict, start: int) -> None:
         else:
             sheet = (marked_paper if kind == "marked" else gradebook_table)(rng, negative, rng.choice(font_paths), size)
             image, boxes = place(background, sheet, rng)
-            for j in sheet.hand:
-                boxes[j]["hand"] = True
         name = f"{'neg' if negative else 'pos'}_{i:03d}_{kind}.jpg"
         Image.fromarray(image).save(args.out / name, quality=rng.choice([70, 82, 92]))
         truth[name] = boxes
@@ -705,8 +708,7 @@ def wide_card(kind: str, rng: random.Random, negative: bool, print_fonts, hand_f
                     sheet.hand.append(len(sheet.items) - 1)
     bottom = min(sheet.image.height, sheet.y + size)
     sheet.image = sheet.image.crop((0, 0, sheet.image.width, bottom))
-    sheet.draw = ImageDraw.Draw(sheet.image)
-    sheet.items = [it for it in sheet.items if it[1][3] <= bottom]
+    sheet.draw = ImageDraw.Draw(sheet.image)  # an item cut off at the bottom is left out of the truth by place()
     return sheet
 
 
@@ -723,8 +725,6 @@ def make_wide(args, backgrounds, truth: dict, start: int) -> None:
         angle = rng.choice([0.0, rng.uniform(-12, 12), rng.uniform(-30, 30)])
         image, boxes = place(background, sheet, rng, fit=rng.uniform(0.5, 0.85), angle=angle,
                              jitter=rng.uniform(0.02, 0.12), wide=True)
-        for j in sheet.hand:
-            boxes[j]["hand"] = True
         name = f"{'neg' if negative else 'pos'}_{start + k:03d}_wide_{kind}.jpg"
         Image.fromarray(image).save(args.out / name, quality=rng.choice([60, 75, 85, 95]))
         truth[name] = boxes

@@ -654,3 +654,17 @@ def test_a_header_word_read_with_a_space_inside_heads_its_column() -> None:
     assert [w.text for w in lines[0].words] == ["Letter"]
     assert _grades(all_matches(lines)) == ["B", "C"]
     assert [w.text for w in respell_labels(lines_of("Relevé de notes"))[0].words] == ["Relevé", "de", "notes"]
+
+
+@pytest.mark.parametrize("text, hint", [("Numéro d'élève : 5792}", "ID ••92"), ("Student ID: 4417", "ID ••17"),
+                                        ("Student # 765;", "ID •65")])
+def test_a_short_number_right_after_an_id_label_is_an_id(text: str, hint: str) -> None:
+    """An ID cut by the card's edge leaves 3 or 4 digits after its label; some schools' numbers are
+    that short."""
+    assert [m.hint for m in all_matches(lines_of(text)) if m.kind == "student_id"] == [hint]
+
+
+@pytest.mark.parametrize("text", ["Room: 1234", "Lincoln High School 1234", "Page 12 of 1234", "Grade: 1234",
+                                  "ID: 2024-05"])
+def test_a_short_number_after_another_label_is_no_id(text: str) -> None:
+    assert [m for m in all_matches(lines_of(text)) if m.kind == "student_id"] == []

@@ -166,7 +166,27 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
             else:
                 continue
             out.append(_id_match(line, m, digits, score, why))
+        out += _short_labelled_id(line)
     return out
+
+
+# an ID label and its colon ending the text before a short number: "Numéro d'élève :", "Student ID:"
+ID_LABEL_BEFORE = re.compile(r"(?:(?:student\s*(?:id|no|number)|\bid\s*(?:no|number)?|identifiant|matricule|"
+                             r"numero\s*d'?\s*eleve|n[°o]?\s*eleve)\s*[:#]|(?:student|\bid)\s*#)\s*$")
+
+
+def _short_labelled_id(line: OcrLine) -> list[Match]:
+    """A number of 3 or 4 digits ending the line right after an ID label and its colon: an ID cut by
+    the card's edge or a finger ("Numéro d'élève : 5792"), or a school's short student number."""
+    if len(line.words) < 2:
+        return []
+    last = line.words[-1]
+    digits = last.text.strip(".,;:)}]|'\"")
+    before = fold(" ".join(w.text for w in line.words[:-1]))
+    if not re.fullmatch(r"\d{3,4}", digits) or not ID_LABEL_BEFORE.search(before):
+        return []
+    return [Match("student_id", (last,), 0.8, f"ID {'•' * (len(digits) - 2)}{digits[-2:]}",
+                  "a short number right after an ID label (cut by the card's edge, or a short student number)")]
 
 
 # ---------------------------------------------------------------------------------------------
