@@ -668,3 +668,17 @@ def test_a_short_number_right_after_an_id_label_is_an_id(text: str, hint: str) -
                                   "ID: 2024-05"])
 def test_a_short_number_after_another_label_is_no_id(text: str) -> None:
     assert [m for m in all_matches(lines_of(text)) if m.kind == "student_id"] == []
+
+
+@pytest.mark.parametrize("mark", ["b", "B", "14"])
+def test_a_mark_alone_under_a_tests_title_is_a_grade(mark: str) -> None:
+    """A sticky note reading "Quiz 4" and, under it, a small "B-" that OCR reads as "b"."""
+    title = OcrLine((Word("Quiz", Box(176, 187, 38, 24), 98.0), Word("4", Box(218, 187, 12, 24), 99.0)),
+                    Box(176, 187, 56, 24))
+    lone = OcrLine((Word(mark, Box(180, 214, 21, 21), 39.0),), Box(180, 214, 21, 21))  # the box of a read line
+    assert _grades(all_matches([title, lone])) == [mark]
+
+
+@pytest.mark.parametrize("texts", [("Room 4", "B"), ("Test 2", "Friday"), ("Quiz night", "b")])
+def test_a_short_word_near_no_tests_title_is_no_grade(texts) -> None:
+    assert _grades(all_matches(lines_of(*texts))) == []

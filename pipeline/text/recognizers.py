@@ -810,6 +810,12 @@ MARK_AFTER_NAME = re.compile(r"[A-F][+t-]?|[a-f][+-]|(?=\S*\d)[0-9OoDlI|SsBZzgq]
                              r"(?:/[0-9OoDlIZzSs]{2,3})?%?|[0-9OoDlI|SsBZzgq]{1,3}/[0-9OoDlIZzSs]{2,3}")
 
 
+# a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), and a mark written alone near it
+# (a letter grade, read in either case, or a number of one or two digits)
+TEST_TITLE = re.compile(r"(?:quiz|test|exam|examen|devoir|controle|interro|evaluation)\s*(?:n°|no|#)?\s*\d{1,2}")
+LONE_MARK = re.compile(r"[A-Fa-f][+-]?|\d{1,2}")
+
+
 SCRAWL_AFTER_NAME = 6  # signs at most: what ends a name's line, read as no word, is a mark OCR could not read
 
 
@@ -852,6 +858,7 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
     taken = {id(w) for m in matches for w in m.words}
     names = [m.words for m in matches if m.kind == "name"]
     students = names + [m.words for m in matches if m.kind == "student_id"]
+    tests = [line.words for line in lines if TEST_TITLE.fullmatch(fold(line.text).strip())]
     out = []
     for line in lines:
         marks = _mark_after_name(line, names, taken)
@@ -868,6 +875,10 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
         if 1 <= len(mark) <= 2 and _near_any(line.box, students, reach, shortest=0.35):
             out.append(Match("grade", line.words, 0.55, "grade •",
                              "a short mark standing alone beside a student's name or ID"))
+            continue
+        if LONE_MARK.fullmatch(mark) and _near_any(line.box, tests, reach, shortest=0.35):
+            out.append(Match("grade", line.words, 0.55, "grade •",
+                             "a short mark standing alone beside a test's title (\"Quiz 4\")"))
             continue
         if not _near_any(line.box, names, reach):
             continue
