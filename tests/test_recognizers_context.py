@@ -682,3 +682,16 @@ def test_a_mark_alone_under_a_tests_title_is_a_grade(mark: str) -> None:
 @pytest.mark.parametrize("texts", [("Room 4", "B"), ("Test 2", "Friday"), ("Quiz night", "b")])
 def test_a_short_word_near_no_tests_title_is_no_grade(texts) -> None:
     assert _grades(all_matches(lines_of(*texts))) == []
+
+
+def test_a_number_written_apart_right_of_an_id_label_is_an_id() -> None:
+    """A hand-written ID beside a printed "ID:" label, read as a line of its own (a little higher,
+    taller, well to the right); a number right of another label is not."""
+    label = OcrLine((Word("1D:", Box(124, 184, 27, 24), 70.0),), Box(124, 184, 27, 24))
+    number = OcrLine((Word("44643", Box(289, 153, 77, 39), 97.0),), Box(289, 153, 77, 39))
+    # the lines in the detector's order (longest first), so the label is not the line read before it
+    assert [m.kind for m in all_matches([number, label])] == ["student_id"]
+    room = OcrLine((Word("Room:", Box(100, 184, 60, 24), 90.0),), Box(100, 184, 60, 24))
+    assert all_matches([number, room]) == []
+    far = OcrLine((Word("44643", Box(700, 153, 77, 39), 97.0),), Box(700, 153, 77, 39))  # across the page
+    assert all_matches([far, label]) == []

@@ -147,6 +147,7 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                      id_max_digits_bare: int = 9) -> list[Match]:
     out = []
     school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS)
+    labels = [line.box for line in lines if _id_label_alone(line)]
     for i, line in enumerate(lines):
         context = _context(lines, i)
         for m, digits in _id_candidates(line):
@@ -154,6 +155,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)])) or _misread_id_label(line.text[:m.start(1)])
             if has_context:
                 score, why = 0.9, "5-10 digit number next to an ID label"
+            elif len(line.words) == 1 and any(_right_of(line.box, label) for label in labels):
+                score, why = 0.85, "5-10 digit number written on its own right of an ID label"
             elif "student" in context or "eleve" in context:
                 score, why = 0.7, "5-10 digit number on a line about a student"
             elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
@@ -168,6 +171,22 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
             out.append(_id_match(line, m, digits, score, why))
         out += _short_labelled_id(line)
     return out
+
+
+def _id_label_alone(line: OcrLine) -> bool:
+    """The line is an ID label and nothing else ("ID:", "Student ID:", "Matricule :"): its value was
+    written apart from it, by hand or in a box, and read as a line of its own."""
+    text = fold(line.text).strip()
+    return bool(re.search(r"[:#]$", text)) and not any(c.isdigit() for c in text.replace("1d", "id")) and \
+        any(word in text for word in ID_CONTEXT + ID_CONTEXT_MISREAD) and len(text) <= 24
+
+
+def _right_of(box: Box, label: Box, reach: float = 8.0) -> bool:
+    """``box`` starts right of ``label``, within ``reach`` of the label's heights, and the two are on
+    one row (their centres at most the taller one's height apart up or down)."""
+    gap = box.x - (label.x + label.w)
+    rise = abs((box.y + box.h / 2) - (label.y + label.h / 2))
+    return -0.5 * label.h <= gap <= reach * label.h and rise <= max(box.h, label.h)
 
 
 # an ID label and its colon ending the text before a short number: "Numéro d'élève :", "Student ID:"
