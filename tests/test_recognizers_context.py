@@ -695,3 +695,24 @@ def test_a_number_written_apart_right_of_an_id_label_is_an_id() -> None:
     assert all_matches([number, room]) == []
     far = OcrLine((Word("44643", Box(700, 153, 77, 39), 97.0),), Box(700, 153, 77, 39))  # across the page
     assert all_matches([far, label]) == []
+
+
+def test_ppocrs_reading_of_a_table_takes_the_header_tesseract_read() -> None:
+    """Both engines: PP-OCR reads only the lines Tesseract was unsure of. A row Tesseract garbled
+    ("94498583%H/10") and PP-OCR read ("9449858395/10") is a student's ID and mark only under the
+    header row, which Tesseract alone read: PP-OCR's reading of the page holds that row too."""
+    from dataclasses import replace
+
+    from pipeline.text.ocr import PP_OCR, TESSERACT
+    from pipeline.text.stage import engine_readings
+
+    header = [replace(line_at(x, 40, word), engine=TESSERACT) for x, word in ((30, "Student"), (300, "ID"),
+                                                                              (480, "Score"), (620, "Grade"))]
+    garbled = replace(line_at(300, 90, "94498583%H/10"), engine=TESSERACT)
+    clean = replace(line_at(300, 90, "9449858395/10"), engine=PP_OCR)
+    name = replace(line_at(30, 90, "Maya", "Andre"), engine=TESSERACT)
+    readings = dict(engine_readings(header + [garbled, clean, name]))
+    assert [line.text for line in readings[PP_OCR]] == ["9449858395/10", "Student", "ID", "Score", "Grade",
+                                                        "Maya Andre"]
+    kinds = sorted(m.kind for m in all_matches(readings[PP_OCR]) if "9449858395/10" in [w.text for w in m.words])
+    assert kinds == ["grade", "student_id"], kinds

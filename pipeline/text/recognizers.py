@@ -883,9 +883,10 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
         marks = _mark_after_name(line, names, taken)
         out += marks
         if any(id(w) in taken for w in line.words):
-            # the student's own line: a 5-10 digit number on it that is not the mark is the student's number
+            # a student's own line (a name or a mark on it): a 5-10 digit number there that is not the mark is the
+            # student's number
             used = taken | {id(w) for m in marks for w in m.words}
-            ids = [_id_match(line, m, digits, 0.55, "a 5-10 digit number on the line of a student's name")
+            ids = [_id_match(line, m, digits, 0.55, "a 5-10 digit number on the line of a student's name or mark")
                    for m, digits in _id_candidates(line)]
             out += [m for m in ids if m.words and not any(id(w) in used for w in m.words)]
             continue

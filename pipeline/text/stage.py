@@ -95,6 +95,18 @@ def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Matc
     return find_table_grades(lines, matches)  # table columns and rows; header words dropped
 
 
+def engine_readings(lines: list[OcrLine]) -> list[tuple[str, list[OcrLine]]]:
+    """Each engine's reading of the page, from the lines both engines read: Tesseract's, with
+    PP-OCR's reading of the short crops beside it (as when Tesseract reads alone); PP-OCR's, which
+    reads only the lines Tesseract was unsure of and the short ones, with Tesseract's reading of the
+    other lines (a table's header row Tesseract read cleanly), so that the context of a cell only
+    PP-OCR read well is there too."""
+    ppocr = [line for line in lines if line.engine == PP_OCR]
+    return [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
+            (PP_OCR, ppocr + [line for line in lines if line.engine == TESSERACT and not any(
+                _same_item(line.box, other.box) for other in ppocr)])]
+
+
 def find_text(image, policy) -> list[Finding]:
     t = policy.text
     barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
@@ -102,12 +114,8 @@ def find_text(image, policy) -> list[Finding]:
                        t.ocr_backend)
     lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
     lines = complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
-    if t.ocr_backend == "both":  # the recognizers over each engine's reading; a finding either supports is kept
-        # (Tesseract's with PP-OCR's reading of short crops beside it, as when Tesseract reads alone)
-        readings = [(TESSERACT, [line for line in lines if line.engine == TESSERACT or line.short]),
-                    (PP_OCR, [line for line in lines if line.engine == PP_OCR])]
-    else:
-        readings = [("", lines)]
+    # the recognizers over each engine's reading; a finding either supports is kept
+    readings = engine_readings(lines) if t.ocr_backend == "both" else [("", lines)]
     engines: dict[int, set[str]] = {}  # finding index -> the engines whose reading supports it
     findings = list(barcodes)
     kept = []
