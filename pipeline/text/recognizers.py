@@ -933,12 +933,12 @@ def _row_start(line: OcrLine) -> tuple[np.ndarray, np.ndarray, float]:
     return centre - max(length, 0.0) / 2 * along, along, thick
 
 
-def _next_row(a: OcrLine, b: OcrLine) -> bool:
+def _next_row(a: OcrLine, b: OcrLine, frame_a, frame_b) -> bool:
     """``b`` is the row just above or below ``a`` in a list: it runs the same way, is about as thick,
     starts where ``a`` starts (left-aligned, in the rows' own frame, so a turned board's list too)
-    and lies at most LIST_ACROSS line heights from it."""
-    start_a, along, thick_a = _row_start(a)
-    start_b, _, thick_b = _row_start(b)
+    and lies at most LIST_ACROSS line heights from it. ``frame_a``, ``frame_b``: their ``_row_start``."""
+    start_a, along, thick_a = frame_a
+    start_b, _, thick_b = frame_b
     slant = abs((a.angle - b.angle + 90.0) % 180.0 - 90.0)
     if slant > LIST_SLANT or not 0.6 <= thick_b / thick_a <= 1.7:
         return False
@@ -977,22 +977,24 @@ def find_list_rows(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     rows = [line for line in lines if 1 <= len(line.words) <= LIST_MAX_WORDS and
             not any(w.text.endswith(":") for w in line.words[:-1])]
     seen: set[int] = set()
+    frames: list = []  # each row's _row_start, worked out once a list is followed
+    taken = {id(w) for m in matches for w in m.words}
     out = []
     for first in range(len(rows)):
         if first in seen or not name_then_mark(rows[first]):
             continue
+        frames = frames or [_row_start(row) for row in rows]
         group, todo = {first}, [first]
         while todo:  # the rows that follow each other from this one, up and down
             i = todo.pop()
             for j in range(len(rows)):
-                if j not in group and _next_row(rows[i], rows[j]):
+                if j not in group and _next_row(rows[i], rows[j], frames[i], frames[j]):
                     group.add(j)
                     todo.append(j)
         seen |= group
         members = [rows[i] for i in sorted(group)]
         if len(members) < 2:
             continue
-        taken = {id(w) for m in matches for w in m.words}
         why = "a row of a results list whose other rows hold a student's name and a grade"
         for row in members:
             if _list_title(row):
