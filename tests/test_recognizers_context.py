@@ -693,6 +693,8 @@ def test_a_number_written_apart_right_of_an_id_label_is_an_id() -> None:
     assert [m.kind for m in all_matches([number, label])] == ["student_id"]
     room = OcrLine((Word("Room:", Box(100, 184, 60, 24), 90.0),), Box(100, 184, 60, 24))
     assert all_matches([number, room]) == []
+    online = OcrLine((Word("Online:", Box(60, 184, 90, 24), 90.0),), Box(60, 184, 90, 24))  # holds "ine"
+    assert all_matches([number, online]) == []
     far = OcrLine((Word("44643", Box(700, 153, 77, 39), 97.0),), Box(700, 153, 77, 39))  # across the page
     assert all_matches([far, label]) == []
 

@@ -177,8 +177,10 @@ def _id_label_alone(line: OcrLine) -> bool:
     """The line is an ID label and nothing else ("ID:", "Student ID:", "Matricule :"): its value was
     written apart from it, by hand or in a box, and read as a line of its own."""
     text = fold(line.text).strip()
+    # the label word ends the line, a whole word ("Online:" or "Machine:" hold "ine" and are no label)
     return bool(re.search(r"[:#]$", text)) and not any(c.isdigit() for c in text.replace("1d", "id")) and \
-        any(word in text for word in ID_CONTEXT + ID_CONTEXT_MISREAD) and len(text) <= 24
+        len(text) <= 24 and any(re.search(r"(?<![a-z])" + re.escape(word.rstrip(" :#")) + r"\s*[:#]+$", text)
+                                for word in ID_CONTEXT + ID_CONTEXT_MISREAD)
 
 
 def _right_of(box: Box, label: Box, reach: float = 8.0) -> bool:
