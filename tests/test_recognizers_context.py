@@ -718,3 +718,24 @@ def test_ppocrs_reading_of_a_table_takes_the_header_tesseract_read() -> None:
                                                         "Maya Andre"]
     kinds = sorted(m.kind for m in all_matches(readings[PP_OCR]) if "9449858395/10" in [w.text for w in m.words])
     assert kinds == ["grade", "student_id"], kinds
+
+
+@pytest.mark.parametrize("glued, hint", [("studentNumber4241109", "ID •••••09"), ("StudentID48213977", "ID ••••••77"),
+                                          ("Matricule39624", "ID •••24")])
+def test_an_id_label_run_into_its_number_is_read_apart(glued: str, hint: str) -> None:
+    # PP-OCR drops a narrow space: "Student Number 4241109" read as one word
+    from pipeline.text.recognizers import respell_labels
+
+    lines = respell_labels([line_at(10, 10, "Report", "card"), line_at(10, 50, glued)])
+    ids = [m for m in all_matches(lines) if m.kind == "student_id"]
+    assert [m.hint for m in ids] == [hint]
+    assert all(not w.text.isalpha() for m in ids for w in m.words)  # the label's words are not the ID's
+
+
+@pytest.mark.parametrize("glued", ["Paid123456", "Casino123456", "Room123456", "Idaho123456"])
+def test_a_word_run_into_a_number_is_no_id_label(glued: str) -> None:
+    from pipeline.text.recognizers import respell_labels
+
+    lines = respell_labels([line_at(10, 10, "Menu"), line_at(10, 50, glued)])
+    assert [w.text for w in lines[1].words] == [glued]
+    assert not [m for m in all_matches(lines) if m.kind == "student_id"]

@@ -293,6 +293,42 @@ def _split_headers(word: Word) -> tuple[Word, ...]:
     return (word,)
 
 
+# an ID or grade label run into its number, the label's own words run together too ("studentNumber4241109",
+# "StudentID48213977", "Matricule39624", "Score12/20": PP-OCR drops a narrow space): label words, then the value
+RUN_IN_LABEL = re.compile(r"([^\W\d_]*?(?:number|numero|matricule|identifiant|eleve|id|no|grade|score|note|"
+                          r"mark|total|moyenne|points))([:#]?)(\d[\d/.,%]*)", re.IGNORECASE)
+
+
+def _split_run_in_label(word: Word) -> tuple[Word, ...]:
+    """A word that is a label run into its value (``RUN_IN_LABEL``) as the label's words and the value, the
+    box shared out by letters, so the recognizers see "student Number 4241109"; else the word alone. "ID"
+    and "No" at the end of a longer run count only as a capitalised word of their own ("StudentID", not
+    "Paid" or "Casino")."""
+    m = RUN_IN_LABEL.fullmatch(word.text)
+    if not m:
+        return (word,)
+    letters = m.group(1)
+    cuts = [i for i in range(1, len(letters)) if letters[i].isupper() and letters[i - 1].islower()]
+    tail = letters[cuts[-1]:] if cuts else letters
+    if len(letters) > 2 and fold(tail) in ("id", "no") and tail not in ("ID", "Id", "No", "NO"):
+        return (word,)
+    if len(letters) > 2 and not cuts and fold(letters) not in ("matricule", "identifiant", "number", "numero"):
+        # one run of letters: a label word only when it is one whole ("Matricule39624"), not "Paid12345"
+        if not any(fold(letters) == w for w in ("grade", "score", "note", "mark", "total", "moyenne", "points")):
+            return (word,)
+    pieces, start = [], 0
+    for cut in cuts + [len(letters)]:
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((len(letters), len(word.text)))  # the colon, if any, stays with the value
+    if m.group(2):
+        pieces[-2], pieces[-1] = (pieces[-2][0], pieces[-2][1] + 1), (len(letters) + 1, len(word.text))
+    n = len(word.text)
+    return tuple(Word(word.text[a:b], Box(word.box.x + round(word.box.w * a / n), word.box.y,
+                                          max(1, round(word.box.w * (b - a) / n)), word.box.h), word.confidence)
+                 for a, b in pieces)
+
+
 def _join_split_header(words: tuple[Word, ...]) -> tuple[Word, ...]:
     """Two words that are one table header word read with a space inside ("L etter", "Gra de": PP-OCR
     cuts a word at a wide gap between letters) as that word, when one of the two is no header word
@@ -325,6 +361,7 @@ def respell_labels(lines: list[OcrLine]) -> list[OcrLine]:
         new = [_respelled(t, i + 1 < len(texts) and texts[i + 1].startswith(":")) for i, t in enumerate(texts)]
         words = tuple(w if t == w.text else Word(t, w.box, w.confidence) for w, t in zip(line.words, new))
         words = tuple(part for w in _join_split_header(words) for part in _split_headers(w))
+        words = tuple(part for w in words for part in _split_run_in_label(w))
         out.append(line if words == line.words else replace(line, words=words))
     return out
 CUT_EDGE = 3  # px: a word's box this close to the photo's left or right edge may be cut there
