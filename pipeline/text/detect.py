@@ -338,3 +338,117 @@ def split_stacked(rgb: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
             corners = cv2.boxPoints(((cx, cy), (length, h), 0.0))
             out.append(TextLine(float(cx), float(cy), float(length), float(h), 0.0, corners, line.score))
     return out
+
+
+# Short marks the detector passed over. PP-OCRv4's detector misses a lone short mark now and then (a
+# "C-" under "Quiz 4" or under a "Name:" line, found at some scales and not others); a mark is written
+# close to the lines it belongs with, so dark letter-sized ink on plain paper near a detected line,
+# outside every detected line, is read as a line of its own, and the recognizers decide what it is.
+MARK_BELOW = 3.5  # line thicknesses below a line (and MARK_ABOVE above it) where a missed mark is looked for
+MARK_ABOVE = 1.5
+MARK_AFTER = 6.0  # ... and this many past the line's end, on its row and the rows around it
+MARK_BEFORE = 1.5
+MARK_MAX_LETTERS = 6.0  # a mark is at most this many letter heights long (a grade, a score, a short number)
+MARK_MAX_PER_PHOTO = 16
+MARK_MAX_ANCHORS = 80  # the longest lines are looked around first
+LETTER_SHARE = 1.6  # a detected line is this many times as thick as its letters are tall (the detector's margin)
+MARK_PAPER_STD = 28.0  # grey levels: the spread of the paper around a mark (a photo's clutter is wider)
+MARK_SHEET_TONE = 20.0  # grey levels: the paper between the line and the mark is this close to the mark's
+
+
+def _line_window(line: TextLine) -> tuple[np.ndarray, int, int, float]:
+    """Affine map from image pixels to an upright window around ``line`` (the line's own frame, from
+    MARK_BEFORE thicknesses before its start to MARK_AFTER past its end, MARK_ABOVE above to MARK_BELOW
+    below), the window's width and height, and the line's top edge in the window."""
+    along = reading_direction(line)
+    across = np.array([-along[1], along[0]])
+    t = line.thickness
+    start = np.array([line.cx, line.cy]) - along * line.length / 2 - across * t / 2  # the line's top-left
+    origin = start - along * MARK_BEFORE * t - across * MARK_ABOVE * t
+    out_w = int(round(line.length + (MARK_BEFORE + MARK_AFTER) * t))
+    out_h = int(round((MARK_ABOVE + 1 + MARK_BELOW) * t))
+    src = np.float32([origin, origin + along * out_w, origin + across * out_h])
+    dst = np.float32([[0, 0], [out_w, 0], [0, out_h]])
+    return cv2.getAffineTransform(src, dst), out_w, out_h, MARK_ABOVE * t
+
+
+def _clusters(components: list[tuple[int, int, int, int]], letter: float) -> list[tuple[int, int, int, int]]:
+    """Components (x, y, w, h) side by side on one row, close as a word's letters, as word boxes."""
+    out: list[list[int]] = []
+    for x, y, w, h in sorted(components):
+        for box in out:
+            bx, by, bw, bh = box
+            same_row = min(by + bh, y + h) - max(by, y) > -0.2 * letter and abs((by + bh / 2) - (y + h / 2)) < letter
+            if same_row and x - (bx + bw) <= 0.8 * letter:
+                box[:] = [bx, min(by, y), max(bx + bw, x + w) - bx, max(by + bh, y + h) - min(by, y)]
+                break
+        else:
+            out.append([x, y, w, h])
+    return [tuple(b) for b in out]
+
+
+def marks_beside_lines(rgb: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
+    """Lines for short dark marks on plain paper near detected ``lines`` that no detected line covers
+    (see MARK_BELOW): letter-sized ink, at most MARK_MAX_LETTERS letters long, on paper of an even tone."""
+    if not lines:
+        return []
+    height, width = rgb.shape[:2]
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    covered = np.zeros((height, width), np.uint8)
+    for line in lines:
+        cv2.fillPoly(covered, [np.round(line.corners).astype(np.int32)], 1)
+    out: list[TextLine] = []
+    anchors = [line for line in sorted(lines, key=lambda x: -x.length)
+               if min(line.angle % 180, 180 - line.angle % 180) <= 35][:MARK_MAX_ANCHORS]
+    for line in anchors:
+        letter = line.thickness / LETTER_SHARE
+        if letter < 5:
+            continue
+        matrix, out_w, out_h, top = _line_window(line)
+        patch = cv2.warpAffine(grey, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=0)
+        inside = cv2.warpAffine(np.ones_like(grey), matrix, (out_w, out_h), flags=cv2.INTER_NEAREST, borderValue=0)
+        taken = cv2.warpAffine(covered, matrix, (out_w, out_h), flags=cv2.INTER_NEAREST, borderValue=1)
+        block = int(2 * round(1.5 * letter) + 1)
+        dark = cv2.adaptiveThreshold(patch, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
+        dark[(taken > 0) | (inside == 0)] = 0
+        near_dark = cv2.dilate(dark, np.ones((5, 5), np.uint8))  # letters and their anti-aliased rims
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+        pieces = []
+        for k in range(1, n):
+            x, y, w, h, area = stats[k]
+            if x == 0 or y == 0 or x + w >= out_w or y + h >= out_h:
+                continue  # cut by the window: part of something larger
+            if h > 2.5 * letter or w > 2.5 * letter or max(w, h) < 0.25 * letter or area < 4:
+                continue
+            pieces.append((int(x), int(y), int(w), int(h)))
+        for x, y, w, h in _clusters(pieces, letter):
+            if h < 0.6 * letter or h > 2.5 * letter or w > MARK_MAX_LETTERS * h or w < 0.55 * h:
+                continue  # (a thin upright stroke alone is a sheet's edge or a rule more often than a "1")
+            pad = int(round(0.5 * h))
+            x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(out_w, x + w + pad), min(out_h, y + h + pad)
+            around = patch[y0:y1, x0:x1]
+            ring = (dark[y0:y1, x0:x1] == 0) & (taken[y0:y1, x0:x1] == 0) & (inside[y0:y1, x0:x1] > 0)
+            if ring.mean() < 0.6 or around[ring].std() > MARK_PAPER_STD or np.median(around[ring]) < 110:
+                continue  # not on plain paper: a photo's clutter
+            if dark[y:y + h, x:x + w].mean() > 0.6:
+                continue  # a filled patch, not letters
+            # on the line's own sheet: the paper from the line to the mark is of the mark's paper's tone
+            # (a mark in the bark above a card, or on a white shirt below it, has the card's edge between)
+            tone = float(np.median(around[ring]))
+            lx0, lx1 = int(MARK_BEFORE * line.thickness), int(MARK_BEFORE * line.thickness + line.length)
+            sx0, sx1 = min(x, max(lx0, x + w)), max(x + w, min(lx1, x))
+            sy0, sy1 = min(y, int(top)), max(y + h, int(top + line.thickness))
+            between = patch[sy0:sy1, sx0:sx1]
+            plain = (near_dark[sy0:sy1, sx0:sx1] == 0) & (taken[sy0:sy1, sx0:sx1] == 0) & (inside[sy0:sy1, sx0:sx1] > 0)
+            if plain.any() and (np.abs(between[plain].astype(np.float32) - tone) <= MARK_SHEET_TONE).mean() < 0.92:
+                continue
+            centre = cv2.invertAffineTransform(matrix) @ np.array([x + w / 2, y + h / 2, 1.0])
+            if any(np.hypot(centre[0] - m.cx, centre[1] - m.cy) < letter for m in out):
+                continue
+            thickness, length = h * LETTER_SHARE, w + (LETTER_SHARE - 1) * h
+            corners = cv2.boxPoints(((float(centre[0]), float(centre[1])), (length, thickness), line.angle))
+            out.append(TextLine(float(centre[0]), float(centre[1]), float(length), float(thickness), line.angle,
+                                corners, line.score))
+            if len(out) >= MARK_MAX_PER_PHOTO:
+                return out
+    return out

@@ -16,6 +16,7 @@ The recognised text stays in memory: it goes to the recognizers and nowhere else
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,9 +27,8 @@ import numpy as np
 from ..findings import Box
 from ..stages.orientation import _legibility
 from .detect import (
-    SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, recognise, scaled, split_stacked,
-    upright_crops,
-    upside_down_probability,
+    SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, marks_beside_lines, recognise, scaled,
+    split_stacked, upright_crops, upside_down_probability,
 )
 
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
@@ -280,6 +280,9 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     lines = sorted(lines, key=lambda x: -x.length)[:max_lines]
     # a table's column of short cells found as one vertical line: its cells as lines of their own too
     lines += [line for line in split_stacked(preview, lines) if line.thickness * factor >= min_line_height]
+    # short marks the detector passed over beside the lines it found (a lone "C-" under "Quiz 4")
+    first_mark = len(lines)
+    lines += [line for line in marks_beside_lines(preview, lines) if line.thickness * factor >= min_line_height]
     if not lines:
         return []
     full = [scaled(line, factor) for line in lines]
@@ -326,6 +329,8 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
                 x0, x1 = crop_w - x1, crop_w - x0
             corners = np.array([[x0, 0], [x1, 0], [x1, crop_h], [x0, crop_h]], np.float64)
             line_words.append(Word(text, _box_of(_map_back(corners, matrix), image.width, image.height), conf))
+        if i >= first_mark and not any(re.search(r"[A-Za-z0-9]", w.text) for w in line_words):
+            continue  # a missed mark's crop read as no letter or digit (PP-OCR's "福" for a smudge): no mark
         if line_words:
             corners = _map_back(np.array([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]], np.float64), matrix)
             out.append(OcrLine(tuple(line_words), _box_of(corners, image.width, image.height), engine,
