@@ -739,3 +739,17 @@ def test_a_word_run_into_a_number_is_no_id_label(glued: str) -> None:
     lines = respell_labels([line_at(10, 10, "Menu"), line_at(10, 50, glued)])
     assert [w.text for w in lines[1].words] == [glued]
     assert not [m for m in all_matches(lines) if m.kind == "student_id"]
+
+
+def test_a_total_label_read_with_a_space_inside_still_labels_its_letter() -> None:
+    """PP-OCR cuts "Total:" at a wide gap ("Tot al: C"): read as the label, its letter is a grade; a
+    letter after "Total", "Résultat" or "Évaluation" is a grade only with their colon ("total A" is not)."""
+    from pipeline.text.recognizers import respell_labels
+
+    cut = OcrLine((Word("Tot", Box(100, 40, 45, 30), 90.0), Word("al:", Box(152, 40, 40, 30), 90.0),
+                   Word("C", Box(205, 40, 20, 30), 90.0)), Box(100, 40, 125, 30))
+    lines = respell_labels([cut])
+    assert [w.text for w in lines[0].words] == ["Total:", "C"]
+    assert _grades(all_matches(lines)) == ["C"]
+    assert _grades(all_matches(lines_of("Résultat : B+"))) == ["B+"]
+    assert _grades(all_matches(lines_of("total A"))) == []

@@ -60,6 +60,24 @@ def test_five_digit_number_alone_on_a_school_badge_is_an_id() -> None:
     assert find_student_ids(lines_of("Lincoln Street Bakery", "32661"), [False] * 2) == []
 
 
+@pytest.mark.parametrize("page", [("Quiz 7", "Nom :"), ("Name:", "Answer all questions"), ("Contrôle n°3",)])
+def test_five_digit_number_alone_on_a_students_paper_is_an_id(page) -> None:
+    """A student's paper (a test's title, a "Name:" label) is a school's page: a number written alone on it
+    is the student's, even when its own label was not read."""
+    lines = lines_of(*page, "25784")
+    assert [m.hint for m in find_student_ids(lines, [False] * len(lines))] == ["ID •••84"]
+    assert find_student_ids(lines_of("Answer all questions", "25784"), [False] * 2) == []
+
+
+def test_a_bare_number_on_a_till_receipt_is_no_id() -> None:
+    """A receipt's approval or order number, its label misread ("Aperaval"), beside amounts alone on their
+    lines and a till's word: no student's number. The same number on a badge is one."""
+    receipt = lines_of("Cashier: Eric H", "11.97", "10.47", "43.94", "Tax", "Aperaval 052723")
+    assert find_student_ids(receipt, [False] * len(receipt)) == []
+    badge = lines_of("Badge 052723")
+    assert len(find_student_ids(badge, [False])) == 1
+
+
 def test_bare_number_next_to_barcode_is_an_id() -> None:
     found = find_student_ids(lines_of("Lincoln High", "Alex Martin 4451290"), [False, True])
     assert len(found) == 1 and found[0].score >= 0.7

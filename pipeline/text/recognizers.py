@@ -81,6 +81,12 @@ ID_PATTERN = re.compile(r"(?:(?<![\w/.,:-])|(?<=\b[Ii][Dd]:))([A-Z]{0,2}\d{5,10}
 TIME_RANGE_PHONE = re.compile(r"\d+(?:(?::|\s?[-\u2010-\u2015~]\s?)\d+)+")
 # a badge or paper from a school: a number alone on its line there is most likely a student's
 SCHOOL_WORDS = ("school", "ecole", "college", "lycee", "academy", "student", "eleve")
+# a till receipt or a price list: amounts alone on their lines ("11.97") and a word of the till; a bare number
+# there is an order, approval or account number ("Approval 052723", however misread), not a student's
+RECEIPT_WORDS = ("subtotal", "sub total", "tax", "tva", "cashier", "caisse", "receipt", "recu", "ticket", "cash",
+                 "visa", "mastercard", "master card", "change", "$", "€", "£")
+AMOUNT_ALONE = re.compile(r"\W*\d{1,5}[.,]\d\d\W*")
+RECEIPT_MIN_AMOUNTS = 3
 # OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#"
 ID_CONTEXT_MISREAD = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#",
                       "numero d'")  # "Numéro d'élève" with the last word misread
@@ -146,8 +152,12 @@ def _id_match(line: OcrLine, m: re.Match, digits: str, score: float, why: str) -
 def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digits_bare: int = 6,
                      id_max_digits_bare: int = 9) -> list[Match]:
     out = []
-    school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS)
+    # a school's page: a school word on it, or a student's paper (a test's title, a "Name:" label)
+    school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS) or \
+        any(TEST_TITLE.fullmatch(fold(line.text).strip()) or NAME_LABEL.search(fold(line.text)) for line in lines)
     labels = [line.box for line in lines if _id_label_alone(line)]
+    receipt = sum(bool(AMOUNT_ALONE.fullmatch(line.text)) for line in lines) >= RECEIPT_MIN_AMOUNTS and \
+        any(word in fold(line.text) for line in lines for word in RECEIPT_WORDS)
     for i, line in enumerate(lines):
         context = _context(lines, i)
         for m, digits in _id_candidates(line):
@@ -159,6 +169,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 score, why = 0.85, "5-10 digit number written on its own right of an ID label"
             elif "student" in context or "eleve" in context:
                 score, why = 0.7, "5-10 digit number on a line about a student"
+            elif receipt:
+                continue
             elif barcode_near[i] and id_min_digits_bare <= len(digits) <= id_max_digits_bare:
                 score, why = 0.75, "bare number next to a barcode (badge)"
             elif id_min_digits_bare <= len(digits) <= id_max_digits_bare and len(line.words) <= 3 and \
@@ -339,7 +351,9 @@ def _join_split_header(words: tuple[Word, ...]) -> tuple[Word, ...]:
         a, b = out[k], out[k + 1]
         joined = fold(a.text + b.text).strip(_HEADER_STRIP)
         pieces = [fold(w.text).strip(_HEADER_STRIP) for w in (a, b)]
-        if len(joined) >= 4 and joined.isalpha() and joined in _HEADER_WORDS and \
+        label = fold(a.text + b.text).rstrip(" :") in RESPELLED_LABELS and (b.text.endswith(":") or (
+            k + 2 < len(out) and out[k + 2].text.startswith(":")))  # "Tot al:" before its mark
+        if len(joined) >= 4 and joined.isalpha() and (joined in _HEADER_WORDS or label) and \
                 any(p not in _HEADER_WORDS and p not in COMMON_WORDS for p in pieces) and \
                 b.box.x - (a.box.x + a.box.w) <= 0.6 * max(a.box.h, b.box.h):
             out[k:k + 2] = [Word(a.text + b.text, Box.enclosing([a.box, b.box]), min(a.confidence, b.confidence))]
@@ -398,8 +412,10 @@ def complete_cut_headers(lines: list[OcrLine], width: int) -> list[OcrLine]:
 
 PERCENT = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?%")
 # the label a whole word ("scored", "noted", "graded" are not "score d"), the letter a capital or one with a
-# sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade
-LETTER_AFTER_LABEL = re.compile(r"\b(?i:grade|mark|note|score)(?![a-zA-Z])\s*[:=-]?\s*([A-F][+-]?|[a-f][+-])(?![\w])")
+# sign ("Grade: b+"): "la note a été envoyée" holds the French verb "a", not a grade; "Total", "Résultat" and
+# "Évaluation" only with their colon ("Total: C", not "total A")
+LETTER_AFTER_LABEL = re.compile(r"\b(?:(?i:grade|mark|note|score)(?![a-zA-Z])\s*[:=-]?|(?i:total|resultat|result|evaluation)"
+                                r"\s*[:=])\s*([A-F][+-]?|[a-f][+-])(?![\w])")
 LETTER_ALONE = re.compile(r"^\W*([A-F][+-])\W*$")
 # a gradebook row: a name (capitalised words) and then the letter, nothing else
 GRADEBOOK_ROW = re.compile(r"^\W*[A-Z][a-zA-Z'-]*(?:,?\s+[A-Z][a-zA-Z'-]*){0,3}\s+[A-F][+t-]?\W*$")
