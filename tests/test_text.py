@@ -285,6 +285,7 @@ def test_both_engines_are_the_default_and_read_the_sample(policy) -> None:
     (("VALUATION : 29/50",), "grade ••/50"),  # the É of Évaluation lost
     (("Nom :", "6/25"), "grade ••/25"),  # a score out of 25 on a student's paper
     (("Quiz results", "Sofia Nguyen 49100"), "grade ••/100"),  # 49/100 in chalk, the slash not read
+    (("GRADE: 847.",), "grade ••"),  # a handwritten 84% with its % read as 7
 ])
 def test_grades_read_with_a_letter_or_a_slash_wrong(texts, hint) -> None:
     from pipeline.text.recognizers import respell_labels
@@ -354,9 +355,10 @@ def test_a_gradebook_card_photographed_askew_has_its_letter_grades_found(policy,
     assert sum(f.kind == "student_id" for f in found) == 4, [(f.kind, f.why) for f in found]
 
 
-def _paper_with_a_mark(mark_on_paper: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def _paper_with_a_mark(mark_on_paper: bool, dark: bool = False) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A sheet reading 'Name: Alex Martin' with a pen mark 'C-' below the line, on a cluttered desk;
-    with ``mark_on_paper`` False the mark is written on the desk, past the sheet's edge."""
+    with ``mark_on_paper`` False the mark is written on the desk, past the sheet's edge; ``dark``: a
+    screen or a board, light letters on a dark ground."""
     font_path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     if not font_path.is_file():
         pytest.skip("DejaVuSans not installed")
@@ -366,21 +368,24 @@ def _paper_with_a_mark(mark_on_paper: bool) -> tuple[np.ndarray, tuple[int, int,
     photo = Image.fromarray(desk)
     draw = ImageDraw.Draw(photo)
     sheet_bottom = 340 if mark_on_paper else 250
-    draw.rectangle((150, 150, 950, sheet_bottom), fill=(246, 245, 240))
-    draw.text((200, 180), "Name: Alex Martin", fill=(25, 25, 30), font=font)
+    ground, letters = ((40, 44, 48), (225, 230, 220)) if dark else ((246, 245, 240), (25, 25, 30))
+    draw.rectangle((150, 150, 950, sheet_bottom), fill=ground)
+    draw.text((200, 180), "Name: Alex Martin", fill=letters, font=font)
     if not mark_on_paper:
         draw.rectangle((180, 255, 320, 335), fill=(180, 180, 180))  # a light box on the desk
     mark = draw.textbbox((220, 270), "C-", font=font)
-    draw.text((220, 270), "C-", fill=(25, 25, 30), font=font)
+    draw.text((220, 270), "C-", fill=letters if mark_on_paper else (25, 25, 30), font=font)
     return np.asarray(photo), mark
 
 
-def test_a_lone_mark_the_detector_passed_over_is_found_beside_its_line() -> None:
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_lone_mark_the_detector_passed_over_is_found_beside_its_line(dark: bool) -> None:
     """'C-' under a 'Name:' line, with the detector's own box for it taken away (the detector misses such
-    lone marks at some scales): the mark is found again as a line of its own, covering the ink."""
+    lone marks at some scales): the mark is found again as a line of its own, covering the ink; on paper,
+    and in light letters on a dark screen."""
     from pipeline.text.detect import detect_lines, marks_beside_lines
 
-    rgb, (x0, y0, x1, y1) = _paper_with_a_mark(mark_on_paper=True)
+    rgb, (x0, y0, x1, y1) = _paper_with_a_mark(mark_on_paper=True, dark=dark)
     lines = detect_lines(rgb)
     assert any(line.length > 200 for line in lines), "the 'Name:' line is detected"
 
@@ -403,3 +408,30 @@ def test_a_mark_off_the_sheet_is_not_taken_for_one_on_it() -> None:
     lines = [line for line in detect_lines(rgb) if not (y0 - 10 <= line.cy <= y1 + 10)]
     found = marks_beside_lines(rgb, lines)
     assert not [line for line in found if y0 - 10 <= line.cy <= y1 + 10], [(line.cx, line.cy) for line in found]
+
+
+def test_a_strip_tesseract_reads_as_an_empty_page_is_read_again_in_halves(monkeypatch) -> None:
+    """Tesseract's layout analysis now and then takes a whole strip of line crops for a picture (one
+    smudge's blob among them) and reads no word at all: the strip is read again in two halves."""
+    import pipeline.text.ocr as ocr
+
+    font_path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not font_path.is_file():
+        pytest.skip("DejaVuSans not installed")
+    font = ImageFont.truetype(str(font_path), 28)
+    crops = []
+    for line in ["Answer all questions", "Show your working", "Student ID: 48213977", "Part B: essay"]:
+        crop = Image.new("RGB", (20 + int(font.getlength(line)), 40), "white")
+        ImageDraw.Draw(crop).text((10, 4), line, fill="black", font=font)
+        crops.append(np.asarray(crop))
+    real = ocr.tesseract_words
+
+    def empty_page_for_long_strips(strip, *args):
+        if strip.shape[0] > 3 * (ocr.LINE_HEIGHT + ocr.GAP):  # the whole strip: "Empty page!!"
+            return {key: [] for key in ("text", "conf", "left", "top", "width", "height")}
+        return real(strip, *args)
+
+    monkeypatch.setattr(ocr, "tesseract_words", empty_page_for_long_strips)
+    words = ocr._tesseract_strip_words(crops, [False] * 4, "eng", 10.0, "tesserocr")
+    assert [" ".join(w[0] for w in line) for line in words][2] == "Student ID: 48213977"
+    assert all(words)

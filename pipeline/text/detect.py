@@ -354,6 +354,7 @@ MARK_MAX_ANCHORS = 80  # the longest lines are looked around first
 LETTER_SHARE = 1.6  # a detected line is this many times as thick as its letters are tall (the detector's margin)
 MARK_PAPER_STD = 28.0  # grey levels: the spread of the paper around a mark (a photo's clutter is wider)
 MARK_SHEET_TONE = 20.0  # grey levels: the paper between the line and the mark is this close to the mark's
+DARK_GROUND = 110  # grey levels: a line's surroundings darker than this are a screen or a board (light letters)
 
 
 def _line_window(line: TextLine) -> tuple[np.ndarray, int, int, float]:
@@ -389,7 +390,8 @@ def _clusters(components: list[tuple[int, int, int, int]], letter: float) -> lis
 
 def marks_beside_lines(rgb: np.ndarray, lines: list[TextLine]) -> list[TextLine]:
     """Lines for short dark marks on plain paper near detected ``lines`` that no detected line covers
-    (see MARK_BELOW): letter-sized ink, at most MARK_MAX_LETTERS letters long, on paper of an even tone."""
+    (see MARK_BELOW): letter-sized ink, at most MARK_MAX_LETTERS letters long, on paper of an even tone;
+    light marks on a dark ground (a screen, a board) alike."""
     if not lines:
         return []
     height, width = rgb.shape[:2]
@@ -407,6 +409,8 @@ def marks_beside_lines(rgb: np.ndarray, lines: list[TextLine]) -> list[TextLine]
         matrix, out_w, out_h, top = _line_window(line)
         patch = cv2.warpAffine(grey, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=0)
         inside = cv2.warpAffine(np.ones_like(grey), matrix, (out_w, out_h), flags=cv2.INTER_NEAREST, borderValue=0)
+        if inside.any() and np.median(patch[inside > 0]) < DARK_GROUND:
+            patch = 255 - patch  # light letters on a dark screen or a board: the same marks, the other way round
         taken = cv2.warpAffine(covered, matrix, (out_w, out_h), flags=cv2.INTER_NEAREST, borderValue=1)
         block = int(2 * round(1.5 * letter) + 1)
         dark = cv2.adaptiveThreshold(patch, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
@@ -428,7 +432,7 @@ def marks_beside_lines(rgb: np.ndarray, lines: list[TextLine]) -> list[TextLine]
             x0, y0, x1, y1 = max(0, x - pad), max(0, y - pad), min(out_w, x + w + pad), min(out_h, y + h + pad)
             around = patch[y0:y1, x0:x1]
             ring = (dark[y0:y1, x0:x1] == 0) & (taken[y0:y1, x0:x1] == 0) & (inside[y0:y1, x0:x1] > 0)
-            if ring.mean() < 0.6 or around[ring].std() > MARK_PAPER_STD or np.median(around[ring]) < 110:
+            if ring.mean() < 0.6 or around[ring].std() > MARK_PAPER_STD or np.median(around[ring]) < DARK_GROUND:
                 continue  # not on plain paper: a photo's clutter
             if dark[y:y + h, x:x + w].mean() > 0.6:
                 continue  # a filled patch, not letters

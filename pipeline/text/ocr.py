@@ -31,6 +31,7 @@ from .detect import (
     split_stacked, upright_crops, upside_down_probability,
 )
 
+STRIP_HALVED = 4  # crops: a strip this long read as no word at all is read again in halves
 LINE_HEIGHT = 40  # px: lines are scaled to this height for Tesseract (capital letters about 25 px)
 REC_LINE_HEIGHT = 48  # px: the PP-OCR recogniser's own input height
 WORD_GAP = 1.5  # a gap this many times the usual character spacing separates two words
@@ -171,9 +172,11 @@ def _reading_words(reading: Reading, crop_w: int) -> list[tuple[str, float, floa
 
 
 def _tesseract_strip_words(crops: list[np.ndarray], flipped: np.ndarray, languages: str, timeout: float,
-                           backend: str) -> list[list[tuple[str, float, float, float]]]:
+                           backend: str, halve: bool = True) -> list[list[tuple[str, float, float, float]]]:
     """All crops stacked into one strip and read by Tesseract in one call: per crop, its words as
-    (text, left, right, confidence 0-100) in crop pixels."""
+    (text, left, right, confidence 0-100) in crop pixels. A strip of STRIP_HALVED crops or more read as
+    no word at all ("Empty page": one blob can make the layout analysis take the whole strip for a
+    picture) is read again in two halves, once."""
     strip_w = max(c.shape[1] for c in crops) + 2 * MARGIN
     strip_h = len(crops) * (LINE_HEIGHT + GAP) + 2 * MARGIN
     strip = np.full((strip_h, strip_w), 255, np.uint8)
@@ -193,6 +196,10 @@ def _tesseract_strip_words(crops: list[np.ndarray], flipped: np.ndarray, languag
         i = int((top + height / 2 - MARGIN) // (LINE_HEIGHT + GAP))
         if 0 <= i < len(crops):
             words[i].append((text, left - MARGIN, left - MARGIN + width, float(conf)))
+    if halve and len(crops) >= STRIP_HALVED and not any(words):
+        half = len(crops) // 2
+        return [w for part in (slice(0, half), slice(half, None)) for w in _tesseract_strip_words(
+            crops[part], flipped[part], languages, timeout, backend, halve=False)]
     return words
 
 
@@ -297,8 +304,14 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
         """(engine, view, words) of (crop, turned 180 degrees) views, read together in one strip or batch."""
         out = []
         if tesseract:
-            words = _tesseract_strip_words([crops[i] for i, _ in views], [f for _, f in views], languages, timeout,
-                                           tesseract_backend)
+            # the recovered marks in a strip of their own: a smudge's crop, binarised to a black blob, can make
+            # Tesseract's layout analysis take the whole strip for a picture and read none of its lines
+            words = []
+            for group in ([v for v in views if v[0] < first_mark], [v for v in views if v[0] >= first_mark]):
+                if group:
+                    words += _tesseract_strip_words([crops[i] for i, _ in group], [f for _, f in group], languages,
+                                                    timeout, tesseract_backend)
+            views = [v for v in views if v[0] < first_mark] + [v for v in views if v[0] >= first_mark]
             out += [(TESSERACT, v, w) for v, w in zip(views, words)]
         # Tesseract misreads a lone "A-" or "C+" as "<" or "&" now and then: short crops (a grade, a
         # number) are also read by the PP-OCR recogniser, and the recognizers see both readings

@@ -490,6 +490,9 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         if split:
             out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.8, f"grade ••/{split}",
                              "a score and its total run together (the slash not read) right after a grade label"))
+        elif run and len(run.group(1)) == 3 and not PRICE.search(text):  # "GRADE: 847.": 84% with the % read as 7
+            out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.75, "grade ••",
+                             "a 3-digit number right after a grade label (a % sign or a slash read as a digit)"))
         run = RUN_AT_END.search(text) if has_context and not run else None
         split = _score_run(run.group(1)) if run and not re.fullmatch(r"(?:19|20)\d\d", run.group(1)) and \
             not PRICE.search(text) and not any(w in fold(text[:run.start(1)]) for w in NOT_ID_CONTEXT) else None
