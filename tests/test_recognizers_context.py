@@ -753,3 +753,11 @@ def test_a_total_label_read_with_a_space_inside_still_labels_its_letter() -> Non
     assert _grades(all_matches(lines)) == ["C"]
     assert _grades(all_matches(lines_of("Résultat : B+"))) == ["B+"]
     assert _grades(all_matches(lines_of("total A"))) == []
+
+
+def test_a_percentage_alone_on_a_students_report_is_a_grade() -> None:
+    """A report card whose "%" column header was not read: a percentage alone in its cell, on a page with
+    the student's ID label, is a grade; one inside a question, or on a page of no student, is not."""
+    assert _grades(all_matches(lines_of("Matricule : 9149142", "Physics", "86%"))) == ["86%"]
+    assert _grades(all_matches(lines_of("Name: Lea", "What is 25% of 80?"))) == []
+    assert _grades(all_matches(lines_of("Science fair", "86%"))) == []

@@ -426,6 +426,8 @@ GRADE_LEVEL = re.compile(r"\b(?:grade|year|class|classe)\s*\d{1,2}\b(?!\s*/)|\b\
                          re.IGNORECASE)
 
 
+# an ID label on a student's own paper or report card
+STUDENT_ID_LABEL = re.compile(r"\b(?:student\s*(?:id|no|number|#)|matricule|numero\s*d'?\s*eleve|identifiant)\b")
 PRICE = re.compile(r"[$€£¥]|\d[.,]\d\d\b(?!\s?/)|\b(?:eur|usd|cad|chf|ttc|ht)\b", re.IGNORECASE)
 
 
@@ -451,7 +453,8 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
     # a grade label anywhere in the photo (a gradebook's title) makes the other lines' scores grades too
     page_context = any(_has_grade_label(line.text) for line in lines)
     # a student's paper (a "Name:" label on it): a score out of any usual total there is a grade's
-    student_page = any(NAME_LABEL.search(fold(line.text)) for line in lines)
+    # (or an ID label: a report card's "Matricule : 9149142"); a percentage alone on its line there is one too
+    student_page = any(NAME_LABEL.search(fold(line.text)) or STUDENT_ID_LABEL.search(fold(line.text)) for line in lines)
     for i, line in enumerate(lines):
         text = line.text
         has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
@@ -509,6 +512,9 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             if has_context and float(m.group(1).replace(",", ".")) <= 100:
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
                                  "percentage with a grade label"))
+            elif student_page and float(m.group(1).replace(",", ".")) <= 100 and m.group(0) == text.strip():
+                out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.7, "grade ••%",
+                                 "percentage alone on its line, on a student's paper or report"))
         if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
             end = LETTER_AT_END.search(text)
             # "Sarah Robert A+"; not a header row's words before a letter ("Student A", "Name B")
