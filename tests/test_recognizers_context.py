@@ -761,3 +761,22 @@ def test_a_percentage_alone_on_a_students_report_is_a_grade() -> None:
     assert _grades(all_matches(lines_of("Matricule : 9149142", "Physics", "86%"))) == ["86%"]
     assert _grades(all_matches(lines_of("Name: Lea", "What is 25% of 80?"))) == []
     assert _grades(all_matches(lines_of("Science fair", "86%"))) == []
+
+
+@pytest.mark.parametrize("written", ["OUU467", "C07A67", "5615 74"])
+def test_a_handwritten_id_misread_right_of_its_label_on_a_turned_card_is_an_id(written: str) -> None:
+    """A card turned 22 degrees: the number written right of "ID:" sits lower than the label, by the
+    row's slant; read with letters for digits or a space inside, it is still the student's number."""
+    from dataclasses import replace
+
+    title = replace(line_at(556, 390, "Answer", "all", "questions"), angle=22.0)
+    label = replace(OcrLine((Word("ID:", Box(577, 349, 25, 21), 90.0),), Box(577, 349, 25, 21)), short=True)
+    words = written.split()
+    number = OcrLine(tuple(Word(w, Box(696 + 60 * k, 400, 50, 68), 90.0) for k, w in enumerate(words)),
+                     Box(696, 400, 108, 68), angle=24.0)
+    found = [m for m in all_matches([title, label, number]) if m.kind == "student_id"]
+    assert [" ".join(w.text for w in m.words) for m in found] == [written]
+    assert not [m for m in all_matches([title, number]) if m.kind == "student_id"], "no label, no ID"
+    room = OcrLine((Word("Room", Box(696, 400, 60, 68), 90.0), Word("12", Box(760, 400, 40, 68), 90.0)),
+                   Box(696, 400, 104, 68), angle=24.0)
+    assert not [m for m in all_matches([title, label, room]) if m.kind == "student_id"]

@@ -156,6 +156,7 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
     school_page = any(word in fold(line.text) for line in lines for word in SCHOOL_WORDS) or \
         any(TEST_TITLE.fullmatch(fold(line.text).strip()) or NAME_LABEL.search(fold(line.text)) for line in lines)
     labels = [line.box for line in lines if _id_label_alone(line)]
+    slant = _page_slant(lines)
     receipt = sum(bool(AMOUNT_ALONE.fullmatch(line.text)) for line in lines) >= RECEIPT_MIN_AMOUNTS and \
         any(word in fold(line.text) for line in lines for word in RECEIPT_WORDS)
     for i, line in enumerate(lines):
@@ -165,7 +166,7 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 bool(MISREAD_ID_LABEL.fullmatch(line.text[:m.start(1)])) or _misread_id_label(line.text[:m.start(1)])
             if has_context:
                 score, why = 0.9, "5-10 digit number next to an ID label"
-            elif len(line.words) == 1 and any(_right_of(line.box, label) for label in labels):
+            elif len(line.words) == 1 and any(_right_of(line.box, label, slant=slant) for label in labels):
                 score, why = 0.85, "5-10 digit number written on its own right of an ID label"
             elif "student" in context or "eleve" in context:
                 score, why = 0.7, "5-10 digit number on a line about a student"
@@ -182,6 +183,8 @@ def find_student_ids(lines: list[OcrLine], barcode_near: list[bool], id_min_digi
                 continue
             out.append(_id_match(line, m, digits, score, why))
         out += _short_labelled_id(line)
+        if labels and not any(m.kind == "student_id" and m.words[0] in line.words for m in out):
+            out += _written_id_right_of_label(line, labels, slant)
     return out
 
 
@@ -195,12 +198,40 @@ def _id_label_alone(line: OcrLine) -> bool:
                                 for word in ID_CONTEXT + ID_CONTEXT_MISREAD)
 
 
-def _right_of(box: Box, label: Box, reach: float = 8.0) -> bool:
+def _right_of(box: Box, label: Box, reach: float = 8.0, slant: float = 0.0) -> bool:
     """``box`` starts right of ``label``, within ``reach`` of the label's heights, and the two are on
-    one row (their centres at most the taller one's height apart up or down)."""
+    one row (their centres at most the taller one's height apart up or down, once the row's ``slant``,
+    degrees clockwise, is taken off: a card turned in the photo)."""
     gap = box.x - (label.x + label.w)
-    rise = abs((box.y + box.h / 2) - (label.y + label.h / 2))
+    run = (box.x + box.w / 2) - (label.x + label.w / 2)
+    rise = abs((box.y + box.h / 2) - (label.y + label.h / 2) - run * np.tan(np.radians(slant)))
     return -0.5 * label.h <= gap <= reach * label.h and rise <= max(box.h, label.h)
+
+
+def _page_slant(lines: list[OcrLine]) -> float:
+    """The slant of the page's text (degrees clockwise): the median of its lines of two words or more
+    (a short crop's own slant is often not known)."""
+    slants = [line.angle for line in lines if len(line.words) >= 2 and not line.short]
+    return float(np.median(slants)) if slants else 0.0
+
+
+# a number written by hand and read with letters for some digits ("OUU467", "C07A67": 002467) or a space
+# inside ("5615 74"): at least half of it digits, the rest letters that look like digits
+WRITTEN_DIGIT_LOOKALIKES = "OoDUuQCcIl|SsZzBbGgAT"
+WRITTEN_NUMBER = re.compile(r"[\d%s]{5,10}" % re.escape(WRITTEN_DIGIT_LOOKALIKES))
+
+
+def _written_id_right_of_label(line: OcrLine, labels: list[Box], slant: float) -> list[Match]:
+    """A line of one or two words right of an ID label standing alone (``_id_label_alone``) that reads as
+    a handwritten number misread (``WRITTEN_NUMBER``): the student's number."""
+    compact = line.text.replace(" ", "").strip(".,;:'\"")
+    digits = sum(c.isdigit() for c in compact)
+    if len(line.words) > 2 or not WRITTEN_NUMBER.fullmatch(compact) or digits < max(3, len(compact) / 2) or \
+            compact.isdigit() and len(line.words) == 1 or \
+            not any(_right_of(line.box, label, slant=slant) for label in labels):
+        return []
+    return [Match("student_id", line.words, 0.8, f"ID {'•' * (len(compact) - 2)}{compact[-2:]}",
+                  "a number written by hand right of an ID label (read with letters for digits or a space inside)")]
 
 
 # an ID label and its colon ending the text before a short number: "Numéro d'élève :", "Student ID:"
