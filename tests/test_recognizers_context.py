@@ -780,3 +780,22 @@ def test_a_handwritten_id_misread_right_of_its_label_on_a_turned_card_is_an_id(w
     room = OcrLine((Word("Room", Box(696, 400, 60, 68), 90.0), Word("12", Box(760, 400, 40, 68), 90.0)),
                    Box(696, 400, 104, 68), angle=24.0)
     assert not [m for m in all_matches([title, label, room]) if m.kind == "student_id"]
+
+
+def test_a_number_in_a_students_row_and_the_numbers_in_its_column_are_ids() -> None:
+    """A gradebook whose header row was not read: the 5-digit number in Manon Leroy's row is her
+    number, and the numbers under and over it (rows whose names OCR garbled) are numbers too."""
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("manon", "leroy"),))
+    lines = [line_at(40, 40 + 40 * row, name, h=20) for row, name in enumerate(["Zoe Mrtn", "Manon Leroy", "20e gu"])]
+    lines += [line_at(400, 40 + 40 * row, number, h=20) for row, number in enumerate(["70975", "82584", "736716"])]
+    ids = {m.words[0].text for m in all_matches(lines, roster) if m.kind == "student_id"}
+    assert ids == {"70975", "82584", "736716"}
+    # 5-digit numbers with no student's name in any row (a stock list): none is an ID
+    stock = [line_at(40, 40 + 40 * row, word, h=20) for row, word in enumerate(["Pens", "Rulers", "Glue"])]
+    stock += lines[3:5] + [line_at(400, 120, "73671", h=20)]
+    assert [m for m in all_matches(stock, roster) if m.kind == "student_id"] == []
+    # a number in the same column but far below the list, or a time in the row, is not taken
+    far = lines + [line_at(400, 400, "55123", h=20), line_at(600, 80, "8:30-9:45", h=20)]
+    assert not {"55123", "8:30-9:45"} & {m.words[0].text for m in all_matches(far, roster) if m.kind == "student_id"}

@@ -435,3 +435,44 @@ def test_a_strip_tesseract_reads_as_an_empty_page_is_read_again_in_halves(monkey
     words = ocr._tesseract_strip_words(crops, [False] * 4, "eng", 10.0, "tesserocr")
     assert [" ".join(w[0] for w in line) for line in words][2] == "Student ID: 48213977"
     assert all(words)
+
+
+def _dark_gradebook(rows: list[tuple[str, str, str, str]], size: int = 13) -> tuple[Image.Image, list[tuple]]:
+    """A small gradebook screen (grey 13 px text on dark blue, a little blurred) in a 1024 px photo,
+    and where its letter grades are."""
+    from PIL import ImageFilter
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", size)
+    photo = Image.new("RGB", (1024, 700), (160, 150, 135))
+    ImageDraw.Draw(photo).rectangle((0, 450, 1024, 700), fill=(90, 70, 60))  # a desk
+    draw = ImageDraw.Draw(photo)
+    draw.rectangle((500, 60, 920, 120 + 24 * len(rows)), fill=(22, 38, 72))
+    columns, ink = (530, 680, 780, 860), (150, 160, 172)
+    draw.text((530, 72), "Term results", fill=ink, font=font)
+    letters = []
+    for r, row in enumerate(rows):
+        y = 100 + 24 * r
+        for x, cell in zip(columns, row):
+            draw.text((x, y), cell, fill=ink, font=font)
+        letters.append(draw.textbbox((columns[3], y), row[3], font=font))
+    return photo.filter(ImageFilter.GaussianBlur(0.6)), letters
+
+
+def test_small_text_around_a_students_name_is_looked_at_again_enlarged(policy, tmp_path) -> None:
+    """A gradebook screen in 13 px grey on dark blue: the detector passes over its lone letter grades
+    at the photo's scale; once a student's name is read there, the region around it is looked at
+    again, enlarged and its contrast raised, and the letters in the rows are covered."""
+    if not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").is_file():
+        pytest.skip("DejaVuSans not installed")
+    rows = [("Manon Leroy", "70975", "14/25", "E"), ("Zoe Nguyen", "82584", "79%", "A"),
+            ("Jules Andre", "69093100", "B+", "C"), ("Adam Okafor", "55120", "12/20", "B")]
+    photo, letters = _dark_gradebook(rows)
+    (tmp_path / "roster.csv").write_text("first,last\n" + "\n".join(",".join(r[0].split()) for r in rows) + "\n")
+    path = tmp_path / "screen.jpg"
+    photo.save(path, quality=85)
+    with_roster = replace(policy, text=replace(policy.text, roster=str(tmp_path / "roster.csv")))
+    found = text.stage(load_image(path, policy.general.max_pixels), with_roster)
+    grades = [f.box for f in found if f.kind == "grade"]
+    missed = [bb for bb in letters if not any(g.overlap(Box(bb[0], bb[1], bb[2] - bb[0], bb[3] - bb[1])) >=
+                                              0.3 * (bb[2] - bb[0]) * (bb[3] - bb[1]) for g in grades)]
+    assert not missed, [(f.kind, f.box, f.why) for f in found]

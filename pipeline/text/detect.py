@@ -152,6 +152,12 @@ def scaled(line: TextLine, factor: float) -> TextLine:
                     line.angle, line.corners * factor, line.score)
 
 
+def shifted(line: TextLine, dx: float, dy: float) -> TextLine:
+    """The same line in an image whose origin is ``(-dx, -dy)`` in this one's (a crop's line in the whole's pixels)."""
+    return TextLine(line.cx + dx, line.cy + dy, line.length, line.thickness, line.angle,
+                    line.corners + np.array([dx, dy]), line.score)
+
+
 def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
     """For each horizontal line crop, the classifier's probability that it is upside down."""
     if not crops:

@@ -27,8 +27,8 @@ import numpy as np
 from ..findings import Box
 from ..stages.orientation import _legibility
 from .detect import (
-    SHORT_CROP_ASPECT, Reading, flip_decisions, line_transform, lines_in, marks_beside_lines, recognise, scaled,
-    split_stacked, upright_crops, upside_down_probability,
+    SHORT_CROP_ASPECT, Reading, TextLine, detect_lines, flip_decisions, line_transform, lines_in, marks_beside_lines,
+    recognise, scaled, shifted, split_stacked, upright_crops, upside_down_probability,
 )
 
 STRIP_HALVED = 4  # crops: a strip this long read as no word at all is read again in halves
@@ -292,7 +292,52 @@ def read_lines(image, detect_long_side: int, min_line_height: float, max_lines: 
     lines += [line for line in marks_beside_lines(preview, lines) if line.thickness * factor >= min_line_height]
     if not lines:
         return []
-    full = [scaled(line, factor) for line in lines]
+    return read_found_lines(image, [scaled(line, factor) for line in lines], first_mark, languages, timeout, backend)
+
+
+ZOOM_THICKNESS = 48.0  # px: a zoomed region is enlarged so that its lines are about this thick for the detector (letters about 28 px)
+ZOOM_MAX = 3.0  # the most a region is enlarged
+ZOOM_MIN = 1.4  # a region whose lines are already nearly that thick is not looked at again
+ZOOM_CLAHE_LIMIT = 3.0  # OpenCV's CLAHE clip limit for the zoomed region's lightness
+ZOOM_CLAHE_TILE = 6.0  # line thicknesses: the side of CLAHE's tiles
+ZOOM_MAX_SIDE = 2400  # px: the enlarged region's long side at most (the detector's time grows with its area)
+
+
+def zoomed_lines(image, region: Box, thickness: float, known: list[Box], min_line_height: float) -> list[TextLine]:
+    """Text lines the detector finds in ``region`` of the full-resolution photo enlarged, for lines
+    about ``thickness`` px thick (a gradebook's 10 px text, the detector passed over at the photo's
+    scale) and its contrast raised, in the original's pixels: those that are not already ``known`` (most of a known line's
+    box, or most of theirs, overlapping). None when the region's text is already large enough."""
+    factor = min(ZOOM_MAX, ZOOM_THICKNESS / max(thickness, 1.0), ZOOM_MAX_SIDE / max(region.w, region.h, 1))
+    if factor < ZOOM_MIN:
+        return []
+    crop = image.pixels[region.y:region.y + region.h, region.x:region.x + region.w]
+    if crop.ndim == 2:
+        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+    # local contrast raised (CLAHE on the lightness): grey 10 px text on a dark screen is passed over
+    # by the detector even enlarged, and found once it stands out
+    lab = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2LAB)
+    tiles = tuple(int(np.clip(round(side / (ZOOM_CLAHE_TILE * thickness)), 2, 32)) for side in (region.w, region.h))
+    lab[..., 0] = cv2.createCLAHE(ZOOM_CLAHE_LIMIT, tiles).apply(lab[..., 0])
+    big = cv2.resize(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB), None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    out = []
+    found = detect_lines(big, min_thickness=min_line_height * factor)
+    found += split_stacked(big, found)  # a column of short cells found as one line: its cells too
+    for line in found:
+        line = shifted(scaled(line, 1 / factor), region.x, region.y)
+        box = _box_of(line.corners, image.width, image.height)
+        if not any(box.overlap(k) >= 0.5 * min(box.w * box.h, k.w * k.h) for k in known):
+            out.append(line)
+    return out
+
+
+def read_found_lines(image, full: list[TextLine], first_mark: int, languages: str, timeout: float,
+                     backend: str = "tesserocr") -> list[OcrLine]:
+    """Read lines found in the full-resolution photo (``full``, in its pixels) with ``backend``;
+    the lines from ``first_mark`` on are recovered marks (``marks_beside_lines``): read in a strip of
+    their own, and dropped when read as no letter or digit."""
+    if not full:
+        return []
     tesseract = backend in ("tesserocr", "pytesseract", "both")
     tesseract_backend = "tesserocr" if backend == "both" else backend
     crops, transforms = _line_crops(image, full, REC_LINE_HEIGHT if backend == "rapidocr" else LINE_HEIGHT)

@@ -1594,4 +1594,51 @@ def _table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
             if kind and any(_same_row(word.box, a) and max(word.box.gap(a)) <= ROW_REACH * a.h for a in anchors):
                 out.append(_grade_match((word,), kind, 0.7, "a score in the row of a student's name or ID"))
                 taken.add(id(word))
-    return kept + out
+    return kept + out + _row_and_column_ids(lines, kept + out)
+
+
+COLUMN_STEP = 2.5  # row heights: the largest step down (or up) from one number of a column of IDs to the next
+COLUMN_ALIGN = 1.0  # row heights: how far the numbers of a column may start (or end) from each other across
+
+
+def _row_and_column_ids(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
+    """Student numbers known by where they stand, on a class list or a gradebook whose header row
+    was not read: a 5-10 digit number in the row of a student's name (same height, within
+    ROW_REACH row heights along it) is the student's number; and a number standing in a column with
+    a student's number (starting or ending where it does, about as tall, one row or two above or
+    below it) is one too, so a row whose name OCR garbled keeps its number covered. Dates, times,
+    phone numbers and labelled numbers (room, page) are left out as everywhere (``_id_candidates``)."""
+    taken = {id(w) for m in matches for w in m.words}
+    names = [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind == "name" and m.words]
+    found = [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind == "student_id" and m.words]
+    candidates = []
+    for line in lines:
+        for m, digits in _id_candidates(line):
+            words = _words_for_span(line, m.start(1), m.end(1))
+            if words and not any(id(w) in taken for w in words):
+                candidates.append((line, m, digits, Box.enclosing([w.box for w in words])))
+
+    def in_column(box: Box, of: Box) -> bool:
+        step = max(of.y - (box.y + box.h), box.y - (of.y + of.h))
+        return 0.7 <= box.h / of.h <= 1.4 and -0.3 * of.h <= step <= COLUMN_STEP * of.h and \
+            min(abs(box.x - of.x), abs(box.x + box.w - of.x - of.w)) <= COLUMN_ALIGN * of.h
+
+    out: list[Match] = []
+    for cand in list(candidates):
+        line, m, digits, box = cand
+        if any(_same_row(box, name) and max(box.gap(name)) <= ROW_REACH * name.h for name in names):
+            out.append(_id_match(line, m, digits, 0.6, "a 5-10 digit number in the row of a student's name"))
+            found.append(box)
+            candidates.remove(cand)
+    grown = True
+    while grown:  # the column grows from each number taken, up and down
+        grown = False
+        for cand in list(candidates):
+            line, m, digits, box = cand
+            if any(in_column(box, of) for of in found):
+                out.append(_id_match(line, m, digits, 0.55, "a 5-10 digit number in a column with a student's "
+                                     "number"))
+                found.append(box)
+                candidates.remove(cand)
+                grown = True
+    return out

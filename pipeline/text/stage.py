@@ -16,7 +16,7 @@ import numpy as np
 
 from ..findings import Box, Finding
 from .ink import find_ink_grades
-from .ocr import PP_OCR, TESSERACT, OcrLine, read_lines
+from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
     Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
     find_student_ids, find_table_grades, respell_labels,
@@ -107,14 +107,10 @@ def engine_readings(lines: list[OcrLine]) -> list[tuple[str, list[OcrLine]]]:
                 _same_item(line.box, other.box) for other in ppocr)])]
 
 
-def find_text(image, policy) -> list[Finding]:
+def _findings(lines: list[OcrLine], barcodes: list[Finding], policy) -> tuple[list[Finding], list[Match]]:
+    """The recognizers over each engine's reading of the lines (a finding either supports is
+    kept, and says which engines): the findings, and the matches kept."""
     t = policy.text
-    barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
-    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
-                       t.ocr_backend)
-    lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
-    lines = complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
-    # the recognizers over each engine's reading; a finding either supports is kept
     readings = engine_readings(lines) if t.ocr_backend == "both" else [("", lines)]
     engines: dict[int, set[str]] = {}  # finding index -> the engines whose reading supports it
     findings = list(barcodes)
@@ -145,6 +141,49 @@ def find_text(image, policy) -> list[Finding]:
         for k, names in engines.items():
             said = " and ".join(e for e in (TESSERACT, PP_OCR) if e in names)
             findings[k] = replace(findings[k], why=f"{findings[k].why} (read by {said})")
+    return findings, kept
+
+
+ZOOM_ALONG = 15.0  # line heights left and right of a student's name or ID where small text is looked for again
+ZOOM_ACROSS = 6.0  # ... and above and below (a table's header row, the rows around)
+
+
+def _zoom_region(image, findings: list[Finding]) -> tuple[Box, float] | None:
+    """Where a student's name or ID was read in small text (a gradebook screen's 10 px rows), the
+    region around them, where the rest of their rows and the table's header may be too small for the
+    detector at the photo's scale, and their text's height."""
+    students = [f.box for f in findings if f.kind in ("name", "student_id")]
+    if not students:
+        return None
+    height = float(np.median([b.h for b in students]))
+    near = Box.enclosing(students)
+    return Box.from_xyxy(near.x - ZOOM_ALONG * height, near.y - ZOOM_ACROSS * height,
+                         near.x + near.w + ZOOM_ALONG * height, near.y + near.h + ZOOM_ACROSS * height,
+                         image.width, image.height), height
+
+
+def find_text(image, policy) -> list[Finding]:
+    t = policy.text
+    barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
+    lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
+                       t.ocr_backend)
+
+    def prepared(lines: list[OcrLine]) -> list[OcrLine]:
+        lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
+        return complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
+
+    lines = prepared(lines)
+    findings, kept = _findings(lines, barcodes, policy)
+    # small text around a student's name or ID: the detector looks again there, the region enlarged,
+    # for the rest of the rows (the marks, the other numbers) and the header it passed over
+    zoom = _zoom_region(image, findings)
+    if zoom:
+        region, height = zoom
+        more = zoomed_lines(image, region, height, [line.box for line in lines], t.min_text_height)
+        if more:
+            lines = prepared(lines + read_found_lines(image, more, len(more), t.languages, t.ocr_timeout,
+                                                      t.ocr_backend))
+            findings, kept = _findings(lines, barcodes, policy)
     # the cells of a table's grade column in a student's row where no line was found: a lone letter the
     # detector missed, covered when the pixels there hold a mark
     for box in unread_grade_cells(lines, kept):
