@@ -235,14 +235,21 @@ def test_sigint_is_exit_4_and_the_next_run_continues(tmp_path: Path) -> None:
     command = [PHOTOSCREEN, "batch", str(photos), "--out", str(out), "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
+    state = out / "state.sqlite"
     while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            with sqlite3.connect(out / "state.sqlite", timeout=5) as db:
-                if db.execute("SELECT count(*) FROM photos").fetchone()[0] >= 1:
-                    break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.1)
+        # read-only, and only once the run made the file: a poll must not create the state file, nor
+        # keep a connection open on it
+        if state.exists():
+            try:
+                db = sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5)
+                try:
+                    if db.execute("SELECT count(*) FROM photos").fetchone()[0] >= 1:
+                        break
+                finally:
+                    db.close()
+            except sqlite3.Error:
+                pass
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 4, stdout + stderr
