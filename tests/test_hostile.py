@@ -233,7 +233,10 @@ def test_sigint_is_exit_4_and_the_next_run_continues(tmp_path: Path) -> None:
         shutil.copy(SAMPLES / "classroom_composite.jpg", photos / f"c{i:02}.jpg")
     out = tmp_path / "out"
     command = [PHOTOSCREEN, "batch", str(photos), "--out", str(out), "--workers", "1", "--no-progress"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # the run starts with Ctrl-C's default disposition, as from a terminal: a test run started in the
+    # background by a shell without job control (`make test &`) has SIGINT ignored, and children inherit that
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
     state = out / "state.sqlite"
     while time.monotonic() < deadline and proc.poll() is None:
