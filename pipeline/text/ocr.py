@@ -311,9 +311,7 @@ def zoomed_lines(image, region: Box, thickness: float, known: list[Box], min_lin
     factor = min(ZOOM_MAX, ZOOM_THICKNESS / max(thickness, 1.0), ZOOM_MAX_SIDE / max(region.w, region.h, 1))
     if factor < ZOOM_MIN:
         return []
-    crop = image.pixels[region.y:region.y + region.h, region.x:region.x + region.w]
-    if crop.ndim == 2:
-        crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2RGB)
+    crop = image.pixels[region.y:region.y + region.h, region.x:region.x + region.w]  # RGB (the loader's)
     # local contrast raised (CLAHE on the lightness): grey 10 px text on a dark screen is passed over
     # by the detector even enlarged, and found once it stands out
     lab = cv2.cvtColor(np.ascontiguousarray(crop), cv2.COLOR_RGB2LAB)

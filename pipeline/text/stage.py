@@ -168,7 +168,7 @@ def find_text(image, policy) -> list[Finding]:
     lines = read_lines(image, t.detect_long_side, t.min_text_height, t.max_lines, t.languages, t.ocr_timeout,
                        t.ocr_backend)
 
-    def prepared(lines: list[OcrLine]) -> list[OcrLine]:
+    def prepared(lines: list[OcrLine]) -> list[OcrLine]:  # line by line: new lines are prepared alone
         lines = respell_labels(lines)  # "Grode: A", "Averge: 16,05": labels misread by a letter, read as the labels
         return complete_cut_headers(lines, image.width)  # "Grad" cut by the photo's right edge: "Grade"
 
@@ -181,8 +181,7 @@ def find_text(image, policy) -> list[Finding]:
         region, height = zoom
         more = zoomed_lines(image, region, height, [line.box for line in lines], t.min_text_height)
         if more:
-            lines = prepared(lines + read_found_lines(image, more, len(more), t.languages, t.ocr_timeout,
-                                                      t.ocr_backend))
+            lines += prepared(read_found_lines(image, more, len(more), t.languages, t.ocr_timeout, t.ocr_backend))
             findings, kept = _findings(lines, barcodes, policy)
     # the cells of a table's grade column in a student's row where no line was found: a lone letter the
     # detector missed, covered when the pixels there hold a mark
