@@ -799,3 +799,29 @@ def test_a_number_in_a_students_row_and_the_numbers_in_its_column_are_ids() -> N
     # a number in the same column but far below the list, or a time in the row, is not taken
     far = lines + [line_at(400, 400, "55123", h=20), line_at(600, 80, "8:30-9:45", h=20)]
     assert not {"55123", "8:30-9:45"} & {m.words[0].text for m in all_matches(far, roster) if m.kind == "student_id"}
+
+
+def test_a_column_of_lone_marks_beside_the_students_gives_the_rows_whose_mark_was_not_read() -> None:
+    """A gradebook screen in perspective with no header read: letter grades left of the names, each
+    row a little further left. The detector found the marks of the first three rows only; the cells
+    of the last two are given where the column puts them, in their own rows (not a row off), and
+    none where a mark was read."""
+    from pipeline.text.recognizers import Roster, unread_column_marks
+
+    roster = Roster((("maya", "nguyen"), ("sofia", "laurent"), ("adam", "dubois"), ("jade", "andre"),
+                     ("camille", "morel")))
+    names = ("Maya Nguyen", "Sofia Laurent", "Adam Dubois", "Jade Andre", "Camille Morel")
+    marks = ("D", "B+", "F", "E", "C")
+    mark_at = [(100 - 6 * r, 40 + 30 * r) for r in range(5)]
+    lines = [line_at(160 - 3 * r, 37 + 30 * r, *name.split(), h=20) for r, name in enumerate(names)]
+    read = [line_at(x, y, mark, h=14) for (x, y), mark in zip(mark_at[:3], marks[:3])]
+    cells = unread_column_marks(lines + read, all_matches(lines + read, roster))
+    assert len(cells) == 2, cells
+    for cell, (x, y) in zip(sorted(cells, key=lambda b: b.y), mark_at[3:]):
+        assert cell.x <= x + 6 <= cell.x + cell.w and cell.y <= y + 7 <= cell.y + cell.h, (cell, x, y)
+        assert cell.h < 30  # one row's cell
+    every = [line_at(x, y, mark, h=14) for (x, y), mark in zip(mark_at, marks)]
+    assert unread_column_marks(lines + every, all_matches(lines + every, roster)) == []  # all read
+    assert unread_column_marks(lines, all_matches(lines, roster)) == []  # no mark read: no column
+    two = lines[:2] + read[:2]
+    assert unread_column_marks(two, all_matches(two, roster)) == []  # two rows: nothing to follow

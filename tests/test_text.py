@@ -143,6 +143,25 @@ def test_names_from_roster_and_label(tmp_path: Path) -> None:
     assert find_names(lines_of("Jordan Lee"), None, 85) == []
 
 
+def test_a_name_written_right_of_a_label_found_as_a_line_of_its_own() -> None:
+    """A printed "Nom :" with the student's name handwritten after it: the detector finds the two as
+    separate lines, and the name is read badly ("Comille Gincin", no roster match). The words of the
+    line right of the label, in its row, are a name; the form's next field is not."""
+    from pipeline.text.ocr import OcrLine, Word
+
+    def line(x: int, y: int, text: str, h: int = 30) -> OcrLine:
+        words = tuple(Word(w, Box(x + 110 * i, y, 100, h), 80.0) for i, w in enumerate(text.split()))
+        return OcrLine(words, Box.enclosing([w.box for w in words]))
+
+    found = find_names([line(10, 100, "Nom:", 20), line(120, 95, "Comille Gincin", 40), line(10, 160, "Reading test")],
+                       None, 85)
+    assert [(m.hint, [w.text for w in m.words]) for m in found] == [("name C••• G•••", ["Comille", "Gincin"])]
+    for beside in ("Date : 12", "Classe: 5B", "20481937", "le 3 mai"):
+        assert find_names([line(10, 100, "Name:", 20), line(120, 95, beside, 40)], None, 85) == [], beside
+    assert find_names([line(10, 100, "Nom:", 20), line(900, 95, "Comille Gincin", 40)], None, 85) == []  # too far
+    assert find_names([line(10, 100, "Nom:", 20), line(120, 300, "Comille Gincin", 40)], None, 85) == []  # another row
+
+
 def _paper_on_photo(background: Image.Image, lines: list[str], size: int = 28) -> Image.Image:
     photo = background.convert("RGB").copy()
     paper = Image.new("RGB", (15 * size, int(len(lines) * size * 1.7) + 30), (250, 250, 246))

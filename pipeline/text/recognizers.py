@@ -902,6 +902,34 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
                 if words:
                     out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
                                      "words after a Name/Nom label"))
+    return out + _names_right_of_labels(lines)
+
+
+NAME_LABEL_ALONE = re.compile(r"\W*(?:name|nom|prenom|nom et prenom|student|eleve)\s*:\W*")
+NAME_LABEL_REACH = 8.0  # label heights: how far right of a "Nom :" alone on its line the name written after it may start
+
+
+def _names_right_of_labels(lines: list[OcrLine]) -> list[Match]:
+    """The name written after a "Name:" or "Nom :" label that the detector found as a line of its
+    own (a handwritten name on a printed form, read as "Comille Gincin"): the words of the nearest
+    line right of the label in its row, when they are words with a capital first (not a number)."""
+    out = []
+    for label in lines:
+        if not NAME_LABEL_ALONE.fullmatch(fold(label.text)):
+            continue
+        box = label.box
+        beside = [line for line in lines if line is not label and line.box.x >= box.x + box.w - 0.5 * box.h
+                  and line.box.x - (box.x + box.w) <= NAME_LABEL_REACH * box.h
+                  and min(line.box.y + line.box.h, box.y + box.h) - max(line.box.y, box.y) >= 0.5 * min(line.box.h, box.h)]
+        if not beside:
+            continue
+        line = min(beside, key=lambda l: l.box.x)
+        if ":" in line.text:
+            continue  # the form's next field ("Date :"), the name left blank
+        words = tuple(w for w in line.words[:3] if re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*", w.text.strip(".,;:!?'\"()")))
+        if words and words[0] is line.words[0] and words[0].text[:1].isupper():
+            out.append(Match("name", words, 0.8, "name " + " ".join(w.text[:1] + "•••" for w in words),
+                             "words right of a Name/Nom label"))
     return out
 
 
@@ -1516,6 +1544,84 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
                    min(w.box.y + w.box.h, bottom) - max(w.box.y, top) > 0.3 * (bottom - top) for w in words):
                 continue  # something was read there (a mark, or another kind of cell)
             out.append(_to_image(cell, origin, slant) if origin else cell)
+    return out
+
+
+MARK_MAX_CHARS = 3  # a lone mark of a column: "B", "A-", "15"
+MARK_ROW_TOLERANCE = 0.4  # row pitches: a mark this close to the line through a student's text is in its row; marks
+# this close along their rows are one column
+MARK_CELL = 1.6  # a missing mark's cell: the column's marks' median size times this
+MARK_PUNCTUATION = ".,;:!?'\"()[]|"
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return box.x + box.w / 2, box.y + box.h / 2
+
+
+def unread_column_marks(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
+    """Where a column of lone marks beside the students' names or IDs (a gradebook's letter grades,
+    found row by row, with no header read) should hold the mark of a student's row in which no mark
+    was read: the places, in the image. A lone letter is often too small for the detector, so some
+    rows of the column are found and others not. A mark is in a student's row when it stands on the
+    line through the student's text at that text's slant; a column is the marks at about the same
+    distance along their rows; a row without its mark gets the offset the rows with one give it
+    (fitted to the rows with one, which follows the perspective of a photographed screen). The caller checks the pixels there."""
+    def distinct(boxes: list[Box]) -> list[Box]:  # one box per item (both engines' readings, two patterns)
+        out: list[Box] = []
+        for box in boxes:
+            if not any(box.iou(o) > 0.5 for o in out):
+                out.append(box)
+        return out
+
+    def boxes(kinds: tuple[str, ...], short: bool = False) -> list[Box]:
+        return [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind in kinds and m.words and (
+            not short or len("".join(w.text for w in m.words).strip(MARK_PUNCTUATION)) <= MARK_MAX_CHARS)]
+
+    marks = distinct(boxes(("grade",), short=True))
+    read = boxes(("grade", "name", "student_id"))
+    out: list[Box] = []
+    for kind in ("name", "student_id"):
+        students = distinct(boxes((kind,)))
+        if len(marks) < 2 or len(students) < 3:
+            continue
+        centres = [_centre(b) for b in students]
+        pitch = float(np.median([min(np.hypot(cx - ox, cy - oy) for j, (ox, oy) in enumerate(centres) if j != i)
+                                 for i, (cx, cy) in enumerate(centres)]))
+        slants = [np.radians(max(lines, key=lambda line: line.box.overlap(b)).angle) if lines else 0.0 for b in students]
+        pairs = []  # (distance along the row, student, offset) of each mark in a student's row
+        for mark in marks:
+            mx, my = _centre(mark)
+            for i, ((sx, sy), slant) in enumerate(zip(centres, slants)):
+                dx, dy = mx - sx, my - sy
+                if abs(dy * np.cos(slant) - dx * np.sin(slant)) <= MARK_ROW_TOLERANCE * pitch:
+                    pairs.append((dx * np.cos(slant) + dy * np.sin(slant), i, (dx, dy)))
+        pairs.sort()
+        columns: list[list] = []
+        for pair in pairs:  # a column: marks at about the same distance along their rows
+            if columns and pair[0] - columns[-1][-1][0] <= MARK_ROW_TOLERANCE * pitch:
+                columns[-1].append(pair)
+            else:
+                columns.append([pair])
+        width, height = (MARK_CELL * float(np.median([getattr(b, side) for b in marks])) for side in ("w", "h"))
+        for column in columns:
+            offsets = {i: offset for _, i, offset in column}
+            if len(offsets) < 2:
+                continue
+            # the offset as a straight function of the row's place down the column (a screen's perspective)
+            # from three rows with a mark or more; else the nearest row's
+            down = [centres[i][1] * np.cos(slants[i]) - centres[i][0] * np.sin(slants[i]) for i in range(len(centres))]
+            fits = [np.polyfit([down[i] for i in offsets], [o[axis] for o in offsets.values()], 1)
+                    for axis in (0, 1)] if len({round(down[i]) for i in offsets}) >= 3 else None
+            for i, (cx, cy) in enumerate(centres):
+                if i in offsets:
+                    continue
+                nearest = min(offsets, key=lambda k: np.hypot(centres[k][0] - cx, centres[k][1] - cy))
+                dx, dy = (float(np.polyval(f, down[i])) for f in fits) if fits else offsets[nearest]
+                x, y = cx + dx, cy + dy
+                cell = Box(max(0, int(round(x - width / 2))), max(0, int(round(y - height / 2))),
+                           max(1, int(round(width))), max(1, int(round(height))))
+                if not any(r.overlap(cell) > 0.2 * cell.w * cell.h for r in read + out):
+                    out.append(cell)  # (where something was read, or a cell already out, nothing more)
     return out
 
 

@@ -20,6 +20,7 @@ from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoome
 from .recognizers import (
     Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
     find_student_ids, find_table_grades, respell_labels,
+    unread_column_marks,
     unread_grade_cells,
 )
 
@@ -190,6 +191,14 @@ def find_text(image, policy) -> list[Finding]:
             findings.append(Finding("grade", box, 0.6, "text:grade", hint="grade •",
                                     why="a cell of a table's grade column, in a student's row or on a student's sheet, where "
                                         "the text detector found nothing: a mark is written there"))
+    # a column of lone marks beside the students (letter grades with no header read) where some rows'
+    # marks were not found: the cell where the column puts them, covered when the pixels hold a mark
+    for box in unread_column_marks(lines, kept):
+        box = Box.from_xyxy(box.x, box.y, box.x + box.w, box.y + box.h, image.width, image.height)
+        if _holds_mark(image, box) and not any(f.kind == "grade" and _same_item(f.box, box) for f in findings):
+            findings.append(Finding("grade", box, 0.55, "text:grade", hint="grade •",
+                                    why="where a column of marks beside the students' names or IDs puts this student's "
+                                        "mark, which no engine read: a mark is written there"))
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
