@@ -679,7 +679,16 @@ def test_a_mark_alone_under_a_tests_title_is_a_grade(mark: str) -> None:
     assert _grades(all_matches([title, lone])) == [mark]
 
 
-@pytest.mark.parametrize("texts", [("Room 4", "B"), ("Test 2", "Friday"), ("Quiz night", "b")])
+@pytest.mark.parametrize("title", ["Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"])
+def test_a_mark_alone_under_a_tests_title_with_its_subject_is_a_grade(title: str) -> None:
+    """A whiteboard reading "Maths test" and, under it, a "C-" PP-OCR reads as "C"."""
+    words = tuple(Word(w, Box(176 + 70 * i, 187, 60, 24), 95.0) for i, w in enumerate(title.split()))
+    lone = OcrLine((Word("C", Box(180, 214, 16, 17), 80.0),), Box(180, 214, 16, 17))
+    assert _grades(all_matches([OcrLine(words, Box.enclosing([w.box for w in words])), lone])) == ["C"]
+
+
+@pytest.mark.parametrize("texts", [("Room 4", "B"), ("Test 2", "Friday"), ("Quiz night", "b"), ("Test on Friday", "B"),
+                                   ("Quiz next week", "4"), ("Science report", "C")])
 def test_a_short_word_near_no_tests_title_is_no_grade(texts) -> None:
     assert _grades(all_matches(lines_of(*texts))) == []
 

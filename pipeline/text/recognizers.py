@@ -954,7 +954,12 @@ MARK_AFTER_NAME = re.compile(r"[A-F][+t-]?|[a-f][+-]|(?=\S*\d)[0-9OoDlI|SsBZzgq]
 
 # a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), and a mark written alone near it
 # (a letter grade, read in either case, or a number of one or two digits)
-TEST_TITLE = re.compile(r"(?:quiz|test|exam|examen|devoir|controle|interro|evaluation)\s*(?:n°|no|#)?\s*\d{1,2}")
+# ... or with its subject ("Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"); not a
+# sentence about a test ("Test on Friday", "Quiz next week")
+TEST_TITLE = re.compile(r"(?:quiz|test|exam|examen|devoir|controle|interro|evaluation|dictee)\s*(?:n°|no|#)?\s*\d{1,2}"
+                        r"|(?:[^\W\d_]+\s+){1,2}(?:quiz|test|exam)(?:\s*(?:n°|no|#)?\s*\d{1,2})?"
+                        r"|(?:devoir|controle|interro|evaluation|examen|dictee)(?:\s*(?:n°|no|#)?\s*\d{1,2})?"
+                        r"(?:\s+(?:de|du|d')\s*[^\W\d_]+(?:\s+[^\W\d_]+)?)?")
 LONE_MARK = re.compile(r"[A-Fa-f][+-]?|\d{1,2}")
 
 
