@@ -620,6 +620,19 @@ def test_the_rows_of_a_results_list_are_names_and_marks(slant: float) -> None:
     assert not [m for m in matches if {"Quiz", "results"} & {w.text for w in m.words}]
 
 
+@pytest.mark.parametrize("score, grade", [("771100", True), ("77100", True), ("1420", True), ("4821397", False)])
+def test_a_score_read_without_its_slash_ending_a_results_lists_row_is_a_grade(score: str, grade: bool) -> None:
+    """A chalk "77/100" read "771100" (the slash a 1) ends a row of a results list whose name was
+    garbled: the bare 6-9 digit number rule takes it for a student number, and it is a grade too.
+    A 7-digit number there is no score."""
+    from pipeline.text.recognizers import Roster
+
+    rows = [("Quiz", "results"), ("Louis", "Gekahd", score), ("Jade", "Petit", "58", "%")]
+    matches = all_matches(_board(-15.0, rows), Roster((("jade", "petit"),)))
+    assert (score in [" ".join(w.text for w in m.words) for m in matches if m.kind == "grade"]) == grade, \
+        [(m.kind, m.why) for m in matches]
+
+
 def test_rows_that_are_no_results_list_are_left_alone() -> None:
     """Without a student's name and a grade ending a row in the list, its rows are nothing; nor are
     lines that do not start where the list's rows start, or sentences."""

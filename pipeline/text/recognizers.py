@@ -1134,8 +1134,15 @@ def find_list_rows(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
             mark, before = row.words[start:], row.words[:start]
             if len(row.words) == 1 and len(mark[0].text) >= 6:
                 before = mark  # the row read as one word: the name and the mark in it
+            digits = "".join(w.text for w in mark).strip(".,;:!")
             if not any(id(w) in taken for w in mark):
                 out.append(Match("grade", mark, 0.55, "grade •", why + ": its last word, the mark"))
+            elif digits.isdigit() and 4 <= len(digits) <= 7 and (_score_run(digits) or any(
+                    digits.endswith("1" + str(total)) and _score_run(digits[:-len(str(total)) - 1] + str(total))
+                    for total in TOTALS)):
+                # "771100" for a chalk "77/100", its slash lost or read as a 1, taken for a bare student number: a
+                # grade too
+                out.append(Match("grade", mark, 0.55, "grade •", why + ": its last word, a score read without its slash"))
             if before and not any(id(w) in taken for w in before):
                 out.append(Match("name", before, 0.55, "name •••", why + ": the words before the mark"))
     return out
