@@ -1599,7 +1599,11 @@ def unread_column_marks(lines: list[OcrLine], matches: list[Match]) -> list[Box]
         centres = [_centre(b) for b in students]
         pitch = float(np.median([min(np.hypot(cx - ox, cy - oy) for j, (ox, oy) in enumerate(centres) if j != i)
                                  for i, (cx, cy) in enumerate(centres)]))
-        slants = [np.radians(max(lines, key=lambda line: line.box.overlap(b)).angle) if lines else 0.0 for b in students]
+        def slant(box: Box) -> float:  # the slant of the line the student's text was read in (radians)
+            line = max(lines, key=lambda line: line.box.overlap(box), default=None)
+            return float(np.radians(line.angle)) if line is not None and line.box.overlap(box) > 0 else 0.0
+
+        slants = [slant(b) for b in students]
         pairs = []  # (distance along the row, student, offset) of each mark in a student's row
         for mark in marks:
             mx, my = _centre(mark)
