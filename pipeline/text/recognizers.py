@@ -1589,6 +1589,10 @@ def unread_column_marks(lines: list[OcrLine], matches: list[Match]) -> list[Box]
         return [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind in kinds and m.words and (
             not short or len("".join(w.text for w in m.words).strip(MARK_PUNCTUATION)) <= MARK_MAX_CHARS)]
 
+    def slant_of(box: Box) -> float:  # the slant of the line the text in ``box`` was read in (radians)
+        line = max(lines, key=lambda line: line.box.overlap(box), default=None)
+        return float(np.radians(line.angle)) if line is not None and line.box.overlap(box) > 0 else 0.0
+
     marks = distinct(boxes(("grade",), short=True))
     read = boxes(("grade", "name", "student_id"))
     out: list[Box] = []
@@ -1599,18 +1603,16 @@ def unread_column_marks(lines: list[OcrLine], matches: list[Match]) -> list[Box]
         centres = [_centre(b) for b in students]
         pitch = float(np.median([min(np.hypot(cx - ox, cy - oy) for j, (ox, oy) in enumerate(centres) if j != i)
                                  for i, (cx, cy) in enumerate(centres)]))
-        def slant(box: Box) -> float:  # the slant of the line the student's text was read in (radians)
-            line = max(lines, key=lambda line: line.box.overlap(box), default=None)
-            return float(np.radians(line.angle)) if line is not None and line.box.overlap(box) > 0 else 0.0
-
-        slants = [slant(b) for b in students]
+        slants = [slant_of(b) for b in students]
+        # each row's place down the column, across the rows' slant
+        down = [cy * np.cos(a) - cx * np.sin(a) for (cx, cy), a in zip(centres, slants)]
         pairs = []  # (distance along the row, student, offset) of each mark in a student's row
         for mark in marks:
             mx, my = _centre(mark)
-            for i, ((sx, sy), slant) in enumerate(zip(centres, slants)):
+            for i, ((sx, sy), a) in enumerate(zip(centres, slants)):
                 dx, dy = mx - sx, my - sy
-                if abs(dy * np.cos(slant) - dx * np.sin(slant)) <= MARK_ROW_TOLERANCE * pitch:
-                    pairs.append((dx * np.cos(slant) + dy * np.sin(slant), i, (dx, dy)))
+                if abs(dy * np.cos(a) - dx * np.sin(a)) <= MARK_ROW_TOLERANCE * pitch:
+                    pairs.append((dx * np.cos(a) + dy * np.sin(a), i, (dx, dy)))
         pairs.sort()
         columns: list[list] = []
         for pair in pairs:  # a column: marks at about the same distance along their rows
@@ -1625,14 +1627,13 @@ def unread_column_marks(lines: list[OcrLine], matches: list[Match]) -> list[Box]
                 continue
             # the offset as a straight function of the row's place down the column (a screen's perspective)
             # from three rows with a mark or more; else the nearest row's
-            down = [centres[i][1] * np.cos(slants[i]) - centres[i][0] * np.sin(slants[i]) for i in range(len(centres))]
             fits = [np.polyfit([down[i] for i in offsets], [o[axis] for o in offsets.values()], 1)
                     for axis in (0, 1)] if len({round(down[i]) for i in offsets}) >= 3 else None
             for i, (cx, cy) in enumerate(centres):
                 if i in offsets:
                     continue
-                nearest = min(offsets, key=lambda k: np.hypot(centres[k][0] - cx, centres[k][1] - cy))
-                dx, dy = (float(np.polyval(f, down[i])) for f in fits) if fits else offsets[nearest]
+                dx, dy = (float(np.polyval(f, down[i])) for f in fits) if fits else offsets[
+                    min(offsets, key=lambda k: np.hypot(centres[k][0] - cx, centres[k][1] - cy))]
                 x, y = cx + dx, cy + dy
                 cell = Box(max(0, int(round(x - width / 2))), max(0, int(round(y - height / 2))),
                            max(1, int(round(width))), max(1, int(round(height))))
