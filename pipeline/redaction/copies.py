@@ -164,10 +164,11 @@ class Redactor:
         faces._blazeface()
         face_check.warm_up()
         if crop == "hands":
-            from ..stages import hands, people
+            from ..stages import hands, people, pose
 
             hands.warm_up()
             people.warm_up()
+            pose.warm_up()  # a missing model stops the run here, before any photo
 
     # --- what to cover -------------------------------------------------------------------------
     def _wanted(self, finding: Finding) -> bool:
@@ -426,6 +427,7 @@ class Redactor:
         the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
         from ..stages.hands import find_hands
         from ..stages.people import PERSON_CONFIDENCE, heads_seen_from_behind, person_confidence
+        from ..stages.pose import hands_at_rest
 
         w, h = image.width, image.height
         r = self.policy.redact
@@ -436,10 +438,17 @@ class Redactor:
                 side=min(w, h), least=r.crop_min_short_side), []
         confidence = person_confidence(image.pixels)
         mask = confidence > PERSON_CONFIDENCE
-        # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them
-        wanted = find_hands(image.pixels, margin=0.05)
+        # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them;
+        # a hand at rest on a body (hanging at the side, on a hip or a thigh, clasped in front, in
+        # folded arms) is no subject: a crop centred on it shows a body, not hands at work
+        hands = find_hands(image.pixels, margin=0.05)
+        wanted = [hand for hand, rest in zip(hands, hands_at_rest(image.pixels, hands)) if not rest]
         seen = [c.box for c in covered if c.kind == "face"] + review
         wanted += heads_seen_from_behind(image.pixels, seen, confidence)
+        if not wanted and hands:
+            return None, _("no crop: the hands found rest on a body (hanging at the side, on a hip or a thigh, "
+                           "clasped in front, in folded arms), and no head seen from behind was found: a crop of "
+                           "them would show a body, not hands at work"), []
         if not wanted:
             if heads_seen_from_behind(image.pixels, seen, confidence, unsure=True):
                 return None, _("no crop: no hand was found, and the regions without a face that could be people "
