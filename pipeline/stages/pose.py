@@ -109,6 +109,10 @@ def _anchors() -> np.ndarray:
     return np.concatenate(centres)
 
 
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -80, 80)))
+
+
 def _run(interpreter, tensor: np.ndarray) -> dict[str, np.ndarray]:
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], tensor[None].astype(np.float32))
     interpreter.invoke()
@@ -128,7 +132,7 @@ def detect_people(rgb: np.ndarray) -> list[np.ndarray]:
     square[oy:oy + small.shape[0], ox:ox + small.shape[1]] = small
     outputs = sorted(_run(_interpreters()[0], square / 127.5 - 1.0).values(), key=lambda a: a.shape[-1])
     scores, raw = outputs[0][0, :, 0], outputs[1][0]
-    scores = 1.0 / (1.0 + np.exp(-np.clip(scores, -80, 80)))
+    scores = _sigmoid(scores)
     keep = np.nonzero(scores >= MIN_DETECTION)[0]
     if keep.size == 0:
         return []
@@ -163,8 +167,7 @@ def landmarks(rgb: np.ndarray, keypoints: np.ndarray) -> Pose | None:
     if presence < MIN_PRESENCE:
         return None
     points = flat[:, :2] @ to_photo[:, :2].T + to_photo[:, 2]
-    visibility = 1.0 / (1.0 + np.exp(-np.clip(flat[:, 3], -80, 80)))
-    return Pose(points, visibility)
+    return Pose(points, _sigmoid(flat[:, 3]))
 
 
 def at_rest(pose: Pose, side: int) -> bool:
@@ -223,7 +226,8 @@ def poses_around(rgb: np.ndarray, hands: list[Box]) -> list[Pose]:
 
 def hands_at_rest(rgb: np.ndarray, hands: list[Box]) -> list[bool]:
     """For each of the ``hands`` (boxes in ``rgb``'s pixels), whether a person's pose holds it at
-    rest (``at_rest``): one of their wrists lies on the hand, and that arm hangs at the hips."""
+    rest (``at_rest``): one of their wrists lies on the hand, and that arm hangs at the hips or is
+    folded across the body."""
     if not hands:
         return []
     poses = poses_around(rgb, hands)
