@@ -141,10 +141,12 @@ def run_deface(python: Path, folder: Path, names: list[str]) -> tuple[dict[str, 
     return detections, [raw[p]["seconds"] for p in paths]
 
 
-def deface_cpu_per_megapixel(python: Path, paths: list[Path]) -> float:
+def deface_cpu_per_megapixel(python: Path, paths: list[Path], prefix: list[str] | None = None) -> float:
     """deface's CenterFace (threshold 0.2, the photo's own size): CPU seconds of detection per
-    megapixel over ``paths`` (after its model is loaded; decoding not counted)."""
-    result = subprocess.run([str(python), "-c", DEFACE_HELPER, *map(str, paths)], capture_output=True, text=True)
+    megapixel over ``paths`` (after its model is loaded; decoding not counted). ``prefix``: a command
+    to run it under (``taskset -c 0``, one core)."""
+    result = subprocess.run([*(prefix or []), str(python), "-c", DEFACE_HELPER, *map(str, paths)],
+                            capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "deface failed")
     raw = json.loads(result.stdout.strip().splitlines()[-1]).values()

