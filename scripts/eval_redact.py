@@ -136,7 +136,7 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
         copies_all += list(written.values())
         found_after, _ = independent_faces(sorted(written.values()), deface_python)
         strict = loose = in_copies = 0
-        missed = []
+        missed, touched = [], []
         for rel, path in written.items():
             for face in labelled[rel]:
                 in_copies += 1
@@ -144,6 +144,8 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
                 loose += any(face.iou(d) >= OVERLAP_IOU for d in found_after[path])
                 if any(face.iou(d) >= MATCH_IOU for d in found_after[path]):
                     missed.append(f"{rel} {face.as_list()}")
+                elif any(face.iou(d) >= OVERLAP_IOU for d in found_after[path]):
+                    touched.append(f"{rel} {face.as_list()} by {[d.as_list() for d in found_after[path] if face.iou(d) >= OVERLAP_IOU]}")
         withheld = [rel for rel, r in rows.items() if r.redaction and not r.redaction.output]
         errors = [rel for rel, r in rows.items() if r.error]
         passes = [r.redaction.passes for r in rows.values() if r.redaction and r.redaction.output]
@@ -155,6 +157,8 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
               f"{OVERLAP_IOU}); copies needing a 2nd pass: {sum(p > 1 for p in passes)}; {seconds:.2f} s/photo (wall)")
         if missed:
             print("    still found: " + "; ".join(missed))
+        if touched:
+            print("    overlapped only (IoU 0.1-0.4): " + "; ".join(touched))
         for rel in withheld:
             print(f"    withheld {rel}: {rows[rel].redaction.withheld}")
         # covers on something that is no labelled face (WIDER labels faces down to a few pixels)

@@ -15,9 +15,11 @@ from ..findings import Box
 
 FACE_MODES = ("pixelate", "solid", "blur")
 
-# Cells across the longer side of a pixelated face. Eight cells leave a face as a coarse mosaic
-# with no eyes, nose or mouth left to see; in every cell the mean colour is all that survives,
-# and cells are then dithered with noise so no smooth gradient hints at the face underneath.
+# Cells across the longer side of a pixelated face's box (the face and its margin). In every cell
+# the mean colour is all that survives; the cells are then shuffled within the box, so the mosaic
+# keeps the face's colours but not where they were (no dark-hair-over-skin head shape for a face
+# detector, or a person, to find, and nothing for a de-pixelating model to reconstruct from), and
+# dithered with noise so no smooth gradient hints at the face underneath.
 PIXELATE_CELLS = 5
 
 
@@ -27,12 +29,16 @@ def grow(box: Box, margin: float, width: int, height: int) -> Box:
     return Box.from_xyxy(box.x - dx, box.y - dy, box.x + box.w + dx, box.y + box.h + dy, width, height)
 
 
-def pixelate(pixels: np.ndarray, box: Box, rng: np.random.Generator) -> None:
-    """Replace ``box`` by a coarse mosaic (in place)."""
+def pixelate(pixels: np.ndarray, box: Box, rng: np.random.Generator, shuffle: bool = True) -> None:
+    """Replace ``box`` by a coarse mosaic of the box's colours, its cells shuffled (in place).
+    ``shuffle=False`` keeps the cells in place: a video's frames, where a new shuffle on every frame
+    would make the mosaic flicker (small faces there are covered solid instead)."""
     region = pixels[box.y:box.y + box.h, box.x:box.x + box.w]
     cell = max(2, math.ceil(max(box.w, box.h) / PIXELATE_CELLS))
     cols, rows = max(1, math.ceil(box.w / cell)), max(1, math.ceil(box.h / cell))
     small = cv2.resize(region, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.int16)
+    if shuffle:
+        small = small.reshape(rows * cols, -1)[rng.permutation(rows * cols)].reshape(small.shape)
     small += rng.integers(-12, 13, size=small.shape, dtype=np.int16)
     big = cv2.resize(np.clip(small, 0, 255).astype(np.uint8), (cols * cell, rows * cell),
                      interpolation=cv2.INTER_NEAREST)
@@ -52,11 +58,11 @@ def blur(pixels: np.ndarray, box: Box) -> None:
         region[:] = cv2.GaussianBlur(region, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
 
 
-def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator) -> None:
+def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator, shuffle: bool = True) -> None:
     if box.w <= 0 or box.h <= 0 or box.x >= pixels.shape[1] or box.y >= pixels.shape[0]:
         return  # nothing of the photo under it
     if mode == "pixelate":
-        pixelate(pixels, box, rng)
+        pixelate(pixels, box, rng, shuffle)
     elif mode == "solid":
         solid(pixels, box)
     elif mode == "blur":

@@ -385,7 +385,7 @@ class VideoCopy:
             # small faces are covered solid
             mode = "solid" if r.face_mode == "pixelate" and box.h < SOLID_BELOW else r.face_mode
             c = Covered("face", grow(box, r.face_margin, w, h), mode)
-            cover(rgb, c.box, c.mode, rng)
+            cover(rgb, c.box, c.mode, rng, shuffle=False)  # the cells in place: no flicker from frame to frame
             painted.append(c)
             track.note(index, c.box)
             key = id(track)
