@@ -135,17 +135,17 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
         written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
         copies_all += list(written.values())
         found_after, _ = independent_faces(sorted(written.values()), deface_python)
-        strict = loose = in_copies = 0
-        missed, touched = [], []
+        missed, touched = [], []  # found (IoU >= MATCH_IOU); only overlapped (OVERLAP_IOU up to MATCH_IOU)
+        in_copies = 0
         for rel, path in written.items():
             for face in labelled[rel]:
                 in_copies += 1
-                strict += any(face.iou(d) >= MATCH_IOU for d in found_after[path])
-                loose += any(face.iou(d) >= OVERLAP_IOU for d in found_after[path])
-                if any(face.iou(d) >= MATCH_IOU for d in found_after[path]):
+                near = [d for d in found_after[path] if face.iou(d) >= OVERLAP_IOU]
+                if any(face.iou(d) >= MATCH_IOU for d in near):
                     missed.append(f"{rel} {face.as_list()}")
-                elif any(face.iou(d) >= OVERLAP_IOU for d in found_after[path]):
-                    touched.append(f"{rel} {face.as_list()} by {[d.as_list() for d in found_after[path] if face.iou(d) >= OVERLAP_IOU]}")
+                elif near:
+                    touched.append(f"{rel} {face.as_list()} by {[d.as_list() for d in near]}")
+        strict, loose = len(missed), len(missed) + len(touched)
         withheld = [rel for rel, r in rows.items() if r.redaction and not r.redaction.output]
         errors = [rel for rel, r in rows.items() if r.error]
         passes = [r.redaction.passes for r in rows.values() if r.redaction and r.redaction.output]
@@ -192,9 +192,9 @@ def print_time(cpu: dict, deface_python: Path, paths: list[Path]) -> None:
           + (f"; deface's CenterFace {theirs:.2f} CPU s per megapixel on the same photos" if theirs else ""))
 
 
-# One photo's redact, timed in a process pinned to one core (run by eval_time)
+# redact over a folder, each photo timed, in a process pinned to one core (run by eval_time)
 TIME_HELPER = r"""
-import json, sys, tempfile
+import json, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + "/scripts")
 from eval_redact import redact_folder
@@ -228,19 +228,20 @@ def eval_time(testdata: Path, tmp: Path, deface_python: Path) -> None:
         cv2.imwrite(str(folder / source.name), cv2.resize(picture, size, interpolation=cv2.INTER_CUBIC),
                     [cv2.IMWRITE_JPEG_QUALITY, 92])
     env = {**os.environ, "PHOTOSCREEN_THREADS": "1"}
-    result = subprocess.run(one_core() + [sys.executable, "-c", TIME_HELPER, str(REPO), str(folder),
+    pin = one_core()
+    result = subprocess.run(pin + [sys.executable, "-c", TIME_HELPER, str(REPO), str(folder),
                                           str(tmp / "one_megapixel_copies")], capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "redact failed")
     timed = json.loads(result.stdout.strip().splitlines()[-1])
     wall = [w for _, _, w in timed.values()]
     per_mp = sum(c for c, _, _ in timed.values()) / sum(mp for _, mp, _ in timed.values())
-    pinned = "pinned to one core (taskset -c 0)" if one_core() else "on one onnxruntime thread (no taskset here)"
+    pinned = "pinned to one core (taskset -c 0)" if pin else "on one onnxruntime thread (no taskset here)"
     print(f"\nTime: redact (pixelate) on {len(timed)} photos of faces_annotated scaled to 1 MP, {pinned}: "
           f"{statistics.mean(wall):.2f} s per photo (median {statistics.median(wall):.2f}, slowest {max(wall):.2f}); "
           f"{per_mp:.2f} CPU s per megapixel")
     if deface_python.is_file():
-        theirs = deface_cpu_per_megapixel(deface_python, [folder / s.name for s in sources], prefix=one_core())
+        theirs = deface_cpu_per_megapixel(deface_python, [folder / s.name for s in sources], prefix=pin)
         print(f"  deface's CenterFace on the same photos, pinned the same way: {theirs:.2f} CPU s per megapixel")
 
 

@@ -64,7 +64,7 @@ def test_cover_changes_only_the_box_and_leaves_no_detail(mode: str) -> None:
     assert detail < {"pixelate": 15, "solid": 0.01, "blur": 5}[mode]
 
 
-def test_mosaic_of_a_small_face_leaves_no_head_shape_for_a_detector(testdata: Path) -> None:
+def test_mosaic_of_a_small_face_leaves_no_head_shape_for_a_detector(testdata: Path, policy) -> None:
     """Small faces (20-40 px) pixelated with the policy's margin: CenterFace at the re-check's score,
     on the picture at its own size and 5% larger (as a platform rescales a post), finds few of them.
     The cells are shuffled: a mosaic in the face's own layout (dark hair over skin) is found about
@@ -79,7 +79,7 @@ def test_mosaic_of_a_small_face_leaves_no_head_shape_for_a_detector(testdata: Pa
         h, w = pixels.shape[:2]
         rng = np.random.default_rng(0)
         for b in truth[name]:
-            cover(pixels, grow(Box(*b), 0.25, w, h), "pixelate", rng)
+            cover(pixels, grow(Box(*b), policy.redact.face_margin, w, h), "pixelate", rng)
         small = [Box(*b) for b in truth[name] if 20 <= b[3] <= 40]
         for scale in (1.0, 1.05):
             view = cv2.resize(pixels, (round(w * scale), round(h * scale))) if scale != 1.0 else pixels
