@@ -11,23 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-FINDING_KINDS = (
-    "face",
-    "student_id",
-    "grade",
-    "name",
-    "barcode",
-    "blur",
-    "exposure",
-    "orientation",
-    "aspect",
-    "gps",
-    "metadata",
-    "frames",
-    "caption",
-)
-# what a caption finding is about (pipeline/stages/captions.py)
-CAPTION_CATEGORIES = ("name", "tag", "population", "student_id", "grade")
+from .i18n import N_, Nn_
 
 
 class Verdict(str, enum.Enum):
@@ -37,6 +21,63 @@ class Verdict(str, enum.Enum):
     REVIEW = "review"
     OK = "ok"
     ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of finding or cover: the single place every module reads what a kind is.
+
+    ``severity``: the verdict it brings on its own (None where rules decide: faces by setting and
+    size, captions by category, an empty GPS block is only review). ``found``: a stage reports it
+    (``clothing_text`` is only ever a cover). ``covered``: a safe copy covers it; ``text``: it is
+    sensitive text (painted solid, read again in the copy). ``kept``: a copy's row still carries it
+    (covering does not change it). ``later_frames``: in a video it is looked for again after the
+    first frame it is seen on. ``quality``: a video's per-frame quality, judged over the whole clip.
+    ``label`` and ``counted`` (what a copy covers, singular and plural) are English messages,
+    translated where they are shown.
+    """
+
+    name: str
+    label: str
+    counted: tuple[str, str] | None = None
+    severity: Verdict | None = None
+    found: bool = True
+    covered: bool = False
+    text: bool = False
+    kept: bool = False
+    later_frames: bool = False
+    quality: bool = False
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("face", N_("face"), Nn_("{n} face", "{n} faces"), covered=True, later_frames=True),
+    Kind("student_id", N_("student ID"), Nn_("{n} student ID", "{n} student IDs"), severity=Verdict.BLOCK,
+         covered=True, text=True, later_frames=True),
+    Kind("grade", N_("grade"), Nn_("{n} grade", "{n} grades"), severity=Verdict.BLOCK, covered=True, text=True,
+         later_frames=True),
+    Kind("name", N_("name"), Nn_("{n} name", "{n} names"), severity=Verdict.BLOCK, covered=True, text=True, later_frames=True),
+    Kind("barcode", N_("barcode"), Nn_("{n} barcode", "{n} barcodes"), severity=Verdict.REVIEW, covered=True, text=True,
+         later_frames=True),
+    Kind("clothing_text", N_("clothing text"), Nn_("{n} clothing text", "{n} clothing texts"), found=False,
+         covered=True),
+    Kind("blur", N_("blur"), severity=Verdict.REVIEW, kept=True, quality=True),
+    Kind("exposure", N_("exposure"), severity=Verdict.REVIEW, kept=True, quality=True),
+    Kind("orientation", N_("orientation"), severity=Verdict.REVIEW, kept=True),
+    Kind("aspect", N_("shape"), severity=Verdict.REVIEW, kept=True),
+    Kind("gps", N_("GPS position"), severity=Verdict.BLOCK),
+    Kind("metadata", N_("metadata"), severity=Verdict.REVIEW),
+    Kind("frames", N_("frames"), severity=Verdict.REVIEW),
+    Kind("caption", N_("caption"), kept=True),
+)}
+FINDING_KINDS = tuple(k.name for k in KINDS.values() if k.found)
+COVERED_KINDS = tuple(k.name for k in KINDS.values() if k.covered and k.found)
+SENSITIVE_TEXT = tuple(k.name for k in KINDS.values() if k.text)
+KEPT_KINDS = tuple(k.name for k in KINDS.values() if k.kept)
+LATER_FRAME_KINDS = frozenset(k.name for k in KINDS.values() if k.later_frames)
+QUALITY_KINDS = tuple(k.name for k in KINDS.values() if k.quality)
+
+# what a caption finding is about (pipeline/stages/captions.py)
+CAPTION_CATEGORIES = ("name", "tag", "population", "student_id", "grade")
 
 
 @dataclass(frozen=True)
