@@ -16,17 +16,11 @@ import re
 from collections import Counter
 from fractions import Fraction
 
-from ..findings import Finding, Verdict
+from ..findings import KINDS, Finding, Verdict
 from ..i18n import N_, _, ngettext
 from ..stages.platform_fit import PLATFORMS
 from ..policy import Policy
 
-# kinds whose severity does not depend on the setting (faces are decided below)
-_SEVERITY = {
-    "student_id": Verdict.BLOCK, "grade": Verdict.BLOCK, "name": Verdict.BLOCK, "gps": Verdict.BLOCK,
-    "barcode": Verdict.REVIEW, "metadata": Verdict.REVIEW, "blur": Verdict.REVIEW, "exposure": Verdict.REVIEW,
-    "orientation": Verdict.REVIEW, "aspect": Verdict.REVIEW, "frames": Verdict.REVIEW,
-}
 _TURN = {90: N_("sideways: turn it 90 degrees clockwise"), 180: N_("upside down: turn it 180 degrees"),
          270: N_("sideways: turn it 90 degrees counter-clockwise")}
 _SHAPES = {"portrait": N_("portrait"), "landscape": N_("landscape"), "square": N_("square")}
@@ -137,7 +131,7 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy,
         if f.kind not in ("face", "caption"):
             kinds.setdefault(f.kind, []).append(f)
     for kind, found in kinds.items():
-        severity = _SEVERITY[kind]
+        severity = KINDS[kind].severity
         if kind == "gps" and all(f.score < 0.5 for f in found):
             severity = Verdict.REVIEW
         (blocks if severity is Verdict.BLOCK else reviews).append(reason(kind, found, policy, video))
