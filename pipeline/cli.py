@@ -486,14 +486,14 @@ def review(
     Listens on 127.0.0.1 only and prints the address to open, with a random token: requests without
     it are refused. Decisions are kept in REPORT_DIR/review.sqlite (see docs/review.md). Ctrl-C stops it.
     """
-    from .review.app import serve
+    from .review.app import PortUnavailable, serve
     from .review.folder import NotAReport
     from .review.store import StoreError
 
     try:
         serve(report_dir, port, who,
               on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)))
-    except (NotAReport, StoreError) as exc:
+    except (NotAReport, StoreError, PortUnavailable) as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
 
@@ -534,31 +534,47 @@ def export(
     report_dir: Path = typer.Argument(..., file_okay=False, help=i18n._("The report folder reviewed with `photoscreen review`.")),
     to: Path = typer.Option(..., "--to", file_okay=False,
                             help=i18n._("New (or empty) folder to receive the approved photos; made all at once.")),
+    include_blocked: bool = typer.Option(
+        False, "--include-blocked",
+        help=i18n._("Also export the blocked photos a reviewer approved anyway, with a reason (their reasons are "
+                    "listed); without it they are left out.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
-    """Copy the approved photos (their safe copy where the report has one) to a new folder, all at once.
+    """Write the approved photos (their safe copy where the report has one) to a new folder, all at once.
 
-    Photos never decided, rejected, or changed since they were approved are left out and listed.
-    Exit codes: 0 every photo exported; 1 some left out; 2 usage error (FOLDER not empty or among the
-    report's folders, not a report).
+    Nothing is written as the original's bytes: for a report without safe copies, each original's
+    pixels are written anew, upright and with no metadata. A blocked photo goes out only when it was
+    approved anyway, with a reason, and with --include-blocked. Photos never decided, rejected, or
+    changed since they were approved are left out and listed.
+    Exit codes: 0 every photo exported; 1 some left out; 2 usage error (FOLDER not empty, a link or
+    among the report's folders, not a report); 4 FOLDER cannot be written (the message says why).
     """
-    from .review.export import ExportRefused, export as run_export
+    from .review.export import ExportFailed, ExportRefused, export as run_export
     from .review.folder import NotAReport, ReportFolder
     from .review.listing import Listing
     from .review.store import Store, StoreError
 
     try:
         folder = ReportFolder(report_dir)
-        result = run_export(folder, Listing(folder, Store(folder.root)), to)
+        result = run_export(folder, Listing(folder, Store(folder.root)), to, include_blocked)
     except (NotAReport, StoreError, ExportRefused) as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
+    except ExportFailed as exc:
+        _fail(str(exc))
+        raise typer.Exit(EXIT_INTERNAL)
+    overridden = dict(result.overridden)
     for path, name in result.copied:
-        typer.echo(i18n._("copied  {path}").format(path=_printable(path)) + (f" -> {_printable(name)}" if name != path else ""))
+        line = i18n._("copied  {path}").format(path=_printable(path)) + (f" -> {_printable(name)}" if name != path else "")
+        if path in overridden:
+            line += "  " + i18n._("(blocked, approved anyway: {why})").format(why=_printable(overridden[path]))
+        typer.echo(line)
     for path, why in result.left_out:
         typer.echo(i18n._("left out  {path}: {why}").format(path=_printable(path), why=_printable(i18n._(why))))
     typer.echo(i18n._("{n} photos exported to {to}; {left} left out").format(n=len(result.copied), to=_printable(str(to)),
-                                                                      left=len(result.left_out)))
+                                                                      left=len(result.left_out)) +
+               ("; " + i18n._("{k} of them blocked and approved anyway (--include-blocked)").format(
+                   k=len(overridden)) if overridden else ""))
     raise typer.Exit(EXIT_FINDINGS if result.left_out else EXIT_OK)
 
 

@@ -263,4 +263,236 @@ def test_a_scan_report_has_no_copies_and_exports_the_approved_originals(tmp_path
     result = _export(tmp_path, tmp_path / "approved")
     assert result.returncode == 1 and "left out  landscape_coffee.jpg: never decided" in result.stdout
     assert [p.name for p in (tmp_path / "approved").iterdir()] == ["portrait_cat.jpg"]
-    assert (tmp_path / "approved" / "portrait_cat.jpg").read_bytes() == (photos / "portrait_cat.jpg").read_bytes()
+    # the original's pixels written anew, never its bytes
+    exported = tmp_path / "approved" / "portrait_cat.jpg"
+    assert exported.read_bytes() != (photos / "portrait_cat.jpg").read_bytes()
+    assert _mean_difference(exported, photos / "portrait_cat.jpg") < 3
+
+
+def _mean_difference(a: Path, b: Path) -> float:
+    """Mean absolute difference of two pictures' upright pixels (grey levels)."""
+    import numpy as np
+
+    from pipeline.media.loader import load_image
+
+    pa, pb = load_image(a, 10**9).pixels, load_image(b, 10**9).pixels
+    assert pa.shape == pb.shape
+    return float(np.abs(pa.astype(int) - pb.astype(int)).mean())
+
+
+def _report_row(base: Path, path: str) -> dict:
+    return next(r for r in json.loads((base / "report" / "report.json").read_text())["images"] if r["path"] == path)
+
+
+# --- issue 36: the last fail-open paths ---------------------------------------------------------------
+
+def test_a_fix_takes_only_whole_boxes_inside_the_photo_and_never_drops_the_tools_covers(review_copy: Path) -> None:
+    c = client(review_copy)
+    copy = review_copy / "copies" / "classroom_composite.jpg"
+    report = review_copy / "report" / "report.json"
+    before, report_before = copy.read_bytes(), report.read_bytes()
+    row = rows(c)["classroom_composite.jpg"]
+    assert len(row["covered"]) == 7 and row.get("hand_drawn", [False] * 7) == [False] * 7
+    for added in ([True, True, True, True],  # True is an int in Python: not a box here
+                  [0, 0, 1, 1], [10.0, 10, 50, 50], [1590, 990, 20, 20], [-5, 10, 50, 50], "10,10,50,50"):
+        r = c.post("/api/fixes", json={"path": "classroom_composite.jpg",
+                                       "covered": row["covered"] + [{"kind": "face", "box": added}]})
+        assert r.status_code == 400, (added, r.text)
+    for cover in ({"kind": "selfie", "box": [10, 10, 50, 50]}, {"kind": "face", "box": [10, 10, 50, 50], "mode": "pixelate"},
+                  {"kind": "face", "box": [10, 10, 50, 50], "mode": "invisible"}):
+        assert c.post("/api/fixes", json={"path": "classroom_composite.jpg",
+                                          "covered": row["covered"] + [cover]}).status_code == 400, cover
+    # photoscreen's covers left out of the list (all of them, or all but a tiny box) are refused, not dropped
+    for covered in ([], [{"kind": "face", "box": [0, 0, 8, 8]}], row["covered"][1:]):
+        r = c.post("/api/fixes", json={"path": "classroom_composite.jpg", "covered": covered})
+        assert r.status_code == 409 and "missing from the list" in r.json()["error"], r.text
+    # a dismissal names one of photoscreen's covers, exactly
+    r = c.post("/api/fixes", json={"path": "classroom_composite.jpg", "covered": row["covered"][1:],
+                                   "dismissed": [{"kind": "face", "box": [1, 2, 30, 30]}]})
+    assert r.status_code == 400
+    assert copy.read_bytes() == before and report.read_bytes() == report_before
+
+
+def test_a_fix_on_an_error_row_names_the_real_cause(review_copy: Path) -> None:
+    r = client(review_copy).post("/api/fixes", json={"path": "truncated.jpg", "covered": []})
+    assert r.status_code == 409
+    assert "could not be screened" in r.json()["error"] and "no safe copies" not in r.json()["error"]
+
+
+def test_a_fix_that_uncovers_faces_is_reported_as_what_its_rescreen_found(review_copy: Path, tmp_path: Path) -> None:
+    import jsonschema
+
+    from pipeline.review.report import SCHEMA_PATH
+
+    c = client(review_copy)
+    row = rows(c)["classroom_composite.jpg"]
+    assert row["copy_verdict"] == "ok" and not row.get("needs_override")
+    # every cover of photoscreen's dismissed as "not a face": the copy is made, but never called covered
+    r = c.post("/api/fixes", json={"path": "classroom_composite.jpg", "covered": [], "dismissed": row["covered"]})
+    assert r.status_code == 200, r.text
+    after = r.json()
+    assert after["covered"] == [] and after["copy_verdict"] == "block"
+    assert _report_row(review_copy, "classroom_composite.jpg")["verdict"] == "block" and after.get("needs_override")
+    assert "finds 4 faces, 1 student ID, 1 grade, 1 name not covered" in after["copy_reasons"][0]
+    assert not any("safe copy written" in why or "covered 4 faces" in why for why in after["copy_reasons"])
+    # report.json, report.csv and report.html say the same, in one rewrite
+    document = json.loads((review_copy / "report" / "report.json").read_text())
+    jsonschema.validate(document, json.loads(SCHEMA_PATH.read_text()))
+    record = next(r for r in document["images"] if r["path"] == "classroom_composite.jpg")
+    assert record["verdict"] == "block" and record["reasons"] == after["copy_reasons"]
+    assert record["redaction"]["covered"] == [] and record["redaction"]["fixed"]["clean"] is False
+    assert record["redaction"]["fixed"]["copy_sha256"] == hashlib.sha256(
+        (review_copy / "copies" / "classroom_composite.jpg").read_bytes()).hexdigest()
+    assert document["summary"]["block"] == 1
+    csv_row = next(l for l in (review_copy / "report" / "report.csv").read_text().splitlines()
+                   if l.startswith("classroom_composite.jpg,"))
+    assert csv_row.startswith("classroom_composite.jpg,block,") and "not covered" in csv_row
+    page = (review_copy / "report" / "report.html").read_text()
+    card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
+    assert "copy block" in card and "not covered" in card and "covered 4 faces" not in card
+    # approving a blocked copy takes an override and a reason
+    assert c.post("/api/decisions", json={"path": "classroom_composite.jpg", "decision": "approve"}).status_code == 409
+    assert c.post("/api/decisions", json={"path": "classroom_composite.jpg", "decision": "approve", "override": True,
+                                          "note": "  "}).status_code == 409
+    r = c.post("/api/decisions", json={"path": "classroom_composite.jpg", "decision": "approve", "override": True,
+                                       "note": "the families agreed"})
+    assert r.status_code == 200 and r.json()["override"] is True
+    left = _export(review_copy, tmp_path / "without")
+    assert "left out  classroom_composite.jpg: blocked, approved anyway: export with --include-blocked" in left.stdout
+    assert not (tmp_path / "without" / "classroom_composite.jpg").exists()
+    included = subprocess.run([sys.executable, "-m", "pipeline.cli", "export", str(review_copy / "report"), "--to",
+                               str(tmp_path / "with"), "--include-blocked"], capture_output=True, text=True, cwd=REPO,
+                              timeout=120)
+    assert (tmp_path / "with" / "classroom_composite.jpg").is_file(), included.stdout + included.stderr
+    assert "(blocked, approved anyway: the families agreed)" in included.stdout
+    assert "1 of them blocked and approved anyway" in included.stdout
+
+
+def test_the_next_batch_makes_a_hand_fixed_copy_again_unless_its_rescreen_was_clean(tmp_path: Path, policy) -> None:
+    import shutil
+
+    from pipeline.runs.batch import run_batch
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("classroom_composite.jpg", "portrait_cat.jpg"):
+        shutil.copy(REPO / "sample_images" / name, photos / name)
+
+    def batch():
+        return run_batch(photos, tmp_path / "report", policy, workers=1, redact_to=tmp_path / "copies")
+
+    batch()
+    copy = tmp_path / "copies" / "classroom_composite.jpg"
+    made = copy.read_bytes()
+    c = client(tmp_path)
+    row = rows(c)["classroom_composite.jpg"]
+    # a clean fix (one more box) is kept by the next batch, and so is its row
+    box = {"kind": "face", "box": [20, 20, 100, 80], "mode": "solid"}
+    r = c.post("/api/fixes", json={"path": "classroom_composite.jpg", "covered": row["covered"] + [box]})
+    assert r.status_code == 200 and r.json()["copy_verdict"] != "block"
+    clean = copy.read_bytes()
+    assert batch().screened == 0
+    assert copy.read_bytes() == clean
+    assert _report_row(tmp_path, "classroom_composite.jpg")["redaction"].get("fixed") == {
+        "by": "tester", "at": pytest.approx(time.time(), abs=600), "hand": [box], "dismissed": [], "clean": True,
+        "copy_sha256": hashlib.sha256(clean).hexdigest()}
+    assert rows(client(tmp_path))["classroom_composite.jpg"]["hand_drawn"] == [False] * 7 + [True]
+    # a fix whose re-screen finds faces is made again by the next batch: photoscreen's covers come back
+    row = rows(client(tmp_path))["classroom_composite.jpg"]
+    r = c.post("/api/fixes", json={"path": "classroom_composite.jpg", "covered": [],
+                                   "dismissed": [x for x in row["covered"] if x != box]})
+    assert r.status_code == 200 and r.json()["copy_verdict"] == "block"
+    assert batch().screened == 1
+    record = _report_row(tmp_path, "classroom_composite.jpg")
+    assert record["verdict"] != "block" and len(record["redaction"]["covered"]) == 7
+    assert "fixed" not in record["redaction"] and copy.read_bytes() == made
+
+
+def test_the_api_refuses_oversized_and_too_deep_bodies(review_copy: Path) -> None:
+    c = client(review_copy)
+    json_type = {"content-type": "application/json"}
+    deep = b'{"path": "portrait_cat.jpg", "covered": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for url in ("/api/fixes", "/api/decisions"):
+        r = c.post(url, content=deep, headers=json_type)
+        assert r.status_code == 400 and "JSON" in r.json()["error"]
+    big = b'{"path": "portrait_cat.jpg", "decision": "approve", "note": "' + b"x" * (2 << 20) + b'"}'
+    assert c.post("/api/decisions", content=big, headers=json_type).status_code == 413
+    # the same body sent in chunks, with no Content-Length
+    chunks = (big[i:i + 65536] for i in range(0, len(big), 65536))
+    assert c.post("/api/decisions", content=chunks, headers=json_type).status_code == 413
+    assert rows(c)["portrait_cat.jpg"]["decision"] is None
+
+
+def test_export_of_a_scan_report_writes_pixels_without_metadata_and_blocked_photos_only_overridden(tmp_path: Path) -> None:
+    import shutil
+
+    if not shutil.which("exiftool"):
+        pytest.skip("exiftool not installed (make system-deps installs it)")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    photo = photos / "portrait.jpg"
+    shutil.copy(REPO / "sample_images" / "exif_rotated_portrait.jpg", photo)  # a face, turned by its EXIF
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-GPSLatitude=45.5017", "-GPSLatitudeRef=N",
+                    "-GPSLongitude=73.5673", "-GPSLongitudeRef=W", "-Artist=Jane Doe", "-SerialNumber=SN12345678",
+                    "-XMP-dc:Creator=Jane Doe", str(photo)], check=True)
+    scan = subprocess.run([sys.executable, "-m", "pipeline.cli", "scan", str(photos), "--out", str(tmp_path / "report"),
+                           "--quiet"], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert scan.returncode == 1, scan.stderr
+    c = client(tmp_path)
+    assert rows(c)["portrait.jpg"]["verdict"] == "block"
+    assert c.post("/api/decisions", json={"path": "portrait.jpg", "decision": "approve"}).status_code == 409
+    r = c.post("/api/decisions", json={"path": "portrait.jpg", "decision": "approve", "override": True,
+                                       "note": "cropped by hand before posting"})
+    assert r.status_code == 200 and r.json()["override"] is True and r.json()["needs_override"]
+    without = _export(tmp_path, tmp_path / "without")
+    assert without.returncode == 1 and not (tmp_path / "without" / "portrait.jpg").exists()
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "export", str(tmp_path / "report"), "--to",
+                             str(tmp_path / "approved"), "--include-blocked"], capture_output=True, text=True,
+                            cwd=REPO, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 of them blocked and approved anyway" in result.stdout
+    exported = tmp_path / "approved" / "portrait.jpg"
+    tags = json.loads(subprocess.run(["exiftool", "-j", "-a", "-G0", str(exported)], capture_output=True, text=True,
+                                     check=True).stdout)[0]
+    assert not {k.split(":")[0] for k in tags if ":" in k} & {"EXIF", "XMP", "IPTC", "MakerNotes", "ICC_Profile",
+                                                              "Photoshop", "Comment"}, tags
+    text = json.dumps(tags)
+    assert "Jane Doe" not in text and "SN12345678" not in text and "GPS" not in text
+    assert _mean_difference(exported, photo) < 3  # the upright picture (its EXIF orientation applied)
+    from PIL import Image
+    import numpy as np
+
+    with Image.open(photo) as raw, Image.open(exported) as out:  # not the stored, unturned one
+        assert np.abs(np.asarray(raw.convert("RGB"), int) - np.asarray(out.convert("RGB"), int)).mean() > 10
+
+
+def test_export_to_a_link_or_an_unwritable_place_says_so(review_copy: Path, tmp_path: Path) -> None:
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    result = _export(review_copy, link)
+    assert result.returncode == 2 and "is a symbolic link" in result.stderr and "writable" not in result.stderr
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    result = _export(review_copy, dangling)
+    assert result.returncode == 2 and "symbolic link" in result.stderr and "does not exist" in result.stderr
+    assert not (tmp_path / "nowhere").exists() and not any(target.iterdir())
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    # root may write anywhere but in sysfs
+    result = _export(review_copy, locked / "out" if os.geteuid() else Path("/sys/photoscreen-export-test"))
+    assert result.returncode == 4 and "no permission to write in" in result.stderr, result.stderr
+    assert "disk" not in result.stderr
+
+
+def test_review_on_a_busy_port_says_the_port_is_in_use(review_copy: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "review", str(review_copy / "report"), "--port",
+                                 str(port)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr and "writable" not in result.stderr

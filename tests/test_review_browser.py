@@ -118,6 +118,43 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
         assert (to / name).read_bytes() == (review_copy / "copies" / name).read_bytes()
 
 
+def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_copy: Path) -> None:
+    """photoscreen's covers are dismissed as "not a face" (never simply removed); the copy made again
+    is blocked by its re-screen, and is approved only "anyway", with the reason in the note."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(server)
+            page.wait_for_selector("#list .row")
+            page.locator("#list .row[data-path='classroom_composite.jpg']").click()
+            page.wait_for_selector("#cover-list li")
+            buttons = page.locator("#cover-list li button")
+            assert buttons.count() == 7 and set(buttons.all_inner_texts()) == {"not a face", "not sensitive"}
+            for i in range(7):
+                buttons.nth(i).click()
+            page.click("#remake")
+            page.wait_for_function("document.querySelector('#fix-status').textContent.startsWith('copy made again "
+                                   "and screened')", timeout=180_000)
+            assert page.inner_text("#fix-status").endswith("block")
+            assert page.locator("#cover-list li").count() == 0
+            assert "not covered" in page.inner_text("#copy .reasons")
+            assert page.inner_text("#approve") == "Approve anyway (a)"
+            page.click("#approve")  # no reason yet: not approved
+            assert "reason written in the note" in page.text_content("#decision")
+            page.fill("#note", "the families agreed")
+            page.click("#approve")
+            row = "#list .row[data-path='classroom_composite.jpg'] .decision"
+            page.wait_for_selector(row)
+            assert page.text_content(row) == "approved anyway"
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "review_app_override_failure.png"))
+            raise
+        finally:
+            browser.close()
+
+
 def _css(value: str) -> str:
     """A CSS attribute value in quotes, for any file name."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

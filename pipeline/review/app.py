@@ -4,12 +4,16 @@ Security: it is meant to listen on 127.0.0.1 only (``serve``); every request mus
 token, as the ``token`` query parameter or the cookie the first page sets (HttpOnly,
 SameSite=Strict), or it gets 403; the Host header must be 127.0.0.1 or localhost (a web page
 elsewhere cannot reach it by DNS rebinding). Pictures are served by row path only, from the files
-that row names (``folder.py``). File names reach the page as JSON and are put in as text.
+that row names (``folder.py``). File names reach the page as JSON and are put in as text. A POST
+body is read up to ``MAX_BODY`` bytes (413 beyond) and must be a JSON object (400 otherwise, too deep
+a nesting included).
 """
 
 from __future__ import annotations
 
+import errno
 import getpass
+import json
 import secrets
 import socket
 from pathlib import Path
@@ -30,7 +34,7 @@ from ..media.loader import LoadError
 from .folder import ReportFolder
 from .listing import BadQuery, Listing
 from .store import DECISIONS, Store
-from .fixes import FixRefused, remake
+from .fixes import BadFix, FixRefused, remake
 from . import images
 
 HERE = Path(__file__).parent
@@ -39,6 +43,7 @@ LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
          ".png": "image/png", ".webp": "image/webp"}
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_BODY = 1 << 20  # bytes: a decision or a fix with 500 covers is a few kB
 
 
 # what the page's script shows, translated here and handed to it as JSON
@@ -52,6 +57,9 @@ PAGE_MESSAGES = (
     N_("undecided (was "), N_(" before the photo or its copy changed)"), N_("what the box covers"),
     N_("original"), N_("copy"), N_("block"), N_("review"), N_("ok"), N_("error"), N_("approved"), N_("rejected"),
     N_("new"), N_("(top folder)"), N_("face"), N_("name"), N_("student_id"), N_("grade"), N_("barcode"),
+    N_("Approve anyway (a)"), N_("not a face"), N_("not sensitive"), N_("approved anyway"),
+    N_("blocked: it can only be approved anyway, with the reason written in the note"),
+    N_("reason to approve it anyway (required)"),
 )
 
 
@@ -116,13 +124,23 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
 
     async def body(request: Request) -> dict:
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            raise _Bad("send JSON (Content-Type: application/json)")
+            raise _Bad(_("send JSON (Content-Type: application/json)"))
         try:
-            data = await request.json()
+            if int(request.headers.get("content-length", 0)) > MAX_BODY:
+                raise _TooLarge()
         except ValueError:
-            raise _Bad("the body is not JSON") from None
+            raise _Bad(_("the Content-Length header is not a number")) from None
+        raw = bytearray()
+        async for chunk in request.stream():  # also a body sent without its length
+            raw += chunk
+            if len(raw) > MAX_BODY:
+                raise _TooLarge()
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
+            raise _Bad(_("the body is not JSON (or is nested too deep)")) from None
         if not isinstance(data, dict) or not isinstance(data.get("path"), str):
-            raise _Bad('the body must be an object with "path"')
+            raise _Bad(_('the body must be an object with "path"'))
         return data
 
     async def posted(request: Request):
@@ -136,22 +154,38 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
 
     async def decisions(request: Request) -> Response:
         data, photo = await posted(request)
-        decision, note = data.get("decision"), data.get("note", "")
-        if decision not in DECISIONS or not isinstance(note, str) or len(note) > 2000:
-            return JSONResponse({"error": f"decision must be one of {DECISIONS}; note a text of at most 2000 "
-                                          "characters"}, 400)
+        decision, note, override = data.get("decision"), data.get("note", ""), data.get("override", False)
+        if decision not in DECISIONS or not isinstance(note, str) or len(note) > 2000 or not isinstance(override, bool):
+            return JSONResponse({"error": _("decision must be one of {decisions}; note a text of at most 2000 "
+                                            "characters; override true or false").format(
+                                                decisions=", ".join(DECISIONS))}, 400)
         if photo.sha256 is None:
-            return JSONResponse({"error": "this photo could not be screened: it cannot be approved"}, 409)
-        store.decide(photo.path, photo.sha256, folder.copy_sha256(photo), decision, note, reviewer)
+            return JSONResponse({"error": _("this photo could not be screened: it cannot be approved")}, 409)
+        state = listing.state()
+        blocked = listing.exported_verdict(photo, listing.fix(photo, state[1])) == "block"
+        if decision == "approve" and blocked and not (override and note.strip()):
+            what = _("its safe copy") if photo.redacted else _("this photo")
+            return JSONResponse({"error": _("{what} is blocked: it can only be approved anyway, with "
+                                            "\"override\": true and a note saying why").format(what=what)}, 409)
+        store.decide(photo.path, photo.sha256, folder.copy_sha256(photo), decision, note, reviewer,
+                     override=decision == "approve" and blocked)
         return JSONResponse(listing.row(photo, listing.state()))
 
     async def fixes(request: Request) -> Response:
         data, photo = await posted(request)
         try:
-            fix = await run_in_threadpool(remake, folder, photo, data.get("covered"), reviewer)
+            remade = await run_in_threadpool(remake, folder, photo, data.get("covered"), reviewer,
+                                             data.get("dismissed"), folder.report_id)
+        except BadFix as exc:
+            return JSONResponse({"error": str(exc)}, 400)
         except (FixRefused, LoadError) as exc:
             return JSONResponse({"error": str(exc)}, 409)
-        store.save_fix(photo.path, photo.sha256, fix)
+        except OSError as exc:  # the copies or report folder cannot be written: the row and copy are as they were
+            return JSONResponse({"error": _("cannot write {where}: {why}; the copy and the report are unchanged").format(
+                where=exc.filename or _("the copies or report folder"), why=exc.strerror or exc)}, 409)
+        store.save_fix(photo.path, photo.sha256, remade.fix)
+        listing.report_rewritten(remade.old_report_id)
+        photo = folder.by_path.get(photo.path, photo)
         return JSONResponse(listing.row(photo, listing.state()))
 
     async def original(request: Request) -> Response:
@@ -193,6 +227,9 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
     async def bad(request: Request, exc) -> Response:
         return JSONResponse({"error": str(exc)}, 400)
 
+    async def too_large(request: Request, exc) -> Response:
+        return JSONResponse({"error": _("the body is larger than {n} bytes").format(n=MAX_BODY)}, 413)
+
     routes = [
         Route("/", index),
         Route("/api/photos", photos),
@@ -206,7 +243,7 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
     ]
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts), Middleware(TokenGate, token=token)]
     app = Starlette(routes=routes, middleware=middleware,
-                    exception_handlers={_NotFound: not_found, _Bad: bad})
+                    exception_handlers={_NotFound: not_found, _Bad: bad, _TooLarge: too_large})
     app.state.listing, app.state.store = listing, store
     return app
 
@@ -217,6 +254,14 @@ class _NotFound(Exception):
 
 class _Bad(Exception):
     pass
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class PortUnavailable(OSError):
+    """The port asked for cannot be listened on (in use, or reserved): the message says which and what to do."""
 
 
 def new_token() -> str:
@@ -231,7 +276,19 @@ def serve(report_dir: Path, port: int = 0, who: str | None = None, on_ready=prin
     app = create_app(report_dir, token, who)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortUnavailable(_("port {port} on 127.0.0.1 is already in use (another photoscreen review, or "
+                                    "another program): choose another --port, or leave --port out to take a free "
+                                    "one").format(port=port)) from None
+        if exc.errno == errno.EACCES:
+            raise PortUnavailable(_("port {port} is reserved for the administrator ({why}): choose a port above "
+                                    "1023, or leave --port out to take a free one").format(
+                                        port=port, why=exc.strerror)) from None
+        raise
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     on_ready(url)

@@ -52,6 +52,14 @@ class Photo:
     thumb: str | None = None  # relative to the report folder
     turned: int = 0  # degrees clockwise the copy was turned upright
     kinds: frozenset[str] = field(default_factory=frozenset)
+    # the copy was made again by hand in the review app: by whom, the covers a person drew, the tool's
+    # covers dismissed as not a face, whether its re-screen was clean (``fixes.py``); None otherwise
+    fixed: dict | None = None
+
+    @property
+    def hand_drawn(self) -> list[dict]:
+        """The covers of ``covered`` a person drew (the others are the tool's)."""
+        return list((self.fixed or {}).get("hand") or [])
 
     @property
     def folder(self) -> str:
@@ -128,7 +136,7 @@ class ReportFolder:
             findings=findings, covered=list(redaction.get("covered", [])) if redaction else [],
             crop=redaction.get("crop") if redaction else None, error=r.get("error"),
             redacted=redaction is not None, turned=int(redaction.get("turned") or 0) if redaction else 0,
-            kinds=frozenset(f["kind"] for f in findings))
+            kinds=frozenset(f["kind"] for f in findings), fixed=redaction.get("fixed") if redaction else None)
 
     def copies_root(self) -> Path | None:
         """Where the safe copies are: the run's --redact-to folder, or the report folder itself
@@ -194,6 +202,10 @@ class ReportFolder:
         if not rel or copies is None or not copies.is_dir():
             return None
         return _inside(copies, rel)
+
+    def thumbs(self) -> dict[str, str]:
+        """Each row's thumbnail, relative to the report folder (for report.html)."""
+        return {p.path: p.thumb for p in self.photos if p.thumb}
 
     def thumb_file(self, photo: Photo) -> Path | None:
         return _inside(self.root, photo.thumb) if photo.thumb else None

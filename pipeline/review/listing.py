@@ -49,6 +49,11 @@ class Listing:
         if self.folder.refresh():
             self.run = self.store.mark_seen(self.folder.report_id, self._keys())
 
+    def report_rewritten(self, old_report_id: str) -> None:
+        """report.json was rewritten by a fix here: read it again, as the same run (what was new stays new)."""
+        self.folder.refresh()
+        self.run = self.store.carry_run(old_report_id, self.folder.report_id)
+
     def state(self) -> tuple[dict, dict, dict]:
         return self.store.decisions(), self.store.fixes(), self.store.first_seen()
 
@@ -59,6 +64,13 @@ class Listing:
     def fix(self, photo: Photo, fixes: dict[tuple[str, str], Fix]) -> Fix | None:
         f = fixes.get((photo.path, photo.sha256))
         return f if f is not None and f.copy_sha256 == self.folder.copy_sha256(photo) else None
+
+    def exported_verdict(self, photo: Photo, fix: Fix | None) -> str | None:
+        """The verdict of the file an approval lets out: the safe copy's in a report with copies (None
+        when there is no copy), the photo's own otherwise. ``block`` needs an override to be approved."""
+        if photo.redacted:
+            return fix.copy_verdict if fix else photo.copy_verdict
+        return photo.verdict
 
     def _copy_frame(self, photo: Photo) -> CopyFrame | None:
         if not photo.width or not photo.height:
@@ -84,11 +96,16 @@ class Listing:
             "findings": [{"kind": f["kind"], "box": f["box"], "label": box_label(f)}
                          for f in photo.findings if f.get("box") and not f.get("frame")],
             "covered": covered, "crop": photo.crop,
+            # for each cover: drawn by a person (a fix may remove it) or photoscreen's (only dismissed as not a face)
+            "hand_drawn": [c in photo.hand_drawn for c in covered],
             # where the covers are in the copy's own pixels (it may be cropped, turned, cut and scaled)
             "copy_size": list(frame.copy_size()) if frame else None,
             "covered_in_copy": [(list(b) if (b := frame.to_copy(Box(*c["box"]))) else None) for c in covered]
             if frame else None,
             "decision": decision.decision if decision else None,
+            "override": decision.override if decision else False,
+            # approving it lets out a blocked file: only "approve anyway", with a reason
+            "needs_override": self.exported_verdict(photo, fix) == "block",
             "note": decision.note if decision else "", "who": decision.who if decision else None,
             "decided_at": decision.at if decision else None,
             "previous_decision": stale.decision if stale else None,

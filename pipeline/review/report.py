@@ -97,12 +97,13 @@ def csv_text(records: list[dict[str, Any]], delimiter: str = ",", lineterminator
     return buf.getvalue()
 
 
-def write_reports(out: Path | OwnedFolder, report: dict[str, Any], html: str | None = None) -> list[Path]:
+def write_reports(out: Path | OwnedFolder, report: dict[str, Any], html: str | None = None,
+                  dialect: str | None = None) -> list[Path]:
     """report.json, report.csv (and report.html when given), each written atomically inside the
-    report folder (never through a link planted there)."""
+    report folder (never through a link planted there). ``dialect``: the CSV's (see ``csv_dialect``)."""
     folder = out if isinstance(out, OwnedFolder) else OwnedFolder(out)
     paths = [folder.write("report.json", (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode()),
-             folder.write("report.csv", csv_bytes(report["images"]))]
+             folder.write("report.csv", csv_bytes(report["images"], dialect))]
     if html is not None:
         paths.append(folder.write("report.html", html.encode()))
     return paths

@@ -2,8 +2,10 @@
 
 A decision is kept for a photo's path *and* content: the original's SHA-256 and the safe copy's
 SHA-256 at the time it was taken. A photo that changed, or whose copy was made again (by a fix here
-or by the next batch), has no decision until someone decides again. Rows are never deleted, so
-decisions survive restarts of the app and re-runs of the batch; ``history`` keeps every one taken.
+or by the next batch), has no decision until someone decides again. An approval of a photo whose
+exported file is blocked is an *override*, kept with the reason the reviewer gave. Rows are never
+deleted, so decisions survive restarts of the app and re-runs of the batch; ``history`` keeps every
+one taken.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ APPLICATION_ID = 0x50535256
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, copy_sha256 TEXT, decision TEXT NOT NULL,
-    note TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (path, sha256));
+    note TEXT NOT NULL DEFAULT '', who TEXT NOT NULL, at REAL NOT NULL, override INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (path, sha256));
 CREATE TABLE IF NOT EXISTS history (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, copy_sha256 TEXT, decision TEXT NOT NULL,
-    note TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL);
+    note TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL, override INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS fixes (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, covered TEXT NOT NULL, copy_sha256 TEXT NOT NULL,
     copy_verdict TEXT NOT NULL, copy_reasons TEXT NOT NULL, who TEXT NOT NULL, at REAL NOT NULL,
@@ -49,9 +52,11 @@ class Decision:
     who: str
     at: float
     copy_sha256: str | None
+    override: bool = False  # an approval over a block verdict, with the reason in ``note``
 
     def to_dict(self) -> dict:
-        return {"decision": self.decision, "note": self.note, "who": self.who, "at": self.at}
+        return {"decision": self.decision, "note": self.note, "who": self.who, "at": self.at,
+                "override": self.override}
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class Store:
                 raise StoreError(_("{path} is not photoscreen's review database; move it away").format(
                                      path=self.path))
             self.db.executescript(SCHEMA)
+            for table in ("decisions", "history"):  # a database made before overrides were recorded
+                if "override" not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN override INTEGER NOT NULL DEFAULT 0")
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.commit()
         except sqlite3.DatabaseError as exc:
@@ -87,22 +95,27 @@ class Store:
                                  path=self.path, exc=exc)) from None
 
     # --- decisions ---------------------------------------------------------------------------
-    def decide(self, path: str, sha256: str, copy_sha256: str | None, decision: str, note: str, who: str) -> Decision:
+    def decide(self, path: str, sha256: str, copy_sha256: str | None, decision: str, note: str, who: str,
+               override: bool = False) -> Decision:
         if decision not in DECISIONS:
             raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
+        if override and (decision != "approve" or not note.strip()):
+            raise ValueError("an override is an approval with a reason (a note)")
         now = time.time()
-        row = (path, sha256, copy_sha256, decision, note, who, now)
+        row = (path, sha256, copy_sha256, decision, note, who, now, int(override))
+        columns = "(path, sha256, copy_sha256, decision, note, who, at, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         with self.lock:
-            self.db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            self.db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self.db.execute(f"INSERT OR REPLACE INTO decisions {columns}", row)
+            self.db.execute(f"INSERT INTO history {columns}", row)
             self.db.commit()
-        return Decision(decision, note, who, now, copy_sha256)
+        return Decision(decision, note, who, now, copy_sha256, override)
 
     def decisions(self) -> dict[tuple[str, str], Decision]:
         """(path, original SHA-256) -> the latest decision. The caller checks the copy's hash."""
         with self.lock:
-            rows = self.db.execute("SELECT path, sha256, decision, note, who, at, copy_sha256 FROM decisions").fetchall()
-        return {(r[0], r[1]): Decision(*r[2:]) for r in rows}
+            rows = self.db.execute("SELECT path, sha256, decision, note, who, at, copy_sha256, override "
+                                   "FROM decisions").fetchall()
+        return {(r[0], r[1]): Decision(*r[2:7], bool(r[7])) for r in rows}
 
     # --- fixes ---------------------------------------------------------------------------------
     def save_fix(self, path: str, sha256: str, fix: Fix) -> None:
@@ -126,6 +139,24 @@ class Store:
             self.db.execute("INSERT OR IGNORE INTO runs (report, at) VALUES (?, ?)", (report_id, time.time()))
             run = self.db.execute("SELECT id FROM runs WHERE report = ?", (report_id,)).fetchone()[0]
             self.db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", [(p, s, run) for p, s in photos])
+            self.db.commit()
+        return run
+
+    def carry_run(self, old_report: str, new_report: str) -> int:
+        """report.json was rewritten by the app itself (a fix by hand): the new version is the same run
+        as ``old_report``'s, so that what was new in it stays new. Returns that run's number."""
+        with self.lock:
+            old = self.db.execute("SELECT id FROM runs WHERE report = ?", (old_report,)).fetchone()
+            if old is None:
+                self.db.execute("INSERT OR IGNORE INTO runs (report, at) VALUES (?, ?)", (new_report, time.time()))
+                run = self.db.execute("SELECT id FROM runs WHERE report = ?", (new_report,)).fetchone()[0]
+            else:
+                run = old[0]
+                new = self.db.execute("SELECT id FROM runs WHERE report = ?", (new_report,)).fetchone()
+                if new is not None and new[0] != run:  # the new version was already read as a run of its own
+                    self.db.execute("UPDATE seen SET run = ? WHERE run = ?", (run, new[0]))
+                    self.db.execute("DELETE FROM runs WHERE id = ?", (new[0],))
+                self.db.execute("UPDATE runs SET report = ? WHERE id = ?", (new_report, run))
             self.db.commit()
         return run
 

@@ -34,7 +34,7 @@ from ..models import MANIFEST_PATH
 from ..policy import Policy
 from ..findings import ImageReport, Verdict
 from ..i18n import _
-from .owned import OwnedFolder
+from .owned import MANIFEST_NAME, OwnedFolder
 from .run_info import run_info
 from ..review.report import build_report, printable, write_reports
 from .scan import Candidate, Screener, walk
@@ -132,6 +132,14 @@ class State:
                 if thumb:
                     thumbs[path] = thumb
         return records, thumbs
+
+    def replace_record(self, path: str, sha256: str, record: dict) -> bool:
+        """Put ``record`` in place of the row of ``path`` screened with this content (a copy made again by
+        hand in the review app, ``pipeline/review/fixes.py``); False when there is no such row."""
+        cursor = self.db.execute("UPDATE photos SET verdict = ?, record = ? WHERE path = ? AND sha256 = ?",
+                                 (record["verdict"], json.dumps(record), path, sha256))
+        self.db.commit()
+        return cursor.rowcount == 1
 
     def forget_missing(self, paths: list[str]) -> list[str]:
         """Drop the photos no longer in the folder; returns their paths."""
@@ -241,6 +249,36 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
+# The copies manifest's ``config`` of a copy made again by hand in the review app (pipeline/review/fixes.py)
+HAND_FIX = "review-fix"
+
+
+def hand_fixes_to_make_again(copies: OwnedFolder, state: State) -> set[str]:
+    """Photos whose copy was made again by hand in the review app and that this run makes again (the
+    tool's covers back): those whose copy's re-screen was not clean, and those whose row in this state
+    file is not that fix's (the fix could not update it), so that no row describes a copy it is not."""
+    manifest = copies.root / MANIFEST_NAME
+    if not manifest.is_file():
+        return set()
+    db = sqlite3.connect(manifest.as_uri() + "?mode=ro", uri=True, timeout=60)
+    try:
+        fixed = dict(db.execute("SELECT rel, sha256 FROM copies WHERE config = ?", (HAND_FIX,)).fetchall())
+    except sqlite3.OperationalError as exc:  # a manifest from before copies recorded their settings: no fix in it
+        if "no such" not in str(exc):
+            raise
+        fixed = {}
+    finally:
+        db.close()
+    redo = set()
+    for path, record in (state.db.execute("SELECT path, record FROM photos").fetchall() if fixed else ()):
+        redaction = json.loads(record).get("redaction") or {}
+        fix = redaction.get("fixed") or {}
+        if redaction.get("output") in fixed and not (fix.get("clean") is True
+                                                    and fix.get("copy_sha256") == fixed[redaction["output"]]):
+            redo.add(path)
+    return redo
+
+
 def _remove_copies(copies: OwnedFolder, rels: list[str]) -> None:
     from ..redaction.copies import output_name
 
@@ -310,6 +348,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         return f"{config}|caption:{hashlib.sha256(posts[rel].encode()).hexdigest()[:16]}"
 
     known = state.known()
+    redo = hand_fixes_to_make_again(copies, state) if copies else set()
     todo: list[tuple[Candidate, int, int]] = []
     for candidate in found.candidates:
         try:
@@ -320,7 +359,8 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         before = known.get(candidate.rel)
         # error rows are screened again on every run: the file may have been fixed (a chmod
         # changes neither its size nor its modification time)
-        if before is None or before[:3] != (size, mtime, photo_config(candidate.rel)) or before[3] == "error" or size < 0:
+        if before is None or before[:3] != (size, mtime, photo_config(candidate.rel)) or before[3] == "error" or size < 0 \
+                or candidate.rel in redo:
             todo.append((candidate, size, mtime))
     reused = len(found.candidates) - len(todo)
     log.info("batch %s: %d photos, %d to screen, %d unchanged, %d other files", printable(str(root)),

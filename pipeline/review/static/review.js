@@ -32,7 +32,7 @@ function params() {
   add("copy_verdict", $("#f-copy").value);
   add("reason", $("#f-reason").value);
   add("folder", $("#f-folder").value);
-  if ($("#f-undecided").checked) p.set(t("undecided"), "1");
+  if ($("#f-undecided").checked) p.set("undecided", "1");
   if ($("#f-new").checked) p.set("new", "1");
   add("q", $("#f-q").value.trim());
   p.set("sort", $("#f-sort").value);
@@ -84,7 +84,7 @@ function listItem(row, i) {
   const badges = el("span", { class: "badges" });
   badges.appendChild(badge(row.verdict, "original"));
   if (row.copy_verdict || row.withheld) badges.appendChild(badge(row.copy_verdict, "copy"));
-  if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, PAST[row.decision]));
+  if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, past(row)));
   if (row.new) badges.appendChild(el("span", { class: "new" }, t("new")));
   text.appendChild(badges);
   item.appendChild(text);
@@ -167,16 +167,23 @@ function showDetail(row) {
   }
 }
 
+function past(row) {
+  return row.override ? t("approved anyway") : PAST[row.decision];
+}
+
 function actions(row) {
   const bar = el("div", { class: "actions" });
-  const note = el("input", { type: "text", id: "note", placeholder: t("note (optional)"), maxlength: "2000" });
+  // a blocked file (the copy's verdict, or the photo's without copies) is approved only anyway, with a reason
+  const note = el("input", { type: "text", id: "note", maxlength: "2000",
+                             placeholder: row.needs_override ? t("reason to approve it anyway (required)") : t("note (optional)") });
   note.value = row.note || "";
-  const approve = el("button", { type: "button", id: "approve", class: "approve" }, t("Approve (a)"));
+  const approve = el("button", { type: "button", id: "approve", class: "approve" },
+                     row.needs_override ? t("Approve anyway (a)") : t("Approve (a)"));
   const reject = el("button", { type: "button", id: "reject", class: "reject" }, t("Reject (r)"));
   approve.addEventListener("click", () => decide("approve"));
   reject.addEventListener("click", () => decide("reject"));
   bar.append(approve, reject, note);
-  const said = row.decision ? PAST[row.decision] + t(" by ") + row.who + t(" on ") + new Date(row.decided_at * 1000).toLocaleString()
+  const said = row.decision ? past(row) + t(" by ") + row.who + t(" on ") + new Date(row.decided_at * 1000).toLocaleString()
     : row.previous_decision ? t("undecided (was ") + PAST[row.previous_decision] + t(" before the photo or its copy changed)") : t("undecided");
   bar.appendChild(el("span", { id: "decision", class: "decision " + (row.decision || "none") }, said));
   return bar;
@@ -195,11 +202,13 @@ function fixPanel(row) {
   const list = el("ul", { id: "cover-list" });
   row.covered.forEach((c, i) => {
     const li = el("li", { "data-index": i }, c.kind.replace("_", " ") + " [" + c.box.join(", ") + "] " + c.mode + " ");
-    const remove = el("button", { type: "button", class: t("remove") }, state.removed.has(i) ? t("keep") : t("remove"));
+    // a cover a person drew can be removed; photoscreen's own only dismissed as not what it covers
+    const drop = (row.hand_drawn || [])[i] ? t("remove") : c.kind === "face" ? t("not a face") : t("not sensitive");
+    const remove = el("button", { type: "button", class: "remove" }, state.removed.has(i) ? t("keep") : drop);
     remove.addEventListener("click", () => {
       state.removed.has(i) ? state.removed.delete(i) : state.removed.add(i);
       li.classList.toggle("removed", state.removed.has(i));
-      remove.textContent = state.removed.has(i) ? t("keep") : t("remove");
+      remove.textContent = state.removed.has(i) ? t("keep") : drop;
     });
     li.appendChild(remove);
     list.appendChild(li);
@@ -249,9 +258,10 @@ function enableDrawing(stage, row, frame) {
 
 async function remakeCopy(row) {
   const covered = row.covered.filter((c, i) => !state.removed.has(i)).concat(state.pending);
+  const dismissed = row.covered.filter((c, i) => state.removed.has(i) && !(row.hand_drawn || [])[i]);
   $("#fix-status").textContent = t("making the copy again and screening it…");
   try {
-    const updated = await api("/api/fixes", { path: row.path, covered: covered });
+    const updated = await api("/api/fixes", { path: row.path, covered: covered, dismissed: dismissed });
     replaceRow(updated);
     select(state.index);
     $("#fix-status").textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
@@ -269,8 +279,18 @@ function replaceRow(updated) {
 async function decide(decision) {
   const row = state.rows[state.index];
   if (!row) return;
+  const note = ($("#note") || {}).value || "";
+  const body = { path: row.path, decision: decision, note: note };
+  if (decision === "approve" && row.needs_override) {
+    if (!note.trim()) {
+      $("#decision").textContent = t("blocked: it can only be approved anyway, with the reason written in the note");
+      if ($("#note")) $("#note").focus();
+      return;
+    }
+    body.override = true;
+  }
   try {
-    const updated = await api("/api/decisions", { path: row.path, decision: decision, note: ($("#note") || {}).value || "" });
+    const updated = await api("/api/decisions", body);
     replaceRow(updated);
     select(Math.min(state.index + 1, state.rows.length - 1));
   } catch (error) {
