@@ -78,6 +78,17 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated()
 
 
+# What a command stopped before the end leaves behind, said as it is (by the command's name).
+_INTERRUPTED_KEEPS = {
+    "scan": i18n.N_("no report was written (it is written at the end; the last one in --out, if any, is unchanged); "
+                    "run the command again"),
+    "redact": i18n.N_("the safe copies finished are kept and the next run reuses them (same original, same "
+                      "settings), but no report was written; run the command again to finish"),
+    "batch": i18n.N_("what finished is kept in the state file and the next run continues where this one stopped"),
+    "": i18n.N_("run the command again to finish"),
+}
+
+
 def _guarded(command):
     """Run a command so that photoscreen's own failures are exit 4 with one line saying what and what
     to do (the traceback only with --verbose), never a traceback with exit 1 (which means "photos to
@@ -98,8 +109,8 @@ def _guarded(command):
             raise
         except KeyboardInterrupt as exc:
             what = i18n._("stopped (SIGTERM)") if isinstance(exc, _Terminated) else i18n._("interrupted")
-            _fail(i18n._("{what} before the end: what finished is kept (a batch continues where it stopped on its "
-                         "next run); run the command again to finish").format(what=what))
+            kept = i18n._(_INTERRUPTED_KEEPS.get(command.__name__, _INTERRUPTED_KEEPS[""]))
+            _fail(i18n._("{what} before the end: {kept}").format(what=what, kept=kept))
             raise typer.Exit(EXIT_INTERNAL)
         except Exception as exc:
             from .runs.batch import StateError
@@ -151,6 +162,14 @@ def _candidates_or_exit(found, paths: list[Path]) -> None:
         _fail(i18n._("no photos found in {where} ({n} other files); nothing was screened. An empty run is not a "
                      "success: check the folder (is the share mounted?)").format(where=where, n=len(found.skipped)))
         raise typer.Exit(EXIT_ERRORS)
+
+
+def _say_linked_folders(found) -> None:
+    """One line on stderr for each link to a folder the walk met and did not follow (counted as skipped)."""
+    for rel in found.linked_folders:
+        _err(i18n._("skipped {path}/: a symbolic link to a folder; links to folders are not followed (they could lead "
+                    "outside the folder given): give its target as an input to screen it").format(
+            path=_printable(rel)))
 
 
 VERBOSE_HELP = i18n._("On an internal failure, print the Python traceback as well.")
@@ -236,13 +255,16 @@ def scan(
     # photos inside --out are screened like any other; only our own thumbnails there are left out
     found = walk(paths, exclude=[out / "thumbs"])
     _candidates_or_exit(found, paths)
+    _say_linked_folders(found)
     posts = _captions_or_exit(captions, {c.rel for c in found.candidates}) if captions else None
+    report_folder = OwnedFolder(out)
+    report_folder.check_writable()  # an --out we cannot write stops the run now, not after the screening
     try:
         screener = Screener(policy, captions=posts)
     except ModelError as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
-    OwnedFolder(out).clean_temporaries()  # left by a run that was killed
+    report_folder.clean_temporaries()  # left by a run that was killed
     reports = _each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
     document, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths)
     s = document["summary"]
@@ -426,7 +448,8 @@ def redact(
     3 some photo could not be processed; 2 usage error.
     """
     from .models import ModelError
-    from .redaction.copies import Redactor, UnsafeOutput, check_output_folder
+    from .redaction.copies import Redactor, UnsafeOutput, check_output_folder, with_copy_names
+    from .runs.owned import OwnedFolder
     from .runs.scan import exit_code, walk
 
     _roots_or_exit(paths)
@@ -439,6 +462,7 @@ def redact(
     except UnsafeOutput as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
+    OwnedFolder(out).check_writable()  # an --out we cannot write stops the run now, not after the redacting
     try:
         redactor = Redactor(policy, out, crop.value if crop else None, overwrite)
     except ModelError as exc:
@@ -446,8 +470,11 @@ def redact(
         raise typer.Exit(EXIT_ERRORS)
     found = walk(paths)
     _candidates_or_exit(found, paths)
+    _say_linked_folders(found)
     redactor.out.clean_temporaries()  # left by a run that was killed
-    reports = _each_with_progress(found.candidates, redactor.redact, "redacting", progress and not quiet)
+    # each photo its own copy: a name taken by another photo's copy, or too long, is changed (copy_names)
+    candidates = with_copy_names(found.candidates, redactor.out.name_max())
+    reports = _each_with_progress(candidates, redactor.redact, "redacting", progress and not quiet)
     _, json_path, csv_path = _write_and_list(out, reports, found.skipped, policy, quiet, paths, out)
     written = sum(1 for r in reports if r.redaction and r.redaction.output)
     typer.echo(i18n._("{n} photos: {written} safe copies written to {out}, {withheld} withheld, {errors} errors. "

@@ -242,3 +242,61 @@ def test_a_thumbnail_made_from_a_preview_covers_the_text_where_the_full_photo_wo
     for thumb in thumbs:
         assert thumb[inside].max() < 40  # the cover, solid dark
     assert np.abs(thumbs[0] - thumbs[1]).mean() < 6  # the same picture around it
+
+
+@pytest.mark.parametrize("signum, said", [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "stopped (SIGTERM)")])
+def test_a_parallel_batch_stopped_by_a_signal_stops_cleanly(tmp_path: Path, signum: int, said: str) -> None:
+    """Ctrl-C or systemd's SIGTERM during `batch -j 2`: exit 4 with the documented line (docs/nightly.md),
+    no crash of its own, no worker left, and what finished is kept for the next run."""
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    make_folder(photos, copies=3)
+    command = [str(Path(sys.executable).with_name("photoscreen")), "batch", str(photos), "--out", str(out),
+               "--workers", "2", "--no-progress"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 240
+    while not _rows(out / "state.sqlite") and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    workers = _descendants(proc.pid)
+    assert proc.poll() is None and workers, "the batch should still be running its workers"
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 4, stdout + stderr
+    assert said in stderr and "itself failed" not in stderr and "Traceback" not in stderr, stderr
+    assert "next run" in stderr, stderr
+    deadline = time.monotonic() + 10
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(workers), "worker processes outlived the stopped batch"
+    assert _rows(out / "state.sqlite"), "what finished is kept"
+
+
+def test_batch_gives_two_photos_two_copies_and_follows_the_names(tmp_path: Path, policy) -> None:
+    """y.gif and y.gif.png, z.tif and z.tif.jpg: each photo its own copy, the report and the manifest say
+    which; when the name is free again, the copy takes it back and the older one goes."""
+    from PIL import Image
+
+    photos, out, safe = tmp_path / "photos", tmp_path / "out", tmp_path / "safe"
+    photos.mkdir()
+    Image.open(SAMPLES / "portrait_cat.jpg").save(photos / "y.gif")
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", photos / "y.gif.png")
+    Image.open(SAMPLES / "portrait_cat.jpg").save(photos / "z.tif")
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", photos / "z.tif.jpg")
+    first = run_batch(photos, out, policy, workers=1, redact_to=safe)
+    outputs = {r["path"]: r["redaction"]["output"] for r in first.records}
+    assert outputs == {"y.gif": "y.gif (2).png", "y.gif.png": "y.gif.png", "z.tif": "z.tif (2).jpg",
+                       "z.tif.jpg": "z.tif.jpg"}
+    for photo, copy in outputs.items():
+        assert Image.open(safe / copy).size == Image.open(photos / photo).size, (photo, copy)
+    with sqlite3.connect(safe / ".photoscreen-copies.sqlite") as db:
+        assert dict(db.execute("SELECT rel, source FROM copies")) == {v: k for k, v in outputs.items()}
+    report = json.loads((out / "report.json").read_text())["images"]
+    assert all(r["redaction"]["output"] == outputs[r["path"]] for r in report)
+    assert run_batch(photos, out, policy, workers=1, redact_to=safe).screened == 0  # the names are stable
+
+    (photos / "y.gif.png").unlink()
+    third = run_batch(photos, out, policy, workers=1, redact_to=safe)
+    assert {r["path"]: r["redaction"]["output"] for r in third.records}["y.gif"] == "y.gif.png"
+    assert sorted(p.name for p in safe.iterdir() if not p.name.startswith(".")) == ["y.gif.png", "z.tif (2).jpg",
+                                                                                   "z.tif.jpg"]
+    assert Image.open(safe / "y.gif.png").size == Image.open(photos / "y.gif").size

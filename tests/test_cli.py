@@ -161,3 +161,40 @@ def test_reports_are_written_atomically_over_old_ones(tmp_path: Path) -> None:
     scan(str(SAMPLES / "landscape_coffee.jpg"), "--out", str(tmp_path))
     assert read_report(tmp_path)["images"][0]["path"] == "landscape_coffee.jpg"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json"]
+
+
+def test_a_linked_subfolder_is_skipped_and_named_never_followed(tmp_path: Path) -> None:
+    """A symbolic link to a folder inside ROOT is not walked (it could lead anywhere, outside ROOT too):
+    it counts as skipped and a line says why (issue 36)."""
+    photos, elsewhere = tmp_path / "photos", tmp_path / "elsewhere"
+    photos.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", photos / "coffee.jpg")
+    shutil.copy(SAMPLES / "portrait_cat.jpg", elsewhere / "cat.jpg")
+    (photos / "trip").symlink_to(elsewhere, target_is_directory=True)
+    result = scan(str(photos), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    report = read_report(tmp_path / "out")
+    assert [r["path"] for r in report["images"]] == ["coffee.jpg"]
+    assert report["summary"]["skipped"] == 1
+    assert "trip" in result.output and "symbolic link" in result.output and "not followed" in result.output
+
+
+def test_an_mpo_from_a_camera_is_screened_not_skipped(tmp_path: Path) -> None:
+    """MPO (a multi-picture JPEG, as 3D and some phone cameras write): screened, every picture of it."""
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    left = Image.open(SAMPLES / "landscape_coffee.jpg").convert("RGB")
+    left.save(folder / "stereo.mpo", "MPO", save_all=True, append_images=[left.transpose(Image.Transpose.FLIP_LEFT_RIGHT)])
+    assert Image.open(folder / "stereo.mpo").format == "MPO"
+    result = scan(str(folder), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    report = read_report(tmp_path / "out")
+    assert [(r["path"], r["verdict"]) for r in report["images"]] == [("stereo.mpo", "ok")]
+    assert report["summary"]["skipped"] == 0
+    copies = tmp_path / "copies"
+    result = runner.invoke(app, ["redact", "--no-progress", str(folder), "--out", str(copies)])
+    assert result.exit_code == 0, result.output
+    assert Image.open(copies / "stereo.mpo.jpg").format == "JPEG"

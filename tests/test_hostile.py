@@ -154,15 +154,19 @@ def test_same_names_long_names_and_stale_temporaries(tmp_path: Path) -> None:
     shutil.copy(SAMPLES / "landscape_coffee.jpg", a / long_name)
     safe = tmp_path / "safe"
     safe.mkdir()
-    (safe / ".photoscreen-abcd1234.tmp").write_bytes(b"left by a killed run")
-    (safe / "notes.tmp").write_text("the user's")
+    # the user's own files, named like temporaries: never ours to delete (issue 36)
+    users = {".photoscreen-abcd1234.tmp": b"the user's", ".photoscreen-x.tmp": b"the user's too", "notes.tmp": b"notes"}
+    for name, data in users.items():
+        (safe / name).write_bytes(data)
     result = runner.invoke(app, ["redact", "--no-progress", str(a), str(b), "--out", str(safe)])
     assert result.exit_code == 0, result.output
     rows = {r["path"]: r for r in json.loads((safe / "report.json").read_text())["images"]}
     assert set(rows) == {"a/photos/x.jpg", "b/photos/x.jpg", f"a/photos/{long_name}"}
     assert digest(safe / "a/photos/x.jpg") != digest(safe / "b/photos/x.jpg")  # two copies, none lost
     assert (safe / "a/photos" / long_name).is_file()
-    assert not (safe / ".photoscreen-abcd1234.tmp").exists() and (safe / "notes.tmp").exists()
+    assert {name: (safe / name).read_bytes() for name in users} == users
+    assert sorted(p.name for p in safe.iterdir()) == sorted([*users, ".photoscreen-copies.sqlite", "a", "b",
+                                                             "report.csv", "report.json"])
 
 
 # --- success on nothing ---------------------------------------------------------------------------
@@ -346,3 +350,152 @@ def test_state_error_is_raised_for_a_foreign_database(tmp_path: Path) -> None:
         db.execute("CREATE TABLE photos (id INTEGER)")
     with pytest.raises(StateError):
         State(foreign)
+
+
+# --- issue 36: names, temporaries, messages, checks before the work ----------------------------
+
+def test_a_255_byte_name_whose_copy_gets_an_extension_gets_a_copy_that_fits(tmp_path: Path, policy) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    names = ["y" * 251 + ".gif", "z" * 251 + ".tif"]  # 255 bytes: ".gif.png" and ".tif.jpg" would not fit
+    for name in names:
+        Image.open(SAMPLES / "landscape_coffee.jpg").save(photos / name)
+    safe = tmp_path / "safe"
+    result = runner.invoke(app, ["redact", "--no-progress", str(photos), "--out", str(safe)])
+    assert result.exit_code == 0, result.output
+    rows = {r["path"]: r for r in json.loads((safe / "report.json").read_text())["images"]}
+    outputs = {name: rows[name]["redaction"]["output"] for name in names}
+    assert outputs[names[0]].endswith(".gif.png") and outputs[names[1]].endswith(".tif.jpg")
+    for name, output in outputs.items():
+        assert len(output.encode()) <= 255 and (safe / output).is_file(), output
+        assert any("name" in reason and output in reason for reason in rows[name]["reasons"]), rows[name]["reasons"]
+    for workers in (1, 2):
+        copies = tmp_path / f"copies{workers}"
+        result = run_batch(photos, tmp_path / f"out{workers}", policy, workers=workers, redact_to=copies)
+        for row in result.records:
+            assert row["verdict"] != "error", row
+            assert (copies / row["redaction"]["output"]).is_file()
+        assert sorted(r["redaction"]["output"] for r in result.records) == sorted(outputs.values())
+
+
+def test_our_temporaries_never_touch_a_users_file_and_a_killed_runs_are_cleaned(tmp_path: Path) -> None:
+    owned = OwnedFolder(tmp_path / "owned")
+    users = {".photoscreen-abcd1234.tmp": b"mine", ".photoscreen-x.tmp": b"mine too", "sub/.photoscreen-ABCD_123.tmp": b"x"}
+    for rel, data in users.items():
+        (owned.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (owned.root / rel).write_bytes(data)
+    # a run of ours killed while it held a temporary (a video being encoded)
+    code = ("import os, sys; from pathlib import Path; from pipeline.runs.owned import OwnedFolder; "
+            "tmp = OwnedFolder(Path(sys.argv[1])).temporary(); tmp.write_bytes(b'half'); print(tmp); os._exit(0)")
+    killed = Path(subprocess.run([sys.executable, "-c", code, str(owned.root)], capture_output=True, text=True,
+                                 check=True, cwd=Path(__file__).parent.parent).stdout.strip())
+    live = owned.temporary()  # one another run is writing right now
+    assert killed.is_file() and live.is_file() and len(killed.name) < 30
+    assert OwnedFolder(owned.root).clean_temporaries() == 1
+    assert not killed.exists() and live.is_file()
+    assert {rel: (owned.root / rel).read_bytes() for rel in users} == users
+    owned.discard(live)
+    assert not live.exists()
+    owned.write("a" * 250 + ".jpg", b"data")  # a long name still fits: the temporary's name is short
+    assert sorted(p.name for p in owned.root.iterdir()) == sorted([".photoscreen-abcd1234.tmp", ".photoscreen-x.tmp",
+                                                                   "sub", "a" * 250 + ".jpg"])
+
+
+def _unwritable(folder: Path) -> Path:
+    """An existing folder nobody may write into (root included: immutable), made writable again at teardown."""
+    folder.mkdir(parents=True)
+    if os.geteuid() != 0:
+        folder.chmod(0o500)
+    elif subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("running as root and chattr +i is not available here: no folder root cannot write into")
+    return folder
+
+
+def _writable_again(folder: Path) -> None:
+    if os.geteuid() != 0:
+        folder.chmod(0o700)
+    else:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+
+
+def test_an_unwritable_output_stops_the_run_before_any_photo_is_screened(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.runs.scan import Screener
+
+    photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
+    screened: list[str] = []
+    original = Screener.screen_keep_image
+
+    def counting(self, candidate, data=None):
+        screened.append(candidate.rel)
+        return original(self, candidate, data)
+
+    monkeypatch.setattr(Screener, "screen_keep_image", counting)
+    locked = _unwritable(tmp_path / "locked")
+    try:
+        for args in (["scan", str(photos), "--out", str(locked)], ["redact", str(photos), "--out", str(locked)],
+                     ["batch", str(photos), "--out", str(tmp_path / "out"), "--redact-to", str(locked),
+                      "--workers", "1"]):
+            result = runner.invoke(app, [*args, "--no-progress"])
+            assert result.exit_code == 4 and "Traceback" not in result.output, (args, result.output)
+            assert str(locked) in result.output and "writable" in result.output, result.output
+            assert screened == [], f"{args[0]} screened photos before finding that it cannot write its output"
+        assert list(locked.iterdir()) == []
+    finally:
+        _writable_again(locked)
+
+
+def test_a_locked_state_file_is_said_to_be_in_use_not_damaged(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.runs import batch as batch_module
+
+    photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
+    out = tmp_path / "out"
+    out.mkdir()
+    batch_module.State(out / "state.sqlite").close()  # a healthy state file
+    before = digest(out / "state.sqlite")
+    holder = sqlite3.connect(out / "state.sqlite")
+    holder.execute("BEGIN EXCLUSIVE")  # another run, or a program, holds it
+    monkeypatch.setattr(batch_module, "STATE_LOCK_WAIT", 0.5, raising=False)
+    try:
+        result = runner.invoke(app, ["batch", str(photos), "--out", str(out), "--no-progress", "--workers", "1"])
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 4 and "Traceback" not in result.output, result.output
+    assert "is damaged" not in result.output and "move it" not in result.output, result.output
+    assert "in use" in result.output, result.output
+    assert digest(out / "state.sqlite") == before
+
+
+def test_an_interrupted_scan_or_redact_says_truthfully_what_is_kept(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.runs.scan import Screener
+
+    photos = photos_folder(tmp_path / "photos")  # day0/landscape_coffee.jpg, day0/portrait_cat.jpg
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["scan", "--no-progress", str(photos), "--out", str(out)]).exit_code == 0
+    report = (out / "report.json").read_bytes()
+    calls: list[str] = []
+    original = Screener.screen_keep_image
+
+    def interrupted_at_the_second(self, candidate, data=None):
+        calls.append(candidate.rel)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, candidate, data)
+
+    monkeypatch.setattr(Screener, "screen_keep_image", interrupted_at_the_second)
+    result = runner.invoke(app, ["scan", "--no-progress", str(photos), "--out", str(out)])
+    assert result.exit_code == 4 and "interrupted" in result.output, result.output
+    assert "what finished is kept" not in result.output and "no report was written" in result.output, result.output
+    assert (out / "report.json").read_bytes() == report  # the last report, unchanged, as the message says
+
+    calls.clear()
+    safe = tmp_path / "safe"
+    result = runner.invoke(app, ["redact", "--no-progress", str(photos), "--out", str(safe)])
+    assert result.exit_code == 4 and "no report was written" in result.output, result.output
+    assert "safe copies finished are kept" in result.output, result.output
+    assert (safe / "day0" / "landscape_coffee.jpg").is_file() and not (safe / "report.json").exists()
+    monkeypatch.undo()
+    result = runner.invoke(app, ["redact", "--no-progress", str(photos), "--out", str(safe)])
+    assert result.exit_code == 0, result.output
+    rows = {r["path"]: r for r in json.loads((safe / "report.json").read_text())["images"]}
+    assert rows["day0/landscape_coffee.jpg"]["reasons"][0].startswith("safe copy kept from an earlier run")

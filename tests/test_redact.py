@@ -595,3 +595,29 @@ def test_crop_hands_looks_again_for_turned_faces_in_the_crop(testdata: Path, tmp
     assert crop is None or not crop.overlap(face), crop
     if crop is None:
         assert why.startswith("no crop")
+
+
+def test_two_photos_never_share_one_copy(tmp_path: Path) -> None:
+    """y.gif's copy would be y.gif.png, the name of another photo's copy (issue 36): each photo gets its
+    own copy, the converted one a numbered name that its row gives, and the manifest records whose it is."""
+    import sqlite3
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    Image.open(SAMPLES / "portrait_cat.jpg").save(src / "y.gif")
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", src / "y.gif.png")
+    Image.open(SAMPLES / "portrait_cat.jpg").save(src / "z.tif")
+    shutil.copy(SAMPLES / "landscape_coffee.jpg", src / "z.tif.jpg")
+    result = redact(str(src), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = {r["path"]: r for r in read_report(out)["images"]}
+    outputs = {path: row["redaction"]["output"] for path, row in rows.items()}
+    assert outputs == {"y.gif": "y.gif (2).png", "y.gif.png": "y.gif.png", "z.tif": "z.tif (2).jpg",
+                       "z.tif.jpg": "z.tif.jpg"}
+    for photo, copy in outputs.items():
+        assert Image.open(out / copy).size == Image.open(src / photo).size, (photo, copy)
+    assert any("y.gif (2).png" in reason and "y.gif.png" in reason for reason in rows["y.gif"]["reasons"])
+    with sqlite3.connect(out / ".photoscreen-copies.sqlite") as db:
+        assert dict(db.execute("SELECT rel, source FROM copies")) == {v: k for k, v in outputs.items()}
+    again = redact(str(src), "--out", str(out))  # a second run keeps every copy under the same name
+    assert again.exit_code == 0 and {r["path"]: r["redaction"]["output"] for r in read_report(out)["images"]} == outputs

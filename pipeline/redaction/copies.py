@@ -10,14 +10,16 @@ written, and its row says why. Originals are only ever read.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image
@@ -32,7 +34,7 @@ from ..policy import Policy
 from .cover import best_crop, cover, grow
 from ..stages.metadata_text import revealing_icc
 from ..models import sha256_file
-from ..runs.owned import OutsideOwnedFolder, OwnedFolder
+from ..runs.owned import NAME_MAX, OutsideOwnedFolder, OwnedFolder
 from ..runs.scan import Candidate, Screener
 from ..review.verdict import decide
 from ..media.video import is_video_path
@@ -55,7 +57,9 @@ class UnsafeOutput(ValueError):
 
 
 def output_name(rel: str) -> tuple[str, str]:
-    """Relative path of the copy and the format it is written in."""
+    """The copy's usual relative path for a photo, and the format it is written in. A run gives each
+    photo its copy's name with ``copy_names`` (this one, unless it is taken or too long); the format
+    of a copy is ``output_name(copy)[1]`` (a copy's name always ends with its format's suffix)."""
     suffix = Path(rel).suffix.lower()
     if is_video_path(rel):
         from .video import output_name as video_output_name
@@ -64,6 +68,79 @@ def output_name(rel: str) -> tuple[str, str]:
     if suffix in KEEP_FORMAT:
         return rel, KEEP_FORMAT[suffix]
     return (rel + ".png", "PNG") if suffix in LOSSLESS else (rel + ".jpg", "JPEG")
+
+
+def copy_names(rels: Iterable[str], name_max: int = NAME_MAX) -> dict[str, str]:
+    """Each photo's copy name (relative path), unique by construction among the photos of a run.
+
+    A copy is named as ``output_name`` says, except:
+    - a name longer than the copies folder's file system takes (``name_max`` bytes; a 255-byte
+      ``x.gif`` becomes ``x.gif.png``) is shortened: the start of the name, ``~`` and 8 hex digits of
+      a hash of the full name, then the photo's suffix and the copy's (``yyyy~1a2b3c4d.gif.png``);
+    - a name another photo's copy has, or a folder of copies has, gets a number before its suffix:
+      ``y.gif`` and ``y.gif.png`` give ``y.gif (2).png`` and ``y.gif.png``. A photo whose copy keeps
+      the photo's own name (JPEG, PNG, WebP, MP4, MOV, M4V, WebM) always keeps it, so names do not
+      move from one run to the next as long as the photos are the same.
+    The row gives the copy's name (``redaction.output``) and a reason says why it differs."""
+    rels = sorted(set(rels))
+    wanted = {rel: _fitting(rel, output_name(rel)[0], name_max) for rel in rels}
+    folders = {parent.as_posix() for rel in rels for parent in PurePosixPath(rel).parents} - {"."}
+    names: dict[str, str] = {rel: rel for rel in rels if wanted[rel] == rel and rel not in folders}
+    taken = set(names.values())
+    avoid = set(wanted.values()) | folders
+    for rel in rels:
+        if rel in names:
+            continue
+        name, n = wanted[rel], 2
+        if name in taken or name in folders:
+            default = output_name(rel)[0]
+            while True:
+                path = PurePosixPath(default)
+                name = _fitting(rel, str(path.with_name(f"{path.stem} ({n}){path.suffix}")), name_max)
+                if name not in taken and name not in avoid:
+                    break
+                n += 1
+        names[rel] = name
+        taken.add(name)
+    return names
+
+
+def _fitting(rel: str, name: str, name_max: int) -> str:
+    """``name`` (the copy's path) with its file name shortened to ``name_max`` bytes when it is longer."""
+    path = PurePosixPath(name)
+    leaf = path.name
+    if len(os.fsencode(leaf)) <= name_max:
+        return name
+    own = PurePosixPath(rel).name
+    if leaf.startswith(own) and PurePosixPath(own).suffix:  # "x.gif" + ".png": keep ".gif.png"
+        tail = PurePosixPath(own).suffix + leaf[len(own):]
+    else:
+        tail = path.suffix
+    head = os.fsencode(leaf[:len(leaf) - len(tail)])
+    mark = "~" + hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
+    room = max(0, name_max - len(os.fsencode(mark + tail)))
+    cut = head[:room]
+    while cut and len(cut) < len(head) and (head[len(cut)] & 0xC0) == 0x80:  # not inside a UTF-8 character
+        cut = cut[:-1]
+    return str(path.with_name(os.fsdecode(cut) + mark + tail))
+
+
+def with_copy_names(candidates: list[Candidate], name_max: int = NAME_MAX) -> list[Candidate]:
+    """The candidates, each with the name of its copy for this run (``copy_names``)."""
+    names = copy_names([c.rel for c in candidates], name_max)
+    return [replace(c, copy=names[c.rel]) for c in candidates]
+
+
+def renamed_reason(rel: str, copy: str, name_max: int = NAME_MAX) -> str | None:
+    """Why the copy of ``rel`` is not called what ``output_name`` says, or None when it is."""
+    default = output_name(rel)[0]
+    if copy == default:
+        return None
+    if len(os.fsencode(PurePosixPath(default).name)) > name_max:
+        return _("copy named {copy}: {default} is longer than the copies folder takes ({n} bytes)").format(
+            copy=copy, default=default, n=name_max)
+    return _("copy named {copy}: {default} is the name of another photo's copy (or of a folder of copies)").format(
+        copy=copy, default=default)
 
 
 def check_output_folder(out: Path, inputs: list[Path]) -> None:
@@ -235,12 +312,23 @@ class Redactor:
         return self.redact_keep_image(candidate)[0]
 
     def redact_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
-        """The row for one photo (its copy written when it is safe), and the decoded original."""
+        """The row for one photo (its copy written when it is safe), and the decoded original. The copy
+        is called ``candidate.copy`` (the run's ``copy_names``), or ``copy_names`` of this photo alone."""
         start = time.perf_counter()
-        out_rel, fmt = output_name(candidate.rel)
+        name_max = self.out.name_max()
+        out_rel = candidate.copy or copy_names([candidate.rel], name_max)[candidate.rel]
+        report, image = self._redact(candidate, out_rel, output_name(out_rel)[1], start)
+        if report.redaction is not None and report.redaction.output:
+            self.out.note_copy_of(report.redaction.output, candidate.rel)  # the manifest says whose copy it is
+            why = renamed_reason(candidate.rel, report.redaction.output, name_max)
+            if why:
+                report = replace(report, reasons=report.reasons + (why,))
+        return report, image
+
+    def _redact(self, candidate: Candidate, out_rel: str, fmt: str, start: float) -> tuple[ImageReport, LoadedImage | None]:
         try:
             dest = self.out.path(out_rel)
-        except OutsideOwnedFolder as exc:
+        except (OutsideOwnedFolder, OSError) as exc:
             return ImageReport(candidate.rel, Verdict.ERROR, error=_("no copy written: {why}").format(why=exc)), None
         if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
             return ImageReport(candidate.rel, Verdict.ERROR, error=_("the copy would replace the original; refused")), None

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -39,7 +38,6 @@ from ..text import stage as text
 from ..media import video
 from ..findings import Box, Covered, ImageReport, Redaction, Verdict
 from ..media.loader import LoadedImage, LoadError
-from ..runs.owned import TEMP_PREFIX, TEMP_SUFFIX
 from .cover import cover, grow
 from .copies import KIND_NAMES
 from ..i18n import _, ngettext
@@ -488,15 +486,13 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
     if report.verdict is Verdict.ERROR:
         return redactor._without_copy(report, out_rel), first
     r, v = redactor.policy.redact, redactor.policy.video
-    copy = VideoCopy(redactor, candidate, screen, output_name(candidate.rel)[1])
+    copy = VideoCopy(redactor, candidate, screen, output_name(out_rel)[1])  # the copy's name has its container's suffix
     out = redactor.out
     try:
         dest = out.path(out_rel)
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest = out.path(out_rel)
-        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX)
-        os.close(fd)
-        tmp = Path(name)
+        tmp = out.temporary()  # in our temporary folder, locked while we write it
     except (OSError, ValueError) as exc:
         return redactor._without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
                                               seconds=time.perf_counter() - start), out_rel), first
@@ -553,7 +549,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
             error=_("the redacted copy could not be made ({what})").format(what=type(exc).__name__)), out_rel), first
     finally:
-        tmp.unlink(missing_ok=True)
+        out.discard(tmp)
     return finish(redactor, report, redaction, out_rel, start, copy.review, fps), first
 
 

@@ -73,7 +73,23 @@ def config_key(policy: Policy) -> str:
 
 
 class StateError(RuntimeError):
-    """The state file cannot be used: damaged, not photoscreen's, or not writable."""
+    """The state file cannot be used: damaged, not photoscreen's, in use by another run, or not writable."""
+
+
+# How long to wait for a state file another process holds locked before saying so (seconds).
+STATE_LOCK_WAIT = 30.0
+_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in _BUSY
+
+
+def _in_use(path: Path) -> StateError:
+    return StateError(_("the state file {path} is in use by another run (another photoscreen batch on the same "
+                        "report folder, or a program that has it open) and stayed locked for {seconds:g} s; nothing "
+                        "was screened or changed. Wait for that run to finish and start again; the file is not "
+                        "damaged: keep it").format(path=path, seconds=STATE_LOCK_WAIT))
 
 
 # "PSCR": marks a SQLite file as photoscreen's state, so that we never write into someone else's database
@@ -87,8 +103,9 @@ class State:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not path.exists() or path.stat().st_size == 0
+        self.path = path
         try:
-            self.db = sqlite3.connect(path, timeout=30)
+            self.db = sqlite3.connect(path, timeout=STATE_LOCK_WAIT)
             if not fresh:
                 self._check_ours(path)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -96,6 +113,13 @@ class State:
             self.db.execute(SCHEMA)
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.commit()
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):  # locked, not damaged: moving it away would throw a healthy state away
+                self.db.close()
+                raise _in_use(path) from None
+            raise StateError(_("the state file {path} is damaged or not a database ({exc}): move it "
+                               "away (the next run then screens every photo again) or pass --state "
+                               "NEW_FILE").format(path=path, exc=exc)) from None
         except sqlite3.DatabaseError as exc:
             raise StateError(_("the state file {path} is damaged or not a database ({exc}): move it "
                                "away (the next run then screens every photo again) or pass --state "
@@ -117,11 +141,16 @@ class State:
                 self.db.execute("SELECT path, size, mtime_ns, config, verdict FROM photos")}
 
     def save(self, path: str, size: int, mtime_ns: int, config: str, record: dict, thumb: str | None) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO photos (path, size, mtime_ns, sha256, config, verdict, record, thumb, screened_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (path, size, mtime_ns, record.get("sha256"), config, record["verdict"], json.dumps(record), thumb, time.time()))
-        self.db.commit()
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO photos (path, size, mtime_ns, sha256, config, verdict, record, thumb, screened_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (path, size, mtime_ns, record.get("sha256"), config, record["verdict"], json.dumps(record), thumb, time.time()))
+            self.db.commit()
+        except sqlite3.OperationalError as exc:
+            if _busy(exc):
+                raise _in_use(self.path) from None
+            raise
 
     def records(self, paths: list[str]) -> tuple[list[dict], dict[str, str]]:
         wanted = set(paths)
@@ -207,10 +236,11 @@ def thumbnail_name(sha256: str, findings) -> str:
     return f"thumbs/{sha256[:20]}-{hashlib.sha256(drawn.encode()).hexdigest()[:8]}.jpg"
 
 
-def _screen_one(path: str, rel: str) -> tuple[dict, str | None]:
-    """Screen (or redact) one photo in a worker: its report record and its thumbnail's relative path.
-    An error row gets no thumbnail: what it shows was not screened, so nothing on it is covered."""
-    report, image = _worker["screen"](Candidate(Path(path), rel))
+def _screen_one(path: str, rel: str, copy: str | None = None) -> tuple[dict, str | None]:
+    """Screen (or redact, into the copy named ``copy``) one photo in a worker: its report record and its
+    thumbnail's relative path. An error row gets no thumbnail: what it shows was not screened, so
+    nothing on it is covered."""
+    report, image = _worker["screen"](Candidate(Path(path), rel, copy))
     thumb = None
     if image is not None and report.verdict is not Verdict.ERROR:
         thumb = thumbnail_name(image.sha256, report.findings)
@@ -242,11 +272,22 @@ def _error_record(rel: str, message: str) -> dict:
     return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
 
 
+def _failure(exc: BaseException) -> str:
+    """What went wrong in a worker, for its row: the kind, and for a file system error what and where."""
+    return f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else type(exc).__name__
+
+
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop at once: pending photos are cancelled and the workers ended (they hold no result we keep)."""
+    """Stop at once: pending photos are cancelled and the workers ended (they hold no result we keep).
+    The worker processes are taken before ``shutdown``, which lets go of its list of them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
 
 
 # The copies manifest's ``config`` of a copy made again by hand in the review app (pipeline/review/fixes.py)
@@ -279,11 +320,19 @@ def hand_fixes_to_make_again(copies: OwnedFolder, state: State) -> set[str]:
     return redo
 
 
-def _remove_copies(copies: OwnedFolder, rels: list[str]) -> None:
-    from ..redaction.copies import output_name
+def _remove_stale_copies(copies: OwnedFolder, records: list[dict], gone: list[dict], photos: set[str]) -> None:
+    """Delete the copies of ours that no row gives any more: those of photos gone from the folder, and
+    older copies of a photo whose copy now has another name (a name taken, or freed again). Only copies
+    the manifest says were made from this folder's photos (``photos``: known to the state or present),
+    or that a gone row gave; ``remove_copy`` deletes only what is still exactly what we wrote."""
+    def output(record: dict) -> str | None:
+        return (record.get("redaction") or {}).get("output")
 
-    for rel in rels:
-        left = copies.remove_copy(output_name(rel)[0])
+    given = {output(r) for r in records} - {None}
+    stale = {output(r) for r in gone} - {None}
+    stale |= {rel for rel, source in copies.copy_sources().items() if source in photos}
+    for rel in sorted(stale - given):
+        left = copies.remove_copy(rel)
         if left:
             log.warning("%s", printable(left))
 
@@ -334,23 +383,37 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         raise NothingToScreen(_("no photos found under {root} (is the share mounted?); nothing was screened or "
                                 "changed, the last report and the safe copies are kept").format(root=root))
     posts = _posts(captions, found) if captions else {}  # a posts file that cannot be used stops the run here
+    for rel in found.linked_folders:
+        log.warning("%s", printable(_("skipped {path}/: a symbolic link to a folder; links to folders are not followed "
+                                      "(they could lead outside the folder given): give its target as an input to "
+                                      "screen it").format(path=rel)))
     out = OwnedFolder(out_dir)
     copies = OwnedFolder(redact_to) if redact_to else None
     for folder in filter(None, (out, copies)):
+        folder.check_writable()  # an output we cannot write stops the run now, not after the screening
         folder.clean_temporaries()  # left by a run that was killed
     state = State(state_path or out.path("state.sqlite"))
     config = config_key(policy) + (f"|redact:{copies.root}" if copies else "")
+    candidates = found.candidates
+    renamed: dict[str, str] = {}  # photo -> its copy's name, where it is not the usual one (copy_names)
+    if copies:
+        from ..redaction.copies import output_name, with_copy_names
+
+        candidates = with_copy_names(candidates, copies.name_max())
+        renamed = {c.rel: c.copy for c in candidates if c.copy != output_name(c.rel)[0]}
 
     def photo_config(rel: str) -> str:
-        """The configuration a photo's result depends on: the run's, and its post's text."""
+        """The configuration a photo's result depends on: the run's, its copy's name when it is not the
+        usual one (a copy named again is made again), and its post's text."""
+        key = f"{config}|copy:{renamed[rel]}" if rel in renamed else config
         if rel not in posts:
-            return config
-        return f"{config}|caption:{hashlib.sha256(posts[rel].encode()).hexdigest()[:16]}"
+            return key
+        return f"{key}|caption:{hashlib.sha256(posts[rel].encode()).hexdigest()[:16]}"
 
     known = state.known()
     redo = hand_fixes_to_make_again(copies, state) if copies else set()
     todo: list[tuple[Candidate, int, int]] = []
-    for candidate in found.candidates:
+    for candidate in candidates:
         try:
             st = candidate.path.stat()
             size, mtime = st.st_size, st.st_mtime_ns
@@ -393,12 +456,12 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         elif todo and workers == 1:
             _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg, captions=posts)
             for candidate, size, mtime in todo:
-                record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel))
+                record(candidate, size, mtime, *_screen_one(str(candidate.path), candidate.rel, candidate.copy))
         elif todo:
             remaining = []
             with pool(workers) as executor:
                 try:
-                    futures = {executor.submit(_screen_one, str(c.path), c.rel): (c, size, mtime)
+                    futures = {executor.submit(_screen_one, str(c.path), c.rel, c.copy): (c, size, mtime)
                                for c, size, mtime in todo}
                     for future in as_completed(futures):
                         candidate, size, mtime = futures[future]
@@ -409,7 +472,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                             continue
                         except Exception as exc:  # fail closed: the photo is an error, the batch goes on
                             result, thumb = _error_record(candidate.rel, _("screening failed ({what})").format(
-                                what=type(exc).__name__)), None
+                                what=_failure(exc))), None
                         record(candidate, size, mtime, result, thumb)
                 except BaseException:
                     _stop_pool(executor)
@@ -420,7 +483,8 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                 for candidate, size, mtime in remaining:
                     with pool(1) as single:
                         try:
-                            result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel).result()
+                            result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel,
+                                                          candidate.copy).result()
                         except BrokenProcessPool:
                             result = _error_record(candidate.rel, _("screening crashed the worker process (damaged file?)"))
                             thumb = None
@@ -433,12 +497,13 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         raise
 
     paths = [c.rel for c in found.candidates]
+    gone_records = state.records(sorted(set(known) - set(paths)))[0]
     gone = state.forget_missing(paths)
-    if copies:
-        _remove_copies(copies, gone)
-        copies.close()
     records, thumbs = state.records(paths)
     state.close()
+    if copies:
+        _remove_stale_copies(copies, records, gone_records, set(known) | set(paths))
+        copies.close()
     thumbs = {path: thumb for path, thumb in thumbs.items() if THUMB_NAME.match(thumb)}
     document = build_report(records, len(found.skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},

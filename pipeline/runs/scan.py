@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -37,16 +37,19 @@ STAGES: tuple[tuple[str, Stage], ...] = (
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file to screen: where it is, and the path the report shows for it."""
+    """A file to screen: where it is, and the path the report shows for it. ``copy``: the name of its
+    safe copy in this run (``redact``, ``batch --redact-to``; pipeline/redaction/copies.py copy_names)."""
 
     path: Path
     rel: str
+    copy: str | None = None
 
 
 @dataclass
 class WalkResult:
     candidates: list[Candidate]
-    skipped: list[str]
+    skipped: list[str]  # every other file, and every link to a folder (counted as one)
+    linked_folders: list[str] = field(default_factory=list)  # links to folders met in the walk: not followed
 
 
 def _real(path: Path) -> Path:
@@ -69,7 +72,12 @@ def _labels(roots: list[Path]) -> list[str]:
 def walk(roots: list[Path], exclude: list[Path] | None = None) -> WalkResult:
     """Every file under ``roots`` (recursively, sorted). Files with an image extension become
     candidates; the rest are counted as skipped. ``exclude`` folders (our own thumbnails) are left
-    out. A file reached twice (a root given twice) is listed once; every row has its own name."""
+    out. A file reached twice (a root given twice) is listed once; every row has its own name.
+
+    A symbolic link to a folder met inside a root is not followed (it could lead anywhere: outside the
+    folder given, or round in a loop); it counts as one skipped entry and is listed in
+    ``linked_folders`` so that the command can say so. A root given as a link is walked: that folder
+    was asked for."""
     excluded = {_real(p) for p in exclude or []}
     result = WalkResult([], [])
     seen: set[Path] = set()
@@ -93,7 +101,13 @@ def walk(roots: list[Path], exclude: list[Path] | None = None) -> WalkResult:
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if _real(here / d) not in excluded)
+            links = sorted(d for d in dirnames if (here / d).is_symlink())
+            for name in links:  # os.walk would not go in either; they are counted and named, not lost
+                rel = (here / name).relative_to(root).as_posix()
+                rel = f"{label}/{rel}" if label else rel
+                result.skipped.append(rel)
+                result.linked_folders.append(rel)
+            dirnames[:] = sorted(d for d in dirnames if d not in links and _real(here / d) not in excluded)
             for name in sorted(filenames):
                 path = here / name
                 rel = path.relative_to(root).as_posix()
