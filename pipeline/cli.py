@@ -175,6 +175,17 @@ def _say_linked_folders(found) -> None:
 VERBOSE_HELP = i18n._("On an internal failure, print the Python traceback as well.")
 
 
+def _regular_file(value: Optional[Path]) -> Optional[Path]:
+    """A file option (--policy, --roster, --captions, --state) naming a FIFO, a device or a socket is a
+    usage error (exit 2) at once: reading it would block for ever (a FIFO) or never end (/dev/zero)."""
+    from .textfile import not_regular, not_regular_message
+
+    what = not_regular(value) if value is not None else None
+    if what is not None:
+        raise typer.BadParameter(not_regular_message(_printable(str(value)), what))
+    return value
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"photoscreen {__version__}")
@@ -210,7 +221,7 @@ def scan(
     paths: list[Path] = typer.Argument(..., help=i18n._("Photos or folders to screen (folders are walked recursively).")),
     out: Path = typer.Option(Path("photoscreen-report"), "--out", "-o", file_okay=False,
                              help=i18n._("Folder for report.json and report.csv (created if missing).")),
-    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=_regular_file,
                                                help=i18n._("Policy TOML laid over the defaults "
                                                     "(see pipeline/default_policy.toml).")),
     setting: Optional[Setting] = typer.Option(
@@ -222,11 +233,11 @@ def scan(
         help=i18n._("Where the photos will be posted; photos whose shape does not suit it are sent to review "
              "with a suggested crop (Instagram feed 4:5 to 1.91:1, stories 9:16, Facebook/X/LinkedIn "
              "landscape). Default any: no shape check.")),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, callback=_regular_file,
                                           help=i18n._("Class roster CSV (first and last names): names on it are "
                                                "looked for in the photos' text.")),
     captions: Optional[Path] = typer.Option(
-        None, "--captions", exists=True, dir_okay=False,
+        None, "--captions", exists=True, dir_okay=False, callback=_regular_file,
         help=i18n._("CSV of the posts planned for the photos, columns path,caption (alt_text optional; path as in the "
              "report): a caption that names (roster), tags (@handle) or singles out students (special "
              "education, IEP, ELL, élèves allophones, ...), or gives an ID or a grade, blocks its photo. A file "
@@ -281,7 +292,7 @@ def batch(
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
                              help=i18n._("Report folder: report.json, report.csv, report.html (contact sheet), "
                                   "thumbs/, photoscreen.log and, by default, the state file.")),
-    state: Optional[Path] = typer.Option(None, "--state", dir_okay=False,
+    state: Optional[Path] = typer.Option(None, "--state", dir_okay=False, callback=_regular_file,
                                          help=i18n._("SQLite state file (default: REPORT_DIR/state.sqlite).")),
     workers: int = typer.Option(0, "--workers", "-j", min=0,
                                 help=i18n._("Worker processes, each loading the models once (default: one per core).")),
@@ -291,11 +302,12 @@ def batch(
              "owns this folder: copies of changed photos are replaced, copies of removed photos and of "
              "photos with no safe copy are deleted; only copies photoscreen wrote (listed with their SHA-256 "
              "in .photoscreen-copies.sqlite there) are ever replaced or deleted.")),
-    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=_regular_file,
                                                help=i18n._("Policy TOML laid over the defaults.")),
     setting: Optional[Setting] = typer.Option(None, "--setting", help=i18n._("classroom (default) or public_event.")),
     platform: Optional[Platform] = typer.Option(None, "--platform", help=i18n._("Target platform for the shape check.")),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help=i18n._("Class roster CSV.")),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, callback=_regular_file,
+                                          help=i18n._("Class roster CSV.")),
     no_audio: bool = typer.Option(False, "--no-audio", help=i18n._("Videos: drop the sound from the --redact-to copies.")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=i18n._("Show a progress bar (stderr).")),
     scheduler: Optional[str] = typer.Option(
@@ -308,7 +320,7 @@ def batch(
         False, "--send-files", help=i18n._("With --scheduler: send each photo's bytes from here to the worker, for "
                                     "workers that do not see the photo share.")),
     captions: Optional[Path] = typer.Option(
-        None, "--captions", exists=True, dir_okay=False,
+        None, "--captions", exists=True, dir_okay=False, callback=_regular_file,
         help=i18n._("CSV of the posts planned for the photos, as for scan (path relative to ROOT, caption, "
              "alt_text optional): each post is checked with its photo; a photo whose post changed is "
              "screened again.")),
@@ -422,12 +434,13 @@ def redact(
                                    help=i18n._("Make every copy again. Without it, a copy an earlier run made from the same "
                                         "original with the same settings is kept (its row says so), and a changed "
                                         "original or changed settings get a new copy.")),
-    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=_regular_file,
                                                help=i18n._("Policy TOML laid over the defaults ([redact] section).")),
     setting: Optional[Setting] = typer.Option(None, "--setting", help=i18n._("classroom (default) or public_event.")),
     platform: Optional[Platform] = typer.Option(None, "--platform",
                                                 help=i18n._("Target platform: the crop's shape, and the shape check.")),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, help=i18n._("Class roster CSV.")),
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, callback=_regular_file,
+                                          help=i18n._("Class roster CSV.")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=i18n._("Show a progress bar (stderr).")),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=i18n._("Print only the summary line.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
@@ -529,9 +542,9 @@ def review(
 @_guarded
 def caption(
     text: str = typer.Argument(..., help=i18n._("The caption, post or alt text to check (- reads it from stdin).")),
-    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False,
+    roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, callback=_regular_file,
                                           help=i18n._("Class roster CSV: names on it are looked for in the text.")),
-    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False,
+    policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=_regular_file,
                                                help=i18n._("Policy TOML laid over the defaults ([captions] section: "
                                                     "your district's own terms and accounts).")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
@@ -620,10 +633,9 @@ def _policy_or_exit(policy_file, setting, platform, roster, extra: dict | None =
         if check_ocr:
             _check_languages(policy)
         if policy.text.roster:  # read once now: a roster that matches nothing stops the run (exit 2)
-            from .text.recognizers import SEPARATOR_NAMES
-            from .text.stage import _roster
+            from .text.roster import SEPARATOR_NAMES, load_roster
 
-            loaded = _roster(policy.text.roster)
+            loaded = load_roster(policy.text.roster)
             _err(i18n._("roster {path}: {n} names ({layout}, {separator}-separated)").format(
                 path=policy.text.roster, n=len(loaded.names), layout=i18n._(loaded.layout),
                 separator=i18n._(SEPARATOR_NAMES.get(loaded.separator, repr(loaded.separator)))))

@@ -220,9 +220,13 @@ class Redaction:
     turned: int = 0  # degrees clockwise the copy was turned (the screen found the photo sideways)
     size: tuple[int, int] | None = None  # the copy's width and height
     ready: str = ""  # what was done beyond covering: turned, cut to the platform's shape, scaled
-    # possible faces left uncovered for a person to look at: only a low-score re-check detector saw
-    # them and a second look found no face (in the upright original's pixels)
+    # possible faces left uncovered for a person to look at (a copy made again by hand in the review
+    # app: only a low-score re-check detector saw them and a second look found no face), in the
+    # upright original's pixels
     review: tuple[Box, ...] = ()
+    # possible faces the redaction ruled out itself, with why (too small to recognise once posted, no
+    # face on a closer look): never handed to a person (pipeline/redaction/face_check.py's ``settle``)
+    ruled_out: tuple[tuple[Box, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -236,6 +240,8 @@ class Redaction:
             out.update(turned=self.turned, size=list(self.size))
         if self.review:
             out["review"] = [b.as_list() for b in self.review]
+        if self.ruled_out:
+            out["ruled_out"] = [{"box": b.as_list(), "why": why} for b, why in self.ruled_out]
         return out
 
 

@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 from .i18n import _
+from .textfile import not_regular, not_regular_message, read_text
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.toml")
+MAX_POLICY_BYTES = 1024 * 1024  # a policy is a few kB of settings; more is not a policy file
 SETTINGS = ("classroom", "public_event")
 PLATFORM_NAMES = ("any", "instagram", "instagram_story", "facebook", "x", "linkedin")
 
@@ -146,6 +148,9 @@ class TextPolicy:
         if not 50 <= self.name_min_similarity <= 100:
             raise PolicyError(_("text.name_min_similarity must be 50-100, got {name_min_similarity}").format(
                                   name_min_similarity=self.name_min_similarity))
+        what = not_regular(Path(self.roster)) if self.roster else None
+        if what is not None:  # a FIFO or a device: never read
+            raise PolicyError(not_regular_message(_("text.roster {roster}").format(roster=self.roster), what))
         if self.roster and not Path(self.roster).is_file():
             raise PolicyError(_("text.roster: no such file {roster}").format(roster=self.roster))
 
@@ -175,9 +180,11 @@ class RedactPolicy:
     crop_min_share: float
     crop_min_subject: float
     crop_subject_margin: float
+    posted_long_side: int = 2048
 
     def __post_init__(self) -> None:
         _positive("redact.crop_min_short_side", self.crop_min_short_side)
+        _positive("redact.posted_long_side", self.posted_long_side)
         _fraction("redact.crop_min_share", self.crop_min_share)
         _fraction("redact.crop_min_subject", self.crop_min_subject)
         if not 0.0 <= self.crop_subject_margin < 0.5:
@@ -303,17 +310,15 @@ def _strings(name: str, value: Any) -> tuple[str, ...]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A policy file: a regular file (a FIFO or a device is refused, never waited on) of at most
+    MAX_POLICY_BYTES, UTF-8 throughout (a byte-order mark is allowed; TOML is UTF-8, so a line in
+    another encoding is refused with its number rather than guessed: see pipeline/textfile.py)."""
+    where = _("policy file {path}").format(path=path)
+    text = read_text(path, where, PolicyError, MAX_POLICY_BYTES, utf8_only=True)
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise PolicyError(_("cannot read policy file {path}: {why}").format(
-                              path=path, why=exc.strerror or exc)) from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(_("policy file {path} is not valid TOML: {exc}").format(path=path, exc=exc)) from exc
-    except UnicodeDecodeError as exc:
-        raise PolicyError(_("policy file {path} is not UTF-8 text (byte {start}): save it as UTF-8").format(
-                              path=path, start=exc.start)) from exc
 
 
 def _build_section(name: str, values: dict[str, Any]) -> Any:

@@ -175,10 +175,14 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str])
                     for c in r.redaction.covered if c.kind == "face") if mode != "solid" else 0
         review = [(rel, b) for rel, r in rows.items() if r.redaction for b in r.redaction.review]
         review_faces = sum(any(b.iou(f) >= MATCH_IOU for f in labelled[rel]) for rel, b in review)
+        ruled = [(rel, b) for rel, r in rows.items() if r.redaction for b, _why in r.redaction.ruled_out]
+        ruled_faces = sum(any(b.iou(f) >= MATCH_IOU for f in labelled[rel]) for rel, b in ruled)
+        needs_person = sum(r.verdict.value == "review" for r in rows.values())
         print(f"    face covers (places) touching no labelled face: {len(stray)}/{len(covers)} = "
               f"{len(stray) / max(1, len(covers)):.3f}; covered solid where the mode failed: {solid}; possible faces "
               f"left for review: {len(review)} ({review_faces} of them labelled faces >= {MIN_FACE} px) on "
-              f"{len({rel for rel, _ in review})} photos")
+              f"{len({rel for rel, _ in review})} photos; ruled out by the tool: {len(ruled)} ({ruled_faces} of them "
+              f"labelled faces >= {MIN_FACE} px); copies needing a person (review): {needs_person}/{len(rows)}")
         print_time(cpu, deface_python, [folder / rel for rel in cpu])
     return copies_all
 

@@ -71,3 +71,36 @@ def review_copy(review_template, tmp_path) -> Path:
                                       json.dumps(str(base.resolve()))[1:-1])
     report.write_text(text)
     return base
+
+
+@pytest.fixture
+def fifo_offering():
+    """``fifo_offering(path, data)``: a FIFO at ``path`` whose writer waits to hand ``data`` to whoever
+    opens it for reading. Code that refuses FIFOs never opens it; code that reads it gets ``data``
+    (no hang either way, so a test asserting the refusal fails, not blocks, on code that reads it).
+    The writer is released and joined at the end of the test."""
+    import os
+    import threading
+
+    writers = []
+
+    def make(path: Path, data: bytes) -> Path:
+        os.mkfifo(path)
+
+        def write() -> None:
+            try:
+                with open(path, "wb") as fh:  # blocks until a reader opens the FIFO
+                    fh.write(data)
+            except OSError:  # the reader closed it early
+                pass
+
+        thread = threading.Thread(target=write, daemon=True)
+        thread.start()
+        writers.append((path, thread))
+        return path
+
+    yield make
+    for path, thread in writers:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # lets a writer nobody read from finish
+        thread.join(10)
+        os.close(fd)

@@ -310,3 +310,103 @@ def test_a_caption_finding_reads_back_from_the_report() -> None:
     assert Finding.from_dict(found.to_dict()) == found
     moment = Finding("face", None, 0.8, frame=12, t=0.4)
     assert Finding.from_dict(moment.to_dict()) == moment
+
+
+# --- the posts CSV and the policy file: one encoding, regular files only (issue 36) --------------
+
+def _three_photos(tmp_path: Path) -> Path:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        Image.new("RGB", (160, 120), (180, 200, 220)).save(photos / name)
+    return photos
+
+
+POSTS_UTF8 = "path,caption\na.jpg,Bravo Hélène Côté !\nb.jpg,Nos élèves allophones au musée\n"
+POSTS_LAST = "c.jpg,Journée portes ouvertes\n"
+MIXED_POSTS = POSTS_UTF8.encode("utf-8") + POSTS_LAST.encode("cp1252")  # the last line pasted from another file
+
+
+def test_a_posts_file_mixing_utf8_and_windows_1252_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_bytes(MIXED_POSTS)
+    with pytest.raises(CaptionsError, match="line 4: not UTF-8") as caught:
+        load_posts(path)  # before: read whole as Windows-1252, "élèves" became "Ã©lÃ¨ves"
+    assert str(path) in str(caught.value)
+
+
+def test_scan_stops_on_a_mixed_posts_file(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("first,last\nHélène,Côté\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_bytes(MIXED_POSTS)
+    result = runner.invoke(app, ["scan", "--no-progress", str(_three_photos(tmp_path)), "--out", str(tmp_path / "out"),
+                                 "--captions", str(posts), "--roster", str(roster)])
+    # before: both captions read as mojibake, the name and "élèves allophones" missed, a.jpg and b.jpg not blocked
+    assert result.exit_code == 2 and "posts.csv" in result.output and "line 4" in result.output, result.output
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_the_same_posts_file_in_utf8_blocks_both_photos(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("first,last\nHélène,Côté\n", encoding="utf-8")
+    posts = tmp_path / "posts.csv"
+    posts.write_text(POSTS_UTF8 + POSTS_LAST, encoding="utf-8")
+    result = runner.invoke(app, ["scan", "--no-progress", str(_three_photos(tmp_path)), "--out", str(tmp_path / "out"),
+                                 "--captions", str(posts), "--roster", str(roster)])
+    assert result.exit_code == 1, result.output
+    rows = {r["path"]: r for r in json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["images"]}
+    assert {f["category"] for f in rows["a.jpg"]["findings"] if f["kind"] == "caption"} == {"name"}
+    assert {f["category"] for f in rows["b.jpg"]["findings"] if f["kind"] == "caption"} == {"population"}
+
+
+@pytest.mark.parametrize("command", ["scan", "batch"])
+def test_a_posts_file_that_is_a_fifo_is_exit_2(command: str, tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "posts.csv", b"path,caption\na.jpg,Nice day\n")
+    photos = _three_photos(tmp_path)
+    result = runner.invoke(app, [command, "--no-progress", str(photos), "--out", str(tmp_path / "out"),
+                                 "--captions", str(fifo)])
+    assert result.exit_code == 2 and "FIFO" in result.output, result.output  # before: read it (or blocked)
+    assert not (tmp_path / "out" / "report.json").exists()
+
+
+def test_load_posts_refuses_a_fifo_itself(tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "posts.csv", b"path,caption\na.jpg,Nice day\n")
+    with pytest.raises(CaptionsError, match="FIFO"):
+        load_posts(fifo)
+
+
+def test_caption_command_refuses_a_fifo_policy(tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "p.toml", b'[captions]\ntag_verdict = "review"\n')
+    result = runner.invoke(app, ["caption", "Our IEP students", "--policy", str(fifo)])
+    assert result.exit_code == 2 and "FIFO" in result.output, result.output
+
+
+# --- a long post is checked in one pass (issue 36: `caption -` took 298 s on 5.7 MB) ------------
+
+def test_population_terms_are_looked_up_not_scanned_for(policy, monkeypatch) -> None:
+    """Each term's phrase is tried only where its first word stands, not at every word of the post for
+    every term of the policy (before: terms x words tries, a few hundred million on megabytes)."""
+    tries = []
+    phrase_at = captions._phrase_at
+    monkeypatch.setattr(captions, "_phrase_at", lambda *args: tries.append(args[1]) or phrase_at(*args))
+    text = "We walked along the river and looked at the birds near the old mill. " * 2000 + \
+        "Bravo à nos élèves allophones et à nos élèves en difficulté !"
+    found = {term for term, _why in captions.find_populations(text, policy)}
+    assert {captions.make_term("élèves allophones"), captions.make_term("élèves en difficulté")} <= found
+    # tried where "élèves", "allophones", "difficulté"... stand, for each term starting with them
+    assert len(tries) < 200, len(tries)
+    assert len(captions.tokens(text)) > 25_000
+
+
+def test_a_two_megabyte_post_is_checked_whole_in_seconds(policy) -> None:
+    """4000 long sentences, each with a mark in it, then a population term: before, every mark's words
+    were searched for through every line (and every term through every word), some 250 CPU seconds;
+    now a few. Not timed: at this size the old code does not finish within any CI's patience."""
+    filler = " ".join(["we walked along the river and looked at the birds near the old mill"] * 6)
+    sentence = f"On the trip {filler} and the test score was 85%."
+    text = " ".join([sentence] * 4000) + " Bravo à nos élèves allophones !"
+    assert len(text) > 1_700_000
+    found = check(text, policy)
+    assert {(f.category, f.hint) for f in found} == {("grade", "grade ••%"), ("population", "population E••• A•••"),
+                                                     ("population", "population A•••")}

@@ -126,12 +126,12 @@ def test_missing_model_names_the_fetch_command(tmp_path: Path, monkeypatch) -> N
     from pipeline.stages import faces
 
     monkeypatch.setenv("PHOTOSCREEN_MODELS", str(tmp_path / "empty"))
-    faces._centerface.cache_clear()
+    faces.centerface.cache_clear()
     try:
         result = scan(str(SAMPLES), "--out", str(tmp_path / "r"))
     finally:
         monkeypatch.delenv("PHOTOSCREEN_MODELS")
-        faces._centerface.cache_clear()
+        faces.centerface.cache_clear()
     assert result.exit_code == 3
     assert "photoscreen models fetch" in result.output
 

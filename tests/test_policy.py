@@ -46,3 +46,24 @@ def test_every_default_is_documented() -> None:
     for i, line in enumerate(lines):
         if "=" in line and not line.startswith("#"):
             assert lines[i - 1].startswith("#"), f"undocumented policy key: {line}"
+
+
+def test_a_policy_with_a_line_in_another_encoding_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_bytes('[captions]\nextra_populations = ["élèves à besoins particuliers"]\n'.encode("utf-8") +
+                     'official_handles = ["@ecole_montréal"]\n'.encode("cp1252"))
+    with pytest.raises(PolicyError, match="line 3: not UTF-8") as caught:
+        load_policy(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_utf8_byte_order_mark_is_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('[captions]\nextra_populations = ["élèves à besoins particuliers"]\n', encoding="utf-8-sig")
+    assert load_policy(path).captions.extra_populations == ("élèves à besoins particuliers",)
+
+
+def test_a_policy_that_is_a_fifo_is_refused_without_reading_it(tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "p.toml", b'[general]\nsetting = "public_event"\n')
+    with pytest.raises(PolicyError, match="FIFO"):
+        load_policy(fifo)  # before: blocked until a writer came, then read it

@@ -201,3 +201,83 @@ def test_a_surname_with_letters_added_is_another_word(tmp_path: Path) -> None:
     roster = Roster.from_csv(_write(tmp_path, "first,last\nLucas,Andre\n", "utf-8"))
     assert find_names(lines_of("ANDREW DARE"), roster, 85) == []
     assert [m.hint for m in find_names(lines_of("Go ANDRE !"), roster, 85)] == ["name A•••"]
+
+
+# ---------------------------------------------------------------------------------------------
+# One encoding for the whole file, regular files only (issue 36)
+
+MIXED = "first,last\nHélène,Côté\n".encode("utf-8") + "Inès,Moreau\n".encode("cp1252")
+
+
+@pytest.mark.parametrize("data, line", [
+    (MIXED, 3),  # UTF-8 lines, then one saved in Windows-1252
+    ("first,last\nInès,Moreau\n".encode("cp1252") + "Hélène,Côté\n".encode("utf-8"), 2),  # the other way round
+    (b"\xef\xbb\xbf" + MIXED, 3),  # a UTF-8 byte-order mark, and still a Windows-1252 line
+])
+def test_a_roster_mixing_utf8_and_windows_1252_is_refused_with_its_line(data: bytes, line: int,
+                                                                        tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_bytes(data)
+    with pytest.raises(RosterError) as caught:
+        Roster.from_csv(path)  # before: read whole as Windows-1252, "Hélène" became "hã©lã¨ne"
+    message = str(caught.value)
+    assert str(path) in message and f"line {line}" in message and "save it as CSV UTF-8" in message, message
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_not_guessed(tmp_path: Path) -> None:
+    path = _write(tmp_path, "first,last\nMarc,Thiessen\n", "utf-16-le")
+    with pytest.raises(RosterError) as caught:
+        Roster.from_csv(path)
+    message = str(caught.value)
+    assert str(path) in message and "line 1" in message and "UTF-16" in message, message
+
+
+def test_windows_1252_throughout_is_still_read(tmp_path: Path) -> None:
+    path = _write(tmp_path, "Prénom;Nom\nHélène;Côté\nInès;Moreau\nFrançois;Bœuf\n", "cp1252")
+    assert Roster.from_csv(path).names == (("helene", "cote"), ("ines", "moreau"), ("francois", "bœuf"))
+
+
+def test_a_caption_checked_against_a_mixed_roster_stops_with_exit_2(tmp_path: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_bytes(MIXED)
+    result = runner.invoke(app, ["caption", "Bravo Hélène Côté !", "--roster", str(roster)])
+    assert result.exit_code == 2, _output(result)  # before: "ok: nothing found", exit 0
+    assert "r.csv" in _output(result) and "line 3" in _output(result), _output(result)
+
+
+def test_a_roster_that_is_a_fifo_is_refused_without_reading_it(tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "class.csv", b"first,last\nMarc,Thiessen\n")
+    with pytest.raises(RosterError, match="FIFO"):
+        Roster.from_csv(fifo)  # before: blocked until a writer came, then read it
+    result = runner.invoke(app, ["caption", "Bravo Marc Thiessen", "--roster", str(fifo)])
+    assert result.exit_code == 2 and "FIFO" in _output(result), _output(result)
+
+
+def test_a_roster_named_in_a_policy_file_is_refused_when_a_fifo(tmp_path: Path, fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "class.csv", b"first,last\nMarc,Thiessen\n")
+    policy = tmp_path / "p.toml"
+    policy.write_text(f'[text]\nroster = "{fifo}"\n', encoding="utf-8")
+    result = runner.invoke(app, ["caption", "Bravo Marc Thiessen", "--policy", str(policy)])
+    assert result.exit_code == 2 and "FIFO" in _output(result), _output(result)
+
+
+@pytest.mark.parametrize("option", ["--roster", "--policy"])
+def test_a_device_given_as_a_file_option_is_exit_2(option: str) -> None:
+    result = runner.invoke(app, ["caption", "hello", option, "/dev/null"])  # before: read as an empty file
+    assert result.exit_code == 2 and "character device" in _output(result), _output(result)
+
+
+FILE_OPTIONS = [("scan", "--policy"), ("scan", "--roster"), ("scan", "--captions"), ("batch", "--policy"),
+                ("batch", "--roster"), ("batch", "--captions"), ("batch", "--state"), ("redact", "--policy"),
+                ("redact", "--roster"), ("caption", "--policy"), ("caption", "--roster")]
+
+
+@pytest.mark.parametrize("command, option", FILE_OPTIONS)
+def test_every_file_option_of_every_command_refuses_a_fifo(command: str, option: str, tmp_path: Path,
+                                                           fifo_offering) -> None:
+    fifo = fifo_offering(tmp_path / "input", b"first,last\nMarc,Thiessen\n")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    args = ["hello"] if command == "caption" else [str(photos), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, [command, *args, option, str(fifo)])
+    assert result.exit_code == 2 and "FIFO" in _output(result), _output(result)

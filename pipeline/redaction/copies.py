@@ -260,9 +260,23 @@ class Redactor:
         m = self.policy.redact.text_margin * box.h
         return Box.from_xyxy(box.x - m, box.y - m, box.x + box.w + m, box.y + box.h + m, width, height)
 
-    def _identifiable_height(self, image: LoadedImage) -> float:
-        """The height in ``image``'s pixels of a face just large enough to identify once posted."""
-        return self.policy.faces.identifiable_min_height * image.width / self.policy.faces.posting_width
+    def recognisable_once_posted(self, width: int, height: int) -> float:
+        """The height, in the pixels of a ``width`` x ``height`` photo, of the smallest face anyone could
+        recognise once the photo is posted: at the platform's posting size, or with no platform at
+        ``redact.posted_long_side`` (a smaller photo is posted as it is)."""
+        rule = PLATFORMS.get(self.policy.platform.name)
+        if rule is not None and rule.posting_width:
+            scale = rule.posting_width / width
+        else:
+            long_side = rule.posting_long_side if rule is not None and rule.posting_long_side else \
+                self.policy.redact.posted_long_side
+            scale = min(1.0, long_side / max(width, height))
+        return self.policy.faces.identifiable_min_height / scale
+
+    def identifiable_height(self, width: int) -> float:
+        """The height, in the pixels of a photo ``width`` pixels wide, of a face just large enough to
+        identify once posted."""
+        return self.policy.faces.identifiable_min_height * width / self.policy.faces.posting_width
 
     def found(self, image: LoadedImage, findings: list[Finding] | None = None, recheck: bool = False,
               near: list[Box] | None = None) -> list[Leftover]:
@@ -280,7 +294,7 @@ class Redactor:
         out = [Leftover(f.kind, f.box, f.detector, f.kind != "face" or f.score >= sure_score)
                for f in findings if f.box is not None and self._wanted(f)]
         r = self.policy.redact
-        min_height = self._identifiable_height(image)
+        min_height = self.identifiable_height(image.width)
         views = [Box(0, 0, image.width, image.height)]
         if near is not None:
             around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
@@ -300,12 +314,29 @@ class Redactor:
         # no labelled face
         return [replace(lo, sure=False) if lo.detectors == {faces.NATIVE_NAME} else lo for lo in merged]
 
-    def _decide(self, pixels: np.ndarray, found: list[Leftover]) -> tuple[list[Leftover], list[Leftover]]:
-        """What to cover (sure, or face-like on a second look) and what to leave for review."""
-        cover_now, review = [], []
+    def decide(self, pixels: np.ndarray, found: list[Leftover],
+               covers: list[Box]) -> tuple[list[Leftover], list[tuple[Leftover, str]]]:
+        """What to cover and what to rule out, never what to leave to a person: sure detections, text and
+        faces face-like on a second look are covered; every other possible face is settled by
+        ``face_check.settle`` (on a cover already placed: covered; too small to recognise once posted, or
+        no face on a closer look: ruled out, with why). ``covers``: the boxes covered already."""
+        cover_now, unsure = [], []
         for lo in found:
-            (cover_now if lo.sure or lo.kind != "face" or face_like(pixels, lo)[0] else review).append(lo)
-        return cover_now, review
+            (cover_now if lo.sure or lo.kind != "face" or face_like(pixels, lo)[0] else unsure).append(lo)
+        if not unsure:
+            return cover_now, []
+        height, width = pixels.shape[:2]
+        placed = list(covers) + [self.covering(lo, width, height).box for lo in cover_now]
+        min_height = self.recognisable_once_posted(width, height)
+        ruled_out = []
+        for lo in unsure:
+            covered, why = face_check.settle(pixels, lo.box, placed, min_height)
+            if covered:
+                cover_now.append(lo)
+                placed.append(self.covering(lo, width, height).box)
+            else:
+                ruled_out.append((lo, why))
+        return cover_now, ruled_out
 
     # --- one photo -----------------------------------------------------------------------------
     def redact(self, candidate: Candidate) -> ImageReport:
@@ -369,17 +400,6 @@ class Redactor:
         else:
             verdict, reasons = decide(kept, self.policy)
             reasons = (_summary(redaction),) + reasons
-            if redaction.review:
-                verdict = Verdict.BLOCK if verdict is Verdict.BLOCK else Verdict.REVIEW
-                n = len(redaction.review)
-                reasons += (ngettext(
-                    "{n} possible face left uncovered for review at {where}: only a low-score re-check detector "
-                    "saw it and a second look found no face; look at it, and cover it by hand or run again with "
-                    "--crop hands if it is a face",
-                    "{n} possible faces left uncovered for review at {where}: only a low-score re-check detector "
-                    "saw them and a second look found no face; look at them, and cover by hand or run again with "
-                    "--crop hands if one is a face", n).format(
-                        n=n, where=", ".join(str(b.as_list()) for b in redaction.review)),)
             if image.frame_count > 1:
                 reasons += ((_("copy holds the first of {n} frames only") if image.frame == 0 else
                              _("copy holds the primary image of {n} frames only")).format(n=image.frame_count),)
@@ -422,7 +442,7 @@ class Redactor:
                                                      for c in r["covered"]),
                                   Box(*r["crop"]) if r["crop"] else None, r["passes"], turned=r.get("turned", 0),
                                   size=tuple(r["size"]) if r.get("size") else None,
-                                  review=tuple(Box(*b) for b in r.get("review", ())))
+                                  ruled_out=tuple((Box(*o["box"]), o["why"]) for o in r.get("ruled_out", ())))
             return ImageReport(candidate.rel, Verdict(o["verdict"]), sha256=source, width=o["width"],
                                height=o["height"], exif_orientation=o["exif_orientation"],
                                reasons=(_(KEPT_REASON),) + tuple(o["reasons"]), redaction=redaction,
@@ -445,11 +465,13 @@ class Redactor:
                    dest: Path) -> Redaction:
         w, h = image.width, image.height
         r = self.policy.redact
-        # privacy first: cover what any of the three face detectors sees with a clear score, and what
-        # they see at a low score when it is face-like on a second look; the rest goes to review
-        sure, unsure = self._decide(image.pixels, self.found(image, list(findings)))
-        todo = [self._covering(lo, w, h) for lo in sure]
-        review = [lo.box for lo in unsure]
+        # privacy first: cover what any of the three face detectors sees with a clear score, what they
+        # see at a low score when it is face-like on a second look, and every other possible face that
+        # is on a cover or a face on a closer look; the rest is ruled out, with why (``decide``)
+        sure, unsure = self.decide(image.pixels, self.found(image, list(findings)), [])
+        todo = [self.covering(lo, w, h) for lo in sure]
+        ruled_out = [(lo.box, why) for lo, why in unsure]
+        review = [lo.box for lo, _why in unsure]  # kept out of a hands crop all the same
         crop = None
         if self.crop == "hands":
             crop, why_not, clothing = self._hands_crop(image, todo, review)
@@ -476,33 +498,33 @@ class Redactor:
             if identity:  # its text lines are the original's
                 reuse_text_lines(image, copy, self.policy, done)
             # what the re-check sees in the copy, where it lies in the original (where covers are painted);
-            # a possible face already left for review is not judged again. A copy in the original's frame
+            # a possible face ruled out before is judged again (a cover placed since may touch it). A copy in the original's frame
             # is looked at around the new covers only: elsewhere its pixels are those the look before
             # (the original's, or the last pass's) saw, and what was seen there is covered or listed
             near = [c.box for c in todo] if identity else None
             left = [lo for lo in (replace(lo, box=frame.to_original(lo.box))
                                   for lo in self.found(copy, recheck=True, near=near))
-                    if not on_own_paint(lo, 0, 0, done)
-                    and not (not lo.sure and any(lo.box.iou(b) >= 0.5 for b in review))]
+                    if not on_own_paint(lo, 0, 0, done)]
             # a face the re-check still finds on a mosaic or blur: the mode failed there, a solid box instead
             failed = [lo for lo in left if lo.kind == "face" and on_own_paint(lo, 0, 0, done, share=0.5, modes=("pixelate", "blur"))]
-            more, unsure = self._decide(pixels, [lo for lo in left if lo not in failed])
-            review += [lo.box for lo in unsure]
-            todo = [replace(self._covering(lo, w, h), mode="solid") for lo in failed] + \
-                [self._covering(lo, w, h) for lo in more]
+            more, unsure = self.decide(pixels, [lo for lo in left if lo not in failed], [c.box for c in done])
+            ruled_out = [(b, why) for b, why in ruled_out if not any(b.iou(lo.box) >= 0.5 for lo in more)]
+            ruled_out += [(lo.box, why) for lo, why in unsure if not any(lo.box.iou(b) >= 0.5 for b, _w in ruled_out)]
+            todo = [replace(self.covering(lo, w, h), mode="solid") for lo in failed] + \
+                [self.covering(lo, w, h) for lo in more]
             if not todo:
                 self.out.write_copy(out_rel, data)
                 return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
                                  size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name),
-                                 review=tuple(review))
+                                 ruled_out=tuple(ruled_out))
         where = "; ".join(_("{kind} at {box} ({detector})").format(kind=_(KIND_NAMES.get(lo.kind, lo.kind)),
                                                                   box=lo.box.as_list(), detector=lo.detector)
                           for lo in failed + more)
-        return Redaction(None, tuple(done), crop, r.max_passes, review=tuple(review),
+        return Redaction(None, tuple(done), crop, r.max_passes, ruled_out=tuple(ruled_out),
                          withheld=_("still found after {n} passes of covering: {where}; try --mode solid (a dark "
                                     "box), --crop hands, or cover it by hand").format(n=r.max_passes, where=where))
 
-    def _covering(self, lo: Leftover, width: int, height: int) -> Covered:
+    def covering(self, lo: Leftover, width: int, height: int) -> Covered:
         mode = self.policy.redact.face_mode if lo.kind == "face" else "solid"
         return Covered(lo.kind, self._cover_box(lo.kind, lo.box, width, height), mode)
 
@@ -574,7 +596,7 @@ class Redactor:
         score too low. Faces too small to be identifiable when posted are left out. Boxes in the
         original's pixels."""
         pixels = image.pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-        min_height = self._identifiable_height(image)
+        min_height = self.identifiable_height(image.width)
         out = []
         for k in range(4):
             for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.redact.face_min_score, k):

@@ -251,9 +251,9 @@ class VideoCopy:
         self.extra: list[tuple[int, int, int, Box, str]] = []  # (first, last, frame, box, kind): found by a check
         self.detections: dict[int, list[Box]] = {}  # the faces detected on each detected frame (every pass)
         self.recheck: set[int] | None = None  # frames the next check must look at again (None: all)
-        # possible faces a check saw that only low-score detectors saw and a second look found no face
-        # in: left uncovered for review (as on photos), by frame, from the last check of that frame
-        self.review: dict[int, list[Box]] = {}
+        # possible faces a check saw that only low-score detectors saw, ruled out as on photos (too small
+        # to recognise once posted, no face on a closer look), with why, by frame, from the last check of it
+        self.ruled_out: dict[int, list[tuple[Box, str]]] = {}
         # checked frames are detected frames: the check's detectors also look at them in the first pass
         stride = self.policy.video.detect_every
         self.verify_every = max(1, round((info.fps or 25.0) / self.policy.video.verify_fps / stride)) * stride
@@ -437,11 +437,11 @@ class VideoCopy:
         findings = text.stage(image, self.policy) if any(t.frame == index for t in self.texts) else []
         left = [lo for lo in self.redactor.found(image, findings)
                 if not on_own_paint(lo, 0, 0, done) and not on_mosaic(lo, done)]
-        cover_now, unsure = self.redactor._decide(rgb, left)
+        cover_now, unsure = self.redactor.decide(rgb, left, [c.box for c in done])
         if unsure:
-            self.review[index] = [lo.box for lo in unsure]
+            self.ruled_out[index] = [(lo.box, why) for lo, why in unsure]
         else:
-            self.review.pop(index, None)
+            self.ruled_out.pop(index, None)
         return cover_now
 
     # --- the check of a copy -----------------------------------------------------------------
@@ -516,7 +516,8 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 os.replace(tmp, dest)
                 out.note_written(out_rel, dest)
                 redaction = Redaction(out_rel, tuple(covered), None, passes, size=(copy.width, copy.height),
-                                      review=tuple(b for i in sorted(copy.review) for b in copy.review[i]),
+                                      ruled_out=tuple((b, f"{why}, at {i / fps:.1f} s") for i in sorted(copy.ruled_out)
+                                                      for b, why in copy.ruled_out[i]),
                                       ready=_("all {n} frames re-encoded, faces looked for on one frame in "
                                               "{every} and tracked between; {audio}").format(
                                           n=count, every=v.detect_every, audio=audio))
@@ -550,15 +551,10 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
             error=_("the redacted copy could not be made ({what})").format(what=type(exc).__name__)), out_rel), first
     finally:
         out.discard(tmp)
-    return finish(redactor, report, redaction, out_rel, start, copy.review, fps), first
+    return finish(redactor, report, redaction, out_rel, start), first
 
 
-# a review reason lists the times of at most this many frames
-MAX_REVIEW_TIMES = 8
-
-
-def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, start: float,
-           review: dict[int, list[Box]] | None = None, fps: float = 25.0) -> ImageReport:
+def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, start: float) -> ImageReport:
     from .copies import KEPT_KINDS, _summary
     from ..review.verdict import decide
 
@@ -569,18 +565,6 @@ def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, st
         kept = [f for f in report.findings if f.kind in KEPT_KINDS + ("frames",) and f.kind not in ("orientation",)]
         verdict, reasons = decide(kept, redactor.policy, video=True)
         reasons = (_summary(redaction, container=True),) + reasons
-        if review:
-            verdict = Verdict.BLOCK if verdict is Verdict.BLOCK else Verdict.REVIEW
-            n = sum(len(boxes) for boxes in review.values())
-            at = ", ".join(f"{i / fps:.1f} s" for i in sorted(review)[:MAX_REVIEW_TIMES])
-            more = "" if len(review) <= MAX_REVIEW_TIMES else ", …"
-            reasons += (ngettext(
-                "{n} possible face left uncovered for review, at {times}: only a low-score re-check detector saw "
-                "it and a second look found no face; watch those moments, and cut them out if it is a "
-                "face",
-                "{n} possible faces left uncovered for review, at {times}: only a low-score re-check detector saw "
-                "them and a second look found no face; watch those moments, and cut them out if one is "
-                "a face", n).format(n=n, times=at + more),)
     report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction, seconds=time.perf_counter() - start)
     if redaction.output is not None:
         outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),

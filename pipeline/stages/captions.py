@@ -32,11 +32,9 @@ from pathlib import Path
 from ..findings import Finding
 from .metadata_text import TextField, pseudo_lines
 from ..policy import PolicyError
-from ..text.recognizers import (
-    GRADE_CONTEXT, LETTER_ALONE, Match, _decode_roster, _header_key, _sniff, _unaccent, find_grades, find_names,
-    find_student_ids, fold,
-)
-from ..text.stage import _roster
+from ..text.folding import fold, unaccent
+from ..text.recognizers import GRADE_CONTEXT, LETTER_ALONE, Match, find_grades, find_names, find_student_ids
+from ..text.roster import header_key, load_roster, read_csv_rows
 from ..i18n import _
 
 DETECTOR = "caption"
@@ -99,7 +97,7 @@ class Term:
 def tokens(text: str) -> list[Token]:
     """The words of ``text`` (runs of letters and digits; apostrophes and hyphens split them), a
     hashtag's CamelCase words apart (#SpecialEducation: Special, Education)."""
-    text = HASHTAG.sub(lambda m: " " + CAMEL.sub(" ", m.group(1)) + " ", _unaccent(text))
+    text = HASHTAG.sub(lambda m: " " + CAMEL.sub(" ", m.group(1)) + " ", unaccent(text))
     return [Token(w, fold(w)) for w in WORD.findall(text)]
 
 
@@ -146,14 +144,40 @@ def _masked(words) -> str:
     return " ".join(w[:1].upper() + "•••" for w in words)
 
 
+def _starts(words: list[Token]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Where each word stands in ``words``: positions by folded and by written form."""
+    folded: dict[str, list[int]] = {}
+    written: dict[str, list[int]] = {}
+    for i, token in enumerate(words):
+        folded.setdefault(token.folded, []).append(i)
+        written.setdefault(token.written, []).append(i)
+    return folded, written
+
+
+def _candidates(term: Term, words: list[Token], starts) -> list[int] | range:
+    """The positions, in order, where ``term``'s first word stands (as ``_same_word`` reads it): the
+    only places its phrase can start. Looked up, not scanned: a post of megabytes has a million words
+    and the policy a hundred terms (issue 36)."""
+    if not term.words:
+        return range(len(words))
+    folded, written = starts
+    first = term.words[0]
+    if term.acronym:
+        forms, index = (first, first + "s"), written
+    else:
+        forms, index = [first + e for e in (ENDINGS if len(first) >= 3 and first.isalpha() else ("",))], folded
+    return sorted({i for form in forms for i in index.get(form, ())})
+
+
 def find_populations(text: str, policy) -> list[tuple[Term, str]]:
     """``(term, why)`` for each special-population term of the policy in ``text``."""
     terms, students = policy_terms(policy.captions)
     words = tokens(text)
-    hashtags = {fold(h) for h in HASHTAG.findall(_unaccent(text))}
+    starts = _starts(words)
+    hashtags = {fold(h) for h in HASHTAG.findall(unaccent(text))}
     out = []
     for term in terms:
-        for i in range(len(words)):
+        for i in _candidates(term, words, starts):
             if not _phrase_at(words, i, term.words, term.acronym):
                 continue
             if term.near_students and not _beside_student(words, i, i + len(term.words), students):
@@ -191,7 +215,7 @@ def is_official(handle: str, policy) -> bool:
 
 def find_handles(text: str, policy) -> list[str]:
     """The @handles of ``text`` that are not official accounts (an e-mail address is no handle)."""
-    return [h for h in HANDLE.findall(_unaccent(text)) if not is_official(h, policy)]
+    return [h for h in HANDLE.findall(unaccent(text)) if not is_official(h, policy)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,16 +247,23 @@ def _plain(word: str) -> str:
     return re.sub(r"\W", "", fold(word).split("'")[0].split("’")[0])
 
 
-def _share_or_change(lines, match: Match) -> bool:
+def _places(lines) -> dict[int, tuple[int, int]]:
+    """Each word's (line, position), by the word's identity: looked up once per caption, not searched
+    for each match (a post of megabytes holds thousands of matches and a million words: issue 36)."""
+    return {id(w): (n, i) for n, line in enumerate(lines) for i, w in enumerate(line.words)}
+
+
+def _share_or_change(lines, match: Match, places: dict[int, tuple[int, int]]) -> bool:
     if match.kind != "grade" or not match.hint.endswith("%"):
         return False
-    for line in lines:
-        at = [i for i, w in enumerate(line.words) if any(w is m for m in match.words)]
-        if at:
-            after = _plain(line.words[at[-1] + 1].text) if at[-1] + 1 < len(line.words) else ""
-            before = {_plain(w.text) for w in line.words[max(0, at[0] - 2):at[0]]}
-            return after in SHARE_AFTER or bool(before & CHANGE_BEFORE)
-    return False
+    found = [places[id(w)] for w in match.words if id(w) in places]
+    if not found:
+        return False
+    first = min(n for n, _i in found)  # the first line holding one of the match's words
+    line, at = lines[first], sorted({i for n, i in found if n == first})
+    after = _plain(line.words[at[-1] + 1].text) if at[-1] + 1 < len(line.words) else ""
+    before = {_plain(w.text) for w in line.words[max(0, at[0] - 2):at[0]]}
+    return after in SHARE_AFTER or bool(before & CHANGE_BEFORE)
 
 
 def find_signed_letter_grades(lines) -> list[Match]:
@@ -251,9 +282,11 @@ def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding
     t = policy.text
     lines = pseudo_lines(SENTENCE_END.sub("\n", text))
     matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_signed_letter_grades(lines) + \
-        find_names(lines, _roster(t.roster), t.name_min_similarity)
+        find_names(lines, load_roster(t.roster), t.name_min_similarity)
+    places = _places(lines)
     return [_finding(m.kind, m.score, m.hint, CATEGORY_LABEL[m.kind], source)
-            for m in sorted(matches, key=lambda m: -m.score) if m.score >= t.min_score and not _share_or_change(lines, m)]
+            for m in sorted(matches, key=lambda m: -m.score)
+            if m.score >= t.min_score and not _share_or_change(lines, m, places)]
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -307,16 +340,17 @@ class Post:
 
 def load_posts(path: Path) -> list[Post]:
     """The posts CSV: a header with ``path`` and ``caption`` (``alt_text`` too, optionally), comma,
-    semicolon or tab separated, UTF-8, UTF-16 or Windows-1252 as spreadsheets save it. Raises
-    CaptionsError naming the file and the line for a bad header, a row with more cells than the
-    header or without a path, and for a file with no caption at all."""
+    semicolon or tab separated, UTF-8, UTF-16 with a byte-order mark or Windows-1252 throughout, as
+    spreadsheets save it (a regular file only; a mix of UTF-8 and Windows-1252 lines is refused, see
+    pipeline/textfile.py). Raises CaptionsError naming the file and the line for a bad header, a row
+    with more cells than the header or without a path, and for a file with no caption at all."""
     path = Path(path)
     what = _("captions file")
-    _separator, rows = _sniff(_decode_roster(path, what, CaptionsError), path, what, CaptionsError)
+    _separator, rows = read_csv_rows(path, f"{what} {path}", CaptionsError)
     if not rows:
         raise CaptionsError(_("{what} {path}: empty, expected a header path,caption").format(
                                 what=what, path=path))
-    line, header = rows[0][0], [_header_key(c) for c in rows[0][1]]
+    line, header = rows[0][0], [header_key(c) for c in rows[0][1]]
     unknown = [c for c in header if c not in ("path",) + TEXT_COLUMNS]
     if "path" not in header or "caption" not in header or unknown or len(set(header)) < len(header):
         raise CaptionsError(_("{what} {path}, line {line}: the header must be path,caption (alt_text "

@@ -116,7 +116,7 @@ class CenterFace:
 
 
 @lru_cache(maxsize=1)
-def _centerface() -> CenterFace:
+def centerface() -> CenterFace:
     """The detector, loaded once per process."""
     return CenterFace()
 
@@ -264,7 +264,7 @@ def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0,
     turned = np.ascontiguousarray(np.rot90(work, k)) if k else work
     ww, wh = work.shape[1], work.shape[0]
     out = []
-    for d in _centerface().detect(turned, threshold):
+    for d in centerface().detect(turned, threshold):
         corners = [_unrotate_point(x, y, k, ww, wh) for x, y in ((d.x1, d.y1), (d.x2, d.y2))]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         marks = tuple((px * sx, py * sy) for px, py in (_unrotate_point(x, y, k, ww, wh) for x, y in d.landmarks))
@@ -362,7 +362,7 @@ def second_opinion(rgb: np.ndarray, centerface_min_score: float,
 
 def warm_up() -> None:
     """Load the face model now (start-up), so a missing model fails before the batch starts."""
-    _centerface()
+    centerface()
 
 
 def stage(image, policy) -> list[Finding]:

@@ -8,20 +8,19 @@ covers and an explanation; the text itself is only turned into a masked hint.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 import numpy as np
 
 from ..findings import Box
+from .folding import fold, unaccent
 from .ocr import OcrLine, Word
-from ..policy import PolicyError
-from ..i18n import N_, _
+# the roster's loading lives in roster.py; Roster and RosterError stay importable from here
+from .roster import (  # noqa: F401
+    COMMON_WORDS, SURNAME_ALONE_MIN_LETTERS, SURNAME_ALONE_SCORE, Roster, RosterError, letters,
+)
 
 
 @dataclass(frozen=True)
@@ -31,16 +30,6 @@ class Match:
     score: float
     hint: str
     why: str
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, for matching context words in English and French."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
-
-
-def _unaccent(text: str) -> str:
-    """Accents removed, case kept (OCR reads a capital A as À now and then)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _words_for_span(line: OcrLine, start: int, end: int) -> tuple[Word, ...]:
@@ -490,7 +479,7 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
         text = line.text
         has_context = page_context or _has_grade_label(text) or (i > 0 and _has_grade_label(lines[i - 1].text))
         levels = [m.span() for m in GRADE_LEVEL.finditer(text)]
-        labelled = [m for m in LABELLED_OUT_OF.finditer(_unaccent(text))]
+        labelled = [m for m in LABELLED_OUT_OF.finditer(unaccent(text))]
         for m in labelled:  # "Résultat : 17/24": right after a grade label, any total is a grade's
             total = re.split(r"\s?/\s?", m.group(1))[-1].replace(" ", "")
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
@@ -519,7 +508,7 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
                     not any(a <= m.start() < b for a, b in levels):
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.75, f"grade ••/{total}",
                                  "score out of %d with a grade label, a digit of it read as a letter" % total))
-        run = LABELLED_RUN.search(_unaccent(text))
+        run = LABELLED_RUN.search(unaccent(text))
         split = _score_run(run.group(1)) if run and not PRICE.search(text) else None
         if split:
             out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.8, f"grade ••/{split}",
@@ -534,7 +523,7 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             out.append(Match("grade", _words_for_span(line, run.start(1), run.end(1)), 0.7, f"grade ••/{split}",
                              "a score and its total run together (the slash not read) ending a line, with a grade "
                              "label on the page"))
-        number = LABELLED_NUMBER.search(_unaccent(text))
+        number = LABELLED_NUMBER.search(unaccent(text))
         if number and float(number.group(2).replace(",", ".")) <= 100 and not (
                 number.group(1).lower() == "grade" and number.group(2).isdigit() and int(number.group(2)) <= 12):
             out.append(Match("grade", _words_for_span(line, number.start(2), number.end(2)), 0.85, "grade ••",
@@ -546,20 +535,20 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
             elif student_page and float(m.group(1).replace(",", ".")) <= 100 and m.group(0) == text.strip():
                 out.append(Match("grade", _words_for_span(line, m.start(), m.end()), 0.7, "grade ••%",
                                  "percentage alone on its line, on a student's paper or report"))
-        if has_context and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+        if has_context and not LETTER_AFTER_LABEL.search(unaccent(text)):
             end = LETTER_AT_END.search(text)
             # "Sarah Robert A+"; not a header row's words before a letter ("Student A", "Name B")
-            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(_unaccent(text)) and \
+            if end and len(line.words) >= 2 and GRADEBOOK_ROW.match(unaccent(text)) and \
                     not all(_header_token(w) in _HEADER_WORDS for w in text[:end.start(1)].split()):
                 out.append(Match("grade", _words_for_span(line, end.start(1), end.end(1)), 0.75, "grade •",
                                  "letter grade ending a line, with a grade label on the page"))
         short = LABEL_SHORT_MARK.search(text)
         # not a blank to fill in ("Grade: __", "Grade: |", "Score: ...")
         if short and not short.group(1).isdigit() and not re.fullmatch(r"[|_.\-\u2010-\u2015…:;'\"]+", short.group(1)) \
-                and not LETTER_AFTER_LABEL.search(_unaccent(text)):
+                and not LETTER_AFTER_LABEL.search(unaccent(text)):
             out.append(Match("grade", _words_for_span(line, short.start(1), short.end(1)), 0.7, "grade •",
                              "a short mark after a grade label"))
-        for m in LETTER_AFTER_LABEL.finditer(_unaccent(text)):
+        for m in LETTER_AFTER_LABEL.finditer(unaccent(text)):
             out.append(Match("grade", _words_for_span(line, m.start(1), m.end(1)), 0.9, "grade •",
                              "letter grade after a grade label"))
         compact = "".join(text.split())
@@ -582,263 +571,6 @@ def find_grades(lines: list[OcrLine]) -> list[Match]:
 # Names
 
 NAME_LABEL = re.compile(r"\b(?:name|nom|prenom|student|eleve|pupil)\s*:\s*", re.IGNORECASE)
-
-
-class RosterError(PolicyError):
-    """A roster that cannot be read, or that yields no names: the run stops (exit 2) rather than
-    screening with a roster that silently matches nothing."""
-
-
-# Header cells (folded, runs of other characters as "_") naming the roster's columns, in English and French.
-FULL_NAME_HEADERS = {"name", "names", "full_name", "fullname", "student", "students", "student_name", "pupil",
-                     "pupil_name", "learner", "eleve", "eleves", "nom_eleve", "nom_de_l_eleve", "nom_complet",
-                     "nom_prenom", "prenom_nom", "nom_et_prenom", "prenom_et_nom", "nom_prenoms", "prenoms_nom"}
-FIRST_NAME_HEADERS = {"first", "first_name", "firstname", "first_names", "given", "given_name", "given_names",
-                      "givenname", "forename", "forenames", "prenom", "prenoms", "prenom_s", "prenom_eleve"}
-LAST_NAME_HEADERS = {"last", "last_name", "lastname", "surname", "surnames", "family", "family_name", "familyname",
-                     "nom", "noms", "nom_de_famille", "nom_famille", "nom_d_usage", "nom_eleve_famille"}
-# particles that belong to the surname in a full name: "Marc de la Fontaine", "Anna van Dijk"
-SURNAME_PARTICLES = {"de", "del", "della", "der", "des", "di", "da", "dos", "du", "la", "le", "van", "von", "st", "ter"}
-MAX_ROSTER_BYTES = 10 * 1024 * 1024
-SEPARATORS = ("\t", ";", ",")  # in this order on a tie: a comma is the likeliest to stand inside a name
-SEPARATOR_NAMES = {"\t": N_("tab"), ";": N_("semicolon"), ",": N_("comma")}
-
-# A surname alone (a jersey reading THIESSEN) is matched only when it has at least this many letters
-# and is not a common word: "Petit", "White" or "Rose" alone on a poster are words, not students.
-SURNAME_ALONE_MIN_LETTERS = 4
-SURNAME_ALONE_SCORE = 0.7  # blocks (text.min_score 0.5), below metadata's STRICT_SCORE (0.8) for technical fields
-# Common English and French words of at least 4 letters that are also surnames (or read like one once
-# folded): a surname on this list is never matched alone, and neither is an OCR word on it ("more" is not
-# a misread "Moore").
-COMMON_WORDS = frozenset("""
-    able about above after again also april area autumn away baby back baker ball bank banks bell best bird
-    bishop black blue boat body book born both brook brooks brown bush call came card case chase church city
-    class clay close cole cook cooke cool cross dale dark dawn dean december diamond dock done down drake duke
-    each early east easter even fair faith fall farmer field fields fine first fish fisher ford forest fort fox
-    frank free friday frost full game gate gift glass gold golden good grace grant gray great green grey guest
-    hale half hall hand hard hart hawk head heart here high hill hills holly home honey hood hope house hunt
-    hunter irish ivory jack january joy july june just keen kind king knight lamb land lane large last late lawn
-    lead little lord love lucky main major march mark marsh mason master may mayor meadow middle mill mills
-    monday moon moor moore more morning much must name near new next nice noble none north november october only
-    open page paris park parks party pass peace pearl penny pierce pike pine plain pool poor pope porter post
-    power price prince proud queen rain ranger read reader reed rich ring rivers road rock rose rush sage saint
-    sale salt sands saturday school sea season second sharp shepherd ship short silver sing slack small smart
-    snow south spring stand star steel stern stone storm strong summer summers sunday swan sweet table tall than
-    that their them then there thursday time today tower town tuesday under upon very wade walk walker wall ward
-    warm water waters watt wednesday week well wells west white wide wild will winter wise wolf wood woods work
-    world yard year young
-    abbe ange barbier baron beau beaux belle berger bijou blanc blanche bois bonheur bonhomme bonnet bosse
-    boucher boulanger bourgeois brun brune bureau cadet carre chambre champagne chapelle charbon charpentier
-    chasse chat chene chevalier clement comte cote coudre cour couture croix dame dimanche doux droit ecole
-    ecrit faucon feuille fevrier fleur fontaine forestier fort franc france garde gardien gateau grand grande
-    gros guerre hiver janvier jardin jeudi jeune juillet juin lapin leger libre lion long loup lundi maison
-    maitre marchand mardi marin mars masse matin mercredi moine monde moulin mouton neuf noble noel noir noire
-    nord octobre ouvert page pape paradis pascal pasteur patron perle petit petite pierre plante poirier pomme
-    pont porte poulain premier prince printemps renard riche riviere roche roi rose rouge roux saint salle
-    samedi sauvage seigneur septembre soleil tailleur tonnerre tour vendredi vert vieux vigne village ville
-    violette
-""".split())
-
-
-def _header_key(cell: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", fold(cell)).strip("_")
-
-
-def _name_problem(cell: str) -> str | None:
-    if any(c.isdigit() for c in cell) or "@" in cell:
-        return _("holds digits or an e-mail address, not a name")
-    if not any(c.isalpha() for c in cell):
-        return _("holds no letters")
-    return None
-
-
-def _split_full_name(cell: str) -> tuple[str, str] | None:
-    """``"Marc Thiessen"``, ``"Thiessen, Marc"``, ``"THIESSEN Marc"``, ``"Marc de la Fontaine"``:
-    ``(first, last)``, or None when the cell holds one word only."""
-    if "," in cell:
-        last, _comma, first = cell.partition(",")
-        return (first.strip(), last.strip()) if first.strip() and last.strip() else None
-    tokens = cell.split()
-    if len(tokens) < 2:
-        return None
-    capitals = [t for t in tokens if len(t) >= 2 and t.isupper()]
-    if capitals and len(capitals) < len(tokens):  # French usage: the surname in capitals
-        return " ".join(t for t in tokens if t not in capitals), " ".join(capitals)
-    split = len(tokens) - 1
-    while split > 1 and fold(tokens[split - 1]) in SURNAME_PARTICLES:
-        split -= 1
-    return " ".join(tokens[:split]), " ".join(tokens[split:])
-
-
-def _decode_roster(path: Path, what: str = "roster", error: type[PolicyError] | None = None) -> str:
-    """The text of a CSV as spreadsheets save it; ``what`` and ``error`` say whose file it is in the
-    message and the exception (a roster's by default, or the posts CSV of pipeline/stages/captions.py)."""
-    error = error or RosterError
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_ROSTER_BYTES + 1)
-    except OSError as exc:
-        raise error(f"{what} {path}: cannot read it ({exc.strerror or exc})") from exc
-    if len(data) > MAX_ROSTER_BYTES:
-        raise error(f"{what} {path}: larger than {MAX_ROSTER_BYTES // 2**20} MB, too large for a {what}")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with a BOM
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise error(f"{what} {path}: not valid UTF-16 text (byte {exc.start})") from exc
-    try:
-        text = data.decode("utf-8-sig")  # strict: a Windows-1252 file is never mistaken for UTF-8
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise error(f"{what} {path}: neither UTF-8 nor Windows-1252 text (byte {exc.start}); "
-                        "save it as CSV UTF-8") from exc
-    if "\x00" in text:
-        raise error(f"{what} {path}: holds NUL bytes, not a text file; save it as CSV")
-    return text
-
-
-def _parse_rows(text: str, separator: str) -> list[tuple[int, list[str]]]:
-    """Non-empty rows as ``(line number, cells)``, trailing empty cells dropped (``Marc;Thiessen;;``)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
-    out, line = [], 1
-    for row in reader:
-        while row and not row[-1].strip():
-            row.pop()
-        if row:
-            out.append((line, row))
-        line = reader.line_num + 1
-    return out
-
-
-def _sniff(text: str, path: Path, what: str = "roster",
-           error: type[PolicyError] | None = None) -> tuple[str, list[tuple[int, list[str]]]]:
-    """The separator that splits the most rows into the same number (2 or more) of cells; a comma
-    (which honours quotes: ``"Thiessen, Marc"``) when none does, for one column of full names."""
-    best, best_rows, best_share = None, None, 0.0
-    for separator in SEPARATORS:
-        try:
-            rows = _parse_rows(text, separator)
-        except csv.Error:
-            continue
-        widths = [len(cells) for _, cells in rows]
-        if not widths:
-            continue
-        width = max(set(widths), key=widths.count)
-        share = widths.count(width) / len(widths)
-        if width >= 2 and share > best_share:
-            best, best_rows, best_share = separator, rows, share
-    if best is not None:
-        return best, best_rows
-    try:
-        return ",", _parse_rows(text, ",")
-    except csv.Error as exc:
-        raise (error or RosterError)(f"{what} {path}: cannot be parsed as CSV ({exc})") from exc
-
-
-@dataclass(frozen=True)
-class Roster:
-    """Class list: full names as (first, last), folded for matching."""
-
-    names: tuple[tuple[str, str], ...]
-    separator: str = ","
-    layout: str = ""  # how the names were read, for the start-up message
-
-    @classmethod
-    def from_csv(cls, path: Path) -> Roster:
-        """A class list as spreadsheets save it: comma, semicolon or tab separators (sniffed), a
-        header row or none, one column of full names ("Marc Thiessen", "Thiessen, Marc", "THIESSEN
-        Marc") or first- and last-name columns in either order (headers first/last, prénom/nom and
-        the like; without a header, the first two columns of names as first, last, unless the first
-        one is in capitals), UTF-8 with or without BOM, Windows-1252 or UTF-16 with a BOM.
-
-        Raises RosterError (a PolicyError: exit 2 at start-up) naming the file and the line when a
-        line cannot be read as a name, and when the file yields no names at all: a roster that
-        matches nothing must not pass for one that found no student."""
-        path = Path(path)
-        separator, rows = _sniff(_decode_roster(path), path)
-        where = _("roster {path}").format(path=path)
-        if not rows:
-            raise RosterError(_("{where}: no names in it (the file is empty)").format(where=where))
-        header = [_header_key(c) for c in rows[0][1]]
-        first = next((i for i, h in enumerate(header) if h in FIRST_NAME_HEADERS), None)
-        last = next((i for i, h in enumerate(header) if h in LAST_NAME_HEADERS and i != first), None)
-        full = next((i for i, h in enumerate(header) if h in FULL_NAME_HEADERS), None)
-        has_header = first is not None or last is not None or full is not None
-        body = rows[1:] if has_header else rows
-        if has_header:
-            if first is not None and last is not None:
-                columns: tuple[int, ...] = (first, last)
-            elif full is not None:
-                columns = (full,)
-            elif last is not None and header[last] == "nom" and first is None:
-                columns = (last,)  # a lone "Nom" column holds whole names
-            else:
-                named = _("first") if first is not None else _("last")
-                raise RosterError(_("{where}, line {line}: the header names a {named}-name column but "
-                                    "not the other one").format(
-                                      where=where, line=rows[0][0], named=named))
-        else:
-            columns = _guess_columns(body, separator)
-        names: list[tuple[str, str]] = []
-        for line, cells in body:
-            if len(cells) <= max(columns):
-                raise RosterError(_("{where}, line {line}: {cells} cell(s), expected a name in column "
-                                    "{column} ({separator}-separated)").format(
-                                      where=where, line=line, cells=len(cells), column=max(columns) + 1,
-                                      separator=_(SEPARATOR_NAMES[separator])))
-            values = [cells[c].strip() for c in columns]
-            for c, value in zip(columns, values):
-                problem = _("is empty") if not value else _name_problem(value)
-                if problem:
-                    raise RosterError(_("{where}, line {line}, column {column}: {problem}").format(
-                                          where=where, line=line, column=c + 1, problem=problem))
-            if len(columns) == 1:
-                pair = _split_full_name(values[0])
-                if pair is None:
-                    raise RosterError(_("{where}, line {line}: one word only, expected a first and a "
-                                        "last name").format(
-                                          where=where, line=line))
-            else:
-                pair = (values[0], values[1])
-            folded = (" ".join(fold(pair[0]).split()), " ".join(fold(pair[1]).split()))
-            if folded not in names:
-                names.append(folded)
-        if not names:
-            raise RosterError(_("{where}: no names in it (a header and no rows)").format(where=where))
-        layout = N_("full names") if len(columns) == 1 else N_("first and last names")
-        return cls(tuple(names), separator, layout)
-
-    @cached_property
-    def surnames_alone(self) -> tuple[str, ...]:
-        """Surnames matched even without the first name: at least SURNAME_ALONE_MIN_LETTERS letters
-        and not a common English or French word."""
-        out = []
-        for _first, last in self.names:
-            if _letters(last) >= SURNAME_ALONE_MIN_LETTERS and last not in COMMON_WORDS and last not in out:
-                out.append(last)
-        return tuple(out)
-
-
-def _guess_columns(rows: list[tuple[int, list[str]]], separator: str) -> tuple[int, ...]:
-    """Columns of a roster without a header: the first two columns that hold names on every row
-    (first, last; last, first when the first is in capitals, "THIESSEN;Marc", or when a comma is
-    followed by a space on every row, "Thiessen, Marc" unquoted); else one column of full names."""
-    width = max(len(cells) for _, cells in rows)
-    named = [c for c in range(width)
-             if all(c < len(cells) and cells[c].strip() and _name_problem(cells[c]) is None for _, cells in rows)]
-    if len(named) < 2:
-        return (named[0],) if named else (0,)
-    a, b = named[:2]
-    in_capitals = all(cells[a].strip().isupper() for _, cells in rows) and \
-        not all(cells[b].strip().isupper() for _, cells in rows)
-    last_comma_first = separator == "," and width == 2 and all(cells[1].startswith(" ") for _, cells in rows)
-    return (b, a) if in_capitals or last_comma_first else (a, b)
-
-
-def _letters(text: str) -> int:
-    return sum(c.isalpha() for c in text)
 
 
 def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
@@ -874,7 +606,7 @@ def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: floa
             for start in range(len(folded_words) - size + 1):
                 span = range(start, start + size)
                 window = " ".join(folded_words[start:start + size])
-                if any(i in in_full_name for i in span) or _letters(window) < SURNAME_ALONE_MIN_LETTERS or \
+                if any(i in in_full_name for i in span) or letters(window) < SURNAME_ALONE_MIN_LETTERS or \
                         window in COMMON_WORDS or fuzz.ratio(window, last) < min_similarity:
                     continue
                 if len(window) > len(last) and last in window:

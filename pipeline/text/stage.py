@@ -9,8 +9,6 @@ and a masked hint; the recognised text never leaves this stage.
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -18,25 +16,12 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
-    Match, Roster, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
+    Match, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
     find_student_ids, find_table_grades, respell_labels,
     unread_column_marks,
     unread_grade_cells,
 )
-
-
-def _roster(path: str) -> Roster | None:
-    """The roster, read again when its file changes (a roster edited in place between two runs of a
-    long-lived process must not be ignored)."""
-    if not path:
-        return None
-    st = Path(path).stat()
-    return _roster_version(path, st.st_mtime_ns, st.st_size)
-
-
-@lru_cache(maxsize=4)
-def _roster_version(path: str, mtime_ns: int, size: int) -> Roster:
-    return Roster.from_csv(Path(path))
+from .roster import load_roster as _roster  # one cache of the roster for the whole process
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
