@@ -96,7 +96,7 @@ def _guarded(command):
 
     @functools.wraps(command)
     def run(*args, **kwargs):
-        from .runs.owned import OutsideOwnedFolder
+        from .owned import OutsideOwnedFolder
 
         from .quiet import native_logs_silenced
 
@@ -142,7 +142,7 @@ def threading_main() -> bool:
 
 
 def _printable(text: str) -> str:
-    from .review.report import printable
+    from .report.document import printable
 
     return printable(text)
 
@@ -208,7 +208,7 @@ def main(
     import os
 
     from .i18n import set_language
-    from .review.report import CSV_DIALECT_ENV
+    from .report.document import CSV_DIALECT_ENV
 
     set_language(lang.value if lang else None)
     if csv_dialect:
@@ -258,8 +258,9 @@ def scan(
     (could not be screened; never counted as ok). Originals are never modified.
     """
     from .models import ModelError
-    from .runs.owned import OwnedFolder
-    from .runs.scan import Screener, exit_code, walk
+    from .owned import OwnedFolder
+    from .screen.photo import Screener
+    from .runs.scan import exit_code, walk
 
     _roots_or_exit(paths)
     policy = _policy_or_exit(policy_file, setting, platform, roster)
@@ -335,10 +336,11 @@ def batch(
     """
     import logging
 
-    from .runs.batch import ClusterError, NothingToScreen, run_batch
+    from .runs.batch import NothingToScreen, run_batch
+    from .runs.work import ClusterError
     from .models import ModelError
     from .stages.captions import CaptionsError
-    from .runs.owned import OwnedFolder
+    from .owned import OwnedFolder
     from .runs.scan import exit_code
 
     _roots_or_exit([root])
@@ -351,7 +353,7 @@ def batch(
     policy = _policy_or_exit(policy_file, setting, platform, roster,
                              {"video": {"keep_audio": False}} if no_audio else None)
     if redact_to is not None:
-        from .redaction.copies import UnsafeOutput, check_output_folder
+        from .redaction.names import UnsafeOutput, check_output_folder
 
         try:
             check_output_folder(redact_to, [root])
@@ -461,8 +463,9 @@ def redact(
     3 some photo could not be processed; 2 usage error.
     """
     from .models import ModelError
-    from .redaction.copies import Redactor, UnsafeOutput, check_output_folder, with_copy_names
-    from .runs.owned import OwnedFolder
+    from .redaction.copies import Redactor
+    from .redaction.names import UnsafeOutput, check_output_folder, with_copy_names
+    from .owned import OwnedFolder
     from .runs.scan import exit_code, walk
 
     _roots_or_exit(paths)
@@ -557,7 +560,7 @@ def caption(
     error (bad option, policy or roster).
     """
     from .stages.captions import check
-    from .review.verdict import decide
+    from .screen.verdict import decide
 
     policy = _policy_or_exit(policy_file, None, None, roster, check_ocr=False)
     findings = check(sys.stdin.read() if text == "-" else text, policy)
@@ -696,8 +699,8 @@ def _each_with_progress(candidates: list, work, label: str, show: bool) -> list:
 def _write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool, inputs: list[Path] = (),
                     copies: Path | None = None):
     """Write report.json and report.csv; print one line per photo unless quiet."""
-    from .review.report import build_report, write_reports
-    from .runs.run_info import run_info
+    from .report.document import build_report, write_reports
+    from .report.run_info import run_info
 
     document = build_report([r.to_dict() for r in reports], len(skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},

@@ -28,7 +28,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.runs.owned import OwnedFolder  # noqa: E402
+from pipeline.owned import OwnedFolder  # noqa: E402
 
 
 def make_report(base: Path, n: int) -> Path:

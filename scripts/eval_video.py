@@ -112,7 +112,7 @@ def main() -> int:
     w, h = (int(v) for v in args.size.split("x"))
     from pipeline.policy import load_policy
     from pipeline.redaction.copies import Redactor
-    from pipeline.runs.scan import Candidate
+    from pipeline.screen.photo import Candidate
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

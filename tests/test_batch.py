@@ -229,7 +229,7 @@ def test_a_thumbnail_made_from_a_preview_covers_the_text_where_the_full_photo_wo
 
     from pipeline.findings import Box, Finding
     from pipeline.media.loader import load_image
-    from pipeline.review.contact_sheet import THUMB_SIDE, thumbnail_bytes
+    from pipeline.report.contact_sheet import THUMB_SIDE, thumbnail_bytes
 
     image = load_image(SAMPLES / "classroom_composite.jpg", 10**8)
     box = Box(image.width // 2, image.height // 2, image.width // 8, image.height // 12)

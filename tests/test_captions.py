@@ -20,8 +20,8 @@ from pipeline.stages.captions import CaptionsError, captions_by_path, check, is_
 from pipeline.cli import app
 from pipeline.media.loader import load_image
 from pipeline.policy import PolicyError, load_policy
-from pipeline.review.report import SCHEMA_PATH
-from pipeline.review.verdict import CAPTION_REASONS, decide
+from pipeline.report.document import SCHEMA_PATH
+from pipeline.screen.verdict import CAPTION_REASONS, decide
 
 ROSTER = REPO / "scripts" / "caption_roster.csv"
 TUNING = REPO / "scripts" / "caption_tuning.csv"

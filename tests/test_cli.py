@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES
 from pipeline.cli import app
-from pipeline.review.report import SCHEMA_PATH
+from pipeline.report.document import SCHEMA_PATH
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())

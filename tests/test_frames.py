@@ -23,8 +23,8 @@ from pipeline.media import loader
 from pipeline.findings import Verdict
 from pipeline.media.loader import LoadedImage, LoadError, load_image, other_frames, practically_identical
 from pipeline.policy import load_policy
-from pipeline.review.report import SCHEMA_PATH, build_report
-from pipeline.runs.scan import STAGES, Candidate, Screener
+from pipeline.report.document import SCHEMA_PATH, build_report
+from pipeline.screen.photo import STAGES, Candidate, Screener
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
 LIMIT = 100_000_000

@@ -26,7 +26,7 @@ from conftest import SAMPLES
 from pipeline.runs.batch import NothingToScreen, StateError, run_batch, thumbnail_name
 from pipeline.cli import app
 from pipeline.findings import Box, Finding
-from pipeline.runs.owned import OutsideOwnedFolder, OwnedFolder
+from pipeline.owned import OutsideOwnedFolder, OwnedFolder
 from pipeline.policy import load_policy
 
 runner = CliRunner()
@@ -419,7 +419,7 @@ def _writable_again(folder: Path) -> None:
 
 
 def test_an_unwritable_output_stops_the_run_before_any_photo_is_screened(tmp_path: Path, monkeypatch) -> None:
-    from pipeline.runs.scan import Screener
+    from pipeline.screen.photo import Screener
 
     photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
     screened: list[str] = []
@@ -467,7 +467,7 @@ def test_a_locked_state_file_is_said_to_be_in_use_not_damaged(tmp_path: Path, mo
 
 
 def test_an_interrupted_scan_or_redact_says_truthfully_what_is_kept(tmp_path: Path, monkeypatch) -> None:
-    from pipeline.runs.scan import Screener
+    from pipeline.screen.photo import Screener
 
     photos = photos_folder(tmp_path / "photos")  # day0/landscape_coffee.jpg, day0/portrait_cat.jpg
     out = tmp_path / "out"

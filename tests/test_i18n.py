@@ -14,7 +14,7 @@ from conftest import REPO, SAMPLES
 from pipeline import i18n
 from pipeline.findings import Box, Finding
 from pipeline.policy import load_policy
-from pipeline.review.verdict import decide
+from pipeline.screen.verdict import decide
 
 PO = REPO / "pipeline" / "locale" / "fr" / "LC_MESSAGES" / "photoscreen.po"
 
@@ -129,7 +129,7 @@ def test_the_review_page_in_french(review_copy: Path) -> None:
 def test_the_contact_sheet_in_french(review_copy: Path) -> None:
     import json
 
-    from pipeline.review.contact_sheet import render
+    from pipeline.report.contact_sheet import render
 
     report = json.loads((review_copy / "report" / "report.json").read_text())
     try:
@@ -161,7 +161,7 @@ def test_french_copies_errors_and_summary(tmp_path: Path) -> None:
 def test_french_copy_reasons_without_a_run() -> None:
     from pipeline.findings import Covered, Redaction
     from pipeline.media.loader import LoadError, load_bytes
-    from pipeline.redaction.copies import _summary
+    from pipeline.redaction.core import summary as _summary
 
     redaction = Redaction("a.jpg", (Covered("face", Box(0, 0, 9, 9), "pixelate"), Covered("face", Box(20, 0, 9, 9), "solid"),
                                     Covered("grade", Box(0, 20, 9, 9), "solid")), Box(0, 0, 50, 50), 2)

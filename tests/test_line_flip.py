@@ -185,7 +185,7 @@ def test_unsure_line_turned_by_its_neighbours_is_read_the_legible_way(policy, de
 def test_unclear_disputed_line_is_read_both_ways(policy, decisions, monkeypatch) -> None:
     """The same line when legibility cannot tell (here made equal both ways): read both ways up,
     each reading's word boxes mapped back onto the ID."""
-    monkeypatch.setattr(ocr, "_legibility", lambda reading: 0.3)
+    monkeypatch.setattr(ocr, "legibility", lambda reading: 0.3)
     png, drawn = page(ten_turned=True, id_turned=False)
     decisions.force.update(box=drawn["id_line"], probability=0.3)
     findings = ids_found(png, policy)

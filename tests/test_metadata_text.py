@@ -17,7 +17,7 @@ from pipeline.stages import metadata, metadata_text
 from pipeline.cli import app
 from pipeline.media.loader import is_image_path, load_image, LoadError
 from pipeline.policy import load_policy
-from pipeline.review.verdict import decide
+from pipeline.screen.verdict import decide
 
 LIMIT = 200_000_000
 FIRST, LAST, ID = "Oliver", "Bennett", "48213977"
@@ -176,7 +176,8 @@ def test_the_why_names_the_field(tmp_path: Path, roster_policy) -> None:
 def test_through_the_screener(tmp_path: Path, roster_policy) -> None:
     """The whole pipeline: every file with the name and ID in its metadata is blocked, and a file
     with innocent metadata is not blocked for text."""
-    from pipeline.runs.scan import Screener, walk
+    from pipeline.screen.photo import Screener
+    from pipeline.runs.scan import walk
 
     for kind in KINDS:
         _write(kind, tmp_path, f"{FIRST} {LAST}\nStudent ID: {ID}")

@@ -13,7 +13,7 @@ from PIL import Image
 from conftest import SAMPLES, shared_files
 from pipeline.stages import metadata, orientation, platform_fit, quality
 from pipeline.media.loader import load_image
-from pipeline.review.verdict import decide
+from pipeline.screen.verdict import decide
 
 LIMIT = 100_000_000
 

@@ -20,7 +20,7 @@ from pipeline.cli import app
 from pipeline.findings import Box
 from pipeline.media.loader import load_image
 from pipeline.redaction.cover import best_crop, cover, grow
-from pipeline.review.report import SCHEMA_PATH
+from pipeline.report.document import SCHEMA_PATH
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -293,7 +293,7 @@ def test_a_second_run_keeps_the_copies_of_unchanged_originals(tmp_path: Path) ->
 
 def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeypatch) -> None:
     from pipeline.redaction import copies as redaction
-    from pipeline.runs.scan import Candidate
+    from pipeline.screen.photo import Candidate
 
     redactor = redaction.Redactor(policy, tmp_path)
     calls = []
@@ -438,7 +438,7 @@ def test_best_crop_keeps_its_subject_towards_the_middle() -> None:
 
 def test_second_look_tells_a_face_from_a_hand(testdata: Path) -> None:
     """A low-score detection is covered only when it is face-like on a second look."""
-    from pipeline.redaction.copies import Leftover, face_like
+    from pipeline.redaction.core import Leftover, face_like
 
     image = load_image(testdata / "faces_annotated" / GROUP_PHOTOS[0], 10**9)
     assert face_like(image.pixels, Leftover("face", Box(793, 89, 45, 66), "centerface-native", False))[0]
@@ -531,7 +531,7 @@ def test_a_region_is_a_person_only_where_the_segmenter_is_sure_of_part_of_it() -
 def test_a_photo_scan_calls_ok_gets_a_copy_and_no_patch_on_its_hands(testdata: Path, tmp_path: Path, policy) -> None:
     """Painted hands: the low-score re-check detectors see faces in the fingertips; a second look
     finds none and a closer look none either, so they are ruled out, not painted, and the copy is ok."""
-    from pipeline.runs.scan import Candidate, Screener
+    from pipeline.screen.photo import Candidate, Screener
 
     name = "tim-marshall-cAtzHUz7Z8g-unsplash.jpg"
     path = testdata / "hands" / name
@@ -583,7 +583,7 @@ def test_crop_hands_looks_again_for_turned_faces_in_the_crop(testdata: Path, tmp
     whole photo misses that face, the crop's own look (turned four ways) keeps it out."""
     from pipeline.policy import load_policy
     from pipeline.redaction.copies import Redactor
-    from pipeline.runs.scan import Candidate
+    from pipeline.screen.photo import Candidate
 
     name = "9_Press_Conference_Press_Conference_9_346.jpg"
     face = Box(362, 981, 86, 52)  # labelled in annotations.json

@@ -128,7 +128,7 @@ def test_decisions_survive_a_restart_and_follow_the_copy(review_copy: Path) -> N
     assert set(rows(client(review_copy), undecided=1)) == set(again) - {"portrait_cat.jpg", "landscape_coffee.jpg"}
     # a copy that changed (the next batch made it again) needs a new decision
     copies = review_copy / "copies"
-    from pipeline.runs.owned import OwnedFolder
+    from pipeline.owned import OwnedFolder
 
     folder = OwnedFolder(copies)
     folder.write_copy("portrait_cat.jpg", (copies / "landscape_coffee.jpg").read_bytes())
@@ -322,7 +322,7 @@ def test_a_fix_on_an_error_row_names_the_real_cause(review_copy: Path) -> None:
 def test_a_fix_that_uncovers_faces_is_reported_as_what_its_rescreen_found(review_copy: Path, tmp_path: Path) -> None:
     import jsonschema
 
-    from pipeline.review.report import SCHEMA_PATH
+    from pipeline.report.document import SCHEMA_PATH
 
     c = client(review_copy)
     row = rows(c)["classroom_composite.jpg"]

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from conftest import REPO, SAMPLES
 from pipeline.cli import app
-from pipeline.review.report import SCHEMA_PATH
+from pipeline.report.document import SCHEMA_PATH
 
 sys.path.insert(0, str(REPO / "scripts"))
 from make_test_clip import make_clip  # noqa: E402
@@ -162,7 +162,7 @@ def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
 # --- pieces, without decoding -------------------------------------------------------------------
 
 def test_container_tags_go_through_the_metadata_checks_and_recognizers(policy) -> None:
-    from pipeline.media.video import metadata_findings
+    from pipeline.screen.video import metadata_findings
 
     tags = [("container", "com.apple.quicktime.location.ISO6709", "+48.8584+002.2945+035.000/"),
             ("container", "com.apple.quicktime.make", "Apple"),
@@ -212,7 +212,7 @@ def test_tracking_covers_the_frames_between_detections_before_and_after(policy) 
 def test_video_reasons_speak_of_the_clip_and_count_faces_on_one_frame() -> None:
     from pipeline.findings import Box, Finding
     from pipeline.policy import load_policy
-    from pipeline.review.verdict import decide, original_verdict
+    from pipeline.screen.verdict import decide, original_verdict
 
     policy = load_policy()
     blur = Finding("blur", None, 0.8, why="motion blur (on 5 of 6 frames screened)")

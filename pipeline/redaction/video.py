@@ -36,10 +36,11 @@ from PIL import Image
 from ..stages import faces
 from ..text import stage as text
 from ..media import video
-from ..findings import Box, Covered, ImageReport, Redaction, Verdict
+from ..findings import KEPT_KINDS, SENSITIVE_TEXT, Box, Covered, ImageReport, Redaction, Verdict
 from ..media.loader import LoadedImage, LoadError
 from .cover import cover, grow
-from .copies import KIND_NAMES
+from .core import KIND_NAMES, on_own_paint, summary
+from .names import video_output_name
 from ..i18n import _, ngettext
 
 DETECT_MIN_LONG_SIDE = 960  # px: small frames are scaled up (at most 2x) so small faces are still found
@@ -52,18 +53,6 @@ AUDIO_COPY = {"mp4": {"aac", "mp3", "opus", "alac", "flac", "ac3", "eac3"},
 # Tags the muxers write themselves; any other tag in a copy is a failure.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "handler_name", "language",
               "vendor_id", "duration", "encoder-eng"}
-
-
-def output_name(rel: str) -> tuple[str, str]:
-    """The copy's relative path and container: MP4, MOV, M4V and WebM keep theirs, AVI becomes MP4."""
-    suffix = Path(rel).suffix.lower()
-    if suffix in (".mp4", ".m4v"):
-        return rel, "mp4"
-    if suffix == ".mov":
-        return rel, "mov"
-    if suffix == ".webm":
-        return rel, "webm"
-    return rel + ".mp4", "mp4"
 
 
 @dataclass
@@ -209,7 +198,6 @@ class TextCover:
 
 def text_covers(screen: video.VideoScreen, policy, total: int) -> list[TextCover]:
     """Sensitive text the screen found: covered from the text sample before to the one after."""
-    from .copies import SENSITIVE_TEXT
 
     samples = sorted(screen.text_samples)
     out = []
@@ -327,7 +315,7 @@ class VideoCopy:
                                 out.mux(packet)
                             continue
                         for frame in packet.decode():
-                            f = video.Frame(index, 0.0, frame, video._quarter_turns(frame))
+                            f = video.Frame(index, 0.0, frame, video.quarter_turns(frame))
                             rgb = f.rgb()
                             if rgb.shape[:2] != (self.height, self.width):
                                 raise LoadError(f"frame {index} is {rgb.shape[1]}x{rgb.shape[0]}, not "
@@ -342,7 +330,7 @@ class VideoCopy:
                             index += 1
                 except av.FFmpegError as exc:
                     raise LoadError(f"video data is corrupt or truncated at frame {index + 1} "
-                                    f"({video._av_error(exc)})") from None
+                                    f"({video.av_error(exc)})") from None
                 if pending:  # the frames after the last detected one: detect on the last
                     last_index, _frame, last_rgb = pending[-1]
                     if last_index % stride:
@@ -430,8 +418,6 @@ class VideoCopy:
     def _left(self, rgb: np.ndarray, index: int, done: list[Covered]) -> list:
         """What the independent detectors (CenterFace at the frame's own size, BlazeFace), and the text
         stage where the screen found text, see on a covered frame that is not on our own covers."""
-        from .copies import on_own_paint
-
         image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video",
                             exif_orientation=None, exif=Image.Exif(), frame=index)
         findings = text.stage(image, self.policy) if any(t.frame == index for t in self.texts) else []
@@ -484,9 +470,9 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
     """The row for one video, its copy written when it is safe (``Redactor.redact_keep_image`` for videos)."""
     report, first, screen = redactor.screener.screen_video(candidate)
     if report.verdict is Verdict.ERROR:
-        return redactor._without_copy(report, out_rel), first
+        return redactor.without_copy(report, out_rel), first
     r, v = redactor.policy.redact, redactor.policy.video
-    copy = VideoCopy(redactor, candidate, screen, output_name(out_rel)[1])  # the copy's name has its container's suffix
+    copy = VideoCopy(redactor, candidate, screen, video_output_name(out_rel)[1])  # the copy's name has its container's suffix
     out = redactor.out
     try:
         dest = out.path(out_rel)
@@ -494,7 +480,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
         dest = out.path(out_rel)
         tmp = out.temporary()  # in our temporary folder, locked while we write it
     except (OSError, ValueError) as exc:
-        return redactor._without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
+        return redactor.without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
                                               seconds=time.perf_counter() - start), out_rel), first
     redaction = None
     try:
@@ -530,7 +516,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 first, last = max(0, index - reach), min(frames - 1, index + reach)
                 copy.recheck |= set(range(first, last + 1))
                 for lo in found:
-                    box = redactor._cover_box(lo.kind, lo.box, copy.width, copy.height)
+                    box = redactor.cover_box(lo.kind, lo.box, copy.width, copy.height)
                     copy.extra.append((first, last, index, box, lo.kind))
         else:
             kinds = sorted({lo.kind for found in left.values() for lo in found})
@@ -541,12 +527,12 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                                       len(left)).format(kinds=", ".join(_(KIND_NAMES.get(k, k)) for k in kinds),
                                                         n=len(left), passes=r.max_passes))
     except (LoadError, OSError, ValueError) as exc:
-        return redactor._without_copy(replace(
+        return redactor.without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
             error=_("the redacted copy could not be made ({what})").format(
                 what=f"{type(exc).__name__}: {exc}")), out_rel), first
     except Exception as exc:  # an encoder failure inside FFmpeg: fail closed, the batch goes on
-        return redactor._without_copy(replace(
+        return redactor.without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
             error=_("the redacted copy could not be made ({what})").format(what=type(exc).__name__)), out_rel), first
     finally:
@@ -555,16 +541,15 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
 
 
 def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, start: float) -> ImageReport:
-    from .copies import KEPT_KINDS, _summary
-    from ..review.verdict import decide
+    from ..screen.verdict import decide
 
     if redaction.output is None:
-        report = redactor._without_copy(report, out_rel)
+        report = redactor.without_copy(report, out_rel)
         verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
     else:
         kept = [f for f in report.findings if f.kind in KEPT_KINDS + ("frames",) and f.kind not in ("orientation",)]
         verdict, reasons = decide(kept, redactor.policy, video=True)
-        reasons = (_summary(redaction, container=True),) + reasons
+        reasons = (summary(redaction, container=True),) + reasons
     report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction, seconds=time.perf_counter() - start)
     if redaction.output is not None:
         outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),

@@ -31,8 +31,9 @@ from PIL import Image
 from ..i18n import N_, _
 from ..media.loader import LoadError, decode_image, load_image
 from ..media.video import is_video_path
-from ..redaction.copies import UnsafeOutput, check_output_folder, encode, output_name
-from ..runs.owned import OwnedFolder
+from ..redaction.names import UnsafeOutput, check_output_folder, output_name
+from ..redaction.core import encode
+from ..owned import OwnedFolder
 from .folder import ReportFolder
 from .listing import Listing
 

@@ -32,15 +32,16 @@ from typing import Callable, Iterable
 
 from distributed import WorkerPlugin
 
-from .batch import ClusterError, _error_record, config_key, thumbnail_name
-from ..review.contact_sheet import photo_thumbnail
+from .work import ClusterError, error_record, thumbnail_name
+from ..screen.photo import config_key
+from ..report.contact_sheet import photo_thumbnail
 from ..findings import Verdict
 from ..i18n import _
 from ..media.loader import LoadError, read_regular_file
-from .owned import OwnedFolder
+from ..owned import OwnedFolder
 from ..policy import Policy
-from ..review.report import printable
-from .scan import Candidate
+from ..report.document import printable
+from ..screen.photo import Candidate
 
 log = logging.getLogger("photoscreen.batch")
 
@@ -100,7 +101,7 @@ class PhotoscreenPlugin(WorkerPlugin):
 
 
 def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None, captions: dict[str, str] | None = None):
-    from .scan import Screener
+    from ..screen.photo import Screener
 
     # one thread per task, like a local worker process: run Dask workers with --nthreads 1 per core
     os.environ["PHOTOSCREEN_THREADS"] = "1"
@@ -160,7 +161,7 @@ class ClusterRun:
 
 
 def _error(rel: str, message: str) -> tuple[dict, None]:
-    return _error_record(rel, message), None
+    return error_record(rel, message), None
 
 
 def _killed_worker_types() -> tuple[type, ...]:

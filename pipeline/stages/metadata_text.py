@@ -32,7 +32,7 @@ from PIL import ExifTags, Image
 from ..findings import Box, Finding
 from ..text.ocr import OcrLine, Word
 from ..text.recognizers import find_beside_student, find_grades, find_names, find_student_ids
-from ..text.stage import _roster
+from ..text.roster import load_roster
 
 DETECTOR = "metadata:text"
 MAX_FIELD_CHARS = 64 * 1024  # characters read from one field
@@ -602,7 +602,7 @@ def field_findings(field: TextField, policy) -> list[Finding]:
     if not lines:
         return []
     matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(
-        lines, _roster(t.roster), t.name_min_similarity)
+        lines, load_roster(t.roster), t.name_min_similarity)
     matches += find_beside_student(lines, matches)
     need = max(t.min_score, STRICT_SCORE) if field.strict else t.min_score
     out: list[Finding] = []

@@ -21,7 +21,7 @@ from .recognizers import (
     unread_column_marks,
     unread_grade_cells,
 )
-from .roster import load_roster as _roster  # one cache of the roster for the whole process
+from .roster import load_roster  # one cache of the roster for the whole process
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -75,7 +75,7 @@ def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Matc
     t = policy.text
     near = [_near(line, [b.box for b in barcodes]) for line in lines]
     matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
-        lines, _roster(t.roster), t.name_min_similarity)
+        lines, load_roster(t.roster), t.name_min_similarity)
     matches += find_beside_student(lines, matches)
     matches += find_list_rows(lines, matches)
     return find_table_grades(lines, matches)  # table columns and rows; header words dropped
@@ -197,8 +197,8 @@ def stage(image, policy) -> list[Finding]:
 
 def warm_up() -> None:
     """Load the text models now (start-up), so a missing model fails before the batch starts."""
-    from .detect import _classifier, _detector, _recogniser
+    from .detect import classifier_model, detector_model, recogniser_model
 
-    _detector()
-    _classifier()
-    _recogniser()
+    detector_model()
+    classifier_model()
+    recogniser_model()

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from .. import __version__
 from ..findings import Verdict
-from ..runs.owned import OwnedFolder
+from ..owned import OwnedFolder
 
 SCHEMA_ID = "photoscreen.report/1"
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")

@@ -20,8 +20,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..i18n import _, language
-from ..runs.run_info import report_policy
-from .verdict import original_verdict
+from .run_info import report_policy
+from ..screen.verdict import original_verdict
 
 THUMB_SIDE = 320
 TEXT_KINDS = ("student_id", "grade", "name", "barcode")

@@ -153,9 +153,21 @@ def original_verdict(record: dict, policy: Policy) -> tuple[str, tuple[str, ...]
         return record["verdict"], tuple(record["reasons"])
     findings = [Finding.from_dict(f) for f in record.get("findings") or []]
     if record.get("media") == "video":  # faces counted on the frame that shows the most, as the screen does
-        from ..media.video import decide_video
-
         verdict, reasons = decide_video(findings, policy)
     else:
         verdict, reasons = decide(findings, policy)
     return verdict.value, reasons
+
+
+def decide_video(findings: list[Finding], policy) -> tuple[Verdict, tuple[str, ...]]:
+    """The photo rules over a video's findings, with faces counted on the frame that shows the most
+    identifiable ones (then the most faces), and text counted once per hint."""
+    faces: dict[int | None, list[Finding]] = {}
+    others: dict[tuple, Finding] = {}
+    for f in findings:
+        if f.kind == "face":
+            faces.setdefault(f.frame, []).append(f)
+        else:
+            others.setdefault((f.kind, f.hint, f.why if f.hint is None else "", f.category), f)
+    busiest = max(faces.values(), key=lambda fs: (sum(1 for f in fs if f.identifiable), len(fs)), default=[])
+    return decide(busiest + list(others.values()), policy, video=True)

@@ -12,13 +12,22 @@ from typing import Any
 from ..policy import Policy
 
 
-def run_info(inputs: list[Path], copies: Path | None, policy: Policy) -> dict[str, Any]:
-    """The report's ``run`` object: inputs with the label their rows carry (see ``scan.walk``)."""
-    from .scan import _labels
+def input_labels(roots: list[Path]) -> list[str]:
+    """How the report names each root: nothing for a single folder, the file name for a single file;
+    with several roots, each one's path from the folder that holds them all, so that two inputs
+    called ``photos`` (or two files called ``x.jpg``) never share a name in the report."""
+    if len(roots) == 1:
+        return ["" if roots[0].is_dir() else roots[0].name]
+    real = [Path(os.path.realpath(r)) for r in roots]
+    common = Path(os.path.commonpath([r.parent for r in real]))
+    return [r.relative_to(common).as_posix() if r != common else r.name for r in real]
 
+
+def run_info(inputs: list[Path], copies: Path | None, policy: Policy) -> dict[str, Any]:
+    """The report's ``run`` object: inputs with the label their rows carry (``input_labels``)."""
     return {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "inputs": [{"label": label, "path": os.path.realpath(p)} for p, label in zip(inputs, _labels(inputs))],
+        "inputs": [{"label": label, "path": os.path.realpath(p)} for p, label in zip(inputs, input_labels(inputs))],
         "copies": os.path.realpath(copies) if copies else None,
         "setting": policy.general.setting,
         "platform": policy.platform.name,

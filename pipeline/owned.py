@@ -31,8 +31,8 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
-from ..models import sha256_file
-from ..i18n import _
+from .models import sha256_file
+from .i18n import _
 
 MANIFEST_NAME = ".photoscreen-copies.sqlite"
 TEMP_FOLDER = ".photoscreen-tmp"  # our temporaries, and nothing else, live in this folder at the top
