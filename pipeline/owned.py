@@ -46,7 +46,8 @@ class OutsideOwnedFolder(ValueError):
     """A write or delete that would land outside the folder we own, or through a link."""
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process's file mode creation mask (read without changing it for good)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -111,7 +112,7 @@ class OwnedFolder:
             with open(tmp, "wb") as fh:
                 fh.write(data)
                 fh.flush()
-                os.fchmod(fh.fileno(), 0o666 & ~_umask())
+                os.fchmod(fh.fileno(), 0o666 & ~umask())
                 os.fsync(fh.fileno())
             os.replace(tmp, dest)
         finally:
@@ -191,6 +192,18 @@ class OwnedFolder:
         db.execute("INSERT OR REPLACE INTO copies (rel, sha256, written_at) VALUES (?, ?, ?)",
                    (rel, hashlib.sha256(data).hexdigest(), time.time()))
         db.commit()
+        return dest
+
+    def publish(self, tmp: Path, rel: str) -> Path:
+        """Move a finished temporary file (``temporary``) to ``rel``: the mode a new file of ours gets,
+        its bytes on disk first, then renamed into place in one step, and listed in the manifest."""
+        dest = self.path(rel)
+        os.chmod(tmp, 0o666 & ~umask())
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+        self.note_written(rel, dest)
         return dest
 
     def note_written(self, rel: str, dest: Path) -> None:

@@ -13,6 +13,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, TESTDATA
+from pipeline.media import metadata_chunks, metadata_fields
 from pipeline.stages import metadata, metadata_text
 from pipeline.cli import app
 from pipeline.media.loader import is_image_path, load_image, LoadError
@@ -243,7 +244,7 @@ def test_innocent_metadata_gives_no_text_findings(tmp_path: Path, roster_policy)
                                                           (2, 120): b"Sports day at Lincoln School"})))
     for path in (jpeg, png, iptc):
         image = load_image(path, LIMIT)
-        assert metadata_text.text_fields(image), path.name  # there is text to read
+        assert metadata_chunks.text_fields(image), path.name  # there is text to read
         found = metadata_text.find_metadata_text(image, roster_policy)
         assert found == [], (path.name, [(f.kind, f.why) for f in found])
     assert not metadata_text.revealing_icc(srgb, roster_policy)
@@ -267,7 +268,7 @@ def test_no_text_findings_in_the_metadata_of_the_sample_and_real_photos(roster_p
         except LoadError:
             continue
         checked += 1
-        fields += len(metadata_text.text_fields(image))
+        fields += len(metadata_chunks.text_fields(image))
         found = metadata_text.find_metadata_text(image, roster_policy)
         assert found == [], (path.name, [(f.kind, f.why) for f in found])
     assert checked > 20 and fields > 50  # the check did read metadata
@@ -276,7 +277,7 @@ def test_no_text_findings_in_the_metadata_of_the_sample_and_real_photos(roster_p
 # --- decoding, parsing, robustness ---------------------------------------------------------------
 
 def test_user_comment_charsets() -> None:
-    uc = metadata_text.user_comment
+    uc = metadata_fields.user_comment
     assert uc(b"ASCII\0\0\0Hello") == "Hello"
     assert uc(b"UNICODE\0" + "Élodie".encode("utf-16-le")) == "Élodie"
     assert uc(b"UNICODE\0" + "Élodie".encode("utf-16-be")) == "Élodie"
@@ -304,9 +305,9 @@ def test_utf8_read_as_latin1_is_repaired(tmp_path: Path) -> None:
 
 def test_icc_texts_of_real_and_built_profiles() -> None:
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    assert metadata_text.icc_texts(srgb) == ["sRGB built-in", "No copyright, use freely"]
-    assert "Oliver Bennett" in metadata_text.icc_texts(_icc_with_description("Oliver Bennett"))
-    assert "Oliver Bennett" in metadata_text.icc_texts(_icc_with_description("Oliver Bennett", "desc"))
+    assert metadata_chunks.icc_texts(srgb) == ["sRGB built-in", "No copyright, use freely"]
+    assert "Oliver Bennett" in metadata_chunks.icc_texts(_icc_with_description("Oliver Bennett"))
+    assert "Oliver Bennett" in metadata_chunks.icc_texts(_icc_with_description("Oliver Bennett", "desc"))
 
 
 def test_revealing_icc(roster_policy, policy) -> None:
@@ -322,14 +323,14 @@ def test_revealing_icc(roster_policy, policy) -> None:
                                  b"\0" * 128 + struct.pack(">I4sII", 1, b"desc", 144, 50) + b"mluc" + b"\xff" * 40,
                                  b"\0" * 128 + struct.pack(">I4sII", 1, b"desc", 144, 12) + b"desc\0\0\0\0\xff\xff\xff\xff"])
 def test_malformed_icc_never_raises(icc: bytes, roster_policy) -> None:
-    assert isinstance(metadata_text.icc_texts(icc), list)
+    assert isinstance(metadata_chunks.icc_texts(icc), list)
     assert metadata_text.revealing_icc(icc, roster_policy) is False
 
 
 @pytest.mark.parametrize("xmp", [b"<x:xmpmeta><rdf:RDF><dc:description>unclosed", b"\xff\xfe\x00garbage<<<>>>",
                                  b"<a:b c:d='1' e:f=\"2\"/></g:h></i:j>" * 100, b"<" * 5000, b""])
 def test_malformed_xmp_never_raises(xmp: bytes) -> None:
-    assert isinstance(metadata_text.xmp_fields(xmp), list)
+    assert isinstance(metadata_fields.xmp_fields(xmp), list)
 
 
 def test_xmp_items_read_element_text_and_attributes_not_ids() -> None:
@@ -338,7 +339,7 @@ def test_xmp_items_read_element_text_and_attributes_not_ids() -> None:
                '<Iptc4xmpExt:PersonInImageWDetails><rdf:Bag><rdf:li rdf:parseType="Resource">'
                '<Iptc4xmpExt:PersonName><rdf:Alt><rdf:li xml:lang="x-default">Ann Lee</rdf:li></rdf:Alt>'
                '</Iptc4xmpExt:PersonName></rdf:li></rdf:Bag></Iptc4xmpExt:PersonInImageWDetails>').decode()
-    items = metadata_text.xmp_items(xmp)
+    items = metadata_fields.xmp_items(xmp)
     assert ("photoshop:Headline", "Head & line") in items
     assert ("dc:subject", "one") in items and ("dc:subject", "two") in items
     assert ("Iptc4xmpExt:PersonName", "Ann Lee") in items
@@ -403,9 +404,9 @@ def test_long_fields_are_capped(tmp_path: Path, roster_policy) -> None:
     _picture().save(path, pnginfo=info)
     image = load_image(path, LIMIT)
     start = time.perf_counter()
-    fields = metadata_text.text_fields(image)
+    fields = metadata_chunks.text_fields(image)
     found = metadata_text.find_metadata_text(image, roster_policy)
-    assert max(len(f.text) for f in fields) <= metadata_text.MAX_FIELD_CHARS
+    assert max(len(f.text) for f in fields) <= metadata_fields.MAX_FIELD_CHARS
     assert [f.kind for f in found] == ["name"]
     assert time.perf_counter() - start < 20
 

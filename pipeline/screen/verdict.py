@@ -1,4 +1,4 @@
-"""From findings to a verdict with reasons, following docs/policy.md.
+"""From findings to a verdict with reasons, following docs/policy.md (the rules and where each is checked).
 
 block: do not post (an identifiable student in a classroom photo; a student ID, grade or name;
        a GPS position; a caption that names, tags or singles out students).

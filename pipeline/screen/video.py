@@ -24,7 +24,8 @@ from ..media.loader import LoadedImage, LoadError
 from ..media.video import PREVIEW_WIDTH, Sampler, StreamInfo, container_tags, file_sha256, find_xmp, frames, global_shift, open_video, scene_cut, stream_info, tick
 from ..stages.captions import embedded_findings
 from ..stages.metadata import XMP_REVEALING, gps_findings, xmp_has
-from ..stages.metadata_text import TextField, findings_for, xmp_fields
+from ..media.metadata_fields import TextField, xmp_fields
+from ..stages.metadata_text import findings_for
 from .verdict import decide_video
 
 DETECTOR = "metadata"

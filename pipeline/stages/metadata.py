@@ -20,7 +20,8 @@ from PIL import ExifTags, Image
 from .captions import embedded_findings
 from ..i18n import N_
 from ..findings import Finding
-from .metadata_text import findings_for, text_fields
+from ..media.metadata_chunks import text_fields
+from .metadata_text import findings_for
 
 DETECTOR = "metadata"
 GPS_POSITION_TAGS = {1: "latitude", 2: "latitude", 3: "longitude", 4: "longitude", 5: "altitude",
