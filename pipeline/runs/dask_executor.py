@@ -304,7 +304,7 @@ def _collect(future, candidate: Candidate, out: OwnedFolder, killed: tuple[type,
     return answer["record"], thumb
 
 
-# --- a cluster on this machine, for the tests and scripts/bench.py -----------------------------------
+# --- a cluster on this machine, for the tests and scripts/bench/screen.py ----------------------------
 
 @contextmanager
 def local_cluster(workers: int, folder: Path, nanny: bool = True, preload: Path | None = None,

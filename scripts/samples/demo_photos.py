@@ -4,22 +4,25 @@
 Every photo comes from scikit-image's bundled data (in the scikit-image wheel on PyPI):
 astronaut (Eileen Collins, NASA, public domain), coffee (CC0, Rachel Michetti), chelsea (CC0,
 Stefan van der Walt), rocket (SpaceX, public domain) and camera (CC0, Lav Varshney). Everything
-else (the classroom, the paper, the text) is drawn here. Run with `make samples`; the output is
-deterministic, committed, and described in sample_images/README.md.
+else (the classroom, the paper, the text) is drawn here. Run with `make samples`
+(`.venv/bin/python -m scripts.samples.demo_photos`); the output is deterministic, committed, and
+described in sample_images/README.md.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from skimage import data
 
-OUT = Path(__file__).resolve().parent.parent / "sample_images"
+from scripts import REPO
+
+OUT = REPO / "sample_images"
 EXIF_ORIENTATION = 0x0112
 
 
@@ -82,6 +85,7 @@ def save_jpeg(image: Image.Image, name: str, exif: Image.Exif | None = None) -> 
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     OUT.mkdir(exist_ok=True)
     for old in OUT.iterdir():
         if old.name != "README.md":

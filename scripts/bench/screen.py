@@ -4,7 +4,7 @@ default stages on W local worker processes, on 1, and on a W-worker Dask cluster
 127.0.0.1 (`batch --scheduler`), deface on the same photos, and Tesseract on each whole photo (what Presidio's image
 redactor does).
 
-    .venv/bin/python scripts/bench.py [--count N] [--workers W]
+    .venv/bin/python -m scripts.bench.screen [--count N] [--workers W]
 
 The 12-MP JPEGs (4032x3024) are made by upscaling real photos from ../shared/testdata into a
 temporary folder that is deleted afterwards. deface runs from .venv-deface (`make deface-env`)
@@ -24,12 +24,10 @@ from pathlib import Path
 
 import cv2
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from pipeline.runs.batch import run_batch  # noqa: E402
-from pipeline.media.loader import load_image  # noqa: E402
-from pipeline.policy import load_policy  # noqa: E402
+from pipeline.runs.batch import run_batch
+from pipeline.media.loader import load_image
+from pipeline.policy import load_policy
+from scripts import REPO
 
 LIMIT = 100_000_000
 

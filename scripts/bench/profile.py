@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Where the screening time of a 12-MP photo goes, on one core: cProfile of Screener.screen_keep_image
-(pipeline/runs/scan.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench.py
+(pipeline/runs/scan.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench/screen.py
 makes them), counting CPU time of this process (so other load on a shared machine counts less).
 
-    OMP_NUM_THREADS=1 .venv/bin/python scripts/profile_screen.py [--count N] [--top K]
+    OMP_NUM_THREADS=1 .venv/bin/python -m scripts.bench.profile [--count N] [--top K]
 
 Prints the time per stage and the functions with the most cumulative time.
 """
@@ -22,13 +22,10 @@ from pathlib import Path
 os.environ.setdefault("PHOTOSCREEN_THREADS", "1")
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-from bench import make_photos  # noqa: E402
-from pipeline.runs import scan
+from pipeline.runs import scan  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
+from scripts import REPO  # noqa: E402
+from scripts.bench.screen import make_photos  # noqa: E402
 
 
 def main() -> int:

@@ -1,12 +1,12 @@
 """How well the caption check finds names, tags, populations, IDs and grades (issue 19).
 
-    .venv/bin/python scripts/eval_captions.py                  # the tuning set (tests use it too)
-    .venv/bin/python scripts/eval_captions.py --set holdout    # the held-out set: measure, never tune on it
-    .venv/bin/python scripts/eval_captions.py --set holdout2   # a second one, written after the first was run
+    .venv/bin/python -m scripts.eval.captions                  # the tuning set (tests use it too)
+    .venv/bin/python -m scripts.eval.captions --set holdout    # the held-out set: measure, never tune on it
+    .venv/bin/python -m scripts.eval.captions --set holdout2   # a second one, written after the first was run
 
 Each set is a CSV of ``lang,expected,caption`` (``expected``: the categories a caption should get,
 space-separated; empty for an innocent caption), checked with the class roster
-``scripts/caption_roster.csv``. Prints the recall of the expected categories, the share of innocent
+``scripts/data/caption_roster.csv``. Prints the recall of the expected categories, the share of innocent
 captions flagged, and each miss and false alarm (the captions are made up: printing them is fine
 here, as it never is in a report). Goals: recall >= 0.95, at most 1 innocent caption in 14 flagged.
 """
@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from pipeline.stages.captions import check
+from pipeline.policy import load_policy
+from scripts import DATA
 
-from pipeline.stages.captions import check  # noqa: E402
-from pipeline.policy import load_policy  # noqa: E402
-
-SETS = {"tuning": HERE / "caption_tuning.csv", "holdout": HERE / "caption_holdout.csv",
-        "holdout2": HERE / "caption_holdout2.csv"}
-ROSTER = HERE / "caption_roster.csv"
+SETS = {"tuning": DATA / "caption_tuning.csv", "holdout": DATA / "caption_holdout.csv",
+        "holdout2": DATA / "caption_holdout2.csv"}
+ROSTER = DATA / "caption_roster.csv"
 
 
 def load_set(path: Path) -> list[tuple[str, set[str], str]]:

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Measure the text stage: recall per kind, negatives flagged, seconds per photo.
 
-    .venv/bin/python scripts/make_text_samples.py [--seed S]   # writes reports/text_samples
-    .venv/bin/python scripts/eval_text.py [SAMPLES] [--testdata DIR] [--engines tesserocr,rapidocr,both]
+    .venv/bin/python -m scripts.samples.text_samples [--seed S]   # writes reports/text_samples
+    .venv/bin/python -m scripts.eval.text [SAMPLES] [--testdata DIR] [--engines tesserocr,rapidocr,both]
                                           [--quick] [--misses] [--scenes-and-time-only] [--no-ink]
 
 Figures are printed per OCR engine (``text.ocr_backend``; "both" when the policy accepts it), with
 the handwritten marks (items the generator wrote in a handwriting font) and the wider variety
-(``make_text_samples.py --wide``: more fonts, inks, layouts, turned cards) counted apart as well, and
+(``scripts.samples.text_samples --wide``: more fonts, inks, layouts, turned cards) counted apart as well, and
 the seed the samples were made with (tune on some seeds, report on a fresh one). ``--quick`` runs
 only the roster runs, without text_scenes and the timing; ``--no-ink`` leaves the pen-mark step
 (pipeline/text/ink.py) out, for a before/after comparison.
@@ -32,15 +32,14 @@ from pathlib import Path
 
 import cv2
 
-REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("PHOTOSCREEN_THREADS", "1")  # the goals are set for one core
-sys.path.insert(0, str(REPO))
 
-from pipeline.text import stage as text
+from pipeline.text import stage as text  # noqa: E402
 from pipeline.policy import PolicyError  # noqa: E402
 from pipeline.findings import Box  # noqa: E402
 from pipeline.media.loader import load_image  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
+from scripts import REPO  # noqa: E402
 
 SENSITIVE = ("student_id", "grade", "name")
 MIN_HEIGHT = 10
@@ -53,7 +52,7 @@ def covered(truth: Box, found: Box) -> bool:
 def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
     hits = {k: [0, 0] for k in SENSITIVE}
     hand = {k: [0, 0] for k in SENSITIVE}  # the handwritten items alone
-    wide = {k: [0, 0] for k in SENSITIVE}  # the items of the wider variety alone (make_text_samples.py --wide)
+    wide = {k: [0, 0] for k in SENSITIVE}  # the items of the wider variety alone (text_samples --wide)
     wide_negatives = [0, 0]
     negatives = flagged = 0
     seconds = []
@@ -119,7 +118,7 @@ def main() -> int:
         text.find_ink_grades = lambda *a, **k: []
     truth_path = args.samples / "truth.json"
     if not truth_path.is_file():
-        print(f"no truth.json in {args.samples}: run scripts/make_text_samples.py first", file=sys.stderr)
+        print(f"no truth.json in {args.samples}: run python -m scripts.samples.text_samples first", file=sys.stderr)
         return 2
     truth = json.loads(truth_path.read_text())
     base = load_policy()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the quality, orientation and metadata stages on real photos.
 
-    .venv/bin/python scripts/eval_quality.py [--testdata DIR]
+    .venv/bin/python -m scripts.eval.quality [--testdata DIR]
 
 Prints:
 - blur accuracy on ../shared/testdata/misc/blur (sharp _S, defocused _F, motion-blurred _M, plus two
@@ -27,12 +27,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
 from pipeline.stages import metadata, orientation, platform_fit, quality
-from pipeline.media.loader import LoadedImage, load_image  # noqa: E402
-from pipeline.policy import load_policy  # noqa: E402
+from pipeline.media.loader import LoadedImage, load_image
+from pipeline.policy import load_policy
+from scripts import REPO
 
 POLICY = load_policy()
 LIMIT = POLICY.general.max_pixels

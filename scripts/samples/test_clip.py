@@ -1,12 +1,12 @@
 """Make a short test video by panning and zooming over a still photo, with PyAV.
 
 Used by the tests (clips are made into a temporary folder at test time, never committed) and by
-scripts/eval_video.py. The source is a photo of ours (sample_images/, made from public-domain and CC0
+scripts/eval/video.py. The source is a photo of ours (sample_images/, made from public-domain and CC0
 photos) or, for evaluation only, a labelled photo from ../shared/testdata; ``boxes`` (face boxes in
 the photo's pixels) are carried through the same pan and zoom so that the clip has labelled faces
 on every frame.
 
-    .venv/bin/python scripts/make_test_clip.py sample_images/classroom_composite.jpg /tmp/clip.mp4 \
+    .venv/bin/python -m scripts.samples.test_clip sample_images/classroom_composite.jpg /tmp/clip.mp4 \
         --seconds 3 --fps 12 --size 640x360 --gps --comment "Filmed by Ms Smith"
 
 Container tags written: ``location`` (ISO 6709, the mov muxer stores it as the ``©xyz`` atom that

@@ -3,7 +3,7 @@ still finds in the copies.
 
 The clip is made at run time (never committed) by panning and zooming over labelled photos of
 ``../shared/testdata/faces_annotated`` (classrooms, schoolkids), their face boxes carried into every
-frame (scripts/make_test_clip.py). Then, in one run:
+frame (scripts/samples/test_clip.py). Then, in one run:
 
 - photoscreen's redaction of the clip (screen, cover every frame, check the copy): frames per second;
 - deface 1.5.0 on the same clip (``.venv-deface``, ``make deface-env``), as it runs: frames per second;
@@ -11,7 +11,7 @@ frame (scripts/make_test_clip.py). Then, in one run:
   both copies: the labelled faces at least 20 px tall it still finds (IoU >= 0.4 with the label;
   also >= 0.1, looser).
 
-    .venv/bin/python scripts/eval_video.py [--photos 4] [--first 0] [--seconds 2.5] [--fps 30]
+    .venv/bin/python -m scripts.eval.video [--photos 4] [--first 0] [--seconds 2.5] [--fps 30]
 """
 
 from __future__ import annotations
@@ -20,16 +20,12 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-from make_test_clip import make_clip  # noqa: E402
+from scripts import REPO
+from scripts.samples.test_clip import make_clip
 
 MIN_HEIGHT = 20  # px: labelled faces counted
 STEP = 3  # every 3rd frame of a copy is checked

