@@ -132,11 +132,13 @@ def test_redact_overwrite_removes_the_older_copy_when_none_is_written_now(tmp_pa
     assert runner.invoke(app, ["redact", "--no-progress", str(photos), "--out", str(safe)]).exit_code == 0
     copy = safe / "day0" / "notice.jpg"
     assert copy.is_file()
-    # a printed notice has no hands: with --crop hands no copy can be made, so the older copy must go
-    result = runner.invoke(app, ["redact", "--no-progress", "--overwrite", "--crop", "hands", str(photos),
-                                 "--out", str(safe)])
-    assert result.exit_code == 1, result.output
+    # the photo is damaged now: no copy can be made of it, so the older copy must go
+    data = (photos / "day0" / "notice.jpg").read_bytes()
+    (photos / "day0" / "notice.jpg").write_bytes(data[:len(data) // 3])
+    result = runner.invoke(app, ["redact", "--no-progress", "--overwrite", str(photos), "--out", str(safe)])
+    assert result.exit_code == 3, result.output
     assert not copy.exists()
+    (photos / "day0" / "notice.jpg").write_bytes(data)
     # a file there that photoscreen did not write is never replaced
     copy.write_bytes(b"the coordinator's own file")
     result = runner.invoke(app, ["redact", "--no-progress", "--overwrite", str(photos), "--out", str(safe)])

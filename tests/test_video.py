@@ -156,6 +156,17 @@ def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
     assert not {k for k in tags if k in ("make", "model") or "apple" in k}
 
 
+
+def test_crop_hands_on_a_clip_covers_every_frame_and_says_so(clips, tmp_path) -> None:
+    """--crop hands crops photos: a clip given it gets its covered copy, and the row says no crop was made."""
+    out = tmp_path / "safe"
+    result = runner.invoke(app, ["redact", "--no-progress", "--crop", "hands", str(clips["empty"]), "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output
+    [row] = json.loads((out / "report.json").read_text())["images"]
+    assert row["redaction"]["output"] == "coffee.mov" and (out / "coffee.mov").is_file()
+    assert any(r.startswith("no crop: --crop hands crops photos, not videos") for r in row["reasons"]), row["reasons"]
+
+
 # --- pieces, without decoding -------------------------------------------------------------------
 
 def test_container_tags_go_through_the_metadata_checks_and_recognizers(policy) -> None:
@@ -183,7 +194,7 @@ def test_tracking_covers_the_frames_between_detections_before_and_after(policy) 
     """A face seen on frames 0 and 3 is covered on 1 and 2 where it is; one not found again stays
     covered for keep_frames; one that appears is covered from the frame after the detection before."""
     from pipeline.findings import Box
-    from pipeline.redaction.video import FacePlan
+    from pipeline.redaction.video_tracks import FacePlan
 
     v = policy.video
     walking = {0: Box(100, 100, 40, 50), 3: Box(130, 100, 40, 50)}  # 10 px a frame

@@ -207,7 +207,12 @@ class Redactor:
         if is_video_path(candidate.path):  # every frame covered (pipeline/redaction/video.py)
             from .video import redact_video
 
-            return redact_video(self, candidate, out_rel, dest, start)
+            report, first = redact_video(self, candidate, out_rel, dest, start)
+            if self.crop and report.redaction is not None and report.redaction.output:
+                report = replace(report, reasons=report.reasons + (
+                    _("no crop: --crop hands crops photos, not videos; every frame of this copy is covered "
+                      "instead"),))
+            return report, first
         report, image = self.screener.screen_keep_image(candidate)
         if image is None or report.verdict is Verdict.ERROR:
             return self.without_copy(report, out_rel), image
@@ -232,6 +237,8 @@ class Redactor:
         else:
             verdict, reasons = decide(kept, self.policy)
             reasons = (summary(redaction),) + reasons
+            if redaction.no_crop:
+                reasons += (_("{why}: the copy covers the faces instead").format(why=redaction.no_crop),)
             if image.frame_count > 1:
                 reasons += ((_("copy holds the first of {n} frames only") if image.frame == 0 else
                              _("copy holds the primary image of {n} frames only")).format(n=image.frame_count),)
@@ -304,12 +311,13 @@ class Redactor:
         todo = [self.covering(lo, w, h) for lo in sure]
         ruled_out = [(lo.box, why) for lo, why in unsure]
         review = [lo.box for lo, _why in unsure]  # kept out of a hands crop all the same
-        crop = None
+        crop, no_crop = None, None
         if self.crop == "hands":
             crop, why_not, clothing = self._hands_crop(image, todo, review)
-            if crop is None:
-                return Redaction(None, withheld=why_not)
-            todo += [c for c in clothing if c.box.overlap(crop)]
+            if crop is None:  # no crop worth posting: the covered copy instead, and the row says why
+                no_crop = why_not
+            else:
+                todo += [c for c in clothing if c.box.overlap(crop)]
         pixels = image.pixels.copy()
         # ready to post: upright when the screen found the photo turned, at the platform's shape and size
         turn = next((f.rotate_cw for f in findings if f.kind == "orientation" and f.rotate_cw), 0)
@@ -348,7 +356,7 @@ class Redactor:
                 self.out.write_copy(out_rel, data)
                 return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
                                  size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name),
-                                 ruled_out=tuple(ruled_out))
+                                 ruled_out=tuple(ruled_out), no_crop=no_crop)
         where = "; ".join(_("{kind} at {box} ({detector})").format(kind=_(KIND_NAMES.get(lo.kind, lo.kind)),
                                                                   box=lo.box.as_list(), detector=lo.detector)
                           for lo in failed + more)
