@@ -350,6 +350,16 @@ def batch(
     if send_files and scheduler is None:
         _fail(i18n._("--send-files needs --scheduler"))
         raise typer.Exit(EXIT_USAGE)
+    not_a_scheduler: tuple[type[Exception], ...] = ()  # a usage error (exit 2), not a cluster that is down
+    if scheduler is not None:
+        from .runs.dask_executor import SchedulerAddressError, check_address
+
+        not_a_scheduler = (SchedulerAddressError,)
+        try:
+            check_address(scheduler)
+        except SchedulerAddressError as exc:
+            _fail(str(exc))
+            raise typer.Exit(EXIT_USAGE)
     policy = _policy_or_exit(policy_file, setting, platform, roster,
                              {"video": {"keep_audio": False}} if no_audio else None)
     if redact_to is not None:
@@ -379,9 +389,10 @@ def batch(
     except CaptionsError as exc:
         _fail(_printable(str(exc)))
         raise typer.Exit(EXIT_USAGE)
-    except (ModelError, NothingToScreen, ClusterError) as exc:
+    except not_a_scheduler as exc:  # --scheduler's port answers, but not as a Dask scheduler
         _fail(str(exc))
-        raise typer.Exit(EXIT_ERRORS)
+        raise typer.Exit(EXIT_USAGE)
+    except (ModelError, NothingToScreen, ClusterError) as exc:
         _fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
     finally:

@@ -1,23 +1,29 @@
 """`batch --scheduler`: a real Dask scheduler and two workers on 127.0.0.1 (the `dask` commands, in
 subprocesses). One worker is killed mid-run and every row still comes back with the local run's
 verdicts; a photo on which workers die every time becomes an error row; --send-files gives the same
-records."""
+records. Workers read each photo at its absolute path and check its content against the
+coordinator's hash (a worker with another working folder, or another file at the same path, gives
+error rows, never ok); an address that is not a Dask scheduler's is a one-line usage error, at once."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SAMPLES, TESTDATA
+from conftest import REPO, SAMPLES, TESTDATA
 from pipeline.runs.batch import run_batch
 from pipeline.cli import app
 from test_batch import _rows
@@ -37,10 +43,10 @@ import os
 import pipeline.runs.dask_executor as executor
 
 
-def screen_task(plugin_name, path, rel, data, real=executor.screen_task):
+def screen_task(plugin_name, path, rel, data, sha256, real=executor.screen_task):
     if rel.endswith({CRASHER!r}):
         os._exit(1)
-    return real(plugin_name, path, rel, data)
+    return real(plugin_name, path, rel, data, sha256)
 
 if not hasattr(executor.screen_task, "crashes"):  # Dask runs a preload module twice in a worker
     screen_task.crashes = True
@@ -143,3 +149,212 @@ def test_options_that_do_not_go_together_are_usage_errors(tmp_path) -> None:
     alone = runner.invoke(app, ["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--send-files"])
     assert alone.exit_code == 2 and "--scheduler" in alone.output
     assert not (tmp_path / "o").exists() and not (tmp_path / "safe").exists()
+
+
+# --- the worker reads what the coordinator sees, or says it does not ------------------------------
+
+FACES = {"class.jpg": "classroom_composite.jpg", "portrait.jpg": "exif_rotated_portrait.jpg"}  # both block
+CLEAN = {"class.jpg": "landscape_coffee.jpg", "portrait.jpg": "portrait_cat.jpg"}  # both ok
+
+
+def _fill(folder: Path, sources: dict[str, str]) -> dict[str, str]:
+    """Copies of sample photos under the given names; their SHA-256 by name."""
+    folder.mkdir(parents=True)
+    for name, source in sources.items():
+        shutil.copy(SAMPLES / source, folder / name)
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in sources}
+
+
+@contextmanager
+def _scheduler_and_worker(folder: Path, cwd: Path, prefix: tuple[str, ...] = ()):
+    """A scheduler of its own and one worker started in ``cwd`` (its working folder), under
+    ``prefix`` (a command that runs it, e.g. in another mount namespace); yields the address."""
+    from distributed import Client
+
+    from pipeline.runs.dask_executor import local_cluster
+
+    folder.mkdir()
+    with local_cluster(0, folder) as address:
+        worker = subprocess.Popen([*prefix, str(BIN / "dask"), "worker", address, "--host", "127.0.0.1", "--nthreads",
+                                   "1", "--memory-limit", "0", "--no-dashboard", "--no-nanny"], cwd=cwd,
+                                  env={**os.environ, "OMP_NUM_THREADS": "1",
+                                       "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            with Client(address, timeout=30, set_as_default=False) as client:
+                client.wait_for_workers(1, timeout=120)
+            yield address
+        finally:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def _batch(root: str, out: Path, address: str, *extra: str):
+    result = CliRunner().invoke(app, ["batch", root, "--out", str(out), "--scheduler", address, "--no-progress",
+                                      *extra])
+    rows = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    return result, rows
+
+
+def test_a_relative_root_is_read_by_workers_with_another_working_folder_where_the_coordinator_sees_it(
+        tmp_path, monkeypatch) -> None:
+    """issue 36: `batch s11/photos` with a worker started in another folder holding clean photos of
+    the same relative names came back ok: the worker read its own s11/photos."""
+    here, there = tmp_path / "coordinator", tmp_path / "worker"
+    hashes = _fill(here / "s11" / "photos", FACES)
+    _fill(there / "s11" / "photos", CLEAN)
+    with _scheduler_and_worker(tmp_path / "dask", there) as address:
+        monkeypatch.chdir(here)
+        result, rows = _batch("s11/photos", tmp_path / "out", address)
+    assert result.exit_code == 1, result.output
+    assert {name: row["verdict"] for name, row in rows.items()} == {name: "block" for name in FACES}
+    assert {name: row["sha256"] for name, row in rows.items()} == hashes, "the coordinator's files were screened"
+
+
+def _unshare_mount_works(tmp_path: Path) -> bool:
+    a, b = tmp_path / "probe_a", tmp_path / "probe_b"
+    a.mkdir()
+    b.mkdir()
+    (b / "f").write_text("b")
+    try:
+        done = subprocess.run(["unshare", "-m", "sh", "-c", 'mount --bind "$0" "$1" && cat "$1/f"', str(b), str(a)],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and done.stdout == "b"
+
+
+def test_a_worker_that_reads_other_bytes_at_the_same_path_gives_error_rows_never_ok(tmp_path) -> None:
+    """A worker that sees an older mirror at the photos' absolute path (its own mount namespace, a bind
+    mount of the mirror over the folder): every row is an error naming the mismatch, never ok. With
+    --send-files the photos' bytes travel and are screened (block), but a video is read from the
+    share by the worker, so it is an error too."""
+    if not _unshare_mount_works(tmp_path):
+        pytest.skip("needs `unshare -m` and `mount --bind` (root, or a kernel with user namespaces)")
+    sys.path.insert(0, str(REPO / "scripts"))
+    from make_test_clip import make_clip
+
+    photos, mirror = tmp_path / "photos", tmp_path / "mirror"
+    _fill(photos, FACES)
+    _fill(mirror, CLEAN)
+    make_clip(SAMPLES / "classroom_composite.jpg", photos / "clip.mp4", 1.0, 4, (320, 180))
+    make_clip(SAMPLES / "landscape_coffee.jpg", mirror / "clip.mp4", 1.0, 4, (320, 180))
+    prefix = ("unshare", "-m", "sh", "-c", 'mount --bind "$0" "$1" && shift && exec "$@"', str(mirror), str(photos))
+    with _scheduler_and_worker(tmp_path / "dask", tmp_path, prefix) as address:
+        result, rows = _batch(str(photos), tmp_path / "out", address)
+        assert result.exit_code == 3, result.output
+        assert {name: row["verdict"] for name, row in rows.items()} == dict.fromkeys([*FACES, "clip.mp4"], "error")
+        for name, row in rows.items():
+            assert "read another file at" in row["error"] and str(photos / name) in row["error"], row["error"]
+
+        sent, rows = _batch(str(photos), tmp_path / "sent", address, "--send-files")
+    assert sent.exit_code == 3, sent.output
+    verdicts = {name: row["verdict"] for name, row in rows.items()}
+    assert verdicts == {**dict.fromkeys(FACES, "block"), "clip.mp4": "error"}
+    assert "read another file at" in rows["clip.mp4"]["error"] and "--send-files" in rows["clip.mp4"]["error"]
+
+
+# --- every network wait is bounded ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def web_server(tmp_path_factory):
+    """`python -m http.server` on 127.0.0.1: it accepts a connection and waits for an HTTP request."""
+    folder = tmp_path_factory.mktemp("web")
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1"], cwd=folder,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        line = proc.stdout.readline()  # "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        yield int(line.split(" port ")[1].split()[0])
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def garbage_server():
+    """A port that answers every connection with bytes that are not Dask's (read as Dask's framing, they
+    announce a message of exabytes)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\nnot dask")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.mark.parametrize("case", ["web server", "garbage", "http scheme", "unparsable"])
+def test_an_address_that_is_not_a_dask_scheduler_is_a_one_line_usage_error_without_a_wait(
+        case, tmp_path, web_server, garbage_server) -> None:
+    """issue 36: --scheduler on a web server's port did not finish in 300 s; on a port answering garbage
+    it failed with an internal error; http://... and tcp://[:: gave the right message, then waited
+    60 s and printed a traceback (Client.__del__) before exiting 3."""
+    from pipeline.runs.dask_executor import HANDSHAKE_TIMEOUT_S
+
+    address, said = {"web server": (f"tcp://127.0.0.1:{web_server}", "no Dask handshake within"),
+                     "garbage": (f"tcp://127.0.0.1:{garbage_server}", "its answer is not Dask's"),
+                     "http scheme": (f"http://127.0.0.1:{web_server}", "Dask does not speak http://"),
+                     "unparsable": ("tcp://[::", "not an address")}[case]
+    start = time.monotonic()
+    proc = subprocess.run([str(BIN / "photoscreen"), "batch", str(SAMPLES), "--out", str(tmp_path / "out"),
+                           "--scheduler", address, "--no-progress"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    seconds = time.monotonic() - start
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert said in proc.stderr and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("error: ") and address in proc.stderr
+    assert seconds < HANDSHAKE_TIMEOUT_S + 20, seconds  # the start-up of photoscreen, and the handshake's wait
+
+
+@pytest.mark.parametrize("how", ["killed", "stopped"])
+def test_a_scheduler_lost_or_silent_mid_run_stops_it_with_one_line_and_keeps_what_finished(
+        how, tmp_path, monkeypatch) -> None:
+    """A scheduler killed mid-run made the run fail as photoscreen's own error (exit 4, Dask's
+    FuturesCancelledError over five lines); a scheduler that stops answering (SIGSTOP: its
+    connection stays open) made it wait for ever, deaf to SIGTERM too. Both are now exit 3 with one
+    line, within Dask's reconnection time or ANSWER_TIMEOUT_S (shortened here), and keep the rows
+    that finished."""
+    from distributed import Client
+
+    import pipeline.runs.dask_executor as executor
+
+    monkeypatch.setattr(executor, "CONNECT_TIMEOUT_S", 5)  # also the client's reconnection time
+    monkeypatch.setattr(executor, "ANSWER_TIMEOUT_S", 5)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(8):
+        shutil.copy(SAMPLES / "classroom_composite.jpg", photos / f"p{i}.jpg")
+    out = tmp_path / "out"
+    with _scheduler_and_worker(tmp_path / "dask", tmp_path) as address:
+        with Client(address, timeout=30, set_as_default=False) as client:
+            scheduler_pid = client.run_on_scheduler(os.getpid)
+        hit: list[float] = []
+
+        def strike() -> None:
+            deadline = time.monotonic() + 120
+            while not _rows(out / "state.sqlite") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            os.kill(scheduler_pid, signal.SIGKILL if how == "killed" else signal.SIGSTOP)
+            hit.append(time.monotonic())
+
+        striker = threading.Thread(target=strike, daemon=True)
+        striker.start()
+        result = CliRunner().invoke(app, ["batch", str(photos), "--out", str(out), "--scheduler", address,
+                                          "--no-progress"])
+        ended = time.monotonic()
+        striker.join(5)
+    said = "lost the connection to the Dask scheduler" if how == "killed" else "did not answer for 5 s"
+    assert result.exit_code == 3 and said in result.output, result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1, result.output
+    assert hit and ended - hit[0] < 5 + 25, ended - hit[0]
+    kept = _rows(out / "state.sqlite")
+    assert 1 <= len(kept) < 8, kept
