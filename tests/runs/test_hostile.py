@@ -22,7 +22,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
-from conftest import SAMPLES
+from conftest import REPO, SAMPLES
 from pipeline.runs.batch import NothingToScreen, StateError, run_batch, thumbnail_name
 from pipeline.cli import app
 from pipeline.findings import Box, Finding
@@ -390,7 +390,7 @@ def test_our_temporaries_never_touch_a_users_file_and_a_killed_runs_are_cleaned(
     code = ("import os, sys; from pathlib import Path; from pipeline.runs.owned import OwnedFolder; "
             "tmp = OwnedFolder(Path(sys.argv[1])).temporary(); tmp.write_bytes(b'half'); print(tmp); os._exit(0)")
     killed = Path(subprocess.run([sys.executable, "-c", code, str(owned.root)], capture_output=True, text=True,
-                                 check=True, cwd=Path(__file__).parent.parent).stdout.strip())
+                                 check=True, cwd=REPO).stdout.strip())
     live = owned.temporary()  # one another run is writing right now
     assert killed.is_file() and live.is_file() and len(killed.name) < 30
     assert OwnedFolder(owned.root).clean_temporaries() == 1

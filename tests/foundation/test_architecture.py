@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
+from conftest import REPO
+
+PACKAGE = REPO / "pipeline"
 
 # lowest first: a module may import from its own layer and the layers before it
 LAYERS = (

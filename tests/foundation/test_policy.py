@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO
 from pipeline.policy import PolicyError, load_policy
 
 
@@ -42,7 +43,7 @@ def test_bad_policy_is_refused_with_a_message(tmp_path: Path, text: str, message
 
 def test_every_default_is_documented() -> None:
     """Each key in the default policy has a comment right above it giving its reason."""
-    lines = (Path(__file__).resolve().parent.parent / "pipeline" / "default_policy.toml").read_text().splitlines()
+    lines = (REPO / "pipeline" / "default_policy.toml").read_text().splitlines()
     for i, line in enumerate(lines):
         if "=" in line and not line.startswith("#"):
             assert lines[i - 1].startswith("#"), f"undocumented policy key: {line}"
