@@ -246,6 +246,9 @@ def policy_or_exit(policy_file, setting, platform, roster, extra: dict | None = 
         policy = load_policy(policy_file, overrides)
         if check_ocr:
             check_languages(policy)
+        from ..text.lexicons import reload as read_lexicons
+
+        read_lexicons()  # the recognizers' words, read now: a lexicon file that cannot be read stops the run (exit 2)
         if policy.text.roster:  # read once now: a roster that matches nothing stops the run (exit 2)
             from ..text.roster import SEPARATOR_NAMES, load_roster
 

@@ -34,7 +34,7 @@ from ..media.metadata_fields import TextField
 from .metadata_text import pseudo_lines
 from ..policy import PolicyError
 from ..text.folding import fold, unaccent
-from ..text.recognizers import GRADE_CONTEXT, LETTER_ALONE, Match, find_grades, find_names, find_student_ids
+from ..text.recognizers import LETTER_ALONE, REGISTRY, Match, Page, vocabulary
 from ..text.roster import header_key, load_roster, read_csv_rows
 from ..i18n import _
 
@@ -272,7 +272,7 @@ def find_signed_letter_grades(lines) -> list[Match]:
     also has a grade word ("Note finale de Liam : B+"): the text stage's lone-letter pattern, word by word."""
     out = []
     for line in lines:
-        if {t.folded for t in tokens(line.text)} & set(GRADE_CONTEXT):
+        if {t.folded for t in tokens(line.text)} & set(vocabulary().grade_context):
             out += [Match("grade", (w,), 0.75, "grade •", "letter grade with its sign in a sentence about marks")
                     for w in line.words if LETTER_ALONE.match(w.text)]
     return out
@@ -282,8 +282,8 @@ def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding
     """Names (roster, "Name:" labels), student IDs and grades, by the text stage's recognizers."""
     t = policy.text
     lines = pseudo_lines(SENTENCE_END.sub("\n", text))
-    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_signed_letter_grades(lines) + \
-        find_names(lines, load_roster(t.roster), t.name_min_similarity)
+    page = Page([False] * len(lines), load_roster(t.roster), t.name_min_similarity)
+    matches = REGISTRY.find(lines, page, layout=()) + find_signed_letter_grades(lines)
     places = _places(lines)
     return [_finding(m.kind, m.score, m.hint, CATEGORY_LABEL[m.kind], source)
             for m in sorted(matches, key=lambda m: -m.score)

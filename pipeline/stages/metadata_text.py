@@ -4,7 +4,7 @@ A student's name, ID or grade typed into a JPEG comment, a PNG text chunk, a GIF
 description or user comment, an XMP caption or keyword, an IPTC caption or an ICC profile's
 description travels with the file as surely as the same words painted on the picture. Each such
 value becomes a few pseudo OCR lines (one per line or ``;``-separated piece, a dummy box per word)
-and goes through ``pipeline/text/recognizers.py`` exactly as ``text.find_text`` feeds it OCR lines. A match
+and goes through ``pipeline/text/recognizers/`` exactly as ``text.find_text`` feeds it OCR lines. A match
 is a whole-image finding (box null) of its kind (student_id, grade, name), with the recognizer's
 masked hint and the field's name: never the text itself.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..findings import Box, Finding
 from ..text.ocr import OcrLine, Word
-from ..text.recognizers import find_beside_student, find_grades, find_names, find_student_ids
+from ..text.recognizers import REGISTRY, Page
 from ..text.roster import load_roster
 from ..media.metadata_chunks import icc_fields, text_fields
 from ..media.metadata_fields import TextField
@@ -101,9 +101,8 @@ def field_findings(field: TextField, policy) -> list[Finding]:
     lines = pseudo_lines(field.text)
     if not lines:
         return []
-    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(
-        lines, load_roster(t.roster), t.name_min_similarity)
-    matches += find_beside_student(lines, matches)
+    matches = REGISTRY.find(lines, Page([False] * len(lines), load_roster(t.roster), t.name_min_similarity),
+                            layout=("beside_student",))
     need = max(t.min_score, STRICT_SCORE) if field.strict else t.min_score
     out: list[Finding] = []
     seen = set()

@@ -8,7 +8,8 @@ Teachers grade by hand in red, green or blue pen, and neither OCR engine reads h
   little of its box, so a coloured shirt, a poster's colour area or a photo is no mark.
 Pieces of one colour lying close together (letters of one word, words of one line) form a mark
 region. A region becomes a ``grade`` finding when it lies within a few line heights of a grade
-label ("Grade:", "Note :", "Score:", "Final ..."), a student's name or ID found in the OCR lines, or
+label ("Grade:", "Note :", "Score:", "Final ...": the lexicons' ``pen_labels``,
+pipeline/text/lexicons/), a student's name or ID found in the OCR lines, or
 when an engine read a grade inside it. Ink alone, with nothing of that beside it, is no finding.
 
 Everything is done on a preview (``LONG_SIDE``) and the boxes mapped back to the upright original.
@@ -17,12 +18,13 @@ Everything is done on a preview (``LONG_SIDE``) and the boxes mapped back to the
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import cv2
 import numpy as np
 
 from ..findings import Box, Finding
+from .folding import fold
+from .recognizers import header_line, vocabulary
 
 LONG_SIDE = 1600  # px: the preview the marks are looked for on
 MIN_CHROMA = 28  # max(R,G,B) - min(R,G,B) of an ink pixel: black ink and grey paper stay below
@@ -52,45 +54,36 @@ MARGIN_PAPER = 0.6  # ... and in a margin around it (a third of its height; a sh
 LEGIBLE_WORD = 90.0  # word confidence (0-100) of a line read cleanly: print, not a scrawl no engine can read
 MAX_REGION_WIDTH = 0.85  # share of the photo's width: a line written across a sheet that fills a small photo
 REGION_MAX_INK = 0.3  # a mark region is at most this share ink (stripes, a coloured print are denser)
-# ("Points:" is left out: on a whiteboard or a scoreboard it counts a game's points as often as a mark)
-GRADE_LABELS = ("grade", "note", "score", "mark", "resultat", "total", "final", "moyenne", "average")
-NOT_MARK_WORDS = ("exam", "examen", "exams", "round", "game", "match", "day", "room", "salle", "date", "time", "heure")
-ORDINAL = re.compile(r"^\d+(st|nd|rd|th|e|eme|ème)$")
-
-
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def _label_at(words: list[str], i: int) -> bool:
-    """``words[i]`` is a grade label waiting for its value: followed by a colon, or last on its line,
-    or "Final" followed by a number ("Final grade: 85%" read as "Final ame 85"). "Grade 5",
-    "5th grade", "Total 24,90" are not labels of a mark."""
+    """``words[i]`` (folded) is a grade label (``pen_labels``) waiting for its value: followed by a colon,
+    or last on its line, or "Final" followed by a number ("Final grade: 85%" read as "Final ame 85").
+    "Grade 5", "5th grade", "Total 24,90" are not labels of a mark."""
+    v = vocabulary()
     word = words[i].strip(".")
     bare = word.rstrip(":")
-    if bare not in GRADE_LABELS:
+    if bare not in v.pen_labels:
         return False
     after = words[i + 1:]
     if word.endswith(":") or (after and after[0].startswith(":")):
         # "Note: bring a pencil": a sentence follows, not a value
         return sum(bool(re.fullmatch(r"[^\W\d_]{2,}", w)) for w in after) < 2
     if not after:  # "5th grade", "Total" at the end of a line, a header word alone ("Moyenne") say nothing
-        return i > 0 and bare not in ("grade", "total", "average") and not ORDINAL.match(words[i - 1])
-    if bare == "final":  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
+        return i > 0 and bare not in v.pen_labels_not_at_end and not v.ordinal_number.match(words[i - 1])
+    if bare in v.pen_labels_with_number:  # "Final ame 85" (Final grade: 85%), not "Final exam: Room 12, 9:00"
         near = after[:2]
-        return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in NOT_MARK_WORDS for w in near)
+        return any(re.search(r"\d", w) for w in near) and not any(w.strip(":") in v.pen_not_mark_words for w in near)
     return False
 
 
 def label_boxes(lines, words_too: list | None = None) -> list[Box]:
     """Boxes of the OCR lines holding a grade label (``words_too`` gets the label words' boxes)."""
-    from .recognizers import _header_line
-
     out = []
     for line in lines:
-        if len(line.words) >= 2 and ":" not in line.text and _header_line(line):
+        if len(line.words) >= 2 and ":" not in line.text and header_line(line):
             continue  # a table's header row ("Letter Score"), not a label waiting for a mark
-        words = [_fold(w.text) for w in line.words]
+        words = [fold(w.text) for w in line.words]
         at = [i for i in range(len(words)) if _label_at(words, i)]
         if at:
             out.append(line.box)

@@ -22,6 +22,7 @@ from ..i18n import N_, _
 from ..policy import PolicyError
 from ..textfile import read_text
 from .folding import fold
+from .lexicons import common_words
 
 
 class RosterError(PolicyError):
@@ -47,37 +48,9 @@ SEPARATOR_NAMES = {"\t": N_("tab"), ";": N_("semicolon"), ",": N_("comma")}
 # and is not a common word: "Petit", "White" or "Rose" alone on a poster are words, not students.
 SURNAME_ALONE_MIN_LETTERS = 4
 SURNAME_ALONE_SCORE = 0.7  # blocks (text.min_score 0.5), below metadata's STRICT_SCORE (0.8) for technical fields
-# Common English and French words of at least 4 letters that are also surnames (or read like one once
-# folded): a surname on this list is never matched alone, and neither is an OCR word on it ("more" is not
-# a misread "Moore").
-COMMON_WORDS = frozenset("""
-    able about above after again also april area autumn away baby back baker ball bank banks bell best bird
-    bishop black blue boat body book born both brook brooks brown bush call came card case chase church city
-    class clay close cole cook cooke cool cross dale dark dawn dean december diamond dock done down drake duke
-    each early east easter even fair faith fall farmer field fields fine first fish fisher ford forest fort fox
-    frank free friday frost full game gate gift glass gold golden good grace grant gray great green grey guest
-    hale half hall hand hard hart hawk head heart here high hill hills holly home honey hood hope house hunt
-    hunter irish ivory jack january joy july june just keen kind king knight lamb land lane large last late lawn
-    lead little lord love lucky main major march mark marsh mason master may mayor meadow middle mill mills
-    monday moon moor moore more morning much must name near new next nice noble none north november october only
-    open page paris park parks party pass peace pearl penny pierce pike pine plain pool poor pope porter post
-    power price prince proud queen rain ranger read reader reed rich ring rivers road rock rose rush sage saint
-    sale salt sands saturday school sea season second sharp shepherd ship short silver sing slack small smart
-    snow south spring stand star steel stern stone storm strong summer summers sunday swan sweet table tall than
-    that their them then there thursday time today tower town tuesday under upon very wade walk walker wall ward
-    warm water waters watt wednesday week well wells west white wide wild will winter wise wolf wood woods work
-    world yard year young
-    abbe ange barbier baron beau beaux belle berger bijou blanc blanche bois bonheur bonhomme bonnet bosse
-    boucher boulanger bourgeois brun brune bureau cadet carre chambre champagne chapelle charbon charpentier
-    chasse chat chene chevalier clement comte cote coudre cour couture croix dame dimanche doux droit ecole
-    ecrit faucon feuille fevrier fleur fontaine forestier fort franc france garde gardien gateau grand grande
-    gros guerre hiver janvier jardin jeudi jeune juillet juin lapin leger libre lion long loup lundi maison
-    maitre marchand mardi marin mars masse matin mercredi moine monde moulin mouton neuf noble noel noir noire
-    nord octobre ouvert page pape paradis pascal pasteur patron perle petit petite pierre plante poirier pomme
-    pont porte poulain premier prince printemps renard riche riviere roche roi rose rouge roux saint salle
-    samedi sauvage seigneur septembre soleil tailleur tonnerre tour vendredi vert vieux vigne village ville
-    violette
-""".split())
+# A surname on the lexicons' common words (pipeline/text/lexicons/: common English and French words of at
+# least 4 letters that are also surnames) is never matched alone, and neither is an OCR word on it ("more"
+# is not a misread "Moore").
 
 
 def header_key(cell: str) -> str:
@@ -238,7 +211,7 @@ class Roster:
         and not a common English or French word."""
         out = []
         for _first, last in self.names:
-            if letters(last) >= SURNAME_ALONE_MIN_LETTERS and last not in COMMON_WORDS and last not in out:
+            if letters(last) >= SURNAME_ALONE_MIN_LETTERS and last not in common_words() and last not in out:
                 out.append(last)
         return tuple(out)
 

@@ -1,7 +1,7 @@
 """Text stage: student IDs, grades and names written in the photo, and barcodes on badges.
 
 Image in, findings out: the PP-OCR detector finds text lines, Tesseract reads them
-(``pipeline/text/ocr.py``), the recognizers decide what is sensitive (``pipeline/text/recognizers.py``) and
+(``pipeline/text/ocr.py``), the recognizers decide what is sensitive (``pipeline/text/recognizers/``) and
 zxing-cpp finds barcodes and QR codes. A finding carries the box in the upright original, a score
 and a masked hint; the recognised text never leaves this stage.
 """
@@ -16,10 +16,7 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
-    Match, complete_cut_headers, find_beside_student, find_grades, find_list_rows, find_names,
-    find_student_ids, find_table_grades, respell_labels,
-    unread_column_marks,
-    unread_grade_cells,
+    REGISTRY, Match, Page, complete_cut_headers, respell_labels, unread_column_marks, unread_grade_cells, vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
 
@@ -71,14 +68,11 @@ def _same_item(a: Box, b: Box) -> bool:
 
 
 def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Match]:
-    """What the recognizers find in one engine's reading of the lines."""
+    """What the recognizers find in one engine's reading of the lines: every kind's, then what stands
+    beside a student's name, a results list's rows, a table's columns and rows (its header words dropped)."""
     t = policy.text
     near = [_near(line, [b.box for b in barcodes]) for line in lines]
-    matches = find_student_ids(lines, near) + find_grades(lines) + find_names(
-        lines, load_roster(t.roster), t.name_min_similarity)
-    matches += find_beside_student(lines, matches)
-    matches += find_list_rows(lines, matches)
-    return find_table_grades(lines, matches)  # table columns and rows; header words dropped
+    return REGISTRY.find(lines, Page(near, load_roster(t.roster), t.name_min_similarity))
 
 
 def engine_readings(lines: list[OcrLine]) -> list[tuple[str, list[OcrLine]]]:
@@ -196,8 +190,11 @@ def stage(image, policy) -> list[Finding]:
 
 
 def warm_up() -> None:
-    """Load the text models now (start-up), so a missing model fails before the batch starts."""
+    """Load the text models and the lexicons now (start-up), so a missing model or a lexicon file that
+    cannot be read fails before the batch starts."""
     from .detect import classifier_model, detector_model, recogniser_model
+
+    vocabulary()
 
     detector_model()
     classifier_model()

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.text import ink, stage as text
+from pipeline.text.folding import fold
 from pipeline.findings import Box
 from pipeline.media.loader import load_image
 
@@ -138,7 +139,7 @@ def test_colourful_real_photo_gives_no_ink_finding(testdata, policy):
     ("Average: 16,05", True), ("Points: Set points,", False),  # a whiteboard's game points
 ])
 def test_grade_labels(line, label):
-    words = [ink._fold(w) for w in line.split()]
+    words = [fold(w) for w in line.split()]
     assert any(ink._label_at(words, i) for i in range(len(words))) is label
 
 

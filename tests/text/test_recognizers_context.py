@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
-from pipeline.text.recognizers import (find_beside_student, find_grades, find_list_rows, find_names,
+from pipeline.text.recognizers import (REPAIRS, find_beside_student, find_grades, find_list_rows, find_names,
                                        find_student_ids, find_table_grades)
 
 
@@ -847,3 +847,96 @@ def test_a_column_of_lone_marks_beside_the_students_gives_the_rows_whose_mark_wa
     assert unread_column_marks(lines, all_matches(lines, roster)) == []  # no mark read: no column
     two = lines[:2] + read[:2]
     assert unread_column_marks(two, all_matches(two, roster)) == []  # two rows: nothing to follow
+
+
+# ---------------------------------------------------------------------------------------------
+# One shape for the code (issue 37): lexicons as data, OCR repairs listed, one registry
+
+@pytest.fixture
+def extra_lexicons(tmp_path, monkeypatch):
+    """A folder of more lexicon files, read through PHOTOSCREEN_LEXICONS (the documented hook); the
+    package's own lexicons alone again after the test."""
+    from pipeline.text import lexicons
+
+    folder = tmp_path / "lexicons"
+    folder.mkdir()
+    monkeypatch.setenv(lexicons.ENV, str(folder))
+    yield folder
+    monkeypatch.undo()
+    lexicons.reload()
+
+
+def test_a_new_language_s_id_label_is_one_lexicon_file(extra_lexicons) -> None:
+    from pipeline.text import lexicons
+
+    labelled, short = lines_of("Schülernummer: 4821937"), lines_of("Schülernummer: 5792")
+    # unknown, "Schülernummer" is a word like any: the number is only a bare number, the short one nothing
+    assert [m.why for m in find_student_ids(labelled, [False])] == ["bare 6-9 digit number standing alone (badge, label)"]
+    assert find_student_ids(short, [False]) == []
+    (extra_lexicons / "de.toml").write_text('language = "de"\nid_labels = ["Schülernummer"]\n', encoding="utf-8")
+    lexicons.reload()
+    assert [(m.score, m.hint, m.why) for m in find_student_ids(labelled, [False])] == [
+        (0.9, "ID •••••37", "5-10 digit number next to an ID label")]
+    assert [m.hint for m in find_student_ids(short, [False])] == ["ID ••92"]  # a short number after the label
+    # the other languages' labels still count
+    assert [m.score for m in find_student_ids(lines_of("Matricule : 39624"), [False])] == [0.9]
+
+
+def test_a_lexicon_file_that_cannot_be_used_stops_with_the_file_and_the_key(extra_lexicons) -> None:
+    from pipeline.text import lexicons
+
+    (extra_lexicons / "de.toml").write_text('id_lables = ["Schülernummer"]\n', encoding="utf-8")
+    with pytest.raises(lexicons.LexiconError, match=r"de\.toml: unknown key 'id_lables'.*did you mean 'id_labels'"):
+        lexicons.reload()
+    (extra_lexicons / "de.toml").write_text('id_labels = "Schülernummer"\n', encoding="utf-8")
+    with pytest.raises(lexicons.LexiconError, match=r"de\.toml: id_labels must be a list of words"):
+        lexicons.reload()
+
+
+def test_scan_stops_at_start_up_on_a_lexicon_file_that_cannot_be_used(extra_lexicons, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    (extra_lexicons / "de.toml").write_text("id_labels = [\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["scan", "--no-progress", "--out", str(tmp_path / "out"),
+                                      str(Path(__file__).parent.parent / "sample_images" / "portrait_cat.jpg")])
+    assert result.exit_code == 2, result.output
+    assert "de.toml cannot be read" in result.output and not (tmp_path / "out" / "report.json").exists()
+
+
+@pytest.mark.parametrize("repair", REPAIRS, ids=lambda r: r.name)
+def test_each_listed_ocr_repair_reads_through_its_misreading(repair) -> None:
+    assert repair.apply(repair.example) == repair.result, (repair.name, repair.what)
+
+
+def test_a_recognizer_registered_once_is_run_by_the_text_stage_the_metadata_and_the_captions(monkeypatch, policy) -> None:
+    """A new kind of student number (the French INE: ten digits and a letter, which the ID recognizer's
+    pattern leaves out) is one ``Recognizer`` given to the registry; every caller then finds it."""
+    import re
+
+    from pipeline.stages import captions, metadata_text
+    from pipeline.text import stage
+    from pipeline.text.recognizers import REGISTRY, Match, Recognizer
+    from pipeline.text.recognizers.base import masked, words_for_span
+
+    class IneNumbers(Recognizer):
+        kind, name = "student_id", "INE numbers"
+
+        def patterns(self):
+            return (re.compile(r"\b(\d{10}[A-Z])\b"),)
+
+        def find(self, lines, page):
+            return [Match(self.kind, words_for_span(line, m.start(1), m.end(1)), 0.9, masked("INE", value), "an INE")
+                    for line in lines for m, value in self.candidates(line)]
+
+    text = "INE 1234567890A"
+    lines = lines_of(text)
+    field = metadata_text.TextField("the JPEG comment", text)
+    assert not [m for m in stage._matches(lines, [], policy) if m.kind == "student_id"]
+    assert not metadata_text.field_findings(field, policy) and not captions.check(text, policy)
+    monkeypatch.setattr(REGISTRY, "recognizers", [*REGISTRY.recognizers])
+    REGISTRY.register(IneNumbers())
+    assert [m.hint for m in stage._matches(lines, [], policy) if m.kind == "student_id"] == ["INE •••••••••0A"]
+    assert [f.kind for f in metadata_text.field_findings(field, policy)] == ["student_id"]
+    assert [f.category for f in captions.check(text, policy)] == ["student_id"]

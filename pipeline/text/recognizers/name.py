@@ -1,0 +1,132 @@
+"""Names: a name on the class roster (full, read as one word, or the surname alone), the words after a
+"Name:"-style label, and the name written right of such a label standing alone on its line."""
+
+from __future__ import annotations
+
+import re
+
+from ..folding import fold
+from ..ocr import OcrLine
+from ..roster import SURNAME_ALONE_MIN_LETTERS, SURNAME_ALONE_SCORE, Roster, letters
+from .base import Match, Page, Recognizer, words_for_span
+from .vocabulary import vocabulary
+
+NAME_LABEL_REACH = 8.0  # label heights: how far right of a "Nom :" alone on its line the name written after it may start
+
+
+class Names(Recognizer):
+    """Roster names by similarity (``Page.min_similarity``), and the capitalised words after a name
+    label (``name_labels``) or right of one alone on its line (``name_labels_alone``)."""
+
+    kind = "name"
+    name = "names"
+
+    def find(self, lines: list[OcrLine], page: Page) -> list[Match]:
+        return roster_names(lines, page.roster, page.min_similarity) + names_right_of_labels(lines)
+
+
+def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
+    """The roster's names on the lines, line by line (full names, then surnames alone), then, on the
+    same line, the words after a name label (``labelled_names`` of that line)."""
+    from rapidfuzz import fuzz
+
+    v = vocabulary()
+    out = []
+    surnames = roster.surnames_alone if roster else ()
+    for line in lines:
+        folded_words = [fold(re.sub(r"[^\w'-]", "", w.text)) for w in line.words]
+        in_full_name: set[int] = set()
+        for first, last in roster.names if roster else ():
+            target = len(first.split()) + len(last.split())
+            for start, word in enumerate(folded_words):  # "ETHaNMOREaU": the space between the two not read
+                # letters only as read (not a handle such as "@sofia.delgado09": the captions' tags)
+                if start not in in_full_name and len(word) >= 6 and line.words[start].text.strip(".,;:!?'\"()").isalpha() \
+                        and fuzz.ratio(word, (first + last).replace(" ", "")) >= min_similarity:
+                    out.append(Match("name", (line.words[start],), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                     "matches a name on the class roster (read as one word)"))
+                    in_full_name.add(start)
+            for start in range(len(folded_words)):
+                if start in in_full_name:
+                    continue
+                for candidate in (f"{first} {last}", f"{last} {first}", f"{last}, {first}"):
+                    window = " ".join(folded_words[start:start + target])
+                    if window and fuzz.ratio(window, candidate.replace(",", "")) >= min_similarity:
+                        words = line.words[start:start + target]
+                        out.append(Match("name", tuple(words), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                         "matches a name on the class roster"))
+                        in_full_name.update(range(start, start + target))
+                        break
+        for last in surnames:  # a jersey or a label reading THIESSEN
+            size = len(last.split())
+            for start in range(len(folded_words) - size + 1):
+                span = range(start, start + size)
+                window = " ".join(folded_words[start:start + size])
+                if any(i in in_full_name for i in span) or letters(window) < SURNAME_ALONE_MIN_LETTERS or \
+                        window in v.common_words or fuzz.ratio(window, last) < min_similarity:
+                    continue
+                if len(window) > len(last) and last in window:
+                    continue  # the surname with letters added is another word: ANDREW is not the surname Andre
+                after = line.words[start + size].text if start + size < len(line.words) else ""
+                if re.fullmatch(r"[^\W\d_][^\W\d_'’-]+", after) and after[:1].isupper():
+                    continue  # "Robert Isaac": a first name, of someone else, that is also a roster surname
+                out.append(Match("name", tuple(line.words[start:start + size]), SURNAME_ALONE_SCORE,
+                                 f"name {last[:1].upper()}•••", "matches a surname on the class roster, alone "
+                                 "(no first name beside it)"))
+                in_full_name.update(span)
+        out += labelled_names([line])
+    return out
+
+
+def labelled_names(lines: list[OcrLine]) -> list[Match]:
+    """The capitalised words (three at most) after a name label and its colon ("Name: Alex Martin")."""
+    out = []
+    for line in lines:
+        label = vocabulary().name_label.search(fold(line.text))
+        if not label:
+            continue
+        after = line.text[label.end():].split()
+        capitals = []
+        for token in after[:3]:
+            if token[:1].isupper():
+                capitals.append(token)
+            else:
+                break
+        if capitals:
+            start = label.end() + line.text[label.end():].find(capitals[0])
+            end = start + len(" ".join(capitals))
+            words = words_for_span(line, start, end)
+            if words:
+                out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
+                                 "words after a Name/Nom label"))
+    return out
+
+
+def names_right_of_labels(lines: list[OcrLine]) -> list[Match]:
+    """The name written after a "Name:" or "Nom :" label that the detector found as a line of its
+    own (a handwritten name on a printed form, read as "Comille Gincin"): the words of the nearest
+    line right of the label in its row, when they are words with a capital first (not a number)."""
+    out = []
+    for label in lines:
+        if not vocabulary().name_label_alone.fullmatch(fold(label.text)):
+            continue
+        box = label.box
+        beside = [line for line in lines if line is not label and line.box.x >= box.x + box.w - 0.5 * box.h
+                  and line.box.x - (box.x + box.w) <= NAME_LABEL_REACH * box.h
+                  and min(line.box.y + line.box.h, box.y + box.h) - max(line.box.y, box.y) >= 0.5 * min(line.box.h, box.h)]
+        if not beside:
+            continue
+        line = min(beside, key=lambda l: l.box.x)
+        if ":" in line.text:
+            continue  # the form's next field ("Date :"), the name left blank
+        words = tuple(w for w in line.words[:3] if re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*", w.text.strip(".,;:!?'\"()")))
+        if words and words[0] is line.words[0] and words[0].text[:1].isupper():
+            out.append(Match("name", words, 0.8, "name " + " ".join(w.text[:1] + "•••" for w in words),
+                             "words right of a Name/Nom label"))
+    return out
+
+
+NAMES = Names()
+
+
+def find_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
+    return NAMES.find(lines, Page(roster=roster, min_similarity=min_similarity))
