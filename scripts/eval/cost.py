@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -78,9 +79,10 @@ def main() -> None:
         what = outcome(row)
         overall[what] += 1
         by_folder[row["path"].split("/")[0]][what] += 1
-        if what == "review":
+        if what == "review":  # the reasons behind it (not the copy's summary), numbers and boxes left out
             for r in row["reasons"]:
-                reasons[r.split(":")[0][:70]] += 1
+                if not r.startswith("safe copy written"):
+                    reasons[re.sub(r"\[[^\]]*\]|\d+", "#", r.split(":")[0])[:70]] += 1
     n = len(rows)
     print(f"\n{n} photos, batch --redact-to with {args.workers} workers in {seconds:.0f} s")
     print("copies: " + ", ".join(f"{k} {overall[k]} ({overall[k] / n:.0%})" for k in PRICE if overall[k]))
