@@ -2,7 +2,7 @@
 
 Works on the output of ``scan``, ``redact`` and ``batch`` (with or without ``--redact-to``). A row of
 a redaction report carries the *copy's* verdict; the original's is worked out again here from the
-findings (``pipeline/review/verdict.py``), so both are always shown. Only files a row names are ever
+findings (``pipeline/screen/verdict.py``), so both are always shown. Only files a row names are ever
 served, and only from the report folder, the safe copies folder and the input folders the report
 names, each checked by ``OwnedFolder.path`` (real paths, no ``..``, no link at the end).
 """

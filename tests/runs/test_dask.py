@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO, SAMPLES, TESTDATA
+from conftest import SAMPLES, TESTDATA
 from pipeline.runs.batch import run_batch
 from pipeline.cli import app
 from test_batch import _rows
@@ -40,7 +40,7 @@ CRASHER = "b_crashes_workers.jpg"
 # except that screening CRASHER ends the worker process, as a crash in a native decoder would.
 CRASH_HOOK = f"""
 import os
-import pipeline.runs.dask_executor as executor
+import pipeline.runs.dask_worker as executor
 
 
 def screen_task(plugin_name, path, rel, data, sha256, real=executor.screen_task):
@@ -231,8 +231,7 @@ def test_a_worker_that_reads_other_bytes_at_the_same_path_gives_error_rows_never
     share by the worker, so it is an error too."""
     if not _unshare_mount_works(tmp_path):
         pytest.skip("needs `unshare -m` and `mount --bind` (root, or a kernel with user namespaces)")
-    sys.path.insert(0, str(REPO / "scripts"))
-    from make_test_clip import make_clip
+    from scripts.samples.test_clip import make_clip
 
     photos, mirror = tmp_path / "photos", tmp_path / "mirror"
     _fill(photos, FACES)
@@ -325,7 +324,7 @@ def test_a_scheduler_lost_or_silent_mid_run_stops_it_with_one_line_and_keeps_wha
     that finished."""
     from distributed import Client
 
-    import pipeline.runs.dask_executor as executor
+    import pipeline.runs.dask_worker as executor
 
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT_S", 5)  # also the client's reconnection time
     monkeypatch.setattr(executor, "ANSWER_TIMEOUT_S", 5)

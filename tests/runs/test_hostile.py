@@ -387,7 +387,7 @@ def test_our_temporaries_never_touch_a_users_file_and_a_killed_runs_are_cleaned(
         (owned.root / rel).parent.mkdir(parents=True, exist_ok=True)
         (owned.root / rel).write_bytes(data)
     # a run of ours killed while it held a temporary (a video being encoded)
-    code = ("import os, sys; from pathlib import Path; from pipeline.runs.owned import OwnedFolder; "
+    code = ("import os, sys; from pathlib import Path; from pipeline.owned import OwnedFolder; "
             "tmp = OwnedFolder(Path(sys.argv[1])).temporary(); tmp.write_bytes(b'half'); print(tmp); os._exit(0)")
     killed = Path(subprocess.run([sys.executable, "-c", code, str(owned.root)], capture_output=True, text=True,
                                  check=True, cwd=REPO).stdout.strip())

@@ -290,8 +290,8 @@ def test_user_comment_charsets() -> None:
 
 def test_utf8_read_as_latin1_is_repaired(tmp_path: Path) -> None:
     """Pillow reads EXIF ASCII values and PNG tEXt chunks as Latin-1; writers put UTF-8 there."""
-    assert metadata_text._unmangle("Maëlle Élodie".encode("utf-8").decode("latin-1")) == "Maëlle Élodie"
-    assert metadata_text._unmangle("Maëlle") == "Maëlle"  # real Latin-1 stays
+    assert metadata_fields.unmangle("Maëlle Élodie".encode("utf-8").decode("latin-1")) == "Maëlle Élodie"
+    assert metadata_fields.unmangle("Maëlle") == "Maëlle"  # real Latin-1 stays
     roster = tmp_path / "class.csv"
     roster.write_text("prenom,nom\nMaëlle,Dubois-Lefèvre\n", encoding="utf-8")
     policy = load_policy(overrides={"text": {"roster": str(roster)}})

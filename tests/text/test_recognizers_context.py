@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from conftest import SAMPLES
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
 from pipeline.text.recognizers import (REPAIRS, find_beside_student, find_grades, find_list_rows, find_names,
@@ -900,7 +901,7 @@ def test_scan_stops_at_start_up_on_a_lexicon_file_that_cannot_be_used(extra_lexi
 
     (extra_lexicons / "de.toml").write_text("id_labels = [\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["scan", "--no-progress", "--out", str(tmp_path / "out"),
-                                      str(Path(__file__).parent.parent / "sample_images" / "portrait_cat.jpg")])
+                                      str(SAMPLES / "portrait_cat.jpg")])
     assert result.exit_code == 2, result.output
     assert "de.toml cannot be read" in result.output and not (tmp_path / "out" / "report.json").exists()
 
