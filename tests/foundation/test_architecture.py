@@ -133,6 +133,7 @@ def private_names(path: Path) -> set[str]:
     return {n for n in names if private(n)}
 
 
+@pytest.mark.slow
 def test_no_private_name_used_across_modules() -> None:
     used = [f"{name}:{line} imports {target}.{imported}"
             for name, path in MODULES.items() for target, imported, line in imports(name, path)

@@ -88,6 +88,7 @@ def test_language_comes_from_lang_unless_given(monkeypatch) -> None:
         i18n.set_language("de")
 
 
+@pytest.mark.slow
 def test_french_scan_and_a_csv_for_excel(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = "fr_FR.UTF-8"
@@ -108,6 +109,7 @@ def test_french_scan_and_a_csv_for_excel(tmp_path: Path) -> None:
     assert not (tmp_path / "en" / "report.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 def test_the_review_page_in_french(review_copy: Path) -> None:
     from starlette.testclient import TestClient
 
@@ -178,6 +180,7 @@ def test_french_copy_reasons_without_a_run() -> None:
     assert _summary(redaction).startswith("safe copy written (cropped to hands or heads seen from behind, covered 2 faces")
 
 
+@pytest.mark.slow
 def test_help_in_french_from_lang_or_the_option() -> None:
     env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
     env["LANG"] = "fr_FR.UTF-8"

@@ -64,6 +64,7 @@ def test_cover_changes_only_the_box_and_leaves_no_detail(mode: str) -> None:
     assert detail < {"pixelate": 15, "solid": 0.01, "blur": 5}[mode]
 
 
+@pytest.mark.slow
 def test_mosaic_of_a_small_face_leaves_no_head_shape_for_a_detector(testdata: Path, policy) -> None:
     """Small faces (20-40 px) pixelated with the policy's margin: CenterFace at the re-check's score,
     on the picture at its own size and 5% larger (as a platform rescales a post), finds few of them.
@@ -123,6 +124,7 @@ def redacted_samples(tmp_path_factory) -> tuple[Path, dict, dict]:
     return out, {r["path"]: r for r in report["images"]}, report
 
 
+@pytest.mark.slow
 def test_redacted_classroom_shows_no_face_and_no_student_information(redacted_samples, policy) -> None:
     from pipeline.stages import faces
     from pipeline.text import stage as text
@@ -178,6 +180,7 @@ def test_a_sideways_photo_comes_out_upright(redacted_samples) -> None:
     assert orientation_findings(copy, load_policy()) == []  # screened again: upright
 
 
+@pytest.mark.slow
 def test_copies_for_a_platform_pass_its_shape_check_and_size(tmp_path: Path) -> None:
     from pipeline.stages.platform_fit import aspect_findings
 
@@ -216,6 +219,7 @@ def test_error_rows_and_summary(redacted_samples) -> None:
     assert report["summary"]["error"] == 1
 
 
+@pytest.mark.slow
 def test_colour_profile_is_kept(tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
@@ -246,6 +250,7 @@ def test_output_inside_or_equal_to_an_input_folder_is_refused(tmp_path: Path) ->
     assert sorted(p.name for p in src.iterdir()) == ["cat.jpg"]
 
 
+@pytest.mark.slow
 def test_existing_copies_are_kept_unless_overwrite(tmp_path: Path) -> None:
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -291,6 +296,7 @@ def test_a_second_run_keeps_the_copies_of_unchanged_originals(tmp_path: Path) ->
     assert all(r["verdict"] != "error" for r in again.values())
 
 
+@pytest.mark.slow
 def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeypatch) -> None:
     from pipeline.redaction import copies as redaction
     from pipeline.screen.photo import Candidate
@@ -319,6 +325,7 @@ def test_a_copy_that_stays_unsafe_is_not_written(tmp_path: Path, policy, monkeyp
 GROUP_PHOTOS = ("11_Meeting_Meeting_11_Meeting_Meeting_11_176.jpg", "11_Meeting_Meeting_11_Meeting_Meeting_11_206.jpg")
 
 
+@pytest.mark.slow
 def test_group_photo_faces_are_gone_for_an_independent_detector(testdata: Path, tmp_path: Path) -> None:
     from pipeline.stages.faces import detect_at
 
@@ -351,6 +358,7 @@ def test_group_photo_faces_are_gone_for_an_independent_detector(testdata: Path, 
         assert not [f for f in faces if any(f.iou(d) >= 0.4 for d in dets)]
 
 
+@pytest.mark.slow
 def test_gps_is_gone_from_copies(testdata: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = redact(str(testdata / "misc" / "exif_gps"), "--out", str(out))
@@ -459,6 +467,7 @@ def test_second_look_tells_a_face_from_a_hand(testdata: Path) -> None:
     assert face_like(image.pixels, Leftover("face", Box(0, 0, 10, 10), "blazeface+centerface-native", False))[0]
 
 
+@pytest.mark.slow
 def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -> None:
     from pipeline.stages.faces import find_faces
     from pipeline.stages.people import people_seen_from_behind
@@ -476,6 +485,7 @@ def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -
         assert not people_seen_from_behind(image.pixels, [f.box for f in find_faces(image.pixels, policy.faces)])
 
 
+@pytest.mark.slow
 def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Path) -> None:
     from pipeline.stages.faces import detect_at
     from pipeline.stages.hands import find_hands
@@ -499,6 +509,7 @@ def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Pa
     assert not detect_at(copy.pixels, max(copy.width, copy.height), 0.2)
 
 
+@pytest.mark.slow
 def test_crop_hands_takes_no_unsure_region_for_a_head_seen_from_behind(testdata: Path, tmp_path: Path) -> None:
     """A piece of a white tablecloth that the person segmenter puts at 0.5-0.7 (a "person" without a
     face, so a head seen from behind at its top) made a crop of carpet and table edge. A region the
@@ -537,6 +548,7 @@ def test_a_region_is_a_person_only_where_the_segmenter_is_sure_of_part_of_it() -
     assert not sure_person(np.zeros(0, dtype=np.float32))
 
 
+@pytest.mark.slow
 def test_a_photo_scan_calls_ok_gets_a_copy_and_no_patch_on_its_hands(testdata: Path, tmp_path: Path, policy) -> None:
     """Painted hands: the low-score re-check detectors see faces in the fingertips; a second look
     finds none and a closer look none either, so they are ruled out, not painted, and the copy is ok."""
@@ -557,6 +569,7 @@ def test_a_photo_scan_calls_ok_gets_a_copy_and_no_patch_on_its_hands(testdata: P
     assert "review" not in row["redaction"]
 
 
+@pytest.mark.slow
 def test_library_logs_stay_out_of_the_output_unless_verbose(tmp_path: Path) -> None:
     """TFLite, LiteRT and glog write to descriptor 2 from C++: none of it reaches cron mail."""
     import sys
@@ -587,6 +600,7 @@ def test_covers_map_into_a_turned_cut_and_scaled_copy() -> None:
     assert frame.to_copy(Box(0, 0, 50, 50)) is None  # cut away by the platform's shape
 
 
+@pytest.mark.slow
 def test_crop_hands_looks_again_for_turned_faces_in_the_crop(testdata: Path, tmp_path: Path) -> None:
     """A man in a push-up, his face upside down beside his hands: the screen's upright look at the
     whole photo misses that face, the crop's own look (turned four ways) keeps it out."""
@@ -607,6 +621,7 @@ def test_crop_hands_looks_again_for_turned_faces_in_the_crop(testdata: Path, tmp
         assert why.startswith("no crop")
 
 
+@pytest.mark.slow
 def test_two_photos_never_share_one_copy(tmp_path: Path) -> None:
     """y.gif's copy would be y.gif.png, the name of another photo's copy (issue 36): each photo gets its
     own copy, the converted one a numbered name that its row gives, and the manifest records whose it is."""

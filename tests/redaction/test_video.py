@@ -48,6 +48,7 @@ def scan(path: Path, out: Path) -> tuple[int, dict]:
     return result.exit_code, report
 
 
+@pytest.mark.slow
 def test_clip_with_faces_blocks_with_timed_face_findings_and_gps(clips, tmp_path) -> None:
     code, report = scan(clips["people"].parent, tmp_path / "r")
     [row] = report["images"]
@@ -64,6 +65,7 @@ def test_clip_with_faces_blocks_with_timed_face_findings_and_gps(clips, tmp_path
     assert "Smith" not in json.dumps(report)  # the tag's text never reaches the report
 
 
+@pytest.mark.slow
 def test_clip_with_no_people_has_no_face_finding(clips, tmp_path) -> None:
     code, report = scan(clips["empty"], tmp_path / "r")
     [row] = report["images"]
@@ -144,6 +146,7 @@ def test_redacted_copy_covers_every_frame_keeps_length_and_sound_and_drops_metad
                 assert not found, f"frame {i}: a face shows in the copy"
 
 
+@pytest.mark.slow
 def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
     out = tmp_path / "safe"
     result = runner.invoke(app, ["redact", "--no-progress", "--no-audio", str(clips["empty"]), "--out", str(out)])
@@ -157,6 +160,7 @@ def test_no_audio_drops_the_sound(clips, tmp_path) -> None:
 
 
 
+@pytest.mark.slow
 def test_crop_hands_on_a_clip_covers_every_frame_and_says_so(clips, tmp_path) -> None:
     """--crop hands crops photos: a clip given it gets its covered copy, and the row says no crop was made."""
     out = tmp_path / "safe"

@@ -137,6 +137,7 @@ def test_decisions_survive_a_restart_and_follow_the_copy(review_copy: Path) -> N
     assert later["decision"] is None and later["previous_decision"] == "approve"
 
 
+@pytest.mark.slow
 def test_a_fix_makes_the_copy_again_and_screens_it(review_copy: Path) -> None:
     c = client(review_copy)
     before = rows(c)["landscape_coffee.jpg"]
@@ -167,6 +168,7 @@ def _export(base: Path, to: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.slow
 def test_export_copies_exactly_the_approved_copies(review_copy: Path, tmp_path: Path) -> None:
     c = client(review_copy)
     for path in ("classroom_composite.jpg", XSS_PATH):
@@ -193,6 +195,7 @@ def test_export_copies_exactly_the_approved_copies(review_copy: Path, tmp_path: 
     assert "classroom_composite.jpg" not in [p.name for p in (tmp_path / "third").iterdir()]
 
 
+@pytest.mark.slow
 def test_server_listens_on_127_0_0_1_only(review_copy: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "review", str(review_copy / "report")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
@@ -244,6 +247,7 @@ def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Pa
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page and "<img src=x" not in page
 
 
+@pytest.mark.slow
 def test_a_scan_report_has_no_copies_and_exports_the_approved_originals(tmp_path: Path) -> None:
     import shutil
 
@@ -319,6 +323,7 @@ def test_a_fix_on_an_error_row_names_the_real_cause(review_copy: Path) -> None:
     assert "could not be screened" in r.json()["error"] and "no safe copies" not in r.json()["error"]
 
 
+@pytest.mark.slow
 def test_a_fix_that_uncovers_faces_is_reported_as_what_its_rescreen_found(review_copy: Path, tmp_path: Path) -> None:
     import jsonschema
 
@@ -368,6 +373,7 @@ def test_a_fix_that_uncovers_faces_is_reported_as_what_its_rescreen_found(review
     assert "1 of them blocked and approved anyway" in included.stdout
 
 
+@pytest.mark.slow
 def test_the_next_batch_makes_a_hand_fixed_copy_again_unless_its_rescreen_was_clean(tmp_path: Path, policy) -> None:
     import shutil
 
@@ -423,6 +429,7 @@ def test_the_api_refuses_oversized_and_too_deep_bodies(review_copy: Path) -> Non
     assert rows(c)["portrait_cat.jpg"]["decision"] is None
 
 
+@pytest.mark.slow
 def test_export_of_a_scan_report_writes_pixels_without_metadata_and_blocked_photos_only_overridden(tmp_path: Path) -> None:
     import shutil
 
@@ -466,6 +473,7 @@ def test_export_of_a_scan_report_writes_pixels_without_metadata_and_blocked_phot
         assert np.abs(np.asarray(raw.convert("RGB"), int) - np.asarray(out.convert("RGB"), int)).mean() > 10
 
 
+@pytest.mark.slow
 def test_export_to_a_link_or_an_unwritable_place_says_so(review_copy: Path, tmp_path: Path) -> None:
     target = tmp_path / "real"
     target.mkdir()
@@ -487,6 +495,7 @@ def test_export_to_a_link_or_an_unwritable_place_says_so(review_copy: Path, tmp_
     assert "disk" not in result.stderr
 
 
+@pytest.mark.slow
 def test_review_on_a_busy_port_says_the_port_is_in_use(review_copy: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

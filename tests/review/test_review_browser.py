@@ -31,6 +31,7 @@ def server(review_copy: Path):
     proc.wait(timeout=20)
 
 
+@pytest.mark.slow
 def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: Path) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dialogs: list[str] = []
@@ -118,6 +119,7 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
         assert (to / name).read_bytes() == (review_copy / "copies" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_copy: Path) -> None:
     """photoscreen's covers are dismissed as "not a face" (never simply removed); the copy made again
     is blocked by its re-screen, and is approved only "anyway", with the reason in the note."""

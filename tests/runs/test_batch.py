@@ -33,6 +33,7 @@ def make_folder(folder: Path, copies: int = 1) -> list[str]:
     return sorted(names)
 
 
+@pytest.mark.slow
 def test_rerun_screens_only_new_or_changed_photos(tmp_path: Path, policy) -> None:
     photos, out = tmp_path / "photos", tmp_path / "out"
     names = make_folder(photos)
@@ -60,6 +61,7 @@ def test_rerun_screens_only_new_or_changed_photos(tmp_path: Path, policy) -> Non
     assert fourth.screened == len(fourth.records)  # a new policy screens everything again
 
 
+@pytest.mark.slow
 def test_parallel_workers_give_the_same_results(tmp_path: Path, policy) -> None:
     photos = tmp_path / "photos"
     make_folder(photos)
@@ -112,6 +114,7 @@ def _verdicts(state: Path) -> dict[str, str]:
         return dict(db.execute("SELECT path, verdict FROM photos"))
 
 
+@pytest.mark.slow
 def test_kill_9_loses_nothing_repeats_nothing_and_leaves_no_process(tmp_path: Path) -> None:
     photos, out = tmp_path / "photos", tmp_path / "out"
     names = make_folder(photos, copies=4)
@@ -150,6 +153,7 @@ def test_kill_9_loses_nothing_repeats_nothing_and_leaves_no_process(tmp_path: Pa
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make system-deps installs it)")
 def test_contact_sheet_in_headless_chromium(tmp_path: Path, policy) -> None:
     out = tmp_path / "out"
@@ -174,6 +178,7 @@ def test_contact_sheet_in_headless_chromium(tmp_path: Path, policy) -> None:
     assert dom.count("<img") == 7  # every decodable photo has a thumbnail; the truncated one has none
 
 
+@pytest.mark.slow
 def test_batch_redact_to_keeps_copies_in_step_with_the_folder(tmp_path: Path, policy) -> None:
     photos, out, safe = tmp_path / "photos", tmp_path / "out", tmp_path / "safe"
     make_folder(photos)
@@ -192,6 +197,7 @@ def test_batch_redact_to_keeps_copies_in_step_with_the_folder(tmp_path: Path, po
     assert third.forgotten == 1 and not (safe / "day0" / "portrait_cat.jpg").exists()
 
 
+@pytest.mark.slow
 def test_batch_checks_the_posts_and_screens_again_a_photo_whose_post_changed(tmp_path: Path, policy) -> None:
     from pipeline.stages.captions import CaptionsError
 
@@ -244,6 +250,7 @@ def test_a_thumbnail_made_from_a_preview_covers_the_text_where_the_full_photo_wo
     assert np.abs(thumbs[0] - thumbs[1]).mean() < 6  # the same picture around it
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, said", [(signal.SIGINT, "interrupted"), (signal.SIGTERM, "stopped (SIGTERM)")])
 def test_a_parallel_batch_stopped_by_a_signal_stops_cleanly(tmp_path: Path, signum: int, said: str) -> None:
     """Ctrl-C or systemd's SIGTERM during `batch -j 2`: exit 4 with the documented line (docs/nightly.md),

@@ -88,6 +88,7 @@ def _strip(records: list[dict]) -> dict[str, dict]:
     return {r["path"]: {k: v for k, v in r.items() if k != "seconds"} for r in records}
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_run_loses_no_photo_and_a_crashing_photo_is_an_error(tmp_path, policy, cluster):
     from distributed import Client
 
@@ -196,6 +197,7 @@ def _batch(root: str, out: Path, address: str, *extra: str):
     return result, rows
 
 
+@pytest.mark.slow
 def test_a_relative_root_is_read_by_workers_with_another_working_folder_where_the_coordinator_sees_it(
         tmp_path, monkeypatch) -> None:
     """issue 36: `batch s11/photos` with a worker started in another folder holding clean photos of
@@ -314,6 +316,7 @@ def test_an_address_that_is_not_a_dask_scheduler_is_a_one_line_usage_error_witho
     assert seconds < HANDSHAKE_TIMEOUT_S + 20, seconds  # the start-up of photoscreen, and the handshake's wait
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["killed", "stopped"])
 def test_a_scheduler_lost_or_silent_mid_run_stops_it_with_one_line_and_keeps_what_finished(
         how, tmp_path, monkeypatch) -> None:

@@ -100,6 +100,7 @@ def test_batch_never_deletes_an_original_through_a_link_in_the_copies_folder(tmp
     assert all("symbolic link" in r["error"] for r in result.records)
 
 
+@pytest.mark.slow
 def test_a_forged_state_row_deletes_nothing_outside(tmp_path: Path, policy) -> None:
     photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
     out, safe, victim = tmp_path / "out", tmp_path / "safe", tmp_path / "victim"
@@ -146,6 +147,7 @@ def test_redact_overwrite_removes_the_older_copy_when_none_is_written_now(tmp_pa
     assert copy.read_bytes() == b"the coordinator's own file"
 
 
+@pytest.mark.slow
 def test_same_names_long_names_and_stale_temporaries(tmp_path: Path) -> None:
     a, b = tmp_path / "a" / "photos", tmp_path / "b" / "photos"
     for folder in (a, b):
@@ -173,6 +175,7 @@ def test_same_names_long_names_and_stale_temporaries(tmp_path: Path) -> None:
 
 # --- success on nothing ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_an_empty_or_missing_root_is_exit_3_and_deletes_nothing(tmp_path: Path, policy) -> None:
     photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
     out, safe = tmp_path / "out", tmp_path / "safe"
@@ -232,6 +235,7 @@ def test_bad_policy_values_stop_at_start_up_with_the_key(tmp_path: Path) -> None
         assert result.exit_code == 2 and key in result.output and "Traceback" not in result.output, result.output
 
 
+@pytest.mark.slow
 def test_sigint_is_exit_4_and_the_next_run_continues(tmp_path: Path) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -283,6 +287,7 @@ def test_an_error_row_gets_no_thumbnail_and_a_new_finding_a_new_one(tmp_path: Pa
     assert thumbnail_name("ab" * 32, f1) != thumbnail_name("ab" * 32, f2)
 
 
+@pytest.mark.slow
 def test_a_roster_edited_in_place_screens_again(tmp_path: Path, policy) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -301,6 +306,7 @@ def test_a_roster_edited_in_place_screens_again(tmp_path: Path, policy) -> None:
     assert len(list((out / "thumbs").iterdir())) == 1  # the older, less covered thumbnail is gone
 
 
+@pytest.mark.slow
 def test_out_inside_the_input_screens_the_photos_there_but_not_our_thumbnails(tmp_path: Path, policy) -> None:
     photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
     shutil.copy(SAMPLES / "portrait_cat.jpg", photos / "day0" / "cat.jpg")
@@ -313,6 +319,7 @@ def test_out_inside_the_input_screens_the_photos_there_but_not_our_thumbnails(tm
     assert sorted(r["path"] for r in again.records) == ["day0/cat.jpg", "day0/landscape_coffee.jpg"]
 
 
+@pytest.mark.slow
 def test_csv_cells_never_start_a_formula_and_log_lines_cannot_be_forged(tmp_path: Path, policy) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -330,6 +337,7 @@ def test_csv_cells_never_start_a_formula_and_log_lines_cannot_be_forged(tmp_path
     assert any("evil\\x0a2026" in line for line in log_lines)
 
 
+@pytest.mark.slow
 def test_devices_fifos_and_links_to_them_are_error_rows_not_hangs(tmp_path: Path, policy) -> None:
     photos = photos_folder(tmp_path / "photos", ("landscape_coffee.jpg",))
     os.mkfifo(photos / "day0" / "pipe.jpg")
@@ -356,6 +364,7 @@ def test_state_error_is_raised_for_a_foreign_database(tmp_path: Path) -> None:
 
 # --- issue 36: names, temporaries, messages, checks before the work ----------------------------
 
+@pytest.mark.slow
 def test_a_255_byte_name_whose_copy_gets_an_extension_gets_a_copy_that_fits(tmp_path: Path, policy) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()
@@ -468,6 +477,7 @@ def test_a_locked_state_file_is_said_to_be_in_use_not_damaged(tmp_path: Path, mo
     assert digest(out / "state.sqlite") == before
 
 
+@pytest.mark.slow
 def test_an_interrupted_scan_or_redact_says_truthfully_what_is_kept(tmp_path: Path, monkeypatch) -> None:
     from pipeline.screen.photo import Screener
 

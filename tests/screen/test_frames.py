@@ -127,6 +127,7 @@ def row_dict(report) -> dict:
 
 # --- a face on the second frame or page ---------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORMATS))
 def test_face_on_the_second_frame_blocks(name: str, portrait, tmp_path: Path, face_screener) -> None:
     fmt, suffix, options = FORMATS[name]
@@ -147,6 +148,7 @@ def test_face_on_the_second_frame_blocks(name: str, portrait, tmp_path: Path, fa
     assert row_dict(report)["findings"][0]["frame"] == 1
 
 
+@pytest.mark.slow
 def test_every_stage_on_a_gif_and_findings_of_the_first_frame_carry_frame_0(portrait, tmp_path, screener) -> None:
     path = save_frames(tmp_path / "anim.gif", "GIF", [scene(), portrait])
     report = screener.screen(Candidate(path, path.name))
@@ -360,6 +362,7 @@ def test_loader_default_file_cap_is_the_policy_default() -> None:
 
 # --- redaction: the copy is of the first frame -------------------------------------------------
 
+@pytest.mark.slow
 def test_redacted_copy_of_an_animation_is_its_first_frame(tmp_path, portrait) -> None:
     from pipeline.redaction.copies import Redactor
 

@@ -396,6 +396,7 @@ def test_population_terms_are_looked_up_not_scanned_for(policy, monkeypatch) -> 
     assert len(captions.tokens(text)) > 25_000
 
 
+@pytest.mark.slow
 def test_a_two_megabyte_post_is_checked_whole_in_seconds(policy) -> None:
     """4000 long sentences, each with a mark in it, then a population term: before, every mark's words
     were searched for through every line (and every term through every word), some 250 CPU seconds;

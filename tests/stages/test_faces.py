@@ -88,6 +88,7 @@ def test_no_face_in_a_photo_without_people(policy) -> None:
     assert find_faces(image.pixels, policy.faces) == []
 
 
+@pytest.mark.slow
 def test_small_face_is_not_identifiable_at_posting_size(astronaut, policy) -> None:
     big = Image.new("RGB", (4000, 3000), (120, 120, 120))
     big.paste(astronaut.resize((64, 64)), (2000, 1500))  # face about 15 px tall in 4000 px
@@ -172,6 +173,7 @@ def _recall(testdata: Path, policy, min_height: int, max_height: int, files: lis
     return hit / total
 
 
+@pytest.mark.slow
 def test_finds_most_medium_faces_in_classroom_photos(testdata: Path, policy) -> None:
     """A sanity floor on real classroom photos; scripts/eval/faces.py measures the full set."""
     files = sorted(p.name for p in (testdata / "faces_annotated").glob("29_Students_Schoolkids_*.jpg"))[:8]

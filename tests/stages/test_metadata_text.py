@@ -174,6 +174,7 @@ def test_the_why_names_the_field(tmp_path: Path, roster_policy) -> None:
     assert "student name in the IPTC caption" in {f.why for f in found}
 
 
+@pytest.mark.slow
 def test_through_the_screener(tmp_path: Path, roster_policy) -> None:
     """The whole pipeline: every file with the name and ID in its metadata is blocked, and a file
     with innocent metadata is not blocked for text."""
@@ -254,6 +255,7 @@ def _images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and is_image_path(p)) if root.is_dir() else []
 
 
+@pytest.mark.slow
 def test_no_text_findings_in_the_metadata_of_the_sample_and_real_photos(roster_policy) -> None:
     """None of the sample photos nor the real test photos has a student's name, ID or grade in its
     metadata (checked by eye: captions of TV stills, photographers' names, camera and software
@@ -413,6 +415,7 @@ def test_long_fields_are_capped(tmp_path: Path, roster_policy) -> None:
 
 # --- redacted copies ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_redacted_copies_drop_comments_and_text_chunks(tmp_path: Path) -> None:
     """A JPEG with a roster name in its COM segment and a PNG with a student ID in a tEXt chunk:
     the copies carry neither (copies hold the pixels and the colour profile only)."""

@@ -47,6 +47,7 @@ def test_a_hand_at_the_hips_on_a_nearly_straight_arm_is_at_rest() -> None:
     assert not at_rest(standing((230, 170), (150, 200)), 0)  # reaching across, the elbow barely bent
 
 
+@pytest.mark.slow
 def test_hands_at_rest_on_real_photos(testdata: Path) -> None:
     """A hand on a thigh, a row of men with their hands clasped in front, and a pointing hand and a
     raised one (shared test photos)."""
@@ -68,6 +69,7 @@ def test_hands_at_rest_on_real_photos(testdata: Path) -> None:
     assert raised and not any(raised)
 
 
+@pytest.mark.slow
 def test_crop_hands_makes_no_crop_of_a_hand_resting_on_a_thigh(testdata: Path, tmp_path: Path) -> None:
     """With crops allowed down to 200 px, a hand on a girl's thigh made a crop of her lap; now no
     crop (the covered photo instead), and the row says why. A pointing hand in the same run still gets its crop."""

@@ -65,6 +65,7 @@ def test_white_document_is_not_blown_out(testdata: Path, policy) -> None:
 ])
 @pytest.mark.parametrize("turn, rotate_cw", [(cv2.ROTATE_90_COUNTERCLOCKWISE, 90), (cv2.ROTATE_180, 180),
                                              (cv2.ROTATE_90_CLOCKWISE, 270)])
+@pytest.mark.slow
 def test_orientation_of_turned_photos(testdata: Path, policy, photo: str, detector: str, turn, rotate_cw) -> None:
     image = load_image(testdata / photo, LIMIT)
     assert orientation.stage(image, policy) == []
@@ -77,17 +78,20 @@ def test_orientation_of_turned_photos(testdata: Path, policy, photo: str, detect
                                              ("tesseract_phototest-rotated-L.png", 90),
                                              ("tesseract_phototest-rotated-180.png", 180),
                                              ("tesseract_devatest-rotated-270.png", 90)])
+@pytest.mark.slow
 def test_orientation_of_rotated_documents(testdata: Path, policy, name: str, rotate_cw: int) -> None:
     found = orientation.stage(load_image(testdata / "misc" / "rotated_content_no_exif" / name, LIMIT), policy)
     assert [f.rotate_cw for f in found] == [rotate_cw]
     assert found[0].detector in ("orientation:text-lines", "orientation:tesseract-osd")
 
 
+@pytest.mark.slow
 def test_exif_tagged_photos_are_not_flagged_as_turned(testdata: Path, policy) -> None:
     for path in sorted((testdata / "misc" / "exif_orientation").glob("*.jpg")):
         assert orientation.stage(load_image(path, LIMIT), policy) == [], path.name
 
 
+@pytest.mark.slow
 def test_sideways_sample_is_flagged(policy) -> None:
     found = orientation.stage(load_image(SAMPLES / "sideways_notice.jpg", LIMIT), policy)
     assert [f.rotate_cw for f in found] == [90]

@@ -63,6 +63,7 @@ def _stage(path, policy):
     return text.stage(load_image(path, policy.general.max_pixels), policy)
 
 
+@pytest.mark.slow
 def test_red_handwritten_final_grade_is_a_grade(tmp_path, policy):
     def draw(d):
         printed, _ = _font(PRINTED, 34)
@@ -143,6 +144,7 @@ def test_grade_labels(line, label):
     assert any(ink._label_at(words, i) for i in range(len(words))) is label
 
 
+@pytest.mark.slow
 def test_a_mark_written_right_after_its_label_in_the_same_pen_is_a_grade(tmp_path, policy):
     """'Grade: C' all in green: the ink of the label and the letter is one region; the label is left
     out and the letter after it is the grade."""
@@ -196,6 +198,7 @@ def test_a_long_pen_line_across_a_small_photo_is_still_a_mark(tmp_path, policy):
     assert any(_covers(f.box, mark) for f in found), [(f.box, f.why) for f in found]
 
 
+@pytest.mark.slow
 def test_a_sheet_printed_in_coloured_ink_with_an_empty_grade_label_gives_nothing(tmp_path, policy):
     """Print in dark green that both engines read cleanly, beside an empty "Score: ____": print, not
     pen marks."""
@@ -257,6 +260,7 @@ def test_a_pen_mark_on_yellow_paper_is_a_grade(tmp_path, policy):
     assert masks["paper"].mean() > 0.9  # the yellow ground is paper, the red strokes are not
 
 
+@pytest.mark.slow
 def test_a_mark_circled_in_the_corner_of_a_sheet_is_a_grade(tmp_path, policy):
     """A grade circled in the sheet's top corner, its circle close to the sheet's edge (the photo's
     dark background within a third of its height of it)."""

@@ -149,6 +149,7 @@ REPRODUCTIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", REPRODUCTIONS)
 def test_confident_id_line_is_not_turned_by_its_neighbours(layout, policy, decisions) -> None:
     png, drawn = page(**REPRODUCTIONS[layout])
@@ -166,6 +167,7 @@ def test_confident_id_line_is_not_turned_by_its_neighbours(layout, policy, decis
     assert found and all(covers(f.box, drawn["id"]) for f in found)
 
 
+@pytest.mark.slow
 def test_unsure_line_turned_by_its_neighbours_is_read_the_legible_way(policy, decisions) -> None:
     """An ID line leaning only a little the right way (0.3) under ten upside-down lines: the
     neighbours turn it, the recogniser reads it legibly only upright, so it is read upright."""
@@ -182,6 +184,7 @@ def test_unsure_line_turned_by_its_neighbours_is_read_the_legible_way(policy, de
     assert found and all(covers(f.box, drawn["id"]) for f in found)
 
 
+@pytest.mark.slow
 def test_unclear_disputed_line_is_read_both_ways(policy, decisions, monkeypatch) -> None:
     """The same line when legibility cannot tell (here made equal both ways): read both ways up,
     each reading's word boxes mapped back onto the ID."""
@@ -196,6 +199,7 @@ def test_unclear_disputed_line_is_read_both_ways(policy, decisions, monkeypatch)
     assert found and all(covers(f.box, drawn["id"]) for f in found)
 
 
+@pytest.mark.slow
 def test_short_mark_keeps_its_neighbours_way_up(policy, decisions) -> None:
     """A lone "B+" beside a name, the classifier calling it upside down: turned back upright by the
     lines around it as before, read the classifier's way too (short crops are always read both
@@ -247,6 +251,7 @@ def test_confident_but_short_crop_follows_its_neighbours() -> None:
     assert flipped[-1] and both[-1] and not both[:-1].any()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", REPRODUCTIONS)
 def test_hint_never_holds_the_number(layout, policy) -> None:
     png, _ = page(**REPRODUCTIONS[layout], name_and_mark=True)

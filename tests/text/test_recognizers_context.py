@@ -189,6 +189,7 @@ def _covered(box: Box, findings, kind: str) -> bool:
     return any(f.kind == kind and f.box is not None and f.box.overlap(box) >= 0.3 * box.w * box.h for f in findings)
 
 
+@pytest.mark.slow
 def test_a_rendered_gradebook_screen() -> None:
     rows = [list(zip(COLUMNS, HEADER))] + [list(zip(COLUMNS, row)) for row in ROWS]
     png, boxes = _render(rows)

@@ -203,6 +203,7 @@ def test_barcode_on_a_badge(tmp_path: Path, policy) -> None:
     assert len(found) == 1 and found[0].hint == "Code 128" and found[0].box.iou(Box(150, 250, 300, 80)) > 0.5
 
 
+@pytest.mark.slow
 def test_pytesseract_backend_reads_the_same(policy) -> None:
     image = load_image(SAMPLES / "classroom_composite.jpg", 100_000_000)
     fast = sorted(f.kind for f in text.stage(image, policy) if f.kind != "barcode")
@@ -286,6 +287,7 @@ def test_both_engines_keep_what_either_reading_supports(policy, monkeypatch) -> 
     assert "85" not in by_kind["grade"].why  # the words themselves never leave the stage
 
 
+@pytest.mark.slow
 def test_both_engines_are_the_default_and_read_the_sample(policy) -> None:
     assert policy.text.ocr_backend == "both"
     found = [f for f in text.stage(load_image(SAMPLES / "classroom_composite.jpg", 100_000_000), policy)
