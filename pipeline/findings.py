@@ -227,6 +227,8 @@ class Redaction:
     # possible faces the redaction ruled out itself, with why (too small to recognise once posted, no
     # face on a closer look): never handed to a person (pipeline/redaction/face_check.py's ``settle``)
     ruled_out: tuple[tuple[Box, str], ...] = ()
+    # --crop hands found no crop worth posting (why): the copy covers the faces instead
+    no_crop: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -242,6 +244,8 @@ class Redaction:
             out["review"] = [b.as_list() for b in self.review]
         if self.ruled_out:
             out["ruled_out"] = [{"box": b.as_list(), "why": why} for b, why in self.ruled_out]
+        if self.no_crop:
+            out["no_crop"] = self.no_crop
         return out
 
 

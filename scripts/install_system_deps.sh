@@ -2,7 +2,7 @@
 # Make sure the system packages photoscreen needs are present: Tesseract OCR's English, French and
 # orientation (osd) data, exiftool (the tests check that copies carry no metadata), Chromium (the
 # tests open the HTML contact sheet in it, headless) and three handwriting fonts (the pen-mark tests
-# and scripts/make_text_samples.py write grades in them). Installs them with apt-get when we are root;
+# and scripts/samples/text_samples.py write grades in them). Installs them with apt-get when we are root;
 # otherwise prints the command and fails.
 set -euo pipefail
 

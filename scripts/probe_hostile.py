@@ -7,7 +7,7 @@ empty share) and runs `photoscreen scan`, `redact` and `batch` on them as subpro
 prints, for every case: every file has a row, no original changed, no sensitive photo is `ok`,
 nothing outside the output folders touched, and the exit code. Exit status 1 when any check fails.
 
-    .venv/bin/python scripts/probe_hostile.py [--keep DIR]
+    .venv/bin/python -m scripts.probe_hostile [--keep DIR]
 
 Only our own sample_images/ and synthetic pictures are used (nothing from ../shared).
 """
@@ -30,7 +30,8 @@ import numpy as np
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts import REPO
+
 SAMPLES = REPO / "sample_images"
 PHOTOSCREEN = str(Path(sys.executable).with_name("photoscreen"))
 pillow_heif.register_heif_opener()

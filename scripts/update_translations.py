@@ -1,6 +1,6 @@
 """Extract photoscreen's messages (Babel) and merge them into the French catalogue.
 
-    .venv/bin/python scripts/update_translations.py     # then fill the new msgstr in the .po file
+    .venv/bin/python -m scripts.update_translations   # then fill the new msgstr in the .po file
 
 The catalogue, ``pipeline/locale/fr/LC_MESSAGES/photoscreen.po``, is committed; ``make setup``
 compiles it (``pybabel compile``). A message with no French text is shown in English, and
@@ -9,11 +9,13 @@ compiles it (``pybabel compile``). A message with no French text is shown in Eng
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from scripts import REPO
+
 POT = REPO / "build" / "photoscreen.pot"
 PO = REPO / "pipeline" / "locale" / "fr" / "LC_MESSAGES" / "photoscreen.po"
 KEYWORDS = ["-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-k", "Nn_:1,2"]
@@ -23,7 +25,6 @@ def add_command_help(pot: Path) -> None:
     """The commands' help texts (their docstrings, which Babel does not extract) into the template."""
     from babel.messages.pofile import read_po, write_po
 
-    sys.path.insert(0, str(REPO))
     from pipeline.cli import command_docstrings
 
     with pot.open("rb") as fh:
@@ -35,6 +36,7 @@ def add_command_help(pot: Path) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     POT.parent.mkdir(exist_ok=True)
     babel = [sys.executable, "-m", "babel.messages.frontend"]
     subprocess.run(babel + ["extract", "--no-location", "--sort-output", *KEYWORDS, "-F", str(REPO / "babel.cfg"),

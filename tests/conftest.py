@@ -104,3 +104,25 @@ def fifo_offering():
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # lets a writer nobody read from finish
         thread.join(10)
         os.close(fd)
+
+
+# --- marks: `make check` leaves out what is marked slow, browser, cluster or testdata -----------------
+
+# module-scoped fixtures that run whole batches or redactions once for many tests
+HEAVY_FIXTURES = {"review_template", "review_copy", "redacted_samples", "clips"}
+SLOW_MODULES = {"test_dask", "test_review_browser", "test_video"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2]
+        uses = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "testdata" in uses or any(isinstance(v, Path) and TESTDATA in v.parents for v in params.values()):
+            item.add_marker(pytest.mark.testdata)
+        if module == "test_review_browser":
+            item.add_marker(pytest.mark.browser)
+        if module == "test_dask":
+            item.add_marker(pytest.mark.cluster)
+        if module in SLOW_MODULES or uses & HEAVY_FIXTURES:
+            item.add_marker(pytest.mark.slow)

@@ -160,11 +160,11 @@ def load_bytes(data: bytes, max_pixels: int) -> LoadedImage:
     return decode_image(data, max_pixels)
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     return f"{n:,} bytes" if n < 10_000_000 else f"{n / 1e6:,.0f} MB"
 
 
-def _refuse_unless_regular(mode: int, path: Path) -> None:
+def refuse_unless_regular(mode: int, path: Path) -> None:
     if stat.S_ISREG(mode):
         return
     what = _(next((name for test, name in _NOT_REGULAR if test(mode)), N_("an unknown kind of file")))
@@ -181,18 +181,18 @@ def read_regular_file(path: Path, max_file_bytes: int) -> bytes:
     devices has effects) and again on the open descriptor (the path may change in between). At most
     ``max_file_bytes + 1`` bytes are ever read, so a file growing while it is read is caught too."""
     try:
-        _refuse_unless_regular(os.stat(path).st_mode, path)
+        refuse_unless_regular(os.stat(path).st_mode, path)
         # O_NONBLOCK: should the path become a FIFO after the check, opening it does not wait
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise LoadError(_("cannot read file: {why}").format(why=exc.strerror or exc)) from exc
     try:
         info = os.fstat(fd)
-        _refuse_unless_regular(info.st_mode, path)
+        refuse_unless_regular(info.st_mode, path)
         too_big = _("above the limit of {limit} (policy general.max_file_bytes); refused "
-                    "(raise the limit in a policy file to screen it)").format(limit=_size(max_file_bytes))
+                    "(raise the limit in a policy file to screen it)").format(limit=human_size(max_file_bytes))
         if info.st_size > max_file_bytes:
-            raise LoadError(_("file is {size}, {too_big}").format(size=_size(info.st_size), too_big=too_big))
+            raise LoadError(_("file is {size}, {too_big}").format(size=human_size(info.st_size), too_big=too_big))
         chunks: list[bytes] = []
         total = 0
         while total <= max_file_bytes:

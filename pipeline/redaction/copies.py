@@ -10,159 +10,35 @@ written, and its row says why. Originals are only ever read.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
 import os
 import stat
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from . import copy_frame, face_check
 from ..stages import faces
 from ..text import stage as text
-from ..findings import Box, Covered, Finding, ImageReport, Redaction, Verdict, VideoInfo
+from ..findings import KEPT_KINDS, SENSITIVE_TEXT, Box, Covered, Finding, ImageReport, Redaction, Verdict, VideoInfo
 from ..media.loader import LoadedImage, LoadError, decode_image
 from ..stages.platform_fit import PLATFORMS, aspect_findings
 from ..policy import Policy
 from .cover import best_crop, cover, grow
 from ..stages.metadata_text import revealing_icc
 from ..models import sha256_file
-from ..runs.owned import NAME_MAX, OutsideOwnedFolder, OwnedFolder
-from ..runs.scan import Candidate, Screener
-from ..review.verdict import decide
+from ..owned import OutsideOwnedFolder, OwnedFolder
+from ..screen.photo import Candidate, Screener
+from ..screen.verdict import decide
 from ..media.video import is_video_path
-from ..i18n import N_, Nn_, _, ngettext
+from ..i18n import _
+from .core import (KEPT_REASON, KIND_NAMES, Leftover, encode, face_like, merge_overlapping, on_own_paint, reuse_text_lines,
+                   summary, text_line_boxes)
+from .names import copy_names, output_name, renamed_reason
 
-SENSITIVE_TEXT = ("student_id", "grade", "name", "barcode")
-COVERED_KINDS = ("face",) + SENSITIVE_TEXT
-# What a copy still carries from the original (the rest is covered, or stripped with the metadata);
-# a post's text (``caption``) goes with the copy as with the original.
-KEPT_KINDS = ("blur", "exposure", "orientation", "aspect", "caption")
-# Suffixes kept as they are; other formats (HEIC, AVIF, TIFF, GIF, BMP) get a suffix added.
-KEEP_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".png": "PNG", ".webp": "WEBP"}
-LOSSLESS = {".gif", ".bmp"}
-KEPT_REASON = N_("safe copy kept from an earlier run (the original and the settings are unchanged; --overwrite "
-                 "makes it again)")
-
-
-class UnsafeOutput(ValueError):
-    """The output folder would mix copies with originals."""
-
-
-def output_name(rel: str) -> tuple[str, str]:
-    """The copy's usual relative path for a photo, and the format it is written in. A run gives each
-    photo its copy's name with ``copy_names`` (this one, unless it is taken or too long); the format
-    of a copy is ``output_name(copy)[1]`` (a copy's name always ends with its format's suffix)."""
-    suffix = Path(rel).suffix.lower()
-    if is_video_path(rel):
-        from .video import output_name as video_output_name
-
-        return video_output_name(rel)
-    if suffix in KEEP_FORMAT:
-        return rel, KEEP_FORMAT[suffix]
-    return (rel + ".png", "PNG") if suffix in LOSSLESS else (rel + ".jpg", "JPEG")
-
-
-def copy_names(rels: Iterable[str], name_max: int = NAME_MAX) -> dict[str, str]:
-    """Each photo's copy name (relative path), unique by construction among the photos of a run.
-
-    A copy is named as ``output_name`` says, except:
-    - a name longer than the copies folder's file system takes (``name_max`` bytes; a 255-byte
-      ``x.gif`` becomes ``x.gif.png``) is shortened: the start of the name, ``~`` and 8 hex digits of
-      a hash of the full name, then the photo's suffix and the copy's (``yyyy~1a2b3c4d.gif.png``);
-    - a name another photo's copy has, or a folder of copies has, gets a number before its suffix:
-      ``y.gif`` and ``y.gif.png`` give ``y.gif (2).png`` and ``y.gif.png``. A photo whose copy keeps
-      the photo's own name (JPEG, PNG, WebP, MP4, MOV, M4V, WebM) always keeps it, so names do not
-      move from one run to the next as long as the photos are the same.
-    The row gives the copy's name (``redaction.output``) and a reason says why it differs."""
-    rels = sorted(set(rels))
-    wanted = {rel: _fitting(rel, output_name(rel)[0], name_max) for rel in rels}
-    folders = {parent.as_posix() for rel in rels for parent in PurePosixPath(rel).parents} - {"."}
-    names: dict[str, str] = {rel: rel for rel in rels if wanted[rel] == rel and rel not in folders}
-    taken = set(names.values())
-    avoid = set(wanted.values()) | folders
-    for rel in rels:
-        if rel in names:
-            continue
-        name, n = wanted[rel], 2
-        if name in taken or name in folders:
-            default = output_name(rel)[0]
-            while True:
-                path = PurePosixPath(default)
-                name = _fitting(rel, str(path.with_name(f"{path.stem} ({n}){path.suffix}")), name_max)
-                if name not in taken and name not in avoid:
-                    break
-                n += 1
-        names[rel] = name
-        taken.add(name)
-    return names
-
-
-def _fitting(rel: str, name: str, name_max: int) -> str:
-    """``name`` (the copy's path) with its file name shortened to ``name_max`` bytes when it is longer."""
-    path = PurePosixPath(name)
-    leaf = path.name
-    if len(os.fsencode(leaf)) <= name_max:
-        return name
-    own = PurePosixPath(rel).name
-    if leaf.startswith(own) and PurePosixPath(own).suffix:  # "x.gif" + ".png": keep ".gif.png"
-        tail = PurePosixPath(own).suffix + leaf[len(own):]
-    else:
-        tail = path.suffix
-    head = os.fsencode(leaf[:len(leaf) - len(tail)])
-    mark = "~" + hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
-    room = max(0, name_max - len(os.fsencode(mark + tail)))
-    cut = head[:room]
-    while cut and len(cut) < len(head) and (head[len(cut)] & 0xC0) == 0x80:  # not inside a UTF-8 character
-        cut = cut[:-1]
-    return str(path.with_name(os.fsdecode(cut) + mark + tail))
-
-
-def with_copy_names(candidates: list[Candidate], name_max: int = NAME_MAX) -> list[Candidate]:
-    """The candidates, each with the name of its copy for this run (``copy_names``)."""
-    names = copy_names([c.rel for c in candidates], name_max)
-    return [replace(c, copy=names[c.rel]) for c in candidates]
-
-
-def renamed_reason(rel: str, copy: str, name_max: int = NAME_MAX) -> str | None:
-    """Why the copy of ``rel`` is not called what ``output_name`` says, or None when it is."""
-    default = output_name(rel)[0]
-    if copy == default:
-        return None
-    if len(os.fsencode(PurePosixPath(default).name)) > name_max:
-        return _("copy named {copy}: {default} is longer than the copies folder takes ({n} bytes)").format(
-            copy=copy, default=default, n=name_max)
-    return _("copy named {copy}: {default} is the name of another photo's copy (or of a folder of copies)").format(
-        copy=copy, default=default)
-
-
-def check_output_folder(out: Path, inputs: list[Path]) -> None:
-    """Refuse an output folder that is, holds or lies inside an input folder (a file's folder counts):
-    copies would land among the originals, or be screened again as inputs."""
-    out_r = Path(os.path.realpath(out))
-    for path in inputs:
-        folder = Path(os.path.realpath(path if path.is_dir() else path.parent))
-        if out_r == folder or folder in out_r.parents or out_r in folder.parents:
-            raise UnsafeOutput(_("--out {out} overlaps the input folder {folder}: choose a folder "
-                                 "outside the inputs").format(
-                                   out=out, folder=folder))
-
-
-def encode(pixels: np.ndarray, fmt: str, icc: bytes, quality: int) -> bytes:
-    """The copy's file: pixels only (upright), the colour profile kept, no EXIF, XMP or IPTC."""
-    buf = io.BytesIO()
-    options: dict = {"icc_profile": icc} if icc else {}
-    if fmt in ("JPEG", "WEBP"):
-        options["quality"] = quality
-    Image.fromarray(pixels).save(buf, fmt, **options)
-    return buf.getvalue()
 
 
 def crop_ratios(platform: str, width: int, height: int) -> list[float]:
@@ -172,50 +48,6 @@ def crop_ratios(platform: str, width: int, height: int) -> list[float]:
     if rule is None:
         return sorted({round(width / height, 4), 1.0, 0.8, 1.5})
     return sorted({rule.min_ratio, rule.max_ratio, min(rule.max_ratio, max(rule.min_ratio, 1.0))})
-
-
-@dataclass(frozen=True)
-class Leftover:
-    """Something to cover: a face or sensitive text, where, and which detector(s) saw it. ``sure``:
-    a primary detector saw it (the text stage, or CenterFace at the screen's own score); a face only
-    low-score detectors saw is covered only when it is face-like on a second look."""
-
-    kind: str
-    box: Box
-    detector: str = ""
-    sure: bool = True
-
-    @property
-    def detectors(self) -> set[str]:
-        return set(self.detector.split("+"))
-
-
-def merge_overlapping(found: list[Leftover], min_iou: float = 0.3) -> list[Leftover]:
-    """One box per face: detections of the same kind that overlap are replaced by their union,
-    which names every detector that saw it and is sure when any of them was."""
-    merged: list[Leftover] = []
-    for item in found:
-        for i, other in enumerate(merged):
-            if other.kind == item.kind and other.box.iou(item.box) >= min_iou:
-                a, b = other.box, item.box
-                x1, y1 = min(a.x, b.x), min(a.y, b.y)
-                x2, y2 = max(a.x + a.w, b.x + b.w), max(a.y + a.h, b.y + b.h)
-                merged[i] = Leftover(other.kind, Box(x1, y1, x2 - x1, y2 - y1),
-                                     "+".join(sorted(other.detectors | item.detectors)), other.sure or item.sure)
-                break
-        else:
-            merged.append(item)
-    return merged
-
-
-def face_like(pixels: np.ndarray, found: Leftover) -> tuple[bool, str]:
-    """The second look at a face only low-score detectors saw: two independent detectors agree, or
-    BlazeFace's short-range model finds a face on the area enlarged (``pipeline/redaction/face_check.py``)."""
-    from .face_check import second_look
-
-    if found.detectors & {faces.DETECTOR_NAME, faces.NATIVE_NAME} and faces.BLAZEFACE_NAME in found.detectors:
-        return True, "CenterFace and BlazeFace agree"
-    return second_look(pixels, found.box)
 
 
 # A copy checked again after more covers is looked at only around them, this many times their size
@@ -238,7 +70,7 @@ class Redactor:
         self.crop = crop
         self.overwrite = overwrite
         self._config: str | None = None
-        faces._blazeface()
+        faces.blazeface()
         face_check.warm_up()
         if crop == "hands":
             from ..stages import hands, people, pose
@@ -253,7 +85,7 @@ class Redactor:
             return True
         return finding.kind == "face" and (self.policy.redact.faces == "all" or bool(finding.identifiable))
 
-    def _cover_box(self, kind: str, box: Box, width: int, height: int) -> Box:
+    def cover_box(self, kind: str, box: Box, width: int, height: int) -> Box:
         if kind == "face":
             return grow(box, self.policy.redact.face_margin, width, height)
         # text: the margin is a share of the line height, on every side
@@ -375,22 +207,27 @@ class Redactor:
         if is_video_path(candidate.path):  # every frame covered (pipeline/redaction/video.py)
             from .video import redact_video
 
-            return redact_video(self, candidate, out_rel, dest, start)
+            report, first = redact_video(self, candidate, out_rel, dest, start)
+            if self.crop and report.redaction is not None and report.redaction.output:
+                report = replace(report, reasons=report.reasons + (
+                    _("no crop: --crop hands crops photos, not videos; every frame of this copy is covered "
+                      "instead"),))
+            return report, first
         report, image = self.screener.screen_keep_image(candidate)
         if image is None or report.verdict is Verdict.ERROR:
-            return self._without_copy(report, out_rel), image
+            return self.without_copy(report, out_rel), image
         try:
             # a multi-frame original becomes a copy of its first frame: only that frame's findings
             # place covers (frame None: a still photo, or the file's metadata)
             first = tuple(f for f in report.findings if f.frame in (None, image.frame))
             redaction = self._make_copy(image, first, out_rel, fmt, dest)
         except (LoadError, OSError, ValueError) as exc:
-            return self._without_copy(replace(
+            return self.without_copy(replace(
                 report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
                 error=_("the redacted copy could not be made ({what})").format(
                     what=f"{type(exc).__name__}: {exc}")), out_rel), image
         if redaction.output is None:
-            report = self._without_copy(report, out_rel)
+            report = self.without_copy(report, out_rel)
         kept = [f for f in first if f.kind in KEPT_KINDS and not (f.kind == "orientation" and redaction.turned)
                 and not (f.kind == "aspect" and (redaction.crop or redaction.size))]
         if redaction.size:  # the copy's own shape, as it will be posted
@@ -399,7 +236,9 @@ class Redactor:
             verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
         else:
             verdict, reasons = decide(kept, self.policy)
-            reasons = (_summary(redaction),) + reasons
+            reasons = (summary(redaction),) + reasons
+            if redaction.no_crop:
+                reasons += (_("{why}: the copy covers the faces instead").format(why=redaction.no_crop),)
             if image.frame_count > 1:
                 reasons += ((_("copy holds the first of {n} frames only") if image.frame == 0 else
                              _("copy holds the primary image of {n} frames only")).format(n=image.frame_count),)
@@ -416,7 +255,7 @@ class Redactor:
         """What a copy depends on: the screening's configuration (policy, roster, models, Tesseract)
         and the crop."""
         if self._config is None:
-            from ..runs.batch import config_key
+            from ..screen.photo import config_key
 
             self._config = f"{config_key(self.policy)}|crop:{self.crop}"
         return self._config
@@ -451,7 +290,7 @@ class Redactor:
         except (ValueError, KeyError, TypeError):  # a damaged record: the copy is made again
             return None
 
-    def _without_copy(self, report: ImageReport, out_rel: str) -> ImageReport:
+    def without_copy(self, report: ImageReport, out_rel: str) -> ImageReport:
         """No copy is written this time: an older copy of ours at that place must not stay (it shows
         what a new screen would now cover). A file there that is not ours is left, and the row says so."""
         left = self.out.remove_copy(out_rel)
@@ -472,12 +311,13 @@ class Redactor:
         todo = [self.covering(lo, w, h) for lo in sure]
         ruled_out = [(lo.box, why) for lo, why in unsure]
         review = [lo.box for lo, _why in unsure]  # kept out of a hands crop all the same
-        crop = None
+        crop, no_crop = None, None
         if self.crop == "hands":
             crop, why_not, clothing = self._hands_crop(image, todo, review)
-            if crop is None:
-                return Redaction(None, withheld=why_not)
-            todo += [c for c in clothing if c.box.overlap(crop)]
+            if crop is None:  # no crop worth posting: the covered copy instead, and the row says why
+                no_crop = why_not
+            else:
+                todo += [c for c in clothing if c.box.overlap(crop)]
         pixels = image.pixels.copy()
         # ready to post: upright when the screen found the photo turned, at the platform's shape and size
         turn = next((f.rotate_cw for f in findings if f.kind == "orientation" and f.rotate_cw), 0)
@@ -516,7 +356,7 @@ class Redactor:
                 self.out.write_copy(out_rel, data)
                 return Redaction(out_rel, tuple(done), crop, passes, turned=frame.rotate_cw,
                                  size=(copy.width, copy.height), ready=frame.describe(self.policy.platform.name),
-                                 ruled_out=tuple(ruled_out))
+                                 ruled_out=tuple(ruled_out), no_crop=no_crop)
         where = "; ".join(_("{kind} at {box} ({detector})").format(kind=_(KIND_NAMES.get(lo.kind, lo.kind)),
                                                                   box=lo.box.as_list(), detector=lo.detector)
                           for lo in failed + more)
@@ -526,7 +366,7 @@ class Redactor:
 
     def covering(self, lo: Leftover, width: int, height: int) -> Covered:
         mode = self.policy.redact.face_mode if lo.kind == "face" else "solid"
-        return Covered(lo.kind, self._cover_box(lo.kind, lo.box, width, height), mode)
+        return Covered(lo.kind, self.cover_box(lo.kind, lo.box, width, height), mode)
 
     def _hands_crop(self, image: LoadedImage, covered: list[Covered],
                     review: list[Box]) -> tuple[Box | None, str, list[Covered]]:
@@ -565,7 +405,7 @@ class Redactor:
                                "seen from behind are ones the person segmenter is not sure of (a tablecloth, "
                                "clothing or a logo, not a head)"), []
             return None, _("no crop: no hand and no head seen from behind was found"), []
-        clothing = [Covered("clothing_text", self._cover_box("clothing_text", b, w, h), "solid")
+        clothing = [Covered("clothing_text", self.cover_box("clothing_text", b, w, h), "solid")
                     for b in text_on_people(image, mask, self.policy)]
         forbidden = [c.box for c in covered] + review
         for _look in range(CROP_LOOKS):
@@ -585,7 +425,7 @@ class Redactor:
             seen = self._faces_in_crop(image, best)
             if not seen:
                 return best, "", clothing
-            forbidden += [self._cover_box("face", b, w, h) for b in seen]
+            forbidden += [self.cover_box("face", b, w, h) for b in seen]
         return None, _("no crop: each crop tried shows a face on a closer look (upright, sideways or upside "
                        "down)"), []
 
@@ -604,45 +444,6 @@ class Redactor:
                 if box.h >= min_height or box.w >= min_height:
                     out.append(box)
         return out
-
-
-def on_own_paint(found: Leftover, ox: int, oy: int, done: list[Covered], share: float = 0.9,
-                 modes: tuple[str, ...] | None = None) -> bool:
-    """A detection in a copy that lies (nine tenths or more) on one of our own patches: on a solid
-    patch no pixel of the photo is left; on a mosaic, BlazeFace sees a face in the blocks of what
-    CenterFace no longer finds (a head-shaped blob 5 cells across, nothing to recognise). Those are
-    not faces left showing. CenterFace on a mosaic still counts: the mosaic is then covered solid.
-    ``modes``: any detection on a patch of those modes (``share`` of it) counts, whichever detector."""
-    box = Box(found.box.x + ox, found.box.y + oy, found.box.w, found.box.h)
-    if modes is not None:
-        return any(box.overlap(c.box) >= share * box.w * box.h for c in done if c.mode in modes)
-    return any(box.overlap(c.box) >= share * box.w * box.h for c in done
-               if c.mode == "solid" or (c.mode == "pixelate" and found.detectors == {faces.BLAZEFACE_NAME}))
-
-
-def reuse_text_lines(original: LoadedImage, copy: LoadedImage, policy: Policy, covers: list[Covered]) -> None:
-    """A copy that is the original's picture but for the covers holds the original's text lines (a
-    cover removes text, it writes none). Those no cover touches were read on the original with
-    everything around them and gave nothing to cover; the copy's text check reads the others again
-    (is the cover over them whole?) instead of looking for lines again."""
-    from ..text.detect import lines_in
-
-    long_side = policy.text.detect_long_side
-    lines = lines_in(original, long_side)
-    boxes = text_line_boxes(original, policy)
-    touched = [line for line, box in zip(lines, boxes) if any(box.overlap(c.box) for c in covers)]
-    copy.cached(("text-lines", long_side), lambda: touched)
-
-
-def text_line_boxes(image: LoadedImage, policy: Policy) -> list[Box]:
-    """The text lines the text stage found (or finds now) on ``image``, in its own pixels."""
-    from ..text.detect import lines_in
-
-    long_side = policy.text.detect_long_side
-    f = image.width / image.preview(long_side).shape[1]
-    return [Box.from_xyxy(line.corners[:, 0].min() * f, line.corners[:, 1].min() * f, line.corners[:, 0].max() * f,
-                          line.corners[:, 1].max() * f, image.width, image.height)
-            for line in lines_in(image, long_side)]
 
 
 # How many times a crop is looked at again for faces (each face seen is then kept out of the next)
@@ -666,30 +467,3 @@ def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list
             and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
 
 
-# what a copy covers, singular and plural, for the reasons
-KIND_COUNTS = {"face": Nn_("{n} face", "{n} faces"), "student_id": Nn_("{n} student ID", "{n} student IDs"),
-               "grade": Nn_("{n} grade", "{n} grades"), "name": Nn_("{n} name", "{n} names"),
-               "barcode": Nn_("{n} barcode", "{n} barcodes"), "clothing_text": Nn_("{n} clothing text", "{n} clothing texts")}
-KIND_NAMES = {"face": N_("face"), "student_id": N_("student ID"), "grade": N_("grade"), "name": N_("name"),
-              "barcode": N_("barcode"), "clothing_text": N_("clothing text")}
-MODE_NAMES = {"pixelate": N_("pixelated"), "blur": N_("blurred"), "solid": N_("solid")}
-
-
-def _summary(redaction: Redaction, container: bool = False) -> str:
-    """The first reason of a row with a copy: what it covers, how, what else was done."""
-    counts: dict[str, int] = {}
-    for c in redaction.covered:
-        counts[c.kind] = counts.get(c.kind, 0) + 1
-    parts = [ngettext(*KIND_COUNTS.get(kind, ("{n} " + kind, "{n} " + kind)), n).format(n=n) for kind, n in counts.items()]
-    what = _("covered {what}").format(what=", ".join(parts)) if parts else _("nothing to cover")
-    modes = {c.mode for c in redaction.covered if c.kind == "face"}
-    failed = [c.box.as_list() for c in redaction.covered if c.kind == "face" and c.mode == "solid"]
-    if len(modes) > 1 and failed:  # solid only where the chosen mode still looked like a face
-        what += _(" (faces {modes}; solid at {where}, where the re-check still saw a face through it)").format(
-            modes="/".join(_(MODE_NAMES.get(m, m)) for m in sorted(modes - {"solid"})),
-            where=", ".join(map(str, failed)))
-    crop = _("cropped to hands or heads seen from behind, ") if redaction.crop else ""
-    ready = f"; {redaction.ready}" if redaction.ready else ""
-    removed = _("container metadata removed") if container else _("metadata removed")
-    return _("safe copy written ({crop}{what}{ready}; {removed}; checked {n}x)").format(
-        crop=crop, what=what, ready=ready, removed=removed, n=redaction.passes)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..stages.faces import _unrotate_point
+from ..stages.faces import unrotate_point
 from ..findings import Box
 from ..stages.platform_fit import PLATFORMS, largest_centred_crop
 
@@ -58,7 +58,7 @@ class CopyFrame:
         if self.cut is not None:
             x1, x2, y1, y2 = x1 + self.cut.x, x2 + self.cut.x, y1 + self.cut.y, y2 + self.cut.y
         w, h = self._cropped_size()
-        corners = [_unrotate_point(x, y, self._k, w, h) for x, y in ((x1, y1), (x2, y1), (x1, y2), (x2, y2))]
+        corners = [unrotate_point(x, y, self._k, w, h) for x, y in ((x1, y1), (x2, y1), (x1, y2), (x2, y2))]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
         ox, oy = (self.crop.x, self.crop.y) if self.crop else (0, 0)
         return Box.from_xyxy(min(xs) + ox, min(ys) + oy, max(xs) + ox + 0.999, max(ys) + oy + 0.999,

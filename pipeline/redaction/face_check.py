@@ -5,7 +5,7 @@ bottle caps, knees and shoes as well as in small or turned real faces. Such a de
 only when it is face-like on a second look: two independent detectors (CenterFace and BlazeFace)
 found it at the same place, or BlazeFace's short-range model, made for faces that fill its view,
 finds a face in the area enlarged so the face would be about ``LOOK_FACE_SIZE`` pixels tall.
-Measured on faces_annotated, hands and people_scenes (scripts/eval_redact.py): every labelled
+Measured on faces_annotated, hands and people_scenes (scripts/eval/redact.py): every labelled
 face of 20 px or more that only the re-check saw scored 0.3 or more at the photo's own size, which
 is no low score; the low-score rest are specks, hands and small background faces. Image in,
 answer out: this module paints nothing.

@@ -24,9 +24,8 @@ again, up to ``redact.max_passes``; then the file is renamed into place, or remo
 from __future__ import annotations
 
 import json
-import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -36,15 +35,16 @@ from PIL import Image
 from ..stages import faces
 from ..text import stage as text
 from ..media import video
-from ..findings import Box, Covered, ImageReport, Redaction, Verdict
+from ..findings import KEPT_KINDS, Box, Covered, ImageReport, Redaction, Verdict
 from ..media.loader import LoadedImage, LoadError
 from .cover import cover, grow
-from .copies import KIND_NAMES
+from .core import KIND_NAMES, on_own_paint, summary
+from .names import video_output_name
+from ..screen.video import VideoScreen, metadata_findings
 from ..i18n import _, ngettext
+from .video_tracks import DETECT_MIN_LONG_SIDE, FacePlan, expand, move_box, text_covers
 
-DETECT_MIN_LONG_SIDE = 960  # px: small frames are scaled up (at most 2x) so small faces are still found
 SOLID_BELOW = 40  # px: faces less tall than this are covered solid, not pixelated (see VideoCopy._paint)
-MAX_GROWTH = 1.0  # a box grows at most by its own size on every side while a face is not seen
 # Audio codecs each output container takes as they are; other sound is re-encoded (AAC, Opus).
 AUDIO_COPY = {"mp4": {"aac", "mp3", "opus", "alac", "flac", "ac3", "eac3"},
               "mov": {"aac", "mp3", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s24le", "pcm_f32le"},
@@ -52,174 +52,6 @@ AUDIO_COPY = {"mp4": {"aac", "mp3", "opus", "alac", "flac", "ac3", "eac3"},
 # Tags the muxers write themselves; any other tag in a copy is a failure.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder", "handler_name", "language",
               "vendor_id", "duration", "encoder-eng"}
-
-
-def output_name(rel: str) -> tuple[str, str]:
-    """The copy's relative path and container: MP4, MOV, M4V and WebM keep theirs, AVI becomes MP4."""
-    suffix = Path(rel).suffix.lower()
-    if suffix in (".mp4", ".m4v"):
-        return rel, "mp4"
-    if suffix == ".mov":
-        return rel, "mov"
-    if suffix == ".webm":
-        return rel, "webm"
-    return rel + ".mp4", "mp4"
-
-
-@dataclass
-class Track:
-    """One face followed through the frames: the face boxes it was detected with, by frame."""
-
-    seen: dict[int, Box] = field(default_factory=dict)
-    covered: list[Box] = field(default_factory=list)
-    first: int | None = None
-    last: int | None = None
-
-    def latest(self, upto: int) -> int | None:
-        frames = [f for f in self.seen if f <= upto]
-        return max(frames) if frames else None
-
-    def note(self, frame: int, box: Box) -> None:
-        self.covered.append(box)
-        self.first = frame if self.first is None else min(self.first, frame)
-        self.last = frame if self.last is None else max(self.last, frame)
-
-
-def _same_face(a: Box, b: Box) -> float:
-    """How well detection ``b`` continues track box ``a``: IoU, or for a face that moved fast, a
-    lower score when the centres are within the larger box's size."""
-    iou = a.iou(b)
-    if iou > 0:
-        return iou
-    ax, ay, bx, by = a.x + a.w / 2, a.y + a.h / 2, b.x + b.w / 2, b.y + b.h / 2
-    reach = max(a.w, a.h, b.w, b.h)
-    distance = ((ax - bx) ** 2 + (ay - by) ** 2) ** 0.5
-    size = min(a.w * a.h, b.w * b.h) / max(a.w * a.h, b.w * b.h)
-    return 0.05 * (1 - distance / reach) if distance < reach and size > 0.25 else 0.0
-
-
-def _expand(box: Box, share: float, width: int, height: int) -> Box:
-    return grow(box, min(MAX_GROWTH, share), width, height) if share > 0 else box
-
-
-def _shift(box: Box, dx: float, dy: float, width: int, height: int) -> Box | None:
-    x1, y1 = max(0.0, box.x + dx), max(0.0, box.y + dy)
-    x2, y2 = min(float(width), box.x + box.w + dx), min(float(height), box.y + box.h + dy)
-    return Box.from_xyxy(x1, y1, x2, y2, width, height) if x2 - x1 >= 1 and y2 - y1 >= 1 else None
-
-
-def move_box(motion: np.ndarray | None, box: Box, src: int, dst: int, width: int, height: int) -> Box | None:
-    """``box`` on frame ``src`` moved as the whole picture moved to frame ``dst`` (None: out of the frame)."""
-    if motion is None or not len(motion) or src >= len(motion) or dst >= len(motion):
-        return box
-    dx, dy = motion[dst] - motion[src]
-    return _shift(box, float(dx), float(dy), width, height)
-
-
-class FacePlan:
-    """Which face boxes cover which frame: detections at a stride, tracks between them."""
-
-    def __init__(self, policy, width: int, height: int, motion: np.ndarray | None,
-                 cache: dict[int, list[Box]] | None = None) -> None:
-        self.cache = {} if cache is None else cache  # frame -> detected boxes, kept from one pass to the next
-        self.v = policy.video
-        self.score = policy.redact.face_min_score
-        self.width, self.height = width, height
-        self.motion = motion
-        self.tracks: list[Track] = []
-
-    def _move(self, box: Box, src: int, dst: int) -> Box | None:
-        return move_box(self.motion, box, src, dst, self.width, self.height)
-
-    def detect(self, frame: int, rgb: np.ndarray, extra: list[Box], independent=None) -> None:
-        """Detect the faces of ``frame`` and add them to the tracks; ``independent(rgb)``, when given,
-        adds the faces the check's detectors see on the original frame (as the photos' first pass does)."""
-        h, w = rgb.shape[:2]
-        long_side = max(max(h, w), min(DETECT_MIN_LONG_SIDE, 2 * max(h, w)))
-        if frame not in self.cache:
-            self.cache[frame] = [Box.from_xyxy(d.x1, d.y1, d.x2, d.y2, w, h)
-                                 for d in faces.detect_at(rgb, long_side, self.score)
-                                 if d.x2 - d.x1 >= 1 and d.y2 - d.y1 >= 1]
-            if independent is not None:
-                self.cache[frame] += independent(rgb)
-        boxes = self.cache[frame] + list(extra)
-        live = [t for t in self.tracks if t.latest(frame) is not None and frame - t.latest(frame) <= self.v.keep_frames
-                + self.v.detect_every]
-        pairs = sorted(((_same_face(self._move(t.seen[t.latest(frame)], t.latest(frame), frame) or
-                                    t.seen[t.latest(frame)], b), i, j) for i, t in enumerate(live)
-                        for j, b in enumerate(boxes)), reverse=True)
-        used_t, used_b = set(), set()
-        for score, i, j in pairs:
-            if score <= 0 or i in used_t or j in used_b:
-                continue
-            used_t.add(i)
-            used_b.add(j)
-            live[i].seen[frame] = boxes[j]
-        for j, b in enumerate(boxes):
-            if j not in used_b:
-                self.tracks.append(Track({frame: b}))
-
-    def boxes(self, frame: int, known_to: int) -> list[tuple[Track, Box]]:
-        """The face boxes (margins and growth included) covering ``frame``, from detections up to frame
-        ``known_to`` (the next detected frame, or the frame itself)."""
-        margin = self.v.grow_per_frame
-        out = []
-        for track in self.tracks:
-            before = track.latest(frame)
-            after = min((f for f in track.seen if frame <= f <= known_to), default=None)
-            box = None
-            if before is not None and before == frame:
-                box = track.seen[frame]
-            elif before is not None and after is not None:  # seen on both sides: interpolated
-                a, b = track.seen[before], track.seen[after]
-                s = (frame - before) / (after - before)
-                x1, y1 = a.x + (b.x - a.x) * s, a.y + (b.y - a.y) * s
-                x2 = a.x + a.w + (b.x + b.w - a.x - a.w) * s
-                y2 = a.y + a.h + (b.y + b.h - a.y - a.h) * s
-                box = Box.from_xyxy(min(x1, a.x, b.x) if s < 0.5 else x1, y1, x2, y2, self.width, self.height)
-                box = _expand(box, margin * min(frame - before, after - frame), self.width, self.height)
-            elif before is not None and frame - before <= self.v.keep_frames:  # held after the last sighting
-                moved = self._move(track.seen[before], before, frame)
-                box = _expand(moved, margin * (frame - before), self.width, self.height) if moved else None
-            elif after is not None and after - frame < 2 * self.v.detect_every:  # appearing: covered before
-                moved = self._move(track.seen[after], after, frame)
-                box = _expand(moved, margin * (after - frame), self.width, self.height) if moved else None
-            if box is not None:
-                out.append((track, box))
-        return out
-
-    def forget(self, before: int) -> None:
-        """Drop what no later frame needs (tracks long gone), keeping memory bounded."""
-        keep = self.v.keep_frames + 2 * self.v.detect_every
-        self.tracks = [t for t in self.tracks if max(t.seen) >= before - keep or t.covered]
-        for t in self.tracks:
-            old = sorted(f for f in t.seen if f < before - keep)
-            for f in old[:-1]:
-                del t.seen[f]
-
-
-@dataclass
-class TextCover:
-    kind: str
-    box: Box
-    frame: int  # the sample it was found on
-    first: int
-    last: int
-
-
-def text_covers(screen: video.VideoScreen, policy, total: int) -> list[TextCover]:
-    """Sensitive text the screen found: covered from the text sample before to the one after."""
-    from .copies import SENSITIVE_TEXT
-
-    samples = sorted(screen.text_samples)
-    out = []
-    for f in screen.report.findings:
-        if f.kind not in SENSITIVE_TEXT or f.box is None or f.frame is None:
-            continue
-        before = max((s for s in samples if s < f.frame), default=-1)
-        after = min((s for s in samples if s > f.frame), default=total + 10 ** 9)
-        out.append(TextCover(f.kind, f.box, f.frame, before + 1, after - 1))
-    return out
 
 
 @dataclass
@@ -233,7 +65,7 @@ class PassResult:
 class VideoCopy:
     """One video's redacted copy: the encode passes and the check of each."""
 
-    def __init__(self, redactor, candidate, screen: video.VideoScreen, container_format: str) -> None:
+    def __init__(self, redactor, candidate, screen: VideoScreen, container_format: str) -> None:
         self.redactor = redactor
         self.policy = redactor.policy
         self.candidate = candidate
@@ -327,7 +159,7 @@ class VideoCopy:
                                 out.mux(packet)
                             continue
                         for frame in packet.decode():
-                            f = video.Frame(index, 0.0, frame, video._quarter_turns(frame))
+                            f = video.Frame(index, 0.0, frame, video.quarter_turns(frame))
                             rgb = f.rgb()
                             if rgb.shape[:2] != (self.height, self.width):
                                 raise LoadError(f"frame {index} is {rgb.shape[1]}x{rgb.shape[0]}, not "
@@ -342,7 +174,7 @@ class VideoCopy:
                             index += 1
                 except av.FFmpegError as exc:
                     raise LoadError(f"video data is corrupt or truncated at frame {index + 1} "
-                                    f"({video._av_error(exc)})") from None
+                                    f"({video.av_error(exc)})") from None
                 if pending:  # the frames after the last detected one: detect on the last
                     last_index, _frame, last_rgb = pending[-1]
                     if last_index % stride:
@@ -418,7 +250,7 @@ class VideoCopy:
         moved = move_box(self.screen.motion, box, seen, index, w, h)
         if moved is None:
             return
-        moved = _expand(moved, self.policy.video.grow_per_frame * abs(index - seen), w, h)
+        moved = expand(moved, self.policy.video.grow_per_frame * abs(index - seen), w, h)
         cover(rgb, moved, "solid", rng)
         if index in painted:
             painted[index].append(Covered(kind, moved, "solid"))
@@ -430,8 +262,6 @@ class VideoCopy:
     def _left(self, rgb: np.ndarray, index: int, done: list[Covered]) -> list:
         """What the independent detectors (CenterFace at the frame's own size, BlazeFace), and the text
         stage where the screen found text, see on a covered frame that is not on our own covers."""
-        from .copies import on_own_paint
-
         image = LoadedImage(pixels=rgb, sha256=self.screen.report.sha256, format="video",
                             exif_orientation=None, exif=Image.Exif(), frame=index)
         findings = text.stage(image, self.policy) if any(t.frame == index for t in self.texts) else []
@@ -451,7 +281,7 @@ class VideoCopy:
         left: dict[int, list] = {}
         with video.open_video(tmp, self.policy.video.max_file_bytes) as copy:
             tags = [(w, k, val) for w, k, val in video.container_tags(copy) if k.lower() not in MUXER_TAGS]
-            if tags or video.metadata_findings(tags, b"", self.policy):
+            if tags or metadata_findings(tags, b"", self.policy):
                 raise ValueError(f"metadata left in the copy: {', '.join(k for _, k, _ in tags)}")
             info = video.stream_info(copy)
             count = 0
@@ -484,9 +314,9 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
     """The row for one video, its copy written when it is safe (``Redactor.redact_keep_image`` for videos)."""
     report, first, screen = redactor.screener.screen_video(candidate)
     if report.verdict is Verdict.ERROR:
-        return redactor._without_copy(report, out_rel), first
+        return redactor.without_copy(report, out_rel), first
     r, v = redactor.policy.redact, redactor.policy.video
-    copy = VideoCopy(redactor, candidate, screen, output_name(out_rel)[1])  # the copy's name has its container's suffix
+    copy = VideoCopy(redactor, candidate, screen, video_output_name(out_rel)[1])  # the copy's name has its container's suffix
     out = redactor.out
     try:
         dest = out.path(out_rel)
@@ -494,7 +324,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
         dest = out.path(out_rel)
         tmp = out.temporary()  # in our temporary folder, locked while we write it
     except (OSError, ValueError) as exc:
-        return redactor._without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
+        return redactor.without_copy(replace(report, verdict=Verdict.ERROR, reasons=(), error=_("no copy written: {why}").format(why=exc),
                                               seconds=time.perf_counter() - start), out_rel), first
     redaction = None
     try:
@@ -510,11 +340,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 raise ValueError(_("the copy lasts {t:.2f} s, the original {original:.2f} s").format(
                     t=duration, original=original.duration))
             if not left:
-                os.chmod(tmp, 0o666 & ~_umask())
-                with open(tmp, "rb") as fh:
-                    os.fsync(fh.fileno())
-                os.replace(tmp, dest)
-                out.note_written(out_rel, dest)
+                out.publish(tmp, out_rel)
                 redaction = Redaction(out_rel, tuple(covered), None, passes, size=(copy.width, copy.height),
                                       ruled_out=tuple((b, f"{why}, at {i / fps:.1f} s") for i in sorted(copy.ruled_out)
                                                       for b, why in copy.ruled_out[i]),
@@ -530,7 +356,7 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                 first, last = max(0, index - reach), min(frames - 1, index + reach)
                 copy.recheck |= set(range(first, last + 1))
                 for lo in found:
-                    box = redactor._cover_box(lo.kind, lo.box, copy.width, copy.height)
+                    box = redactor.cover_box(lo.kind, lo.box, copy.width, copy.height)
                     copy.extra.append((first, last, index, box, lo.kind))
         else:
             kinds = sorted({lo.kind for found in left.values() for lo in found})
@@ -541,12 +367,12 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
                                       len(left)).format(kinds=", ".join(_(KIND_NAMES.get(k, k)) for k in kinds),
                                                         n=len(left), passes=r.max_passes))
     except (LoadError, OSError, ValueError) as exc:
-        return redactor._without_copy(replace(
+        return redactor.without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
             error=_("the redacted copy could not be made ({what})").format(
                 what=f"{type(exc).__name__}: {exc}")), out_rel), first
     except Exception as exc:  # an encoder failure inside FFmpeg: fail closed, the batch goes on
-        return redactor._without_copy(replace(
+        return redactor.without_copy(replace(
             report, verdict=Verdict.ERROR, reasons=(), seconds=time.perf_counter() - start,
             error=_("the redacted copy could not be made ({what})").format(what=type(exc).__name__)), out_rel), first
     finally:
@@ -555,16 +381,15 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
 
 
 def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, start: float) -> ImageReport:
-    from .copies import KEPT_KINDS, _summary
-    from ..review.verdict import decide
+    from ..screen.verdict import decide
 
     if redaction.output is None:
-        report = redactor._without_copy(report, out_rel)
+        report = redactor.without_copy(report, out_rel)
         verdict, reasons = Verdict.BLOCK, (_("no copy written: {why}").format(why=redaction.withheld),)
     else:
         kept = [f for f in report.findings if f.kind in KEPT_KINDS + ("frames",) and f.kind not in ("orientation",)]
         verdict, reasons = decide(kept, redactor.policy, video=True)
-        reasons = (_summary(redaction, container=True),) + reasons
+        reasons = (summary(redaction, container=True),) + reasons
     report = replace(report, verdict=verdict, reasons=reasons, redaction=redaction, seconds=time.perf_counter() - start)
     if redaction.output is not None:
         outcome = {"verdict": verdict.value, "reasons": list(reasons), "redaction": redaction.to_dict(),
@@ -573,8 +398,3 @@ def finish(redactor, report: ImageReport, redaction: Redaction, out_rel: str, st
         redactor.out.note_source(out_rel, report.sha256, redactor.config, json.dumps(outcome))
     return report
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -31,8 +31,9 @@ from PIL import Image
 from ..i18n import N_, _
 from ..media.loader import LoadError, decode_image, load_image
 from ..media.video import is_video_path
-from ..redaction.copies import UnsafeOutput, check_output_folder, encode, output_name
-from ..runs.owned import OwnedFolder
+from ..redaction.names import UnsafeOutput, check_output_folder, output_name
+from ..redaction.core import encode
+from ..owned import OwnedFolder, umask
 from .folder import ReportFolder
 from .listing import Listing
 
@@ -213,7 +214,7 @@ def export(folder: ReportFolder, listing: Listing, to: Path, include_blocked: bo
             result.copied.append((item.path, item.name))
             if item.override is not None:
                 result.overridden.append((item.path, item.override))
-        os.chmod(work, 0o777 & ~_umask())
+        os.chmod(work, 0o777 & ~umask())
         _check_destination(to)  # again: nothing may have been put there meanwhile
         if to.exists():
             to.rmdir()  # empty, checked above
@@ -225,8 +226,3 @@ def export(folder: ReportFolder, listing: Listing, to: Path, include_blocked: bo
         raise
     return result
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

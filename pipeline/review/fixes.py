@@ -40,18 +40,20 @@ from ..media.loader import load_image
 from ..media.video import is_video_path
 from ..models import sha256_file
 from ..redaction import copy_frame
-from ..redaction.copies import (COVERED_KINDS, KIND_COUNTS, KIND_NAMES, SENSITIVE_TEXT, Leftover, Redactor, encode,
-                                face_like, on_own_paint, output_name)
+from ..findings import COVERED_KINDS, SENSITIVE_TEXT
+from ..redaction.core import KIND_COUNTS, KIND_NAMES, Leftover, encode, face_like, on_own_paint
+from ..redaction.copies import Redactor
+from ..redaction.names import output_name
 from ..redaction.cover import FACE_MODES, cover
 from ..runs.batch import HAND_FIX, State, StateError
-from ..runs.owned import OwnedFolder
-from ..runs.scan import Candidate, Screener
+from ..owned import OwnedFolder
+from ..screen.photo import Candidate, Screener
 from ..stages.metadata_text import revealing_icc
-from .contact_sheet import render
+from ..report.contact_sheet import render
 from .folder import REPORT_NAME, STATE_NAME, Photo, ReportFolder
-from .report import summarize, write_reports
+from ..report.document import summarize, write_reports
 from .store import Fix
-from .verdict import decide
+from ..screen.verdict import decide
 
 MIN_SIDE = 8  # px: the smallest box a person may add (a 1-pixel box, or [true, true, true, true], covers nothing)
 MAX_COVERS = 500

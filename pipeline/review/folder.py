@@ -2,7 +2,7 @@
 
 Works on the output of ``scan``, ``redact`` and ``batch`` (with or without ``--redact-to``). A row of
 a redaction report carries the *copy's* verdict; the original's is worked out again here from the
-findings (``pipeline/review/verdict.py``), so both are always shown. Only files a row names are ever
+findings (``pipeline/screen/verdict.py``), so both are always shown. Only files a row names are ever
 served, and only from the report folder, the safe copies folder and the input folders the report
 names, each checked by ``OwnedFolder.path`` (real paths, no ``..``, no link at the end).
 """
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..runs.owned import MANIFEST_NAME, OutsideOwnedFolder, OwnedFolder
-from ..runs.run_info import report_policy, source_of
-from .verdict import original_verdict
+from ..owned import MANIFEST_NAME, OutsideOwnedFolder, OwnedFolder
+from ..report.run_info import report_policy, source_of
+from ..screen.verdict import original_verdict
 from ..i18n import _
 
 REPORT_NAME = "report.json"
@@ -178,7 +178,7 @@ class ReportFolder:
         """Where the photo's safe copy is (or would be) in the copies folder."""
         if not photo.redacted:
             return None
-        from ..redaction.copies import output_name
+        from ..redaction.names import output_name
 
         return photo.copy or output_name(photo.path)[0]
 

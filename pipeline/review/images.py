@@ -15,7 +15,7 @@ from threading import Lock
 
 from PIL import Image
 
-from .contact_sheet import TEXT_KINDS, photo_thumbnail
+from ..report.contact_sheet import TEXT_KINDS, photo_thumbnail
 from ..findings import Box, Finding
 from ..media.loader import load_image
 from ..redaction.cover import solid

@@ -16,7 +16,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import signal
 import sqlite3
 import sys
@@ -28,16 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import __version__
-from ..review.contact_sheet import photo_thumbnail, render
-from ..models import MANIFEST_PATH
+from ..report.contact_sheet import photo_thumbnail, render
 from ..policy import Policy
-from ..findings import ImageReport, Verdict
+from ..findings import Verdict
 from ..i18n import _
-from .owned import MANIFEST_NAME, OwnedFolder
-from .run_info import run_info
-from ..review.report import build_report, printable, write_reports
-from .scan import Candidate, Screener, walk
+from ..owned import MANIFEST_NAME, OwnedFolder
+from ..report.run_info import run_info
+from ..report.document import build_report, printable, write_reports
+from ..screen.photo import Candidate, Screener, config_key
+from .scan import walk
+from .work import THUMB_NAME, error_record, thumbnail_name
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS photos (
@@ -56,20 +55,6 @@ log = logging.getLogger("photoscreen.batch")
 # Workers start fresh ("spawn"): forking a process that already runs onnxruntime or Tesseract
 # threads can deadlock the child.
 _SPAWN = multiprocessing.get_context("spawn")
-
-
-def config_key(policy: Policy) -> str:
-    """What a stored result depends on: photoscreen's version, the policy's values, the contents of
-    the roster and of the model manifest (which holds every model's SHA-256), and Tesseract's version."""
-    models = hashlib.sha256(MANIFEST_PATH.read_bytes()).hexdigest()[:16]
-    roster = hashlib.sha256(Path(policy.text.roster).read_bytes()).hexdigest()[:16] if policy.text.roster else "-"
-    try:
-        import tesserocr
-
-        tesseract = tesserocr.tesseract_version().split()[1]
-    except Exception:  # pragma: no cover - the text stage reports a missing Tesseract itself
-        tesseract = "?"
-    return f"{__version__}|{policy.fingerprint()}|{models}|roster:{roster}|tesseract:{tesseract}"
 
 
 class StateError(RuntimeError):
@@ -94,7 +79,6 @@ def _in_use(path: Path) -> StateError:
 
 # "PSCR": marks a SQLite file as photoscreen's state, so that we never write into someone else's database
 APPLICATION_ID = 0x50534352
-THUMB_NAME = re.compile(r"^thumbs/[0-9a-f]{20}-[0-9a-f]{8}\.jpg$")
 
 
 class State:
@@ -222,18 +206,11 @@ def _init_worker(policy: Policy, out_dir: str, threads: int, redact_to: str | No
         from ..redaction.copies import Redactor
 
         # the batch owns its copies folder: the copy of a changed photo replaces the old copy of
-        # ours, and a photo with no safe copy now loses its old one (see Redactor._without_copy)
+        # ours, and a photo with no safe copy now loses its old one (see Redactor.without_copy)
         _worker["screen"] = Redactor(policy, Path(redact_to), overwrite=True, captions=captions).redact_keep_image
     else:
         _worker["screen"] = Screener(policy, captions=captions).screen_keep_image
     _worker["out"] = OwnedFolder(Path(out_dir))
-
-
-def thumbnail_name(sha256: str, findings) -> str:
-    """thumbs/ name of a photo's thumbnail: its content hash and a hash of the boxes drawn on it,
-    so that a screen that now finds (and covers) more never reuses an older, less covered thumbnail."""
-    drawn = json.dumps(sorted([f.kind, f.box.as_list() if f.box else None, f.frame] for f in findings if f.box))
-    return f"thumbs/{sha256[:20]}-{hashlib.sha256(drawn.encode()).hexdigest()[:8]}.jpg"
 
 
 def _screen_one(path: str, rel: str, copy: str | None = None) -> tuple[dict, str | None]:
@@ -255,21 +232,12 @@ class NothingToScreen(RuntimeError):
     """The photo folder is missing or holds no photo (an unmounted share?): nothing is changed."""
 
 
-class ClusterError(RuntimeError):
-    """The Dask cluster cannot serve this run (``--scheduler``): scheduler unreachable, no worker, a
-    worker with other models or another photoscreen. What finished is kept in the state file."""
-
-
 def _posts(path: Path, found) -> dict[str, str]:
     """The posts' texts by report path (``scan --captions``); CaptionsError for a file that cannot be
     used or a post whose photo is not in the folder."""
     from ..stages.captions import captions_by_path, load_posts
 
     return captions_by_path(load_posts(path), {c.rel for c in found.candidates}, path)
-
-
-def _error_record(rel: str, message: str) -> dict:
-    return ImageReport(rel, Verdict.ERROR, error=message).to_dict()
 
 
 def _failure(exc: BaseException) -> str:
@@ -397,7 +365,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     candidates = found.candidates
     renamed: dict[str, str] = {}  # photo -> its copy's name, where it is not the usual one (copy_names)
     if copies:
-        from ..redaction.copies import output_name, with_copy_names
+        from ..redaction.names import output_name, with_copy_names
 
         candidates = with_copy_names(candidates, copies.name_max())
         renamed = {c.rel: c.copy for c in candidates if c.copy != output_name(c.rel)[0]}
@@ -471,7 +439,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                             remaining.append((candidate, size, mtime))
                             continue
                         except Exception as exc:  # fail closed: the photo is an error, the batch goes on
-                            result, thumb = _error_record(candidate.rel, _("screening failed ({what})").format(
+                            result, thumb = error_record(candidate.rel, _("screening failed ({what})").format(
                                 what=_failure(exc))), None
                         record(candidate, size, mtime, result, thumb)
                 except BaseException:
@@ -486,7 +454,7 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
                             result, thumb = single.submit(_screen_one, str(candidate.path), candidate.rel,
                                                           candidate.copy).result()
                         except BrokenProcessPool:
-                            result = _error_record(candidate.rel, _("screening crashed the worker process (damaged file?)"))
+                            result = error_record(candidate.rel, _("screening crashed the worker process (damaged file?)"))
                             thumb = None
                         except BaseException:
                             _stop_pool(single)

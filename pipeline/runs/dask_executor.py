@@ -31,27 +31,24 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from distributed import WorkerPlugin
 
-from .batch import ClusterError, config_key, thumbnail_name
-from ..review.contact_sheet import photo_thumbnail
-from ..findings import ImageReport, Verdict
+from .work import ClusterError, error_record
+from ..screen.photo import config_key
 from ..i18n import _
 from ..media.loader import LoadError, read_regular_file
 from ..media.video import file_sha256, is_video_path
-from .owned import OwnedFolder
+from ..owned import OwnedFolder
 from ..policy import Policy
-from ..review.report import printable
-from .scan import Candidate
+from ..report.document import printable
+from ..screen.photo import Candidate
 
 log = logging.getLogger("photoscreen.batch")
 
@@ -71,124 +68,12 @@ ANSWER_TIMEOUT_S = 60
 SCHEMES = ("tcp", "tls", "ws", "wss")
 # a cluster with no worker at all for this long stops the run (the state keeps what finished)
 NO_WORKER_LIMIT_S = 600
-# the worker's periodic callbacks of Dask's statistical profiler (distributed.worker.profile)
-PROFILER_CALLBACKS = ("profile", "profile-cycle")
 
 
 # --- worker side ----------------------------------------------------------------------------------
 
-class PhotoscreenPlugin(WorkerPlugin):
-    """Carries the run's policy (and the roster's content, so that workers need no copy of it) to
-    every worker, present and joining later. The models are loaded on first use, in a worker
-    thread, once per worker process and configuration."""
 
-    def __init__(self, policy: Policy, roster: bytes | None, config: str,
-                 captions: dict[str, str] | None = None) -> None:
-        self.policy = policy  # the coordinator's; the worker keeps the roster's content in its own file
-        self.roster = roster
-        self.config = config
-        self.captions = captions or {}  # the posts' texts by report path (``batch --captions``)
-        self._lock = threading.Lock()
-        self._screener = None
-        self._worker_config = None
-        self._scratch: str | None = None
-
-    def __getstate__(self):
-        return {"policy": self.policy, "roster": self.roster, "config": self.config, "captions": self.captions}
-
-    def __setstate__(self, state):
-        self.__init__(state["policy"], state["roster"], state["config"], state.get("captions"))
-
-    def setup(self, worker) -> None:
-        self._scratch = worker.local_directory
-        # Dask's statistical profiler (the dashboard's Profile page) walks every thread's stack every
-        # 10 ms on the worker's event loop, taking the GIL from the photo being screened; the
-        # screening needs none of it. Stopped for the run's worker processes (docs/dask.md also
-        # starts workers with it off: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False).
-        for name in PROFILER_CALLBACKS:
-            callback = getattr(worker, "periodic_callbacks", {}).pop(name, None)
-            if callback is not None:
-                callback.stop()
-
-    def screener(self):
-        """The worker's Screener and its own configuration key (photoscreen, models, Tesseract and the
-        policy's values, without the roster), compared with ``config``, the coordinator's."""
-        with self._lock:
-            if self._screener is None:
-                self._screener, self._worker_config = _load_screener(self.policy, self.roster, self._scratch,
-                                                                     self.captions)
-            return self._screener, self._worker_config
-
-
-def _load_screener(policy: Policy, roster: bytes | None, scratch: str | None, captions: dict[str, str] | None = None):
-    from .scan import Screener
-
-    # one thread per task, like a local worker process: run Dask workers with --nthreads 1 per core
-    os.environ["PHOTOSCREEN_THREADS"] = "1"
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    import cv2
-
-    cv2.setNumThreads(1)
-    if roster is not None:
-        # the roster's content travels with the plugin; the worker keeps it in its own scratch
-        # folder (Dask's local directory), named by its hash
-        folder = Path(scratch or tempfile.gettempdir()) / "photoscreen-roster"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{hashlib.sha256(roster).hexdigest()[:20]}.csv"
-        if not path.is_file() or path.read_bytes() != roster:
-            path.write_bytes(roster)
-        policy = replace(policy, text=replace(policy.text, roster=str(path)))
-    return Screener(policy, captions=captions), config_key(_without_roster(policy))
-
-
-def _without_roster(policy: Policy) -> Policy:
-    """The policy with no roster file: the key of what a worker has installed (photoscreen, models,
-    Tesseract) and the policy's values; the roster's content travels with the plugin."""
-    return replace(policy, text=replace(policy.text, roster=""))
-
-
-def screen_task(plugin_name: str, path: str, rel: str, data: bytes | None, sha256: str) -> dict:
-    """One photo on a Dask worker: the record, the thumbnail (name and bytes) and who screened it.
-    ``path`` is absolute; ``sha256`` is the content the coordinator sees there (or sent, ``data``): a
-    worker that reads other bytes, or cannot read the file, returns that instead of a record.
-    Writes nothing: the coordinator writes the thumbnail and the state."""
-    from distributed import get_worker
-
-    worker = get_worker()
-    try:
-        plugin = worker.plugins[plugin_name]
-        screener, worker_config = plugin.screener()
-        if worker_config != plugin.config:
-            return {"mismatch": worker_config, "worker": worker.address}
-        candidate = Candidate(Path(path), rel)
-        try:
-            if is_video_path(candidate.path):  # read from its path by the screen (too big to send)
-                found = file_sha256(candidate.path, plugin.policy.video.max_file_bytes)
-            else:
-                if data is None:  # screened from these very bytes: what is hashed is what is screened
-                    data = read_regular_file(candidate.path, plugin.policy.general.max_file_bytes)
-                found = hashlib.sha256(data).hexdigest()
-        except LoadError as exc:
-            return {"unreadable": str(exc), "worker": worker.address}
-        if found != sha256:
-            return {"other_bytes": found, "worker": worker.address}
-        with _SCREEN_LOCK:  # a Screener is one photo at a time (Tesseract's API is not thread-safe)
-            report, image = screener.screen_keep_image(candidate, data=data)
-            # a video is read again by the screen: it may have changed since it was hashed
-            if report.sha256 != sha256 and (report.sha256 is not None or report.verdict is not Verdict.ERROR):
-                return {"other_bytes": report.sha256, "worker": worker.address}
-            thumb = thumb_data = None
-            if image is not None and report.verdict is not Verdict.ERROR:
-                thumb = thumbnail_name(image.sha256, report.findings)
-                thumb_data = photo_thumbnail(image, report.findings)
-    except Exception as exc:
-        # fail closed, as a local worker does; returned rather than raised: a failure that would fail
-        # again is not retried, and the client never has to unpickle a worker's traceback
-        return {"failed": type(exc).__name__, "worker": worker.address}
-    return {"record": report.to_dict(), "thumb": thumb, "thumb_data": thumb_data, "worker": worker.address}
-
-
-_SCREEN_LOCK = threading.Lock()
+from .dask_worker import PhotoscreenPlugin, screen_task, without_roster  # noqa: E402
 
 
 # --- coordinator side -----------------------------------------------------------------------------
@@ -199,7 +84,7 @@ class ClusterRun:
 
 
 def _error(rel: str, message: str) -> tuple[dict, None]:
-    return ImageReport(rel, Verdict.ERROR, error=message).to_dict(), None
+    return error_record(rel, message), None
 
 
 def _killed_worker_types() -> tuple[type, ...]:
@@ -381,7 +266,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
     hashes: dict = {}  # future -> the SHA-256 of the photo as this process read it
     again: list[tuple[Candidate, int, int, int]] = []
     try:
-        ask(client.register_plugin, PhotoscreenPlugin(policy, roster, config_key(_without_roster(policy)), captions),
+        ask(client.register_plugin, PhotoscreenPlugin(policy, roster, config_key(without_roster(policy)), captions),
             name=plugin_name)
         info = ask(client.nthreads)
         log.info("dask scheduler %s: %d workers, %d threads; photos %s", printable(address), len(info),
@@ -438,7 +323,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                                            address=address, NO_WORKER_LIMIT_S=NO_WORKER_LIMIT_S))
                 continue
             for future in done:
-                candidate, size, mtime, round_ = item = inflight.pop(future)
+                candidate, size, mtime, round_ = inflight.pop(future)
                 sha256 = hashes.pop(future)
                 if future.status == "error" and isinstance(ask(future.exception), killed) and round_ == 1:
                     log.warning("%s: Dask workers died while it was screened or waiting; trying it once more",
@@ -540,7 +425,7 @@ def _not_the_same_file(answer: dict, candidate: Candidate, sha256: str, send_fil
                worker=worker, path=where, theirs=theirs, ours=ours)
 
 
-# --- a cluster on this machine, for the tests and scripts/bench.py -----------------------------------
+# --- a cluster on this machine, for the tests and scripts/bench/screen.py ----------------------------
 
 @contextmanager
 def local_cluster(workers: int, folder: Path, nanny: bool = True, preload: Path | None = None,
@@ -574,7 +459,7 @@ def local_cluster(workers: int, folder: Path, nanny: bool = True, preload: Path 
                     raise
                 time.sleep(0.1)
         extra = ([] if nanny else ["--no-nanny"]) + (["--preload", str(preload)] if preload else [])
-        for _ in range(workers):
+        for _worker in range(workers):
             started.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(file), "--host", "127.0.0.1",
                                              "--nthreads", "1", "--memory-limit", "0", "--no-dashboard", *extra],
                                             **quiet))

@@ -30,7 +30,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..findings import Finding
-from .metadata_text import TextField, pseudo_lines
+from ..media.metadata_fields import TextField
+from .metadata_text import pseudo_lines
 from ..policy import PolicyError
 from ..text.folding import fold, unaccent
 from ..text.recognizers import LETTER_ALONE, REGISTRY, Match, Page, vocabulary

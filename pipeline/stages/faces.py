@@ -243,7 +243,7 @@ def _resize_long_side(rgb: np.ndarray, long_side: int) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
 
 
-def _unrotate_point(x: float, y: float, k: int, w: int, h: int) -> tuple[float, float]:
+def unrotate_point(x: float, y: float, k: int, w: int, h: int) -> tuple[float, float]:
     """Map a point of ``np.rot90(image, k)`` back to ``image`` (w x h), k quarter turns CCW."""
     if k == 1:
         return w - y, x
@@ -265,9 +265,9 @@ def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0,
     ww, wh = work.shape[1], work.shape[0]
     out = []
     for d in centerface().detect(turned, threshold):
-        corners = [_unrotate_point(x, y, k, ww, wh) for x, y in ((d.x1, d.y1), (d.x2, d.y2))]
+        corners = [unrotate_point(x, y, k, ww, wh) for x, y in ((d.x1, d.y1), (d.x2, d.y2))]
         xs, ys = [c[0] for c in corners], [c[1] for c in corners]
-        marks = tuple((px * sx, py * sy) for px, py in (_unrotate_point(x, y, k, ww, wh) for x, y in d.landmarks))
+        marks = tuple((px * sx, py * sy) for px, py in (unrotate_point(x, y, k, ww, wh) for x, y in d.landmarks))
         out.append(FaceDetection(min(xs) * sx, min(ys) * sy, max(xs) * sx, max(ys) * sy, d.score, marks))
     return out
 
@@ -322,7 +322,7 @@ def face_detector(model: str, min_confidence: float):
     return detector
 
 
-def _blazeface():
+def blazeface():
     """MediaPipe's full-range face detector: a second, independent model used to check redacted copies."""
     return face_detector("mediapipe_face_full_range", 0.1)
 
@@ -340,7 +340,7 @@ def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, floa
     out = []
     for x0, y0, vw, vh in views:
         view = np.ascontiguousarray(rgb[y0:y0 + vh, x0:x0 + vw])
-        for d in _blazeface().detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=view)).detections:
+        for d in blazeface().detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=view)).detections:
             score = d.categories[0].score if d.categories else 0.0
             b = d.bounding_box
             if score >= min_score:

@@ -20,7 +20,8 @@ from PIL import ExifTags, Image
 from .captions import embedded_findings
 from ..i18n import N_
 from ..findings import Finding
-from .metadata_text import findings_for, text_fields
+from ..media.metadata_chunks import text_fields
+from .metadata_text import findings_for
 
 DETECTOR = "metadata"
 GPS_POSITION_TAGS = {1: "latitude", 2: "latitude", 3: "longitude", 4: "longitude", 5: "altitude",
@@ -87,7 +88,7 @@ def _meaningful(value) -> bool:
     return True
 
 
-def _xmp_has(xmp: str, prop: str) -> bool:
+def xmp_has(xmp: str, prop: str) -> bool:
     """The property is present with some content (element text, list items or an attribute)."""
     attr = re.search(re.escape(prop) + r'\s*=\s*"([^"]*)"', xmp)
     if attr and attr.group(1).strip():
@@ -113,7 +114,7 @@ def gps_findings(exif: Image.Exif, xmp: bytes = b"") -> list[Finding]:
     if present:
         return [Finding("gps", None, 1.0, DETECTOR, why="GPS " + ", ".join(present) + " in EXIF")]
     text = xmp.decode("utf-8", "replace") if xmp else ""
-    in_xmp = [prop for prop in XMP_GPS if _xmp_has(text, prop)]
+    in_xmp = [prop for prop in XMP_GPS if xmp_has(text, prop)]
     if in_xmp:
         return [Finding("gps", None, 1.0, DETECTOR, why="GPS position or location in XMP")]
     if gps or pointer:
@@ -166,7 +167,7 @@ def metadata_findings(image) -> list[Finding]:
             found.append(what)
     if image.xmp:
         text = image.xmp.decode("utf-8", "replace")
-        found.extend(what for prop, what in XMP_REVEALING.items() if _xmp_has(text, prop))
+        found.extend(what for prop, what in XMP_REVEALING.items() if xmp_has(text, prop))
     found.extend(what for key, what in IPTC_REVEALING.items() if _meaningful(image.iptc.get(key)))
     if thumbnail_differs(image.pixels, image.exif, image.exif_bytes, image.exif_orientation):
         found.append(N_("EXIF thumbnail shows a different picture"))

@@ -71,7 +71,7 @@ def _plurality(votes: dict[int, float], o) -> int | None:
     return best if first / total >= o.face_plurality_share and first >= 2 * second else None
 
 
-def _legibility(reading) -> float:
+def legibility(reading) -> float:
     """How much a reading looks like text read the right way up, 0-1: its length in characters (up
     to 10) times how far its confidence rises above 0.5. Text turned the wrong way, or in a script
     the recogniser does not know (Devanagari, say), reads at 0.2-0.6; Latin and Chinese text the
@@ -93,8 +93,8 @@ def _read_votes(preview: np.ndarray, lines, votes: dict[int, float], shift: int)
             # line_transform reads a steep line top to bottom: upright there means text turned 90 cw
             upright_turn, flipped_turn = (270, 90) if 45 <= line.angle < 135 else (0, 180)
             weight = min(line.length / max(line.thickness, 1e-6), MAX_VOTE_ASPECT)
-            votes[(upright_turn + shift) % 360] += weight * _legibility(read)
-            votes[(flipped_turn + shift) % 360] += weight * _legibility(read_turned)
+            votes[(upright_turn + shift) % 360] += weight * legibility(read)
+            votes[(flipped_turn + shift) % 360] += weight * legibility(read_turned)
         if _clear(votes):
             return  # the longest lines already agree: the shorter ones would not change the answer
 
@@ -111,7 +111,7 @@ def text_rotation(image, policy) -> tuple[int, float, float] | None:
     photo stands, and turned 180 degrees. Text read the right way up comes out as confident words;
     read upside down or sideways it comes out short and unsure. A line running across the photo
     votes for "upright" or "upside down", a line running down it for a quarter turn either way,
-    each with its reading's legibility (``_legibility``) times its length in line heights (up to
+    each with its reading's legibility (``legibility``) times its length in line heights (up to
     12). The detector finds lines running across a picture better than lines running down it, so
     when the votes are not clear, lines are also looked for on the photo turned a quarter. Evidence
     is the winning direction's votes; confidence is its lead over the runner-up, as a share of all

@@ -49,12 +49,12 @@ def _session(name: str):
 
 
 @lru_cache(maxsize=1)
-def _detector():
+def detector_model():
     return _session("ppocr_det")
 
 
 @lru_cache(maxsize=1)
-def _classifier():
+def classifier_model():
     return _session("ppocr_cls")
 
 
@@ -67,7 +67,7 @@ def detect_lines(rgb: np.ndarray, min_thickness: float = 6.0) -> list[TextLine]:
     view[...] = rgb[:, :, ::-1].transpose(2, 0, 1)
     view *= 2.0 / 255.0
     view -= 1.0
-    session = _detector()
+    session = detector_model()
     prob = session.run(None, {session.get_inputs()[0].name: blob})[0][0, 0, :h, :w]
     mask = cv2.dilate((prob > DET_BINARY_THRESHOLD).astype(np.uint8), np.ones((2, 2), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
@@ -169,7 +169,7 @@ def upside_down_probability(crops: list[np.ndarray]) -> np.ndarray:
         new_w = min(width, max(1, int(np.ceil(height * w / max(h, 1)))))
         resized = cv2.resize(crop[:, :, ::-1], (new_w, height)).astype(np.float32) / 255.0
         batch[i, :, :, :new_w] = ((resized - 0.5) / 0.5).transpose(2, 0, 1)
-    session = _classifier()
+    session = classifier_model()
     probs = session.run(None, {session.get_inputs()[0].name: batch})[0]
     return probs[:, 1].astype(np.float32)  # labels: 0 = upright, 1 = turned 180 degrees
 
@@ -223,7 +223,7 @@ _REC_MIN_WIDTH = 320  # it was trained on crops padded to at least this width (P
 
 
 @lru_cache(maxsize=1)
-def _recogniser():
+def recogniser_model():
     import onnx
 
     path = model_path("ppocr_rec")
@@ -260,7 +260,7 @@ def recognise(crops: list[np.ndarray], batch_width: int = 1600) -> list[Reading]
     """PP-OCRv4's recogniser on horizontal, upright line crops (RGB, any size): one Reading each.
 
     Crops are scaled to 48 px high and padded to a shared width in batches of similar widths."""
-    session, alphabet = _recogniser()
+    session, alphabet = recogniser_model()
     scaled_crops, factors = [], []
     for crop in crops:
         h, w = crop.shape[:2]

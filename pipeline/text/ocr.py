@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from ..findings import Box
-from ..stages.orientation import _legibility
+from ..stages.orientation import legibility
 from .detect import (
     SHORT_CROP_ASPECT, Reading, TextLine, detect_lines, flip_decisions, line_transform, lines_in, marks_beside_lines,
     recognise, scaled, shifted, split_stacked, upright_crops, upside_down_probability,
@@ -211,7 +211,7 @@ def settle_disputes(crops: list[np.ndarray], probabilities: np.ndarray, flipped:
     Short crops (under SHORT_CROP_ASPECT line heights), where the neighbours' vote helps most and
     legibility says little, are read both ways up. The middle of a longer one (LEGIBILITY_ASPECT
     line heights, about ten characters) is read by PP-OCR's recogniser both ways up: text comes out
-    legible only the right way up (``orientation._legibility``). One legible the decided way up
+    legible only the right way up (``orientation.legibility``). One legible the decided way up
     (LEGIBLE), or clearly more legible one way (by LEGIBLE_LEAD), is read that way only, whatever
     the classifier and the neighbours said: handwriting read the wrong way up comes out as
     digit-like garbage that can pass for a student number. The others, unclear either way, are read
@@ -240,12 +240,12 @@ def _by_legibility(crops: list[np.ndarray], flipped: np.ndarray, long: list[int]
         keep = min(w, int(LEGIBILITY_ASPECT * h))
         middles.append(crops[i][:, (w - keep) // 2:(w - keep) // 2 + keep])
     decided = upright_crops(middles, flipped[long])
-    legible = [_legibility(r) for r in recognise(decided, batch_width=TRIAL_BATCH_WIDTH)]
+    legible = [legibility(r) for r in recognise(decided, batch_width=TRIAL_BATCH_WIDTH)]
     # read clearly the decided way up: text the wrong way up does not come out that legible
     unsure = [k for k, value in enumerate(legible) if value < LEGIBLE]
     other = recognise([decided[k][::-1, ::-1] for k in unsure], batch_width=TRIAL_BATCH_WIDTH) if unsure else []
     for k, reading in zip(unsure, other):
-        i, lead = long[k], _legibility(reading) - legible[k]  # the other way's over the decided way's
+        i, lead = long[k], legibility(reading) - legible[k]  # the other way's over the decided way's
         if abs(lead) < LEGIBLE_LEAD:
             twice.append(i)
         elif lead > 0:

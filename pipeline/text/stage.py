@@ -18,7 +18,7 @@ from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoome
 from .recognizers import (
     REGISTRY, Match, Page, complete_cut_headers, respell_labels, unread_column_marks, unread_grade_cells, vocabulary,
 )
-from .roster import load_roster as _roster  # one cache of the roster for the whole process
+from .roster import load_roster  # one cache of the roster for the whole process
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -72,7 +72,7 @@ def _matches(lines: list[OcrLine], barcodes: list[Finding], policy) -> list[Matc
     beside a student's name, a results list's rows, a table's columns and rows (its header words dropped)."""
     t = policy.text
     near = [_near(line, [b.box for b in barcodes]) for line in lines]
-    return REGISTRY.find(lines, Page(near, _roster(t.roster), t.name_min_similarity))
+    return REGISTRY.find(lines, Page(near, load_roster(t.roster), t.name_min_similarity))
 
 
 def engine_readings(lines: list[OcrLine]) -> list[tuple[str, list[OcrLine]]]:
@@ -192,10 +192,10 @@ def stage(image, policy) -> list[Finding]:
 def warm_up() -> None:
     """Load the text models and the lexicons now (start-up), so a missing model or a lexicon file that
     cannot be read fails before the batch starts."""
-    from .detect import _classifier, _detector, _recogniser
+    from .detect import classifier_model, detector_model, recogniser_model
 
     vocabulary()
 
-    _detector()
-    _classifier()
-    _recogniser()
+    detector_model()
+    classifier_model()
+    recogniser_model()

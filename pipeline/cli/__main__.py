@@ -1,0 +1,5 @@
+"""``python -m pipeline.cli``: the ``photoscreen`` command."""
+
+from . import run
+
+run()

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Throughput on 12-MP photos, in one run: decode only (the floor), `photoscreen batch` with the
+default stages on W local worker processes, on 1, and on a W-worker Dask cluster started on
+127.0.0.1 (`batch --scheduler`), deface on the same photos, and Tesseract on each whole photo (what Presidio's image
+redactor does).
+
+    .venv/bin/python -m scripts.bench.screen [--count N] [--workers W]
+
+The 12-MP JPEGs (4032x3024) are made by upscaling real photos from ../shared/testdata into a
+temporary folder that is deleted afterwards. deface runs from .venv-deface (`make deface-env`)
+when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+
+from pipeline.runs.batch import run_batch
+from pipeline.media.loader import load_image
+from pipeline.policy import load_policy
+from scripts import REPO
+
+LIMIT = 100_000_000
+
+
+def make_photos(testdata: Path, folder: Path, count: int) -> list[Path]:
+    sources = sorted((testdata / "faces_annotated").glob("29_Students_*.jpg"))[:count // 2] + \
+        sorted((testdata / "people_scenes").glob("*.jpg"))[:count - count // 2]
+    paths = []
+    for i, source in enumerate(sources):
+        big = cv2.resize(cv2.imread(str(source)), (4032, 3024), interpolation=cv2.INTER_CUBIC)
+        path = folder / f"photo_{i:03d}.jpg"
+        cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        paths.append(path)
+    return paths
+
+
+def _decode(path: str) -> int:
+    return load_image(Path(path), LIMIT).width
+
+
+def _tesseract_whole(path: str) -> int:
+    import pytesseract
+
+    data = pytesseract.image_to_data(load_image(Path(path), LIMIT).pixels, output_type=pytesseract.Output.DICT)
+    return len(data["text"])
+
+
+def timed_pool(function, paths: list[Path], workers: int) -> float:
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(function, [str(p) for p in paths]))
+    return time.perf_counter() - start
+
+
+def bench_dask(folder: Path, tmp: Path, policy, workers: int):
+    """`batch --scheduler` on a cluster of ``workers`` single-thread Dask workers started here (their
+    start is not timed, as a district's cluster is up before the night's run; their model load is)."""
+    from pipeline.runs.dask_executor import local_cluster
+
+    (tmp / "dask").mkdir()
+    with local_cluster(workers, tmp / "dask", nanny=False) as address:
+        result = run_batch(folder, tmp / "report-dask", policy, scheduler=address)
+    return f"photoscreen batch, {workers}-worker Dask cluster", result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-dask", action="store_true", help="skip the 1-worker and Dask cluster runs")
+    parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
+    parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="photoscreen-bench-") as tmp:
+        folder = Path(tmp) / "photos"
+        folder.mkdir()
+        paths = make_photos(args.testdata, folder, args.count)
+        n = len(paths)
+        print(f"{n} photos, 4032x3024 JPEG, {args.workers} worker processes")
+
+        rows.append(("decode only (the floor)", n / timed_pool(_decode, paths, args.workers)))
+
+        policy = load_policy()
+        result = run_batch(folder, Path(tmp) / "report", policy, workers=args.workers)
+        rows.append((f"photoscreen batch, {args.workers} local workers", n / result.seconds))
+        per_photo = sorted(r["seconds"] for r in result.records)
+        print(f"photoscreen: {per_photo[len(per_photo) // 2]:.2f} s per photo in one worker (median), "
+              f"{result.seconds:.1f} s in all including start-up")
+        busy = [("local", args.workers, result)]
+        if not args.no_dask:
+            one = run_batch(folder, Path(tmp) / "report-1", policy, workers=1)
+            rows.append(("photoscreen batch, 1 local worker", n / one.seconds))
+            name, dask = bench_dask(folder, Path(tmp), policy, args.workers)
+            rows.append((name, n / dask.seconds))
+            busy += [("local", 1, one), ("Dask", args.workers, dask)]
+            print(f"Dask overhead against {args.workers} local workers: "
+                  f"{(rows[-3][1] / rows[-1][1] - 1) * 100:+.0f}% time per photo")
+        # share of the run's wall time x workers spent screening photos: what is left is start-up,
+        # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
+        for kind, w, run in busy:
+            spent = sum(r['seconds'] for r in run.records)
+            print(f"{kind} {w} worker(s): {spent / (w * run.seconds):.0%} of "
+                  f"{w} x {run.seconds:.1f} s spent screening, {run.workers} workers served; "
+                  f"once the models are loaded {w * n / spent:.2f} photos/s (a long night's rate)")
+
+        deface_rate = None
+        if args.deface_python.is_file():
+            deface_dir = Path(tmp) / "deface"
+            shutil.copytree(folder, deface_dir)
+            start = time.perf_counter()
+            subprocess.run([str(args.deface_python.with_name("deface")), *map(str, sorted(deface_dir.glob("*.jpg")))],
+                           check=True, capture_output=True)
+            deface_rate = n / (time.perf_counter() - start)
+            rows.append(("deface 1.5.0 (one process, as it runs)", deface_rate))
+        else:
+            print("deface not found: make deface-env")
+
+        subset = paths[: max(2, n // 4)]
+        tesseract_rate = len(subset) / timed_pool(_tesseract_whole, subset, args.workers)
+        rows.append(("Tesseract on each whole photo", tesseract_rate))
+        if deface_rate:
+            rows.append(("deface + whole-photo Tesseract", 1 / (1 / deface_rate + 1 / tesseract_rate)))
+
+    floor = rows[0][1]
+    print(f"\n{'':42}{'photos/s':>10}{'x floor':>10}")
+    for name, rate in rows:
+        print(f"{name:42}{rate:>10.2f}{floor / rate:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Measurements: each module prints figures for one part of photoscreen (``python -m scripts.eval.NAME``)."""

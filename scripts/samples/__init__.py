@@ -1,0 +1,1 @@
+"""Inputs made for the demo, the tests and the measurements (``python -m scripts.samples.NAME``)."""
