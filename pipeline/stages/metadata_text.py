@@ -79,10 +79,10 @@ def revealing_icc(icc: bytes, policy) -> bool:
 _PIECES = re.compile(r"[\r\n;|\x00-\x08\x0b\x0c\x0e-\x1f\u2028\u2029]+")
 
 
-def pseudo_lines(text: str) -> list[OcrLine]:
+def pseudo_lines(text: str, max_lines: int | None = MAX_LINES) -> list[OcrLine]:
     """The text as OCR lines: one per line or ``;``/``|``-separated piece, a word per
     whitespace-separated token, each line a dummy box one step below the last (so "beside" means
-    the piece before or after)."""
+    the piece before or after); at most ``max_lines`` (None: all of them)."""
     lines = []
     for piece in _PIECES.split(text):
         tokens = [t for t in piece.split() if len(t) <= MAX_WORD_CHARS]
@@ -91,7 +91,7 @@ def pseudo_lines(text: str) -> list[OcrLine]:
         y = 2 * len(lines)
         box = Box(0, y, _DUMMY, _DUMMY)
         lines.append(OcrLine(tuple(Word(t, box, 100.0) for t in tokens), box))
-        if len(lines) >= MAX_LINES:
+        if max_lines is not None and len(lines) >= max_lines:
             break
     return lines
 

@@ -408,3 +408,12 @@ def test_a_two_megabyte_post_is_checked_whole_in_seconds(policy) -> None:
     found = check(text, policy)
     assert {(f.category, f.hint) for f in found} == {("grade", "grade ••%"), ("population", "population E••• A•••"),
                                                      ("population", "population A•••")}
+
+
+def test_a_student_id_past_the_four_thousandth_sentence_is_still_found(policy) -> None:
+    """The recognizers read a long post in windows of sentences: before, a post was cut after 4000
+    sentences, and a student ID in sentence 4200 passed unseen."""
+    text = " ".join(["We planted trees today."] * 4200) + " Student ID: 48213977. Thanks to all!"
+    found = check(text, policy)
+    assert any(f.category == "student_id" for f in found), found
+    assert not [f for f in check(" ".join(["We planted trees today."] * 4300), policy) if f.category == "student_id"]
