@@ -327,7 +327,7 @@ def test_a_scheduler_lost_or_silent_mid_run_stops_it_with_one_line_and_keeps_wha
     that finished."""
     from distributed import Client
 
-    import pipeline.runs.dask_worker as executor
+    import pipeline.runs.dask_executor as executor
 
     monkeypatch.setattr(executor, "CONNECT_TIMEOUT_S", 5)  # also the client's reconnection time
     monkeypatch.setattr(executor, "ANSWER_TIMEOUT_S", 5)
