@@ -119,8 +119,10 @@ def test_corrupt_folder_every_file_has_a_row(testdata: Path, tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_whole_misc_tree_screens_without_crashing(testdata: Path, tmp_path: Path) -> None:
-    result = scan(str(testdata / "misc"), "--out", str(tmp_path))
-    assert result.exit_code == 3
+    """Every file of the misc tree (camera photos, HEIC, EXIF turns, corrupt files) gets a row, through the
+    nightly batch on both cores (`scan` on corrupt files: test_corrupt_folder_every_file_has_a_row)."""
+    result = runner.invoke(app, ["batch", "--no-progress", "-j", "2", str(testdata / "misc"), "--out", str(tmp_path)])
+    assert result.exit_code == 3, result.output
     report = read_report(tmp_path)
     assert len(report["images"]) == sum(1 for p in (testdata / "misc").rglob("*") if p.is_file())
     assert any(r["path"].startswith("exif_orientation/") for r in report["images"])
