@@ -30,6 +30,7 @@ from PIL import Image, IptcImagePlugin, UnidentifiedImageError
 import pillow_heif
 
 from ..i18n import N_, _
+from ..textfile import NOT_REGULAR
 
 pillow_heif.register_heif_opener()
 # We check the pixel count ourselves against the policy before decoding; Pillow's own guard would
@@ -54,14 +55,6 @@ MAX_FILE_BYTES = 500_000_000
 # screened again, which costs time, not safety.
 REPEAT_SIDE = 1024
 REPEAT_TOLERANCE = 8
-# what a path is when it is not a regular file, for the error message
-_NOT_REGULAR = (
-    (stat.S_ISDIR, N_("a folder")),
-    (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
-    (stat.S_ISCHR, N_("a character device")),
-    (stat.S_ISBLK, N_("a block device")),
-    (stat.S_ISSOCK, N_("a socket")),
-)
 
 
 class LoadError(Exception):
@@ -167,7 +160,7 @@ def human_size(n: int) -> str:
 def refuse_unless_regular(mode: int, path: Path) -> None:
     if stat.S_ISREG(mode):
         return
-    what = _(next((name for test, name in _NOT_REGULAR if test(mode)), N_("an unknown kind of file")))
+    what = _(next((name for test, name in NOT_REGULAR if test(mode)), N_("an unknown kind of file")))
     if os.path.islink(path):
         what += _(" (reached through a symbolic link)")
     raise LoadError(_("cannot read: not a regular file but {what}; only regular files are screened").format(what=what))

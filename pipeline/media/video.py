@@ -2,16 +2,12 @@
 and read the container's tags and XMP packet. Decoding only: the screen of a video is
 ``pipeline/screen/video.py``.
 
-A video is screened on sampled frames (``video.sample_fps`` a second, plus every scene change):
-the faces and quality stages on each, the text stage on ``video.text_fps`` of them; findings carry
-the frame index and its time (``t``, seconds). The verdict follows the same rules as for photos,
-with faces counted on the frame that shows the most. The container's tags (GPS ``location`` /
-``©xyz``, device make and model, comments, titles, names) and an XMP packet in the file go through
-the same metadata checks and text recognizers as a photo's EXIF, XMP and IPTC.
+Frames come upright (the display matrix applied), each with its index and time; a greyscale
+preview of every frame gives scene cuts and the picture's motion (``Sampler``, ``global_shift``).
 
 A file that does not open, a stream that does not decode, or a video that stops well before the
-length its container states (truncated) is an ``error`` row: frames that were never decoded were
-never screened.
+length its container states (truncated) raises ``LoadError``: the screen makes it an ``error`` row,
+since frames that were never decoded were never screened.
 """
 
 from __future__ import annotations
