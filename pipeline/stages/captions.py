@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..media.metadata_fields import TextField
-from .metadata_text import pseudo_lines
+from .metadata_text import line_windows, pseudo_lines
 from ..policy import PolicyError
 from ..text.folding import fold, unaccent
 from ..text.recognizers import LETTER_ALONE, REGISTRY, Match, Page, vocabulary
@@ -280,27 +280,21 @@ def find_signed_letter_grades(lines) -> list[Match]:
 
 def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding]:
     """Names (roster, "Name:" labels), student IDs and grades, by the text stage's recognizers, over the
-    whole text: a long one is read in windows of ``WINDOW_LINES`` sentences, each overlapping the one
+    whole text: a long one is read in windows of sentences (``metadata_text.line_windows``), each overlapping the one
     before by a sentence (what stands beside a name is read with it), so nothing past the first
     window goes unchecked."""
     t = policy.text
-    everything = pseudo_lines(SENTENCE_END.sub("\n", text), max_lines=None)
     out = []
-    for start in range(0, max(1, len(everything)), WINDOW_LINES - 1):
-        lines = everything[start:start + WINDOW_LINES]
+    for lines in line_windows(pseudo_lines(SENTENCE_END.sub("\n", text), max_lines=None)):
         page = Page([False] * len(lines), load_roster(t.roster), t.name_min_similarity)
         matches = REGISTRY.find(lines, page, layout=()) + find_signed_letter_grades(lines)
         places = _places(lines)
         out += [_finding(m.kind, m.score, m.hint, CATEGORY_LABEL[m.kind], source)
                 for m in sorted(matches, key=lambda m: -m.score)
                 if m.score >= t.min_score and not _share_or_change(lines, m, places)]
-        if start + WINDOW_LINES >= len(everything):
-            break
     return out
 
 
-# a long caption is read by the recognizers this many sentences at a time (what stands beside a name)
-WINDOW_LINES = 4000
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -96,13 +96,22 @@ def pseudo_lines(text: str, max_lines: int | None = MAX_LINES) -> list[OcrLine]:
     return lines
 
 
+def line_windows(lines: list[OcrLine], size: int = MAX_LINES):
+    """``lines`` in windows of ``size`` for the recognizers, each overlapping the one before by a line (what
+    stands beside a name is read with it): a long text is read whole, in pieces the recognizers' pairwise
+    layout rules stay quick on."""
+    for start in range(0, max(1, len(lines)), size - 1):
+        yield lines[start:start + size]
+        if start + size >= len(lines):
+            return
+
+
 def field_findings(field: TextField, policy) -> list[Finding]:
     t = policy.text
-    lines = pseudo_lines(field.text)
-    if not lines:
-        return []
-    matches = REGISTRY.find(lines, Page([False] * len(lines), load_roster(t.roster), t.name_min_similarity),
-                            layout=("beside_student",))
+    roster = load_roster(t.roster)
+    matches = [m for lines in line_windows(pseudo_lines(field.text, max_lines=None)) if lines
+               for m in REGISTRY.find(lines, Page([False] * len(lines), roster, t.name_min_similarity),
+                                      layout=("beside_student",))]
     need = max(t.min_score, STRICT_SCORE) if field.strict else t.min_score
     out: list[Finding] = []
     seen = set()

@@ -450,3 +450,13 @@ def test_redacted_copies_drop_comments_and_text_chunks(tmp_path: Path) -> None:
         assert load_image(copy, LIMIT).comments == ()
     # the originals' rows say why they were blocked, without the text
     assert ID not in json.dumps(report) and FIRST not in json.dumps(report)
+
+
+def test_a_student_id_past_line_4000_of_a_field_is_still_found() -> None:
+    """A comment of 4200 short lines and then an ID: the field is read whole, in windows (it was cut
+    after 4000 lines, and the ID passed unseen)."""
+    policy = load_policy()
+    field = metadata_fields.TextField("the JPEG comment", "Sunny day at the park\n" * 4200 + "Student ID: 48213977")
+    found = metadata_text.field_findings(field, policy)
+    assert "student_id" in [f.kind for f in found], found
+    assert metadata_text.field_findings(metadata_fields.TextField("the JPEG comment", "Sunny day at the park\n" * 4300), policy) == []
