@@ -75,6 +75,9 @@ class FacePolicy:
 class QualityPolicy:
     blur_long_side: int
     blur_threshold: float
+    blur_edge_threshold: float
+    blur_severe: float
+    blur_edge_severe: float
     motion_isotropy: float
     dark_p95: int
     clip_level: int
@@ -84,6 +87,9 @@ class QualityPolicy:
     def __post_init__(self) -> None:
         _positive("quality.blur_long_side", self.blur_long_side)
         _positive("quality.blur_threshold", self.blur_threshold)
+        _fraction("quality.blur_edge_threshold", self.blur_edge_threshold)
+        _positive("quality.blur_severe", self.blur_severe)
+        _fraction("quality.blur_edge_severe", self.blur_edge_severe)
         _fraction("quality.motion_isotropy", self.motion_isotropy)
         _fraction("quality.max_clipped", self.max_clipped)
         for name in ("dark_p95", "clip_level", "blown_min_p5"):

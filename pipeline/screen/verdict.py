@@ -19,6 +19,7 @@ from fractions import Fraction
 from ..findings import KINDS, Finding, Verdict
 from ..i18n import N_, _, ngettext
 from ..stages.platform_fit import PLATFORMS
+from ..stages.quality import too_blurry_to_post
 from ..policy import Policy
 
 _TURN = {90: N_("sideways: turn it 90 degrees clockwise"), 180: N_("upside down: turn it 180 degrees"),
@@ -88,6 +89,9 @@ def reason(kind: str, found: list[Finding], policy: Policy, video: bool = False)
         if video:
             return _("mostly too blurry (motion): film it again steadier, or cut the blurred part") if motion else \
                 _("mostly too blurry (out of focus): film it again in focus")
+        if too_blurry_to_post(found):
+            return _("too blurry to tell what is happening (motion): do not post it, use a sharper photo") \
+                if motion else _("too blurry to tell what is happening (out of focus): do not post it, use a sharper photo")
         return _("too blurry (motion): use a sharper photo") if motion else \
             _("too blurry (out of focus): use a sharper photo")
     if kind == "exposure":
@@ -134,6 +138,8 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy,
         severity = KINDS[kind].severity
         if kind == "gps" and all(f.score < 0.5 for f in found):
             severity = Verdict.REVIEW
+        if kind == "blur" and not video and too_blurry_to_post(found):
+            severity = Verdict.BLOCK  # the policy's "do not post": nothing for a person to weigh
         (blocks if severity is Verdict.BLOCK else reviews).append(reason(kind, found, policy, video))
     for verdict, text in _caption_rules(findings, policy):
         (blocks if verdict is Verdict.BLOCK else reviews).append(text)

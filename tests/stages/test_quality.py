@@ -43,6 +43,37 @@ def test_sharp_subject_on_soft_background_is_not_blurry(testdata: Path, policy) 
     assert "blur" in kinds(quality.stage(with_pixels(image, everything_soft), policy))
 
 
+@pytest.mark.parametrize("name", ["text_scenes/whiteboard_1.jpeg", "text_scenes/icdar2015_img_4.jpg"])
+def test_little_detail_with_sharp_edges_is_not_blurry(testdata: Path, policy, name: str) -> None:
+    """A whiteboard's thin pen lines and a dim platform hold little fine detail, but their edges are
+    sharp: the detail measure alone called them blurry and sent them to a person."""
+    found = quality.stage(load_image(testdata / name, LIMIT), policy)
+    assert "blur" not in kinds(found)
+
+
+@pytest.mark.parametrize("name, verdict", [
+    ("176_HONOR-7X_F.jpg", "block"), ("180_HONOR-10_F.jpg", "block"), ("176_HONOR-7X_M.jpg", "block"),
+    ("180_HONOR-10_M.jpg", "review"), ("nafnet_blurry.jpg", "review"), ("176_HONOR-7X_S.jpg", "ok")])
+def test_too_blurry_to_tell_what_is_happening_is_blocked_not_reviewed(testdata: Path, policy, name: str,
+                                                                      verdict: str) -> None:
+    """The policy says do not post what is too blurry to tell what is happening: the tool settles the photos
+    far below both limits itself; a person judges only those in between."""
+    found = quality.stage(load_image(testdata / "misc" / "blur" / name, LIMIT), policy)
+    got, reasons = decide(found, policy)
+    assert got.value == verdict
+    if verdict == "block":
+        assert quality.too_blurry_to_post(found) and "do not post it" in reasons[0]
+    # a video's blur is judged over the clip and stays a person's call
+    assert decide(found, policy, video=True)[0].value == ("ok" if verdict == "ok" else "review")
+
+
+def test_strong_blur_of_a_sharp_photo_is_blocked(testdata: Path, policy) -> None:
+    image = load_image(testdata / "misc" / "blur" / "106_NIKON-D3400-35MM_S.JPG", LIMIT)
+    assert decide(quality.stage(image, policy), policy)[0].value == "ok"
+    sigma = 0.006 * max(image.pixels.shape[:2])  # 4.6 px at the 768 px preview
+    blurred = with_pixels(image, cv2.GaussianBlur(image.pixels, (0, 0), sigma))
+    assert decide(quality.stage(blurred, policy), policy)[0].value == "block"
+
 def test_exposure_dark_and_blown_out(policy) -> None:
     image = load_image(SAMPLES / "landscape_coffee.jpg", LIMIT)
     assert "exposure" not in kinds(quality.stage(image, policy))
