@@ -28,7 +28,7 @@ translations: $(STAMP)
 models: $(STAMP)
 	$(BIN)/photoscreen models fetch
 
-# Screens sample_images/ and writes reports/demo/report.json and report.csv. photoscreen exits 1
+# Screens sample_images/ and writes reports/demo/report.json, report.csv and report.html. photoscreen exits 1
 # when photos need review or are blocked and 3 when a file could not be screened; both are
 # expected here (the samples include a corrupt file on purpose), so only 2 (usage) or worse fails.
 demo: setup

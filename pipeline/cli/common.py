@@ -311,15 +311,21 @@ def each_with_progress(candidates: list, work, label: str, show: bool) -> list:
 
 
 def write_and_list(out: Path, reports: list, skipped: list, policy, quiet: bool, inputs: list[Path] = (),
-                    copies: Path | None = None):
-    """Write report.json and report.csv; print one line per photo unless quiet."""
+                    copies: Path | None = None, thumbs: dict[str, str] | None = None):
+    """Write report.json and report.csv, and with ``thumbs`` (photo path -> thumbs/ name) report.html
+    too, as ``batch`` writes them (``runs.work.write_report_folder``); print one line per photo unless quiet."""
+    from ..owned import OwnedFolder
     from ..report.document import build_report, write_reports
     from ..report.run_info import run_info
+    from ..runs.work import write_report_folder
 
     document = build_report([r.to_dict() for r in reports], len(skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
                              "run": run_info(list(inputs), copies, policy)})
-    json_path, csv_path = write_reports(out, document)
+    if thumbs is None:
+        json_path, csv_path = write_reports(out, document)
+    else:
+        json_path, csv_path, _html_path = write_report_folder(OwnedFolder(out), document, thumbs)
     if not quiet:
         width = max(len(i18n._(v)) for v in ("block", "review", "ok", "error"))
         for r in reports:

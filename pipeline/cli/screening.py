@@ -20,7 +20,8 @@ from .common import (EXIT_ERRORS, EXIT_USAGE, VERBOSE_HELP, app, candidates_or_e
 def scan(
     paths: list[Path] = typer.Argument(..., help=i18n._("Photos or folders to screen (folders are walked recursively).")),
     out: Path = typer.Option(Path("photoscreen-report"), "--out", "-o", file_okay=False,
-                             help=i18n._("Folder for report.json and report.csv (created if missing).")),
+                             help=i18n._("Folder for report.json, report.csv, report.html and thumbs/ (created if "
+                                         "missing).")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=regular_file,
                                                help=i18n._("Policy TOML laid over the defaults "
                                                     "(see pipeline/default_policy.toml).")),
@@ -47,7 +48,8 @@ def scan(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=i18n._("Print only the summary line.")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
-    """Screen photos and videos and write report.json and report.csv.
+    """Screen photos and videos and write report.json, report.csv and report.html (a contact sheet,
+    with its thumbnails in thumbs/), as batch writes them.
 
     Videos (MP4, MOV, M4V, WebM, AVI) get one row each ("media": "video", duration, fps, frames):
     frames sampled 2 a second and at scene changes are screened for faces, text and quality, and
@@ -61,6 +63,7 @@ def scan(
     from ..owned import OwnedFolder
     from ..screen.photo import Screener
     from ..runs.scan import exit_code, walk
+    from ..runs.work import save_thumbnail
 
     roots_or_exit(paths)
     policy = policy_or_exit(policy_file, setting, platform, roster)
@@ -77,11 +80,20 @@ def scan(
         fail(str(exc))
         raise typer.Exit(EXIT_ERRORS)
     report_folder.clean_temporaries()  # left by a run that was killed
-    reports = each_with_progress(found.candidates, screener.screen, "screening", progress and not quiet)
-    document, json_path, csv_path = write_and_list(out, reports, found.skipped, policy, quiet, paths)
+
+    def screen_one(candidate):
+        """The photo's report and its thumbnail for report.html, written as batch writes it."""
+        report, image = screener.screen_keep_image(candidate)
+        return report, save_thumbnail(report_folder, report, image)
+
+    screened = each_with_progress(found.candidates, screen_one, "screening", progress and not quiet)
+    reports = [report for report, _thumb in screened]
+    thumbs = {report.path: thumb for report, thumb in screened if thumb}
+    document, json_path, csv_path = write_and_list(out, reports, found.skipped, policy, quiet, paths, thumbs=thumbs)
     s = document["summary"]
     typer.echo(i18n._("{n} photos screened: {block} block, {review} review, {ok} ok, {error} error; {skipped} other "
-                 "files skipped. Reports: {json}, {csv}").format(n=len(reports), json=json_path, csv=csv_path, **s))
+                 "files skipped. Reports: {json}, {csv}, {html}").format(
+                     n=len(reports), json=json_path, csv=csv_path, html=report_folder.root / "report.html", **s))
     raise typer.Exit(exit_code([r.verdict.value for r in reports]))
 
 
@@ -239,7 +251,7 @@ def redact(
         help=i18n._("hands: instead of covering, crop each photo to its hands and the heads of people seen from behind "
              "(at the --platform shape), the hand or head large in the crop, so that no face and no sensitive text "
              "is in the picture (text on clothing is covered); a crop is at least redact.crop_min_short_side (600 px) "
-             "and 40 percent of the photo's short side; when no such crop exists, the copy covers the faces instead and the row says why.")),
+             "and 40 percent of the photo's short side (60 percent of a photo smaller than that); when no such crop exists, the copy covers the faces instead and the row says why.")),
     no_audio: bool = typer.Option(False, "--no-audio",
                                   help=i18n._("Videos: drop the sound from the copies (by default it is kept as it is, "
                                        "stream-copied, not re-encoded).")),

@@ -3,7 +3,9 @@
 A thumbnail per photo (in ``thumbs/`` beside the page) with its boxes drawn: faces outlined
 (red when identifiable), sensitive text covered with solid boxes so the page never shows it,
 the original's verdict and reasons, the safe copy's verdict and a link to it (``batch --redact-to``),
-and buttons to filter by the original's verdict (also ``report.html#block`` etc.).
+and buttons to filter by verdict (also ``report.html#block`` etc.): the originals' verdicts in a
+report without copies, the safe copies' in a report of copies (a withheld copy counts as block, as in
+the report's summary), since the copies are what would be posted.
 No external assets: CSS and the few lines of JavaScript are inline.
 """
 
@@ -75,6 +77,7 @@ h1 {{ font-size: 1.4em; margin: 0 0 .3em; }}
 .copy {{ margin-top: .4em; border-top: 1px solid #eee; padding-top: .3em; }}
 .filters button {{ font-size: 1em; margin-right: .4em; padding: .3em .8em; border: 1px solid #999; border-radius: 4px; background: #fff; cursor: pointer; }}
 .filters button.active {{ background: #222; color: #fff; }}
+.filter-what {{ margin-right: .6em; color: #444; }}
 .grid {{ display: flex; flex-wrap: wrap; gap: 12px; margin-top: 1em; }}
 .card {{ flex: 1 1 300px; max-width: 440px; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; box-sizing: border-box; }}
 .card[hidden] {{ display: none; }}
@@ -89,6 +92,7 @@ ul {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
 <div class="run">{header}</div>
 <div class="summary">{summary}</div>
 <div class="filters" role="toolbar" aria-label="{filter_label}">
+<span class="filter-what">{filter_label}</span>
 <button data-filter="all" class="active">{all_label} ({total})</button>
 <button data-filter="block">{block_label} ({block})</button>
 <button data-filter="review">{review_label} ({review})</button>
@@ -123,10 +127,14 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
     safe copy's verdict beside it: never "ok" over an original that still shows what its copy covers."""
     policy = report_policy(report)
     copies = (report.get("run") or {}).get("copies")
-    cards, originals = [], Counter()
+    of_copies = any(i.get("redaction") is not None for i in report["images"])
+    cards, originals, filtered = [], Counter(), Counter()
     for image in report["images"]:
         verdict, reasons = original_verdict(image, policy)
         originals[verdict] += 1
+        # what the buttons filter on: the copy's verdict (the row's) in a report of copies
+        shown = image["verdict"] if of_copies else verdict
+        filtered[shown] += 1
         redaction = image.get("redaction")
         thumb = thumbs.get(image["path"])
         no_preview = _("no preview")
@@ -146,23 +154,24 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
             copy = (f'<div class="copy"><span class="verdict" style="background:{COLOURS.get(copy_verdict, "#999")}">'
                     f'{label}</span>{link}<ul>{copy_reasons}</ul></div>')
         badge = html.escape(_("original {verdict}").format(verdict=_(verdict)))
-        cards.append(f'<div class="card" data-verdict="{verdict}">{picture}'
+        cards.append(f'<div class="card" data-verdict="{html.escape(shown)}" data-original="{verdict}">{picture}'
                      f'<span class="verdict" style="background:{COLOURS[verdict]}">{badge}</span> '
                      f'<span class="path">{html.escape(image["path"])}</span><ul>{items}</ul>{copy}</div>')
     s = report["summary"]
     total = sum(s[k] for k in ("block", "review", "ok", "error"))
     counts = ", ".join(f"{originals[v]} {_(v)}" for v in ("block", "review", "ok", "error"))
     summary = _("{total} photos: {counts}").format(total=total, counts=counts)
-    if any(i.get("redaction") is not None for i in report["images"]):
+    if of_copies:
         summary += _("; their safe copies: {block} block or withheld, {review} review, {ok} ok, {error} error").format(
             **{v: s[v] for v in ("block", "review", "ok", "error")})
     summary += _("; {skipped} other files skipped. photoscreen {version}.").format(
         skipped=s["skipped"], version=html.escape(report["tool"]["version"]))
-    labels = {"lang": language(), "title": _("photoscreen report"), "filter_label": _("Filter by verdict"),
+    labels = {"lang": language(), "title": _("photoscreen report"),
+              "filter_label": html.escape(_("Filter by the safe copies' verdict") if of_copies else _("Filter by verdict")),
               "all_label": _("All"), "block_label": _("Block"), "review_label": _("Review"), "ok_label": _("OK"),
               "error_label": _("Error")}
     return PAGE.format(summary=summary, header=_header(report.get("run") or {}), total=total, **labels,
-                       cards="\n".join(cards), **{v: originals[v] for v in ("block", "review", "ok", "error")})
+                       cards="\n".join(cards), **{v: filtered[v] for v in ("block", "review", "ok", "error")})
 
 
 def _header(run: dict) -> str:

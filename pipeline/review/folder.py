@@ -162,7 +162,7 @@ class ReportFolder:
         if db is None:
             return
         try:
-            from ..runs.batch import THUMB_NAME
+            from ..runs.work import THUMB_NAME
 
             for path, thumb in db.execute("SELECT path, thumb FROM photos WHERE thumb IS NOT NULL"):
                 photo = self.by_path.get(path)

@@ -27,16 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..report.contact_sheet import photo_thumbnail, render
 from ..policy import Policy
-from ..findings import Verdict
 from ..i18n import _
 from ..owned import MANIFEST_NAME, OwnedFolder
 from ..report.run_info import run_info
-from ..report.document import build_report, printable, write_reports
+from ..report.document import build_report, printable
 from ..screen.photo import Candidate, Screener, config_key
 from .scan import walk
-from .work import THUMB_NAME, error_record, thumbnail_name
+from .work import error_record, save_thumbnail, thumbnail_name, write_report_folder  # noqa: F401 (thumbnail_name: tests take it from here)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS photos (
@@ -218,12 +216,7 @@ def _screen_one(path: str, rel: str, copy: str | None = None) -> tuple[dict, str
     thumbnail's relative path. An error row gets no thumbnail: what it shows was not screened, so
     nothing on it is covered."""
     report, image = _worker["screen"](Candidate(Path(path), rel, copy))
-    thumb = None
-    if image is not None and report.verdict is not Verdict.ERROR:
-        thumb = thumbnail_name(image.sha256, report.findings)
-        if not _worker["out"].path(thumb).exists():
-            _worker["out"].write(thumb, photo_thumbnail(image, report.findings))
-    return report.to_dict(), thumb
+    return report.to_dict(), save_thumbnail(_worker["out"], report, image)
 
 
 # --- main side ----------------------------------------------------------------------------------
@@ -303,17 +296,6 @@ def _remove_stale_copies(copies: OwnedFolder, records: list[dict], gone: list[di
         left = copies.remove_copy(rel)
         if left:
             log.warning("%s", printable(left))
-
-
-def _clean_thumbs(out: OwnedFolder, keep: set[str]) -> None:
-    """Delete thumbnails of ours that no row shows any more."""
-    folder = out.path("thumbs")
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        rel = f"thumbs/{path.name}"
-        if THUMB_NAME.match(rel) and rel not in keep and not path.is_symlink() and path.is_file():
-            path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -472,12 +454,10 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
     if copies:
         _remove_stale_copies(copies, records, gone_records, set(known) | set(paths))
         copies.close()
-    thumbs = {path: thumb for path, thumb in thumbs.items() if THUMB_NAME.match(thumb)}
     document = build_report(records, len(found.skipped),
                             {"policy": {"setting": policy.general.setting, "fingerprint": policy.fingerprint()},
                              "run": run_info([root], copies.root if copies else None, policy)})
-    report_paths = write_reports(out, document, render(document, thumbs, out.root))
-    _clean_thumbs(out, set(thumbs.values()))
+    report_paths = write_report_folder(out, document, thumbs)
     seconds = time.perf_counter() - start
     log.info("batch done in %.1f s: %d screened by %d workers, %d unchanged, summary %s", seconds, len(todo),
              served, reused, document["summary"])

@@ -238,8 +238,11 @@ def _outward_address() -> str | None:
 def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Path) -> None:
     page = (review_copy / "report" / "report.html").read_text()
     card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
-    assert 'data-verdict="block"' in card and "original block" in card  # never OK over the original
+    assert 'data-original="block"' in card and "original block" in card  # never OK over the original
     assert "copy ok" in card or "copy review" in card
+    # the filter buttons of a report of copies count and filter the copies' verdicts (issue 40)
+    assert 'data-verdict="ok"' in card or 'data-verdict="review"' in card
+    assert '<button data-filter="block">Block (0)</button>' in page
     assert 'href="../copies/classroom_composite.jpg"' in card
     assert "4 identifiable faces, not allowed in the classroom setting: the safe copy covers them" in card
     assert "folder <code>" in page and "setting classroom" in page and "platform any" in page and "run 20" in page
