@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import N_, Nn_
+from .i18n import N_, Nn_, _
 
 
 class Verdict(str, enum.Enum):
@@ -69,6 +69,14 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("frames", N_("frames"), severity=Verdict.REVIEW),
     Kind("caption", N_("caption"), kept=True),
 )}
+
+
+def kind_label(name: str) -> str:
+    """A kind of finding or cover as a person reads it, in the language in use (``Kind.label``); a name
+    not in KINDS as it is."""
+    return _(KINDS[name].label) if name in KINDS else name
+
+
 FINDING_KINDS = tuple(k.name for k in KINDS.values() if k.found)
 COVERED_KINDS = tuple(k.name for k in KINDS.values() if k.covered and k.found)
 SENSITIVE_TEXT = tuple(k.name for k in KINDS.values() if k.text)

@@ -73,6 +73,31 @@ def review_copy(review_template, tmp_path) -> Path:
     return base
 
 
+# a finding that blocks a photo on its own (a student ID is visible), for reports written by hand
+STUDENT_ID = {"kind": "student_id", "box": [10, 10, 60, 20], "score": 0.9, "detector": "text:student_id",
+              "hint": "ID ••••56"}
+
+
+def hand_report(base: Path, rows: dict[str, tuple[str, list[dict]]], setting: str = "classroom",
+                platform: str = "any") -> Path:
+    """A scan's report folder written by hand, with no model run: ``base/report/report.json`` over
+    ``base/photos`` (not there: the pictures are not available), a row for each path with its verdict
+    and findings. Returns ``base``."""
+    import json
+
+    (base / "report").mkdir(parents=True)
+    images = [{"path": path, "sha256": f"{i:064x}", "width": 200, "height": 100, "exif_orientation": None,
+               "verdict": verdict, "reasons": [f"{verdict} reason"] if verdict != "ok" else [], "findings": findings,
+               "error": None} for i, (path, (verdict, findings)) in enumerate(rows.items(), 1)]
+    summary = {v: sum(r["verdict"] == v for r in images) for v in ("ok", "review", "block", "error")}
+    document = {"schema": "photoscreen.report/1", "tool": {"name": "photoscreen", "version": "test"},
+                "images": images, "summary": {**summary, "skipped": 0}, "policy": {"setting": setting},
+                "run": {"date": "2026-12-07T10:00:00+00:00", "inputs": [{"label": "", "path": str(base / "photos")}],
+                        "copies": None, "setting": setting, "platform": platform}}
+    (base / "report" / "report.json").write_text(json.dumps(document))
+    return base
+
+
 @pytest.fixture
 def fifo_offering():
     """``fifo_offering(path, data)``: a FIFO at ``path`` whose writer waits to hand ``data`` to whoever

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..i18n import _, language
-from .run_info import report_policy
+from .run_info import platform_label, report_policy, setting_label
 from ..screen.verdict import original_verdict
 
 THUMB_SIDE = 320
@@ -184,7 +184,7 @@ def _header(run: dict) -> str:
     if run.get("copies"):
         parts.append(_("safe copies in {path}").format(path=f"<code>{html.escape(run['copies'])}</code>"))
     if run.get("setting"):
-        parts.append(_("setting {setting}").format(setting=html.escape(run["setting"])))
+        parts.append(_("setting {setting}").format(setting=html.escape(setting_label(run["setting"]))))
     if run.get("platform"):
-        parts.append(_("platform {platform}").format(platform=html.escape(run["platform"])))
+        parts.append(_("platform {platform}").format(platform=html.escape(platform_label(run["platform"]))))
     return " &middot; ".join(parts)

@@ -9,7 +9,23 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..i18n import N_, _
 from ..policy import Policy
+
+# the policy's settings (general.setting) and the platform that asks for no shape, as a person reads
+# them on report.html and in the review app (the report itself keeps the names)
+SETTING_LABELS = {"classroom": N_("classroom"), "public_event": N_("public event")}
+ANY_PLATFORM = N_("any (no shape check)")
+
+
+def setting_label(name: str) -> str:
+    """A setting in the language in use (a name we do not know as it is)."""
+    return _(SETTING_LABELS[name]) if name in SETTING_LABELS else name
+
+
+def platform_label(name: str) -> str:
+    """A platform as shown: its name (Instagram, Facebook, ... are names), "any" in the language in use."""
+    return _(ANY_PLATFORM) if name == "any" else name
 
 
 def input_labels(roots: list[Path]) -> list[str]:

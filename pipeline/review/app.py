@@ -29,8 +29,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from ..findings import KINDS, kind_label
 from ..i18n import N_, _, language, ngettext
 from ..media.loader import LoadError
+from ..report.run_info import platform_label, setting_label
 from .folder import ReportFolder
 from .listing import BadQuery, Listing
 from .store import DECISIONS, Store
@@ -56,11 +58,22 @@ PAGE_MESSAGES = (
     N_(" photos shown; "), N_(" undecided"), N_("page "), N_(" of "), N_("undecided"), N_(" by "), N_(" on "),
     N_("undecided (was "), N_(" before the photo or its copy changed)"), N_("what the box covers"),
     N_("original"), N_("copy"), N_("block"), N_("review"), N_("ok"), N_("error"), N_("approved"), N_("rejected"),
-    N_("new"), N_("(top folder)"), N_("face"), N_("name"), N_("student_id"), N_("grade"), N_("barcode"),
+    N_("new"), N_("(top folder)"),
     N_("Approve anyway (a)"), N_("not a face"), N_("not sensitive"), N_("approved anyway"),
     N_("blocked: it can only be approved anyway, with the reason written in the note"),
     N_("reason to approve it anyway (required)"),
 )
+
+# how a cover is painted (a row's covered[].mode), as the page shows it
+MODE_LABELS = {"pixelate": N_("pixel mosaic"), "solid": N_("solid box"), "blur": N_("strong blur")}
+
+
+def page_labels() -> dict[str, dict[str, str]]:
+    """The words the page shows for the report's names, in the language in use: finding kinds (the
+    reason filter, the boxes, the covers; ``findings.KINDS``) and cover modes. The names themselves
+    stay in the API and the query strings."""
+    return {"kinds": {name: kind_label(name) for name in KINDS},
+            "modes": {name: _(label) for name, label in MODE_LABELS.items()}}
 
 
 class TokenGate:
@@ -103,9 +116,10 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         run = folder.run
         response = templates.TemplateResponse(request, "index.html", {
             "report": str(folder.root), "run": run, "summary": folder.document.get("summary", {}),
-            "setting": run.get("setting") or folder.policy.general.setting, "who": reviewer,
+            "setting": setting_label(run.get("setting") or folder.policy.general.setting), "who": reviewer,
+            "platform": platform_label(run["platform"]) if run.get("platform") else None,
             "copies": bool(folder.copies_root()), "lang": language(),
-            "messages": {m: _(m) for m in PAGE_MESSAGES},
+            "messages": {m: _(m) for m in PAGE_MESSAGES}, "labels": page_labels(),
         }, headers=NO_STORE)
         if request.query_params.get("token"):
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict", path="/")

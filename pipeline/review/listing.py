@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Mapping
 
 from ..redaction.copy_frame import CopyFrame, plan
-from ..findings import Box
+from ..findings import Box, kind_label
 from ..i18n import N_, _
 from .folder import Photo, ReportFolder
 from .store import Decision, Fix, Store
@@ -24,15 +24,15 @@ class BadQuery(ValueError):
     pass
 
 
-_LABELS = {"student_id": N_("student ID"), "grade": N_("grade"), "name": N_("name"),
-           "barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
+# where a box says more than its kind's label (findings.KINDS)
+_LABELS = {"barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
 
 
 def box_label(f: dict) -> str:
-    """What a box drawn on the page is, in a few words."""
+    """What a box drawn on the page is, in a few words, in the language in use."""
     if f["kind"] == "face":
         return _("identifiable face") if f.get("identifiable") else _("small or turned-away face")
-    return _(_LABELS[f["kind"]]) if f["kind"] in _LABELS else f["kind"]
+    return _(_LABELS[f["kind"]]) if f["kind"] in _LABELS else kind_label(f["kind"])
 
 
 class Listing:

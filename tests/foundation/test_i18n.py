@@ -140,7 +140,7 @@ def test_the_contact_sheet_in_french(review_copy: Path) -> None:
     finally:
         i18n.set_language("en")
     card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
-    assert '<html lang="fr">' in page and "rapport photoscreen" in page and "cadre classroom" in page
+    assert '<html lang="fr">' in page and "rapport photoscreen" in page and "cadre classe" in page
     assert "original : à bloquer" in card and "ouvrir la copie sûre" in card
     assert "4 visages identifiables, interdits en classe : la copie sûre les masque" in card
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
+from conftest import STUDENT_ID
+from pipeline import i18n
 from pipeline.report.contact_sheet import render
-
-STUDENT_ID = {"kind": "student_id", "box": [10, 10, 60, 20], "score": 0.9, "detector": "text:student_id",
-              "hint": "ID ••••56"}
 
 
 def _row(path: str, verdict: str, redaction: dict | None = None) -> dict:
@@ -21,11 +20,11 @@ def _row(path: str, verdict: str, redaction: dict | None = None) -> dict:
     return row
 
 
-def _report(rows: list[dict], copies: str | None) -> dict:
+def _report(rows: list[dict], copies: str | None, setting: str = "classroom", platform: str = "any") -> dict:
     summary = {v: sum(r["verdict"] == v for r in rows) for v in ("ok", "review", "block", "error")}
     return {"schema": "photoscreen.report/1", "tool": {"name": "photoscreen", "version": "test"}, "images": rows,
-            "summary": {**summary, "skipped": 0}, "policy": {"setting": "classroom"},
-            "run": {"inputs": [], "copies": copies, "setting": "classroom", "platform": "any"}}
+            "summary": {**summary, "skipped": 0}, "policy": {"setting": setting},
+            "run": {"inputs": [], "copies": copies, "setting": setting, "platform": platform}}
 
 
 def _buttons(page: str) -> dict[str, int]:
@@ -55,3 +54,18 @@ def test_the_buttons_of_a_report_without_copies_count_the_photos() -> None:
     assert _buttons(page) == {"all": 3, "block": 2, "review": 0, "ok": 1, "error": 0}
     assert _cards(page) == {"a.jpg": "block", "b.jpg": "block", "c.jpg": "ok"}
     assert "Filter by verdict" in page
+
+
+def test_the_setting_and_platform_words_are_in_the_pages_language() -> None:
+    """The header said "cadre classroom" in French: the setting's and the platform's words are translated too."""
+    rows = [_row("a.jpg", "block")]
+    try:
+        i18n.set_language("fr")
+        french = render(_report(rows, None, "public_event"), {}) + render(_report(rows, None), {})
+    finally:
+        i18n.set_language("en")
+    assert "cadre événement public" in french and "cadre classe" in french
+    assert "plateforme toutes (sans contrôle du format)" in french
+    assert "public_event" not in french and "classroom" not in french and "plateforme any" not in french
+    english = render(_report(rows, None, "public_event", "instagram"), {})
+    assert "setting public event" in english and "platform instagram" in english

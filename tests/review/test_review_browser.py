@@ -20,13 +20,26 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is
 ARTIFACTS = REPO / "reports" / "test-artifacts"
 
 
-@pytest.fixture
-def server(review_copy: Path):
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "review", str(review_copy / "report"),
+def _serve(report: Path, lang: str = "en"):
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--lang", lang, "review", str(report),
                              "--who", "browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     line = proc.stdout.readline()
     assert "http://127.0.0.1:" in line, line + proc.stderr.read(3000)
-    yield line.split("open ", 1)[1].strip()
+    return proc, line[line.index("http://"):].strip()
+
+
+@pytest.fixture
+def server(review_copy: Path):
+    proc, url = _serve(review_copy / "report")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def french_server(review_copy: Path):
+    proc, url = _serve(review_copy / "report", "fr")
+    yield url
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -152,6 +165,50 @@ def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_
             assert page.text_content(row) == "approved anyway"
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "review_app_override_failure.png"))
+            raise
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_the_page_in_french_shows_french_words_and_sends_the_apis_names(french_server: str) -> None:
+    """Issue 40: in French the undecided filter sent "sans+décision=1" (fixed in 4fa887d) and the labels mixed
+    the languages ("masqué : face"): the words shown are French, the names sent are the API's."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "/api/photos" in r.url else None)
+        try:
+            page.goto(french_server)
+            page.wait_for_selector("#list .row")
+            assert "Cadre : classe" in page.inner_text("header")
+            reasons = page.locator("#f-reason option").all_inner_texts()
+            assert "visage (1)" in reasons and "numéro d'élève (1)" in reasons and "orientation (1)" in reasons
+            assert "face (1)" not in reasons
+            page.select_option("#f-reason", label="visage (1)")  # the value sent is the kind's name
+            page.wait_for_function("document.querySelectorAll('#list .row').length === 1")
+            assert "reason=face" in asked[-1]
+            page.select_option("#f-reason", "")
+            page.locator("#list .row[data-path='classroom_composite.jpg']").click()
+            page.wait_for_selector("#copy .box .label")
+            covers = page.locator("#copy .box .label").all_inner_texts()
+            assert "masqué : visage" in covers and "masqué : numéro d'élève" in covers
+            assert not [c for c in covers if "face" in c or "student" in c]
+            items = page.locator("#cover-list li").all_inner_texts()
+            assert items and all(i.startswith(("visage [", "nom [", "note [", "numéro d'élève [")) for i in items), items
+            assert all("mosaïque de pixels" in i or "masque plein" in i for i in items), items
+            assert set(page.locator("#cover-kind option").all_inner_texts()) == {
+                "visage", "nom", "numéro d'élève", "note", "code-barres"}
+            # the undecided filter sends undecided=1 (its label is French, its name is not)
+            page.keyboard.press("r")
+            page.wait_for_selector("#list .row[data-path='classroom_composite.jpg'] .decision.reject")
+            page.click("#f-undecided")
+            page.wait_for_function("document.querySelectorAll('#list .row').length === 5")
+            assert "undecided=1" in asked[-1] and "d%C3%A9cision" not in asked[-1]
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "review_app_french_failure.png"))
             raise
         finally:
             browser.close()

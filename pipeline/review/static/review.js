@@ -5,6 +5,10 @@
 const $ = (sel) => document.querySelector(sel);
 const T = JSON.parse(document.getElementById("messages").textContent);
 const t = (text) => T[text] || text;  // the page's texts in the language of the app
+// the words shown for the report's names (finding kinds, cover modes); the names stay in the API and the query
+const LABELS = JSON.parse(document.getElementById("labels").textContent);
+const kind = (name) => LABELS.kinds[name] || name;
+const mode = (name) => LABELS.modes[name] || name;
 const PAST = { approve: t("approved"), reject: t("rejected") };
 const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false };
 
@@ -49,11 +53,12 @@ async function api(url, body) {
   return data;
 }
 
-function fillSelect(select, counts) {
+function fillSelect(select, counts, label) {
   const keep = select.value;
   while (select.options.length > 1) select.remove(1);
   for (const name of Object.keys(counts).sort()) {
-    const option = el("option", { value: name }, (name || t("(top folder)")) + " (" + counts[name] + ")");
+    // the value is the name the API takes; only the text shown is translated
+    const option = el("option", { value: name }, label(name) + " (" + counts[name] + ")");
     select.appendChild(option);
   }
   select.value = keep;
@@ -63,8 +68,8 @@ async function load(keepIndex) {
   const data = await api("/api/photos?" + params());
   state.rows = data.rows;
   state.pages = data.pages;
-  fillSelect($("#f-reason"), data.facets.reason);
-  fillSelect($("#f-folder"), data.facets.folder);
+  fillSelect($("#f-reason"), data.facets.reason, kind);
+  fillSelect($("#f-folder"), data.facets.folder, (name) => name || t("(top folder)"));
   $("#count").textContent = data.total + t(" photos shown; ") + (data.facets.decision.undecided || 0) + t(" undecided");
   $("#page").textContent = t("page ") + data.page + t(" of ") + data.pages;
   const list = $("#list");
@@ -153,7 +158,7 @@ function showDetail(row) {
     row.error ? null : "/img/original?" + q(row.path), row.findings, full, "original");
   pair.appendChild(original);
   const copyBoxes = row.covered.map((c, i) => ({ kind: c.kind, box: row.covered_in_copy ? row.covered_in_copy[i] : c.box,
-                                                 label: t("covered: ") + c.kind.replace("_", " "),
+                                                 label: t("covered: ") + kind(c.kind),
                                                  extra: state.removed.has(i) ? " removed" : "" }))
     .filter((b) => b.box);
   const copyReasons = row.withheld ? [t("no copy written: ") + row.withheld] : row.copy_reasons;
@@ -194,14 +199,14 @@ function fixPanel(row) {
   panel.appendChild(el("h3", {}, t("Fix the safe copy")));
   const draw = el("button", { type: "button", id: "draw" }, t("Draw a box to cover"));
   draw.addEventListener("click", () => { state.drawing = !state.drawing; draw.classList.toggle("on", state.drawing); });
-  const kind = el("select", { id: "cover-kind", "aria-label": t("what the box covers") });
-  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kind.appendChild(el("option", { value: k }, t(k)));
+  const kinds = el("select", { id: "cover-kind", "aria-label": t("what the box covers") });
+  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kinds.appendChild(el("option", { value: k }, kind(k)));
   const remake = el("button", { type: "button", id: "remake" }, t("Make the copy again"));
   remake.addEventListener("click", () => remakeCopy(row));
-  panel.append(draw, kind, remake);
+  panel.append(draw, kinds, remake);
   const list = el("ul", { id: "cover-list" });
   row.covered.forEach((c, i) => {
-    const li = el("li", { "data-index": i }, c.kind.replace("_", " ") + " [" + c.box.join(", ") + "] " + c.mode + " ");
+    const li = el("li", { "data-index": i }, kind(c.kind) + " [" + c.box.join(", ") + "] " + mode(c.mode) + " ");
     // a cover a person drew can be removed; photoscreen's own only dismissed as not what it covers
     const drop = (row.hand_drawn || [])[i] ? t("remove") : c.kind === "face" ? t("not a face") : t("not sensitive");
     const remove = el("button", { type: "button", class: "remove" }, state.removed.has(i) ? t("keep") : drop);
@@ -213,7 +218,7 @@ function fixPanel(row) {
     li.appendChild(remove);
     list.appendChild(li);
   });
-  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, t("new ") + c.kind + " [" + c.box.join(", ") + "]")));
+  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, t("new ") + kind(c.kind) + " [" + c.box.join(", ") + "]")));
   panel.appendChild(list);
   panel.appendChild(el("p", { id: "fix-status", class: "hint" }, row.fixed_by ? t("copy made again by ") + row.fixed_by : ""));
   return panel;
@@ -249,7 +254,7 @@ function enableDrawing(stage, row, frame) {
     start = null;
     if (x2 - x1 >= 2 && y2 - y1 >= 2) {
       state.pending.push({ kind: $("#cover-kind").value, box: [x1, y1, x2 - x1, y2 - y1], mode: "solid" });
-      $("#cover-list").appendChild(el("li", { class: "pending" }, t("new ") + $("#cover-kind").value + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
+      $("#cover-list").appendChild(el("li", { class: "pending" }, t("new ") + kind($("#cover-kind").value) + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
     } else if (ghost) {
       ghost.remove();
     }
