@@ -17,6 +17,9 @@ from .store import Decision, Fix, Store
 
 SEVERITY = {"error": 0, "block": 1, "review": 2, "ok": 3}
 SORTS = ("path", "verdict", "copy_verdict", "folder", "decision")
+# filters by the decision in force (each a flag, ``undecided=1``); rows in any of the states asked for
+# are listed. ``overridden``: approved anyway (a blocked file, with a reason), also counted as approved.
+DECISION_FILTERS = ("undecided", "approved", "rejected", "overridden")
 PER_PAGE, MAX_PER_PAGE = 50, 500
 
 
@@ -153,6 +156,7 @@ class Listing:
                 "reason": dict(Counter(k for p in photos for k in p.kinds)),
                 "folder": dict(Counter(p.folder for p in photos)),
                 "decision": dict(Counter(d.decision if d else "undecided" for d in decided.values())),
+                "overridden": sum(1 for d in decided.values() if d and d.decision == "approve" and d.override),
                 "new": sum(1 for p in photos if state[2].get((p.path, p.sha256 or "")) == self.run),
             },
         }
@@ -167,12 +171,22 @@ class Listing:
         folder = params.get("folder")
         if folder is not None and folder != "" and not (p.folder == folder or p.folder.startswith(folder + "/")):
             return False
-        if _flag(params, "undecided") and decided[p.path] is not None:
+        asked = {name for name in DECISION_FILTERS if _flag(params, name)}
+        if asked and not asked & decision_states(decided[p.path]):
             return False
         if _flag(params, "new") and seen.get((p.path, p.sha256 or "")) != self.run:
             return False
         q = params.get("q", "").strip().casefold()
         return not q or q in p.path.casefold()
+
+
+def decision_states(decision: Decision | None) -> set[str]:
+    """The decision filters (``DECISION_FILTERS``) a row with this decision in force answers to."""
+    if decision is None:
+        return {"undecided"}
+    if decision.decision == "approve":
+        return {"approved", "overridden"} if decision.override else {"approved"}
+    return {"rejected"}
 
 
 def _flag(params: Mapping[str, str], name: str) -> bool:

@@ -115,6 +115,17 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             assert page.locator("#list .row .decision.reject").count() == 1
             page.click("#f-undecided")
             page.wait_for_function("document.querySelectorAll('#list .row').length === 2")
+            # the decision filters beside it: rows in any of the states checked
+            page.click("#f-undecided")
+            page.click("#f-rejected")
+            page.wait_for_function("document.querySelectorAll('#list .row').length === 1")
+            assert page.inner_text("#list .row .path") == "sideways_notice.jpg"
+            page.click("#f-approved")
+            page.wait_for_function("document.querySelectorAll('#list .row').length === 4")
+            page.click("#f-rejected")
+            page.wait_for_function("document.querySelectorAll('#list .row').length === 3")
+            assert sorted(page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")) == \
+                sorted(approved)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "review_app_failure.png"))
             raise

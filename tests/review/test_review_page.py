@@ -69,3 +69,25 @@ def test_the_script_shows_labels_and_sends_names() -> None:
     script = (REPO / "pipeline" / "review" / "static" / "review.js").read_text()
     assert "c.kind.replace" not in script and '" + c.mode' not in script
     assert not re.search(r"p\.set\(t\(", script) and not re.search(r"add\(t\(", script)
+
+
+def test_filters_by_decision_approved_rejected_overridden(tmp_path: Path) -> None:
+    base = hand_report(tmp_path, {"a.jpg": ("ok", []), "b.jpg": ("ok", []), "c.jpg": ("block", [STUDENT_ID]),
+                                  "d.jpg": ("review", [ORIENTATION]), "e.jpg": ("ok", [])})
+    c = client(base)
+    for body in ({"path": "a.jpg", "decision": "approve"}, {"path": "b.jpg", "decision": "reject", "note": "blurry"},
+                 {"path": "c.jpg", "decision": "approve", "override": True, "note": "the family agreed"},
+                 {"path": "d.jpg", "decision": "approve"}):
+        assert c.post("/api/decisions", json=body).status_code == 200, body
+    assert paths(c, approved=1) == {"a.jpg", "c.jpg", "d.jpg"}  # approved anyway is approved too
+    assert paths(c, rejected=1) == {"b.jpg"}
+    assert paths(c, overridden=1) == {"c.jpg"}
+    assert paths(c, undecided=1) == {"e.jpg"}
+    assert paths(c, rejected=1, undecided=1) == {"b.jpg", "e.jpg"}  # together: rows in any of them
+    assert paths(c, overridden=1, verdict="block") == {"c.jpg"} and paths(c, rejected=1, verdict="block") == set()
+    assert paths(c, approved=0) == {"a.jpg", "b.jpg", "c.jpg", "d.jpg", "e.jpg"}  # 0: no filter
+    facets = c.get("/api/photos").json()["facets"]
+    assert facets["decision"] == {"approve": 3, "reject": 1, "undecided": 1} and facets["overridden"] == 1
+    page = c.get("/").text  # the page has a box for each, beside undecided
+    for box in ("f-undecided", "f-approved", "f-overridden", "f-rejected"):
+        assert f'id="{box}"' in page

@@ -36,7 +36,8 @@ function params() {
   add("copy_verdict", $("#f-copy").value);
   add("reason", $("#f-reason").value);
   add("folder", $("#f-folder").value);
-  if ($("#f-undecided").checked) p.set("undecided", "1");
+  // by the decision in force: rows in any of the states checked (the names are the API's, never translated)
+  for (const name of ["undecided", "approved", "overridden", "rejected"]) if ($("#f-" + name).checked) p.set(name, "1");
   if ($("#f-new").checked) p.set("new", "1");
   add("q", $("#f-q").value.trim());
   p.set("sort", $("#f-sort").value);
@@ -326,7 +327,8 @@ document.addEventListener("keydown", (event) => {
   event.preventDefault();
 });
 
-for (const id of ["#f-verdict", "#f-copy", "#f-reason", "#f-folder", "#f-undecided", "#f-new", "#f-sort"]) {
+for (const id of ["#f-verdict", "#f-copy", "#f-reason", "#f-folder", "#f-undecided", "#f-approved", "#f-overridden",
+                  "#f-rejected", "#f-new", "#f-sort"]) {
   $(id).addEventListener("change", () => { state.page = 1; load(); });
 }
 let typing = null;
