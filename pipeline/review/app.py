@@ -59,9 +59,10 @@ PAGE_MESSAGES = (
     N_("undecided (was "), N_(" before the photo or its copy changed)"), N_("what the box covers"),
     N_("original"), N_("copy"), N_("block"), N_("review"), N_("ok"), N_("error"), N_("approved"), N_("rejected"),
     N_("new"), N_("(top folder)"),
-    N_("Approve anyway (a)"), N_("not a face"), N_("not sensitive"), N_("approved anyway"),
+    N_("not a face"), N_("not sensitive"), N_("approved anyway"),
     N_("blocked: it can only be approved anyway, with the reason written in the note"),
-    N_("reason to approve it anyway (required)"),
+    N_("reason to approve it anyway (required)"), N_("Approve anyway (with a reason)"),
+    N_("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”"),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, XSS_NAME
+from conftest import REPO, STUDENT_ID, XSS_NAME, hand_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -166,7 +166,7 @@ def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_
             assert page.inner_text("#fix-status").endswith("block")
             assert page.locator("#cover-list li").count() == 0
             assert "not covered" in page.inner_text("#copy .reasons")
-            assert page.inner_text("#approve") == "Approve anyway (a)"
+            assert page.inner_text("#approve") == "Approve anyway (with a reason)"
             page.click("#approve")  # no reason yet: not approved
             assert "reason written in the note" in page.text_content("#decision")
             page.fill("#note", "the families agreed")
@@ -223,6 +223,47 @@ def test_the_page_in_french_shows_french_words_and_sends_the_apis_names(french_s
             raise
         finally:
             browser.close()
+
+
+@pytest.mark.slow
+def test_the_a_key_never_approves_a_blocked_photo(tmp_path: Path) -> None:
+    """Issue 40: the a key approved a blocked file "anyway" whenever the note held text (an earlier note
+    among them). It never approves one: only the "Approve anyway" button does, with the reason."""
+    base = hand_report(tmp_path, {"a_blocked.jpg": ("block", [STUDENT_ID]), "b_fine.jpg": ("ok", [])})
+    proc, url = _serve(base / "report")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                page.goto(url)
+                page.wait_for_function("document.querySelector('#current-path').textContent === 'a_blocked.jpg'")
+                assert page.inner_text("#approve") == "Approve anyway (with a reason)"
+                page.keyboard.press("a")  # no note
+                assert "the a key does not approve it" in page.text_content("#decision")
+                assert page.evaluate("document.activeElement.id") == "note"
+                page.fill("#note", "the family agreed")
+                page.evaluate("document.activeElement.blur()")
+                page.keyboard.press("a")  # a note now, still not with the key
+                assert "the a key does not approve it" in page.text_content("#decision")
+                page.wait_for_timeout(500)
+                assert page.locator("#list .row .decision").count() == 0
+                page.click("#approve")  # the button, with the reason: approved anyway
+                row = "#list .row[data-path='a_blocked.jpg'] .decision"
+                page.wait_for_selector(row)
+                assert page.text_content(row) == "approved anyway"
+                page.wait_for_function("document.querySelector('#current-path').textContent === 'b_fine.jpg'")
+                page.keyboard.press("a")  # a photo that is not blocked: the key approves it
+                page.wait_for_selector("#list .row[data-path='b_fine.jpg'] .decision.approve")
+                assert page.text_content("#list .row[data-path='b_fine.jpg'] .decision") == "approved"
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "review_app_a_key_failure.png"))
+                raise
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def _css(value: str) -> str:

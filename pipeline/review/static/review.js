@@ -183,8 +183,9 @@ function actions(row) {
   const note = el("input", { type: "text", id: "note", maxlength: "2000",
                              placeholder: row.needs_override ? t("reason to approve it anyway (required)") : t("note (optional)") });
   note.value = row.note || "";
+  // the a key never approves a blocked file: only this button, with the reason in the note
   const approve = el("button", { type: "button", id: "approve", class: "approve" },
-                     row.needs_override ? t("Approve anyway (a)") : t("Approve (a)"));
+                     row.needs_override ? t("Approve anyway (with a reason)") : t("Approve (a)"));
   const reject = el("button", { type: "button", id: "reject", class: "reject" }, t("Reject (r)"));
   approve.addEventListener("click", () => decide("approve"));
   reject.addEventListener("click", () => decide("reject"));
@@ -304,6 +305,19 @@ async function decide(decision) {
   }
 }
 
+// The a key: approves a photo, but never one whose exported file is blocked (the copy's verdict, or the
+// photo's without copies): that takes the "Approve anyway" button and a reason, as export asks.
+function approveKey() {
+  const row = state.rows[state.index];
+  if (!row) return;
+  if (row.needs_override) {
+    $("#decision").textContent = t("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”");
+    if ($("#note")) $("#note").focus();
+    return;
+  }
+  decide("approve");
+}
+
 function zoom(src) {
   const box = $("#zoom");
   const img = box.querySelector("img");
@@ -319,7 +333,7 @@ $("#zoom").addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape") { $("#zoom").hidden = true; return; }
-  if (event.key === "a") decide("approve");
+  if (event.key === "a") approveKey();
   else if (event.key === "r") decide("reject");
   else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + 1, state.rows.length - 1));
   else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - 1, 0));
