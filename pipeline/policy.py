@@ -187,11 +187,15 @@ class RedactPolicy:
     crop_min_subject: float
     crop_subject_margin: float
     posted_long_side: int = 2048
+    crop_min_small_share: float = 0.6
+    crop_min_pixels: int = 240
 
     def __post_init__(self) -> None:
         _positive("redact.crop_min_short_side", self.crop_min_short_side)
         _positive("redact.posted_long_side", self.posted_long_side)
         _fraction("redact.crop_min_share", self.crop_min_share)
+        _fraction("redact.crop_min_small_share", self.crop_min_small_share)
+        _positive("redact.crop_min_pixels", self.crop_min_pixels)
         _fraction("redact.crop_min_subject", self.crop_min_subject)
         if not 0.0 <= self.crop_subject_margin < 0.5:
             raise PolicyError(_("redact.crop_subject_margin must be at least 0 and below 0.5, not {value}").format(

@@ -251,7 +251,7 @@ def redact(
         help=i18n._("hands: instead of covering, crop each photo to its hands and the heads of people seen from behind "
              "(at the --platform shape), the hand or head large in the crop, so that no face and no sensitive text "
              "is in the picture (text on clothing is covered); a crop is at least redact.crop_min_short_side (600 px) "
-             "and 40 percent of the photo's short side; when no such crop exists, the copy covers the faces instead and the row says why.")),
+             "and 40 percent of the photo's short side (at most 60 percent of it); when no such crop exists, the copy covers the faces instead and the row says why.")),
     no_audio: bool = typer.Option(False, "--no-audio",
                                   help=i18n._("Videos: drop the sound from the copies (by default it is kept as it is, "
                                        "stream-copied, not re-encoded).")),

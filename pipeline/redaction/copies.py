@@ -41,6 +41,16 @@ from .names import copy_names, output_name, renamed_reason
 
 
 
+def crop_minimum(r, width: int, height: int) -> int:
+    """The smallest short side a hands crop may have (``r``: the policy's redact section): at least
+    ``crop_min_short_side`` pixels and ``crop_min_share`` of the photo's short side, but never more than
+    ``crop_min_small_share`` of it (a photo is posted no larger than it is), and never under
+    ``crop_min_pixels`` (then more than a small photo has: no crop)."""
+    short = min(width, height)
+    return math.ceil(max(r.crop_min_pixels, r.crop_min_share * short,
+                         min(r.crop_min_short_side, r.crop_min_small_share * short)))
+
+
 def crop_ratios(platform: str, width: int, height: int) -> list[float]:
     """Shapes a crop may take: the platform's accepted range, or for ``any`` the photo's own shape
     and the common ones."""
@@ -381,11 +391,10 @@ class Redactor:
 
         w, h = image.width, image.height
         r = self.policy.redact
-        least = math.ceil(max(r.crop_min_short_side, r.crop_min_share * min(w, h)))
+        least = crop_minimum(r, w, h)
         if least > min(w, h):
-            return None, _("no crop: the photo's short side is {side} px, below the smallest crop the policy "
-                           "allows ({least} px, redact.crop_min_short_side)").format(
-                side=min(w, h), least=r.crop_min_short_side), []
+            return None, _("no crop: the photo's short side is {side} px, below the smallest crop worth posting "
+                           "({least} px, redact.crop_min_pixels)").format(side=min(w, h), least=least), []
         confidence = person_confidence(image.pixels)
         mask = confidence > PERSON_CONFIDENCE
         # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them;
@@ -453,17 +462,27 @@ CROP_LOOKS = 4
 # is thick: the detector also frames square blobs (a palm, a face in a crowd) as lines; a name or a
 # two-digit number is longer than it is tall.
 CLOTHING_TEXT_ELONGATION = 1.25
+# ... and when the recogniser reads it with at least this mean confidence: a knitted jumper, a lace
+# collar or a palm is framed as a line too, and read as one or two characters at 0.1-0.3 (names and
+# numbers on jerseys and bibs read at 0.6-1.0). A solid box for such a pattern filled half a hands crop.
+CLOTHING_TEXT_MIN_CONFIDENCE = 0.4
 
 
 def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list[Box]:
     """Text lines (the screen's) that lie on a person: names and numbers on jerseys, bibs and
     badges, which a crop covers."""
-    from ..text.detect import lines_in
+    from ..text.detect import line_crop, lines_in, recognise
 
     mh, mw = mask.shape
-    lines = lines_in(image, policy.text.detect_long_side)
-    return [b for line, b in zip(lines, text_line_boxes(image, policy))
-            if line.length >= CLOTHING_TEXT_ELONGATION * line.thickness
-            and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
+    long_side = policy.text.detect_long_side
+    lines = lines_in(image, long_side)
+    on_people = [(line, b) for line, b in zip(lines, text_line_boxes(image, policy))
+                 if line.length >= CLOTHING_TEXT_ELONGATION * line.thickness
+                 and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
+    if not on_people:
+        return []
+    preview = image.preview(long_side)
+    readings = recognise([line_crop(preview, line) for line, _b in on_people])
+    return [b for (_line, b), reading in zip(on_people, readings) if reading.confidence >= CLOTHING_TEXT_MIN_CONFIDENCE]
 
 
