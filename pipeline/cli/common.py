@@ -274,9 +274,16 @@ def check_languages(policy) -> None:
     wanted = [lang for lang in policy.text.languages.split("+") if lang]
     missing = [lang for lang in wanted if lang not in installed]
     if missing or not wanted:
-        raise PolicyError(f"text.languages: {', '.join(missing) or 'none given'} not installed for Tesseract "
-                          f"(installed: {', '.join(installed) or 'none'}); install tesseract-ocr-LANG with apt-get "
-                          "or change text.languages")
+        raise PolicyError(i18n._("text.languages: {missing} not installed for Tesseract (installed: {installed}); "
+                                 "install tesseract-ocr-LANG with apt-get or change text.languages").format(
+                                     missing=", ".join(missing) or i18n._("none given"),
+                                     installed=", ".join(installed) or i18n._("none")))
+
+
+# what a progress bar says it is doing (``each_with_progress``'s label), in the language in use
+# (and a video's phases, from media.video.tick)
+PROGRESS_LABELS = {"screening": i18n.N_("screening"), "redacting": i18n.N_("redacting"),
+                   "covering": i18n.N_("covering"), "checking the copy": i18n.N_("checking the copy")}
 
 
 def each_with_progress(candidates: list, work, label: str, show: bool) -> list:
@@ -286,6 +293,7 @@ def each_with_progress(candidates: list, work, label: str, show: bool) -> list:
     from ..media.video import set_progress
 
     results = []
+    label = i18n._(PROGRESS_LABELS.get(label, label))
     with progress_bar(label) as bar:
         task = bar.add_task(label, total=len(candidates))
         frames: dict = {}
@@ -294,7 +302,8 @@ def each_with_progress(candidates: list, work, label: str, show: bool) -> list:
             if frames.get("phase") != phase:
                 if "task" in frames:
                     bar.remove_task(frames["task"])
-                frames.update(phase=phase, task=bar.add_task(f"  {phase}", total=total, unit="frames"))
+                frames.update(phase=phase, task=bar.add_task("  " + i18n._(PROGRESS_LABELS.get(phase, phase)),
+                                                             total=total, unit=i18n._("frames")))
             bar.update(frames["task"], completed=done, total=total)
 
         set_progress(on_frames)
@@ -343,10 +352,11 @@ def progress_bar(label: str = "screening"):
 
     class RateColumn(ProgressColumn):
         def render(self, task: Task) -> Text:
-            return Text(f"{task.speed:.1f} {task.fields.get('unit', 'files')}/s" if task.speed else "")
+            return Text(i18n._("{rate} {unit}/s").format(rate=f"{task.speed:.1f}", unit=task.fields.get("unit") or
+                                                                i18n._("files")) if task.speed else "")
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
-                    TextColumn("left"), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+                    TextColumn(i18n._("left")), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 
 

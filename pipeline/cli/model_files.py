@@ -28,9 +28,12 @@ def models_verify() -> None:
     from ..models import FETCH_COMMAND, check_model, load_manifest
 
     bad = 0
+    width = max(len(i18n._("ok")), len(i18n._("BAD")))
     for spec in load_manifest().values():
         problem = check_model(spec)
-        typer.echo(f"{'ok' if problem is None else 'BAD':4} {spec.name}: {problem or spec.file}")
+        status = i18n._("ok") if problem is None else i18n._("BAD")
+        typer.echo(i18n._("{status} {name}: {detail}").format(status=f"{status:{width}}", name=spec.name,
+                                                               detail=problem or spec.file))
         bad += problem is not None
     if bad:
         err(i18n.ngettext("{n} model missing or altered: run `{command}`", "{n} models missing or altered: run `{command}`",
@@ -44,7 +47,10 @@ def models_list() -> None:
     from ..models import check_model, load_manifest, models_dir
 
     typer.echo(i18n._("models folder: {folder}").format(folder=models_dir()))
+    width = max(len(i18n._("present")), len(i18n._("missing")))
     for spec in load_manifest().values():
-        state = "present" if check_model(spec) is None else "missing"
-        typer.echo(f"{spec.name:28} {spec.package}=={spec.version:8} {spec.size / 1e6:5.1f} MB  "
-                   f"{state:8} {spec.licence}  - {spec.purpose}")
+        state = i18n._("present") if check_model(spec) is None else i18n._("missing")
+        # the purpose is the manifest's own text (models/manifest.toml), in English
+        typer.echo(i18n._("{name} {package}=={version} {megabytes} MB  {state} {licence}  - {purpose}").format(
+            name=f"{spec.name:28}", package=spec.package, version=f"{spec.version:8}",
+            megabytes=f"{spec.size / 1e6:5.1f}", state=f"{state:{width}}", licence=spec.licence, purpose=spec.purpose))

@@ -57,15 +57,20 @@ def caption(
     post would block its photo, or send it to review for a tag when the policy says so); 2 usage
     error (bad option, policy or roster).
     """
-    from ..stages.captions import check
+    from ..findings import CAPTION_CATEGORIES
+    from ..stages.captions import check, why_in_language
     from ..screen.verdict import decide
 
     policy = policy_or_exit(policy_file, None, None, roster, check_ocr=False)
     findings = check(sys.stdin.read() if text == "-" else text, policy)
+    # every line in the language asked for: the category's word, why, and the line itself
+    width = max(len(i18n._(c)) for c in CAPTION_CATEGORIES)
     for f in findings:
-        typer.echo(f"{f.category:10}  {f.hint}  ({f.why}, score {f.score:.2f})")
+        typer.echo(i18n._("{category}  {hint}  ({why}, score {score})").format(
+            category=f"{i18n._(f.category):{width}}", hint=f.hint, why=why_in_language(f), score=f"{f.score:.2f}"))
     verdict, reasons = decide(findings, policy)
-    typer.echo(f"{i18n._(verdict.value)}: {'; '.join(reasons)}" if findings else i18n._("ok: nothing found"))
+    typer.echo(i18n._("{verdict}: {reasons}").format(verdict=i18n._(verdict.value), reasons="; ".join(reasons))
+               if findings else i18n._("ok: nothing found"))
     raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
 
 

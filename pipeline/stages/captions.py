@@ -36,7 +36,7 @@ from ..policy import PolicyError
 from ..text.folding import fold, unaccent
 from ..text.recognizers import LETTER_ALONE, REGISTRY, Match, Page, vocabulary
 from ..text.roster import header_key, load_roster, read_csv_rows
-from ..i18n import _
+from ..i18n import N_, _
 
 DETECTOR = "caption"
 SOURCE = "caption"  # the post's text, as opposed to a metadata field
@@ -52,8 +52,14 @@ CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # prefixes and suffixes of a handle's parts: an organisation word must be at least this long to
 # count inside a part ("lincolnschool", "ecolemontcalm"); shorter ones ("pta") only as a whole part
 ORGANISATION_AFFIX_MIN = 5
-CATEGORY_LABEL = {"name": "student name", "tag": "tag", "population": "special-population term",
-                  "student_id": "student ID", "grade": "grade"}
+# why a finding was made, in English in the finding (report.json's findings are English, like their
+# kinds), marked for the catalogue and translated where it is shown (``why_in_language``)
+CATEGORY_LABEL = {"name": N_("student name"), "tag": N_("tag"), "population": N_("special-population term"),
+                  "student_id": N_("student ID"), "grade": N_("grade")}
+POPULATION_WHY = (N_("special-population term beside a student word"), N_("special-population term"),
+                  N_("special-population term as a hashtag"))
+TAG_WHY = N_("@handle of a person (not an official account)")
+IN_THE_CAPTION = N_("the caption")
 
 # Metadata fields that carry a caption, a title or keywords (``TextField.where`` as metadata_text
 # names them): checked for tags and populations. Their names, IDs and grades are metadata_text's.
@@ -183,12 +189,11 @@ def find_populations(text: str, policy) -> list[tuple[Term, str]]:
                 continue
             if term.near_students and not _beside_student(words, i, i + len(term.words), students):
                 continue
-            out.append((term, "special-population term beside a student word" if term.near_students
-                        else "special-population term"))
+            out.append((term, POPULATION_WHY[0] if term.near_students else POPULATION_WHY[1]))
             break
         else:
             if not term.near_students and term.joined in hashtags:  # #specialeducation, #iep
-                out.append((term, "special-population term as a hashtag"))
+                out.append((term, POPULATION_WHY[2]))
     return out
 
 
@@ -223,13 +228,24 @@ def find_handles(text: str, policy) -> list[str]:
 # Findings
 
 def _finding(category: str, score: float, hint: str, why: str, source: str) -> Finding:
-    where = "the caption" if source == SOURCE else source
+    where = IN_THE_CAPTION if source == SOURCE else source
     return Finding("caption", None, score, DETECTOR, why=f"{why} in {where}", hint=hint, category=category,
                    source=source)
 
 
+def why_in_language(f: Finding) -> str:
+    """A caption finding's ``why`` in the language in use: "grade in the caption" is "note dans la
+    légende" in French. A metadata field's name (another ``source``) stays as it is."""
+    where = IN_THE_CAPTION if f.source == SOURCE else f.source
+    suffix = f" in {where}"
+    if not f.why.endswith(suffix):
+        return _(f.why)
+    return _("{why} in {where}").format(why=_(f.why[:-len(suffix)]),
+                                        where=_(where) if where == IN_THE_CAPTION else where)
+
+
 def tag_and_population_findings(text: str, policy, source: str = SOURCE) -> list[Finding]:
-    out = [_finding("tag", 0.9, f"tag @{h[:1]}•••", "@handle of a person (not an official account)", source)
+    out = [_finding("tag", 0.9, f"tag @{h[:1]}•••", TAG_WHY, source)
            for h in dict.fromkeys(find_handles(text, policy))]
     out += [_finding("population", 0.9 if not term.near_students else 0.8, f"population {_masked(term.words)}",
                      why, source) for term, why in find_populations(text, policy)]

@@ -3,14 +3,18 @@ asked for, and the review app's message when it is stopped."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SAMPLES
+from conftest import REPO, SAMPLES
+from pipeline import i18n
 from pipeline.cli import app
 
 runner = CliRunner()
@@ -37,3 +41,42 @@ def test_scan_writes_the_report_html_batch_writes(tmp_path: Path, policy) -> Non
     for thumb in thumbs:  # the same thumbnails, text covered as on batch's
         assert (tmp_path / "scan" / thumb).read_bytes() == (tmp_path / "batch" / thumb).read_bytes()
     assert "4 identifiable faces" in page and "truncated.jpg" in page
+
+
+def photoscreen(*args: str, lang: str = "fr") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "C.UTF-8"
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "--lang", lang, *args], capture_output=True,
+                          text=True, cwd=REPO, env=env, timeout=120)
+
+
+POST = "Bravo à Jean Dupont (ID 123456), @jdupont, élève en IEP, note 45/100"
+
+
+def test_caption_prints_every_line_in_the_language_asked_for() -> None:
+    """`--lang fr caption` printed its findings in English ("grade in the caption", "student_id")."""
+    french = photoscreen("caption", POST)
+    assert french.returncode == 1, french.stderr
+    lines = french.stdout.splitlines()
+    assert len(lines) == 5, french.stdout
+    assert lines[0].startswith("note            grade ••/100  (note dans la légende, score 0.90)")
+    assert lines[1].startswith("numéro d'élève  ID ••••56  (numéro d'élève dans la légende, score ")
+    assert lines[2].startswith("identification  tag @j•••  (@pseudo d'une personne (pas un compte officiel) dans la "
+                               "légende, score ")
+    assert lines[3].startswith("population      population I•••  (terme désignant un groupe particulier d'élèves "
+                               "dans la légende")
+    assert lines[4].startswith("à bloquer : note ou résultat dans la légende : retirez-le; ")
+    for english in ("in the caption", "student_id", "@handle", "special-population", "block:"):
+        assert english not in french.stdout
+    assert photoscreen("caption", "Bonne journée à tous").stdout == "ok : rien trouvé\n"
+    english = photoscreen("caption", POST, lang="en").stdout.splitlines()
+    assert english[1].startswith("student_id  ID ••••56  (student ID in the caption, score ")
+    assert english[4].startswith("block: grade or score in the caption: remove it; ")
+
+
+def test_models_verify_and_list_speak_french() -> None:
+    verify = photoscreen("models", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert verify.stdout.splitlines()[0].startswith("ok    centerface : "), verify.stdout
+    listed = photoscreen("models", "list").stdout
+    assert " Mo  présent " in listed and " MB " not in listed and "present" not in listed
