@@ -29,7 +29,7 @@ def review(
     """
     from ..review.app import PortUnavailable, serve
     from ..review.folder import NotAReport
-    from ..review.store import StoreError
+    from ..review.store import DB_NAME, StoreError
 
     try:
         serve(report_dir, port, who,
@@ -37,6 +37,12 @@ def review(
     except (NotAReport, StoreError, PortUnavailable) as exc:
         fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        # Ctrl-C (or SIGTERM) is how the app is stopped, not a run cut short: each decision and fix was
+        # saved as it was made, so say that (not guarded's "run the command again to finish") and exit 0
+        typer.echo(i18n._("photoscreen review stopped. Every decision and fix is saved in {path}; run the same "
+                          "command to go on where you left off.").format(path=printable(str(report_dir / DB_NAME))))
+        raise typer.Exit(EXIT_OK)
 
 
 @app.command()

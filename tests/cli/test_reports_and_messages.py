@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REPO, SAMPLES
+from conftest import REPO, SAMPLES, hand_report
 from pipeline import i18n
 from pipeline.cli import app
 
@@ -80,3 +80,30 @@ def test_models_verify_and_list_speak_french() -> None:
     assert verify.stdout.splitlines()[0].startswith("ok    centerface : "), verify.stdout
     listed = photoscreen("models", "list").stdout
     assert " Mo  présent " in listed and " MB " not in listed and "present" not in listed
+
+
+@pytest.mark.parametrize("lang, said", [
+    ("en", "photoscreen review stopped. Every decision and fix is saved in {path}; run the same command to go on "
+           "where you left off."),
+    ("fr", "photoscreen review arrêté. Chaque décision et chaque correction sont enregistrées dans {path} ; relancez "
+           "la même commande pour reprendre là où vous en étiez."),
+])
+def test_stopping_the_review_app_says_the_decisions_are_saved(tmp_path: Path, lang: str, said: str) -> None:
+    """Ctrl-C on `photoscreen review` said the run stopped "before the end" and to run it again to finish:
+    it says the decisions are kept, in the language asked for, and exits 0 (that is how the app stops)."""
+    import signal
+
+    report = hand_report(tmp_path, {"a.jpg": ("ok", [])}) / "report"
+    env = {k: v for k, v in os.environ.items() if k not in (i18n.ENV, "LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = "C.UTF-8"
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--lang", lang, "review", str(report)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    try:
+        assert "http://127.0.0.1:" in proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.strip() == said.format(path=report / "review.sqlite"), out + err
+    assert "interrupted" not in err and "interrompu" not in err and "again to finish" not in err + out
