@@ -3,6 +3,7 @@
     .venv/bin/python -m scripts.eval.captions                  # the tuning set (tests use it too)
     .venv/bin/python -m scripts.eval.captions --set holdout    # the held-out set: measure, never tune on it
     .venv/bin/python -m scripts.eval.captions --set holdout2   # a second one, written after the first was run
+    .venv/bin/python -m scripts.eval.captions --set holdout3   # a third (issue 39), written before its changes
 
 Each set is a CSV of ``lang,expected,caption`` (``expected``: the categories a caption should get,
 space-separated; empty for an innocent caption), checked with the class roster
@@ -22,7 +23,7 @@ from pipeline.policy import load_policy
 from scripts import DATA
 
 SETS = {"tuning": DATA / "caption_tuning.csv", "holdout": DATA / "caption_holdout.csv",
-        "holdout2": DATA / "caption_holdout2.csv"}
+        "holdout2": DATA / "caption_holdout2.csv", "holdout3": DATA / "caption_holdout3.csv"}
 ROSTER = DATA / "caption_roster.csv"
 
 
