@@ -4,10 +4,13 @@ The guidance forbids tagging students without permission and captions that singl
 of students ("for example, students in special education"). A caption is checked for:
 
 - ``name``: a name on the class roster (full, or the surname alone) or after a "Name:"-style label,
-  found by the text stage's name recognizer;
+  found by the text stage's name recognizer; in a caption also a roster first name alone ("Congrats to
+  Maya") or with an initial ("Lucas M."), but not a name after a title ("Merci à Mme Tremblay": staff),
+  nor a first name that is a word, a place or part of someone else's name (``caption_context``);
 - ``student_id`` and ``grade``: the text stage's ID and grade recognizers, with their look-alike
   rules ("5th grade" and "Grade 7" are grade levels, "Final score 21-14" a game score, "555-0134" a
-  phone number);
+  phone number); a letter grade after a grade verb beside a student ("Emma got an A", "a obtenu un
+  A+"); not an exercise's numbers ("Write 15/20 as a percent");
 - ``tag``: an @handle that is not an official account (see ``is_official``), or a person tag in a
   photo's metadata (XMP PersonInImage, face-region names);
 - ``population``: a special-population term of the policy's ``[captions]`` lists, matched as whole
@@ -16,7 +19,8 @@ of students ("for example, students in special education"). A caption is checked
   is matched only where the caption writes it in capitals, or as a whole hashtag (#IEP, #iep): in
   lower case, "farms", "tsa" or "pei" are other words. Terms of ``near_student_populations``
   ("gifted", "remedial", "handicap") single out students only beside a student word ("gifted
-  students", "élèves handicapés"), not in "a gifted local artist".
+  students", "élèves handicapés"), not in "a gifted local artist". A term that qualifies staff ("ELL
+  teachers", "special ed staff", "l'équipe d'adaptation scolaire") singles out no students.
 
 Findings are whole-image (box null), kind ``caption`` with a ``category``, a masked ``hint`` and the
 ``source`` (``caption`` for the post's text, else the metadata field): never the caption's words.
@@ -31,6 +35,8 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..media.metadata_fields import TextField
+from .caption_context import (exercise, first_names, loose_full_name, prose_letter_grades, qualifies_staff,
+                              sentence_breaks, staff_named)
 from .metadata_text import line_windows, pseudo_lines
 from ..policy import PolicyError
 from ..text.folding import fold, unaccent
@@ -46,8 +52,6 @@ ENDINGS = ("", "s", "es", "x", "e")
 HANDLE = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
 HASHTAG = re.compile(r"#([^\W_][\w]*)")
 WORD = re.compile(r"[^\W_]+")
-# a sentence ends a pseudo line: "Go Williams! Another game" holds a surname alone, not "Williams Another"
-SENTENCE_END = re.compile(r"\s*[.!?…]+(?:\s+|$)")
 CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # prefixes and suffixes of a handle's parts: an organisation word must be at least this long to
 # count inside a part ("lincolnschool", "ecolemontcalm"); shorter ones ("pta") only as a whole part
@@ -184,15 +188,19 @@ def find_populations(text: str, policy) -> list[tuple[Term, str]]:
     hashtags = {fold(h) for h in HASHTAG.findall(unaccent(text))}
     out = []
     for term in terms:
+        staff = False
         for i in _candidates(term, words, starts):
             if not _phrase_at(words, i, term.words, term.acronym):
+                continue
+            if qualifies_staff(words, i, i + len(term.words), lambda t, w: _same_word(t, w, False)):
+                staff = True  # "ELL teachers", "l'équipe d'adaptation scolaire": staff, not students
                 continue
             if term.near_students and not _beside_student(words, i, i + len(term.words), students):
                 continue
             out.append((term, POPULATION_WHY[0] if term.near_students else POPULATION_WHY[1]))
             break
         else:
-            if not term.near_students and term.joined in hashtags:  # #specialeducation, #iep
+            if not term.near_students and not staff and term.joined in hashtags:  # #specialeducation, #iep
                 out.append((term, POPULATION_WHY[2]))
     return out
 
@@ -300,15 +308,33 @@ def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding
     before by a sentence (what stands beside a name is read with it), so nothing past the first
     window goes unchecked."""
     t = policy.text
+    roster = load_roster(t.roster)
     out = []
-    for lines in line_windows(pseudo_lines(SENTENCE_END.sub("\n", text), max_lines=None)):
-        page = Page([False] * len(lines), load_roster(t.roster), t.name_min_similarity)
-        matches = REGISTRY.find(lines, page, layout=()) + find_signed_letter_grades(lines)
+    # a sentence ends a pseudo line: "Go Williams! Another game" holds a surname alone, not "Williams
+    # Another"; a title's or an initial's dot ends none ("Mr. Gagnon", "Lucas M. and Sofia D.")
+    for lines in line_windows(pseudo_lines(sentence_breaks(text), max_lines=None)):
+        page = Page([False] * len(lines), roster, t.name_min_similarity)
         places = _places(lines)
+        matches = [m for m in REGISTRY.find(lines, page, layout=()) + find_signed_letter_grades(lines)
+                   if not staff_named(m, places, lines)  # "Merci à Mme Tremblay": a teacher
+                   and not loose_full_name(m, roster, t.name_min_similarity)]  # "Victoria sent": no Victoria Santos
+        covered = {id(w) for m in matches if m.kind == "name" for w in m.words}
+        matches += first_names(lines, roster, covered)  # "Congrats to Maya", "Lucas M."
+        named = {places[id(m.words[0])][0] for m in matches if m.kind == "name" and m.words and id(m.words[0]) in places}
+        matches += prose_letter_grades(lines, named, roster)  # "Emma got an A"
         out += [_finding(m.kind, m.score, m.hint, CATEGORY_LABEL[m.kind], source)
                 for m in sorted(matches, key=lambda m: -m.score)
-                if m.score >= t.min_score and not _share_or_change(lines, m, places)]
+                if m.score >= t.min_score and not _share_or_change(lines, m, places)
+                and not _in_exercise(lines, m, places, named)]
     return out
+
+
+def _in_exercise(lines, match: Match, places: dict[int, tuple[int, int]], named: set[int]) -> bool:
+    """A grade in an exercise's sentence ("Write 15/20 as a percent"): the exercise's number."""
+    if match.kind != "grade" or not match.words or id(match.words[0]) not in places:
+        return False
+    n = places[id(match.words[0])][0]
+    return exercise(lines[n], n in named)
 
 
 

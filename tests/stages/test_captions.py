@@ -417,3 +417,112 @@ def test_a_student_id_past_the_four_thousandth_sentence_is_still_found(policy) -
     found = check(text, policy)
     assert any(f.category == "student_id" for f in found), found
     assert not [f for f in check(" ".join(["We planted trees today."] * 4300), policy) if f.category == "student_id"]
+
+
+# --- issue 39: first names, initials, titles, letter grades in prose, staff, exercises -------------
+
+ISSUE_39_ROSTER = ("first,last\nMaya,Okafor\nLucas,Martin\nSofia,Delgado\nEmma,Roy\nChloé,Tremblay\nJade,Lefebvre\n"
+                   "Grace,Nguyen\nHope,Castillo\nMark,Kowalski\nHugo,Bernard\nVictoria,Santos\nLiam,Gagnon\n")
+
+
+@pytest.fixture(scope="module")
+def issue_39_policy(tmp_path_factory):
+    roster = tmp_path_factory.mktemp("issue39") / "roster.csv"
+    roster.write_text(ISSUE_39_ROSTER, encoding="utf-8")
+    return load_policy(overrides={"text": {"roster": str(roster)}})
+
+
+def _hints(text: str, policy) -> set[tuple[str, str]]:
+    return {(f.category, f.hint) for f in check(text, policy)}
+
+
+@pytest.mark.parametrize("caption,expected", [
+    # a roster first name alone is a name (before: passed)
+    ("Congrats to Maya", {("name", "name M•••")}),
+    ("HUGE CONGRATS TO MAYA!", {("name", "name M•••")}),  # all in capitals
+    ("Le cadeau d'Emma est arrivé", {("name", "name E•••")}),  # after an elision
+    ("Thanks Grace for the lovely card", {("name", "name G•••")}),  # a word too, but not starting the sentence
+    # ... and with an initial (before: passed)
+    ("Lucas M., Sofia D.", {("name", "name L••• M•••"), ("name", "name S••• D•••")}),
+    ("Lucas M. and Sofia D. won the relay", {("name", "name L••• M•••"), ("name", "name S••• D•••")}),
+])
+def test_a_roster_first_name_alone_or_with_an_initial_is_a_name(caption: str, expected: set, issue_39_policy) -> None:
+    assert _hints(caption, issue_39_policy) == expected
+
+
+@pytest.mark.parametrize("caption", [
+    "congrats to the whole team",
+    "A jade necklace for the raffle",  # in lower case, a word
+    "Hope to see you at the open house",  # a word that is also a first name, starting a sentence
+    "Mark your calendars: the fair is on May 8",
+    "Grace period for library books ends Friday",
+    "We read Grace Lin's new novel",  # someone else's full name
+    "The choir sang Amazing Grace",  # a title
+    "Mark Twain's books are on display",
+    "Victoria Day: no school on Monday",
+    "Rue Victor-Hugo fermée lundi",  # inside a hyphenated compound
+    "Field trip to Victoria: bring a lunch",  # a trip's destination
+    "Our sister school in Victoria sent a video",  # a place preposition; "Victoria sent" is not Victoria Santos
+    "Séjour à Florence pour la chorale",
+])
+def test_first_names_that_are_words_places_or_someone_else_s_are_not_students(caption: str, issue_39_policy) -> None:
+    assert _hints(caption, issue_39_policy) == set()
+
+
+@pytest.mark.parametrize("caption", [
+    "Merci à Mme Tremblay",  # before: Tremblay, a roster surname alone, flagged
+    "Thanks to Mrs Tremblay for the spelling bee",
+    "Congrats to Mr. Gagnon on his retirement",  # the title's dot ends no sentence
+    "M. Bernard, notre concierge, prend sa retraite",
+    "Merci à Mlle Lefebvre, notre stagiaire",
+    "Dr Martin visited grade 2",
+    "Prof Delgado gave a talk",
+    "Ms Chloé Tremblay teaches grade 3",  # a full name after a title: staff too
+])
+def test_a_name_after_a_title_is_staff(caption: str, issue_39_policy) -> None:
+    assert _hints(caption, issue_39_policy) == set()
+
+
+def test_a_surname_alone_without_a_title_is_still_a_name(issue_39_policy) -> None:
+    assert _hints("Merci à Tremblay pour l'affiche", issue_39_policy) == {("name", "name T•••")}
+    assert _hints("Bravo Sofia Delgato!", issue_39_policy) == {("name", "name S••• D•••")}  # a typo in a word
+
+
+@pytest.mark.parametrize("caption,expected", [
+    ("Emma got an A", {("name", "name E•••"), ("grade", "grade •")}),  # before: the name only
+    ("Jade a eu A+ à sa dictée", {("grade", "grade •")}),  # Jade is a word too; the verb makes her a student
+    ("Our new student earned a B+ in art", {("grade", "grade •")}),  # a student word
+    ("Proud of Liam! He earned a B+ in art", {("name", "name L•••"), ("grade", "grade •")}),  # the sentence before
+    ("Maya a obtenu un A en sciences", {("name", "name M•••"), ("grade", "grade •")}),
+    ("Great work! She got a B+ on the final project", {("grade", "grade •")}),  # a pronoun
+    ("Our school got an A rating from the inspector", set()),  # no student
+    ("Plan A is the park; plan B is the gym", set()),
+])
+def test_a_letter_grade_in_prose_beside_a_student_is_a_grade(caption: str, expected: set, issue_39_policy) -> None:
+    assert _hints(caption, issue_39_policy) == expected
+
+
+@pytest.mark.parametrize("caption,expected", [
+    ("Thank you to our ELL teachers!", set()),  # before: population
+    ("Merci à l'équipe d'adaptation scolaire", set()),
+    ("Lunch for the special ed staff on Friday", set()),
+    ("Teachers of ESL met today", set()),
+    ("#IEP teachers rock", set()),  # the hashtag is the staff's too
+    ("Our ELL students met their buddies", {"population"}),  # the same terms about students
+    ("Nos élèves en adaptation scolaire ont cuisiné", {"population"}),
+    ("Our special education team", {"population"}),  # a team meets about a student: still a population
+])
+def test_a_population_term_that_qualifies_staff_is_not_a_student_population(caption: str, expected: set,
+                                                                            policy) -> None:
+    assert _categories(caption, policy) == expected
+
+
+@pytest.mark.parametrize("caption,expected", [
+    ("Write 15/20 as a percent", set()),  # before: a grade
+    ("Exercice : convertis 12/20 en pourcentage", set()),
+    ("Challenge: simplify 8/10", set()),
+    ("Liam got 15/20; write it as a percent", {"name", "grade"}),  # a student's mark, even so
+    ("Simplify your test score: 15/20", {"grade"}),  # a grade word
+])
+def test_an_exercise_s_numbers_are_no_marks(caption: str, expected: set, issue_39_policy) -> None:
+    assert _categories(caption, issue_39_policy) == expected

@@ -97,7 +97,30 @@ KEYS = {
     "currency_signs": "signs of a price",
     "currency_words": "words of a price (\"EUR\", \"TTC\")",
     "common_words": "common words (4 letters or more) that are also surnames: never a surname alone, never a "
-                    "misread label or header",
+                    "misread label or header; a roster first name among them (Grace, Hope, Mark) is a name in a "
+                    "caption only away from the start of a sentence",
+    "word_first_names": "first names that are also common words (Jade, Ruby, Victoire), besides common_words: in a "
+                        "caption, a roster first name among them is a name only away from the start of a sentence",
+    # --- captions (pipeline/stages/caption_context.py)
+    "staff_titles": "titles and honorifics (\"Mme\", \"M.\", \"Mr\", \"Dr\"): in a caption, the name after one is "
+                    "a member of staff's, not a student's",
+    "staff_words": "words for staff (\"teachers\", \"équipe\"): a special-population term right before or after "
+                   "one qualifies the staff, not students (\"ELL teachers\", \"l'équipe d'adaptation scolaire\")",
+    "staff_prepositions": "words that may stand between a staff word and the term after it (\"teacher of ESL\", "
+                          "\"équipe d'adaptation scolaire\")",
+    "place_words": "words right before a capitalised word that make it a place (\"Saint\", \"Lake\", \"rue\"): a "
+                   "roster first name there is no student",
+    "place_prepositions": "words right before a capitalised word that make it a place (\"in Victoria\"): a roster "
+                          "first name there is no student (a person's is \"in Maya's class\")",
+    "travel_words": "words of a trip (\"trip\", \"voyage\"): a first name one or two words after one (\"trip to "
+                    "Victoria\", \"voyage à Florence\") is a place",
+    "grade_verbs": "verbs of getting a mark (\"got\", \"a obtenu\"): a capital letter grade after one, with an "
+                   "article (grade_articles) or none, in a sentence about a student is a grade (\"Emma got an A\")",
+    "grade_articles": "words between such a verb and its letter (\"an\", \"un\")",
+    "student_pronouns": "pronouns by which a sentence speaks of a student (\"she\", \"il\"): a letter grade after a "
+                        "grade verb there is a student's",
+    "exercise_words": "words of an exercise (\"as a percent\", \"convertis\"): a score in its sentence is the "
+                      "exercise's number, not a mark (unless a name or a grade word is beside it)",
 }
 UNFOLDED = {"ordinal_suffixes"}  # matched as written (lower case): "ème" and "eme" are both listed
 
