@@ -191,7 +191,7 @@ def batch(
         if progress and sys.stderr.isatty():
             bar = progress_bar()
             bar.start()
-            task = bar.add_task("screening", total=None)
+            task = bar.add_task(i18n._("screening"), total=None)
             result = run_batch(root, out, policy, state, workers, redact_to=redact_to, scheduler=scheduler,
                                send_files=send_files, captions=captions,
                                on_progress=lambda done, total: bar.update(task, completed=done, total=total))

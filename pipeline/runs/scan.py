@@ -13,6 +13,7 @@ from ..media.loader import is_image_path
 from ..media.video import is_video_path
 from ..report.run_info import input_labels
 from ..screen.photo import Candidate
+from .work import THUMB_NAME
 
 
 @dataclass
@@ -31,7 +32,9 @@ def _real(path: Path) -> Path:
 def walk(roots: list[Path], exclude: list[Path] | None = None) -> WalkResult:
     """Every file under ``roots`` (recursively, sorted). Files with an image extension become
     candidates; the rest are counted as skipped. ``exclude`` folders (our own thumbnails) are left
-    out. A file reached twice (a root given twice) is listed once; every row has its own name.
+    out, and so are the thumbnails of any other report folder met on the way (named as ours, in a
+    ``thumbs/`` beside a report.json: an earlier scan or batch with its --out inside the photos).
+    A file reached twice (a root given twice) is listed once; every row has its own name.
 
     A symbolic link to a folder met inside a root is not followed (it could lead anywhere: outside the
     folder given, or round in a loop); it counts as one skipped entry and is listed in
@@ -67,7 +70,10 @@ def walk(roots: list[Path], exclude: list[Path] | None = None) -> WalkResult:
                 result.skipped.append(rel)
                 result.linked_folders.append(rel)
             dirnames[:] = sorted(d for d in dirnames if d not in links and _real(here / d) not in excluded)
+            ours = here.name == "thumbs" and (here.parent / "report.json").is_file()
             for name in sorted(filenames):
+                if ours and THUMB_NAME.match(f"thumbs/{name}"):
+                    continue  # a thumbnail a scan or batch wrote for its report.html, not a photo
                 path = here / name
                 rel = path.relative_to(root).as_posix()
                 add(path, f"{label}/{rel}" if label else rel)

@@ -167,7 +167,7 @@ def test_reports_are_written_atomically_over_old_ones(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("old")
     scan(str(SAMPLES / "landscape_coffee.jpg"), "--out", str(tmp_path))
     assert read_report(tmp_path)["images"][0]["path"] == "landscape_coffee.jpg"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.html", "report.json", "thumbs"]
 
 
 @pytest.mark.slow
