@@ -53,7 +53,7 @@ def test_rerun_screens_only_new_or_changed_photos(tmp_path: Path, policy) -> Non
     third = run_batch(photos, out, policy, workers=1)
     assert (third.screened, third.forgotten) == (3, 1)  # the changed, the new, and the error row again
     verdicts = {r["path"]: r["verdict"] for r in third.records}
-    assert verdicts["day0/landscape_coffee.jpg"] == "block" and verdicts["day0/new.jpg"] == "review"
+    assert verdicts["day0/landscape_coffee.jpg"] == "block" and verdicts["day0/new.jpg"] == "block"  # too blurry
     assert "day0/portrait_cat.jpg" not in verdicts
 
     changed_policy = replace(policy, general=replace(policy.general, setting="public_event"))
@@ -172,9 +172,9 @@ def test_contact_sheet_in_headless_chromium(tmp_path: Path, policy) -> None:
                          capture_output=True, text=True, timeout=120).stdout
     assert dom.count('class="card"') == 8
     assert all(f'data-filter="{v}"' in dom for v in ("all", "block", "review", "ok", "error"))
-    # with the #block filter applied by the page's script, only the 3 blocked photos stay visible
+    # with the #block filter applied by the page's script, only the 4 blocked photos stay visible
     visible = [c for c in dom.split('<div class="card"')[1:] if "hidden" not in c.split(">")[0]]
-    assert len(visible) == 3 and all('data-verdict="block"' in c.split(">")[0] for c in visible)
+    assert len(visible) == 4 and all('data-verdict="block"' in c.split(">")[0] for c in visible)
     assert dom.count("<img") == 7  # every decodable photo has a thumbnail; the truncated one has none
 
 
