@@ -14,7 +14,9 @@ only the roster runs, without text_scenes and the timing; ``--no-ink`` leaves th
 
 Items at least 10 px tall are counted. A sensitive item counts as found when a finding of its kind covers at least 30% of its box.
 A negative photo (innocuous text only) counts as flagged when any student_id, grade or name
-finding is made. Names are measured twice: with the class roster (roster.csv beside the samples)
+finding is made. A name counts as found whole when name findings cover at least 80% of its width
+(the first and the last name, not one of them). The layouts of issue 39 (``--papers``, files
+``*_p39_*``) are counted apart too. Names are measured twice: with the class roster (roster.csv beside the samples)
 and without it (only "Name:" labels). The stage also runs over ../shared/testdata/text_scenes,
 real photos with no student information, as a false-positive check, and on a 12 MP photo for time.
 """
@@ -49,8 +51,26 @@ def covered(truth: Box, found: Box) -> bool:
     return truth.overlap(found) >= 0.3 * min(truth.w * truth.h, found.w * found.h)
 
 
+WHOLE = 0.8  # share of a name's width its kind's findings must cover for the name to count as found whole
+
+
+def width_covered(truth: Box, found: list[Box]) -> float:
+    """The share of ``truth``'s width covered by the boxes that overlap it (a name found whole, not
+    only its first word)."""
+    cover = [False] * max(1, truth.w)
+    for b in found:
+        if min(truth.y + truth.h, b.y + b.h) - max(truth.y, b.y) < 0.3 * truth.h:
+            continue
+        for x in range(max(truth.x, b.x), min(truth.x + truth.w, b.x + b.w)):
+            cover[x - truth.x] = True
+    return sum(cover) / len(cover)
+
+
 def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
     hits = {k: [0, 0] for k in SENSITIVE}
+    whole = [0, 0]  # names found whole (WHOLE of their width covered)
+    papers = {k: [0, 0] for k in SENSITIVE}  # the items of issue 39's layouts alone (text_samples --papers)
+    papers_negatives = [0, 0]
     hand = {k: [0, 0] for k in SENSITIVE}  # the handwritten items alone
     wide = {k: [0, 0] for k in SENSITIVE}  # the items of the wider variety alone (text_samples --wide)
     wide_negatives = [0, 0]
@@ -67,6 +87,9 @@ def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
             if "_wide_" in name:
                 wide_negatives[0] += any(f.kind in SENSITIVE for f in findings)
                 wide_negatives[1] += 1
+            if "_p39_" in name:
+                papers_negatives[0] += any(f.kind in SENSITIVE for f in findings)
+                papers_negatives[1] += 1
             if show_misses and any(f.kind in SENSITIVE for f in findings):
                 print(f"    flagged negative {name}: " + "; ".join(f"{f.kind} {f.why}" for f in findings
                                                                      if f.kind in SENSITIVE))
@@ -78,6 +101,15 @@ def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
             found = any(f.kind == item["kind"] and covered(box, f.box) for f in findings)
             hits[item["kind"]][1] += 1
             hits[item["kind"]][0] += found
+            if item["kind"] == "name":
+                share = width_covered(box, [f.box for f in findings if f.kind == "name"])
+                whole[0] += share >= WHOLE
+                whole[1] += 1
+                if show_misses and found and share < WHOLE:
+                    print(f"    not whole {name}: name {item.get('text', '')!r} {share:.0%} of its width")
+            if "_p39_" in name:
+                papers[item["kind"]][1] += 1
+                papers[item["kind"]][0] += found
             if show_misses and not found:
                 print(f"    missed {name}: {item['kind']} {item.get('text', '')!r} {box.h} px tall"
                       + (" (handwritten)" if item.get("hand") else ""))
@@ -87,7 +119,8 @@ def run(policy, samples: Path, truth: dict, show_misses: bool = False) -> dict:
             if "_wide_" in name:
                 wide[item["kind"]][1] += 1
                 wide[item["kind"]][0] += found
-    return {"hits": hits, "hand": hand, "wide": wide, "wide_negatives": wide_negatives, "negatives": negatives,
+    return {"hits": hits, "hand": hand, "wide": wide, "wide_negatives": wide_negatives, "whole": whole,
+            "papers": papers, "papers_negatives": papers_negatives, "negatives": negatives,
             "flagged": flagged, "seconds": seconds}
 
 
@@ -156,6 +189,13 @@ def main() -> int:
         if wide:
             flagged, count = r["wide_negatives"]
             print(f"  {'':15}   wider variety (--wide): {wide}; negatives flagged {flagged}/{count}")
+        papers = ", ".join(f"{k} {h}/{t} = {h / t:.3f}" for k, (h, t) in r["papers"].items() if t)
+        if papers:
+            flagged, count = r["papers_negatives"]
+            print(f"  {'':15}   issue 39 layouts (--papers): {papers}; negatives flagged {flagged}/{count}")
+        found, count = r["whole"]
+        if count:
+            print(f"  {'':15}   names found whole ({WHOLE:.0%} of their width): {found}/{count} = {found / count:.3f}")
     if args.quick:
         return 0
     engines = [e for e in engines if engine_policy(base, e) is not None]

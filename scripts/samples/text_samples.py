@@ -5,6 +5,7 @@ uneven light, blur and JPEG compression; and negatives carrying innocuous text (
 dates, phone numbers, "Grade 5", page numbers, prices).
 
     .venv/bin/python -m scripts.samples.text_samples [--out DIR] [--count N] [--seed S] [--variety M] [--wide W]
+                                                     [--papers P]
 
 After those (the same files for a given seed as before), ``--variety`` M positives and M/2 negatives
 of the kinds added for issue 15, drawn with a generator seeded apart: printed papers carrying a
@@ -23,6 +24,15 @@ templates as negatives), report cards, papers the student writes on and the teac
 or pencil (blank worksheets, their name line not filled in, with a comment in pen as negatives),
 chalkboards; cards turned up to 30 degrees, stronger perspective, shadows, colour casts,
 sensor noise, motion blur.
+
+Then ``--papers`` P positives and P/2 negatives of the layouts of issue 39 (scripts/samples/text_papers.py,
+seeded apart again, files named ``*_p39_*``, English and French): gradebook tables with a student
+column (Élève, Nom | Prénom, Student), an ID, a mark and a letter column of single letters; papers
+with a name after a label with or without a colon ("Nom et prénom : Owen Sato", "Name Inès
+Abernathy"), printed or in pen; praise and a mark in pen ("Great work! B", "Bien ! 12/20");
+worksheets of exercises with fractions ("Write 15/20 as a percent", "Calcule 3/4 de 20"), as
+negatives when no student's name or mark is on them. Its class (accented and hyphenated names) is
+added to roster.csv.
 
 Backgrounds come from ../shared/testdata, so the output must stay out of the repository: the
 default folder, reports/text_samples, is git-ignored. Writes ``truth.json``: for each file, the
@@ -745,6 +755,10 @@ def main() -> int:
                              "dark screens, report cards, papers written on by the student and marked in pen, "
                              "chalkboards, turned cards, shadows, colour casts, noise), after the others; half as "
                              "many negatives (among them empty gradebook templates); 0 for none")
+    parser.add_argument("--papers", type=int, default=36,
+                        help="positive samples of the layouts of issue 39 (gradebook tables with student and letter "
+                             "columns, names after a label with or without a colon, praise and a mark, worksheets of "
+                             "exercises), after the others; half as many negatives; 0 for none")
     args = parser.parse_args()
     backgrounds = sorted(p for d in ("people_scenes", "faces_annotated", "hands")
                          for p in (args.testdata / d).glob("*.jp*g"))
@@ -770,6 +784,11 @@ def main() -> int:
         make_variety(args, backgrounds, truth, args.count + args.count // 2)
     if args.wide:
         make_wide(args, backgrounds, truth, args.count + args.count // 2 + args.variety + args.variety // 2)
+    if args.papers:
+        from scripts.samples.text_papers import make_papers
+
+        CLASS.extend(make_papers(args, backgrounds, truth, args.count + args.count // 2 + args.variety +
+                                 args.variety // 2 + args.wide + args.wide // 2))
     (args.out / "truth.json").write_text(json.dumps(truth, indent=1))
     with (args.out / "roster.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)

@@ -79,7 +79,17 @@ KEYS = {
     "pen_not_mark_words": "words after such a label that say the number is no mark (\"Final exam: Room 12\")",
     # --- names
     "name_labels": "labels a name follows on their line (\"Name: Alex Martin\")",
-    "name_labels_alone": "labels standing alone on their line, the name written right of them",
+    "name_labels_alone": "labels standing alone on their line (with or without a colon), the name written right "
+                         "of them",
+    "name_labels_no_colon": "labels a name follows without a colon, starting their line (\"Name Inès Abernathy\", "
+                            "\"Nom et prénom Owen Sato\")",
+    "not_name_words": "words that, right after a name label with no colon, say the line names something else "
+                      "(\"Student Council\", \"Nom de la ville\")",
+    "header_students": "table header words whose column holds students' names (\"Élève\", \"Nom\", \"Students\")",
+    "praise_words": "praise a teacher writes before a mark (\"Great work! B\", \"Bien ! 12/20\"): a letter grade "
+                    "right after it is a mark",
+    "exercise_starts": "words that start an exercise after its number (\"1. Write 15/20 as a percent\", \"Calcule "
+                       "3/4 de 20\"): a score in it is the exercise's, not a mark",
     # --- tests, lists, tables
     "test_words_after_subject": "words of a test's title after its subject (\"Maths test\", \"Quiz 4\")",
     "test_words_before_subject": "words of a test's title before its subject (\"Contrôle de maths\", \"Devoir 3\")",

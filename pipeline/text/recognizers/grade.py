@@ -32,6 +32,12 @@ def has_grade_label(text: str) -> bool:
     return bool(found) and not (set(found) <= v.grade_price_labels and v.price.search(text))
 
 
+def exercise(text: str) -> bool:
+    """The line is an exercise ("1. Write 15/20 as a percent", "Calcule 3/4 de 20", "Simplify 12/20") with
+    no grade label on it: its numbers are the exercise's."""
+    return bool(vocabulary().exercise.search(fold(text))) and not has_grade_label(text)
+
+
 def student_page(lines: list[OcrLine]) -> bool:
     """A student's paper: a "Name:" label on it, or an ID label of a student's paper or report card
     ("Matricule : 9149142")."""
@@ -57,6 +63,12 @@ class Grades(Recognizer):
         on_paper = student_page(lines)
         for i, line in enumerate(lines):
             text = line.text
+            praise = v.praise_letter.search(fold(text))
+            if praise:  # "Great work! B", "Bien ! A-": the mark a teacher writes after praise
+                out.append(Match("grade", words_for_span(line, praise.start(1), praise.end(1)), 0.7, "grade •",
+                                 "a letter grade after praise (\"Great work! B\")"))
+            if exercise(text):
+                continue  # "Write 15/20 as a percent", "Calcule 3/4 de 20": the exercise's numbers, no mark
             has_context = page_context or has_grade_label(text) or (i > 0 and has_grade_label(lines[i - 1].text))
             levels = [m.span() for m in v.grade_level.finditer(text)]
             labelled = [m for m in v.labelled_out_of.finditer(unaccent(text))]

@@ -41,9 +41,10 @@ def same_line(a: Box | None, b: Box | None) -> bool:
     return a is not None and b is not None and a is not b and a.iou(b) > 0.5
 
 
-def table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]]:
+def table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box], list[Box]]:
     """The boxes of the header words of tables' header rows, of the grade headers among them (their
-    columns hold grades) and of the ID headers (their columns hold student numbers). A header is a
+    columns hold grades), of the ID headers (their columns hold student numbers) and of the student
+    headers ("Élève", "Nom", "Students": their columns hold names). A header is a
     word of a line made only of header words with another header word in its row; a strong grade
     header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
     as marks."""
@@ -53,6 +54,7 @@ def table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]
     headers: list[Box] = []
     columns: list[Box] = []
     id_columns: list[Box] = []
+    name_columns: list[Box] = []
     phrase = {}  # header words a word space apart on one line ("Quiz results", a title) name one column
     line_of = {}
     for line in lines:
@@ -76,4 +78,8 @@ def table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]
             headers.append(word.box)
             if token in v.id_headers:
                 id_columns.append(word.box)
-    return headers, columns, id_columns
+            elif token in v.student_headers and not any(
+                    phrase.get(id(w), id(w)) == phrase.get(id(word), id(word)) and header_token(w.text) in v.id_headers
+                    for w, _ in header_words):  # "Student ID", "Élève n°": the ID's column
+                name_columns.append(word.box)
+    return headers, columns, id_columns, name_columns

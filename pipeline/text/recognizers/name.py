@@ -22,7 +22,8 @@ class Names(Recognizer):
     name = "names"
 
     def find(self, lines: list[OcrLine], page: Page) -> list[Match]:
-        return roster_names(lines, page.roster, page.min_similarity) + names_right_of_labels(lines)
+        return roster_names(lines, page.roster, page.min_similarity) + labelled_names(lines) + \
+            names_right_of_labels(lines)
 
 
 def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
@@ -73,32 +74,73 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                                  f"name {last[:1].upper()}•••", "matches a surname on the class roster, alone "
                                  "(no first name beside it)"))
                 in_full_name.update(span)
-        out += labelled_names([line])
     return out
+
+
+NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’.-])*")  # a word of a name: letters, hyphens, apostrophes
+NAME_REST_REACH = 3.0  # line heights: how far right of a name's first part its rest, found as a line of its own, may start
+
+
+def name_word(token: str) -> bool:
+    """A capitalised word of letters that is no word saying the line is about something else ("Council",
+    "Date") and no table header word."""
+    v = vocabulary()
+    bare = token.strip(".,;:!?'\"()")
+    return bool(NAME_WORD.fullmatch(bare)) and bare[:1].isupper() and fold(bare) not in v.not_name_words and \
+        fold(bare) not in v.header_words
 
 
 def labelled_names(lines: list[OcrLine]) -> list[Match]:
-    """The capitalised words (three at most) after a name label and its colon ("Name: Alex Martin")."""
+    """The capitalised words (three at most) after a name label and its colon ("Name: Alex Martin",
+    "Nom et prénom : Owen Sato"), or after a label starting the line with no colon ("Name Inès
+    Abernathy", "Élève Zoé Côté": words of letters, none that says the line names something else,
+    "Student Council"); and the rest of the name when the detector found it as a line of its own
+    right of the first part (``rest_of_name``)."""
+    v = vocabulary()
     out = []
     for line in lines:
-        label = vocabulary().name_label.search(fold(line.text))
+        folded = fold(line.text)
+        label, colon = v.name_label.search(folded), True
         if not label:
-            continue
+            label, colon = v.name_label_start.search(folded), False
+            if not label:
+                continue
         after = line.text[label.end():].split()
         capitals = []
         for token in after[:3]:
-            if token[:1].isupper():
+            if token[:1].isupper() and (name_word(token) or colon and fold(token.strip(".,;:")) not in v.not_name_words):
                 capitals.append(token)
             else:
                 break
-        if capitals:
-            start = label.end() + line.text[label.end():].find(capitals[0])
-            end = start + len(" ".join(capitals))
-            words = words_for_span(line, start, end)
-            if words:
-                out.append(Match("name", words, 0.8, "name " + " ".join(c[:1] + "•••" for c in capitals),
-                                 "words after a Name/Nom label"))
+        if not capitals or not colon and not name_word(capitals[0]):
+            continue
+        start = label.end() + line.text[label.end():].find(capitals[0])
+        end = start + len(" ".join(capitals))
+        words = words_for_span(line, start, end)
+        if words:
+            out.append(Match("name", words, 0.8 if colon else 0.7, "name " + " ".join(c[:1] + "•••" for c in capitals),
+                             "words after a Name/Nom label" + ("" if colon else " (no colon)")))
+            if words[-1] is line.words[-1] and len(capitals) < 3:
+                out += rest_of_name(line, lines)
     return out
+
+
+def rest_of_name(line: OcrLine, lines: list[OcrLine]) -> list[Match]:
+    """The rest of a name whose first part ends ``line``: a line of one or two capitalised words of
+    letters starting at most NAME_REST_REACH line heights right of it, in its row (a surname written
+    apart, "Owen   Sato", found by the detector as two lines)."""
+    box = line.words[-1].box
+    beside = [other for other in lines if other is not line and other.words and
+              -0.5 * box.h <= other.box.x - (box.x + box.w) <= NAME_REST_REACH * box.h and
+              min(other.box.y + other.box.h, box.y + box.h) - max(other.box.y, box.y) >= 0.5 * min(other.box.h, box.h)
+              and 0.6 <= other.box.h / box.h <= 1.7]
+    if not beside:
+        return []
+    rest = min(beside, key=lambda other: other.box.x)
+    if len(rest.words) > 2 or not all(name_word(w.text) for w in rest.words):
+        return []
+    return [Match("name", rest.words, 0.7, "name " + " ".join(w.text[:1] + "•••" for w in rest.words),
+                  "the rest of a name after a Name/Nom label, found apart on its row")]
 
 
 def names_right_of_labels(lines: list[OcrLine]) -> list[Match]:
@@ -118,10 +160,12 @@ def names_right_of_labels(lines: list[OcrLine]) -> list[Match]:
         line = min(beside, key=lambda l: l.box.x)
         if ":" in line.text:
             continue  # the form's next field ("Date :"), the name left blank
-        words = tuple(w for w in line.words[:3] if re.fullmatch(r"[^\W\d_][^\W\d_'’.-]*", w.text.strip(".,;:!?'\"()")))
-        if words and words[0] is line.words[0] and words[0].text[:1].isupper():
+        words = tuple(w for w in line.words[:3] if NAME_WORD.fullmatch(w.text.strip(".,;:!?'\"()")))
+        if words and words[0] is line.words[0] and name_word(words[0].text):
             out.append(Match("name", words, 0.8, "name " + " ".join(w.text[:1] + "•••" for w in words),
                              "words right of a Name/Nom label"))
+            if words[-1] is line.words[-1] and len(words) < 3:
+                out += rest_of_name(line, lines)
     return out
 
 

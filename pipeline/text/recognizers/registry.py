@@ -3,9 +3,10 @@
 First each kind's recognizer reads the lines (student IDs, grades, names: ``Recognizer.find``); then
 the layout passes read the page with the matches found so far: what stands beside a student's name
 (``beside_student``), the rows of a results list (``list_rows``), a table's columns and rows
-(``tables``, which also drops the table's header words). A new kind (a national student number, a
-school's own badge number) is a ``Recognizer`` subclass given to ``Registry.register``: every caller of
-the registry finds it from then on.
+(``tables``, which also drops the table's header words), and last the letters that are part of a word
+taken out of the grades (``word_parts``: the "O" of a handwritten "Omar" read apart). A new kind (a
+national student number, a school's own badge number) is a ``Recognizer`` subclass given to
+``Registry.register``: every caller of the registry finds it from then on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .lists import find_list_rows
 from .name import NAMES
 from .student_id import STUDENT_IDS
 from .tables import find_table_grades
+from .word_parts import drop_word_parts
 
 LayoutPass = Callable[[list[OcrLine], list[Match]], list[Match]]  # the matches after the pass
 
@@ -52,4 +54,5 @@ REGISTRY = Registry(
     [STUDENT_IDS, GRADES, NAMES],
     {"beside_student": lambda lines, matches: matches + find_beside_student(lines, matches),
      "list_rows": lambda lines, matches: matches + find_list_rows(lines, matches),
-     "tables": find_table_grades})
+     "tables": find_table_grades,
+     "word_parts": drop_word_parts})

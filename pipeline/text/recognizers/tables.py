@@ -28,6 +28,35 @@ def grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> M
     return Match("grade", words, score, hint, why)
 
 
+def name_cell(text: str) -> bool:
+    """A cell of a student column that reads as a name: at least two letters, more letters than
+    other signs, no digit run (not an ID or a mark read into the column)."""
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not re.search(r"\d{2,}", text)
+
+
+NAME_GAP = 1.5  # word heights: the largest gap between two words of one name in a table's cell
+
+
+def whole_name(words: tuple[Word, ...], line_of: dict[int, OcrLine], others: list[Box]) -> tuple[Word, ...]:
+    """A student column's cell with the rest of the name on its line: the words right of it, a word
+    space apart, that start before the next column's header (a surname wider than the column's
+    header, "Owen Lefèvre" under "Nom", is not under the header but is the cell's)."""
+    if not words or id(words[-1]) not in line_of:
+        return words
+    line = line_of[id(words[-1])]
+    start = next(k for k, w in enumerate(line.words) if w is words[-1]) + 1
+    limit = min((h.x for h in others if h.x > words[0].box.x), default=None)
+    out = list(words)
+    for word in line.words[start:]:
+        last = out[-1].box
+        if limit is not None and word.box.x >= limit - 0.3 * last.h or \
+                word.box.x - (last.x + last.w) > NAME_GAP * last.h or not name_cell(word.text):
+            break
+        out.append(word)
+    return tuple(out)
+
+
 def find_table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     """Table context on gradebook screens and mark sheets, on a table turned in the photo (a card
     photographed askew, by more than TABLE_SLANT degrees) as on a straight one: see
@@ -52,12 +81,13 @@ def table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
       word's box across, below it, down to a gap of more than 3 row heights. A header is a line
       made only of header words (so "Grade: B+" is a label, not a header) with another header word
       in its row or at least two such cells under it;
+    - the cells under a student header ("Élève", "Nom", "Prénom", "Students") added as names, whole;
     - the 5-10 digit numbers under an ID header (with other header words in its row) added as
       student IDs;
     - the numbers and letter grades in the row of a student's name or ID (same height, about as
       tall) added as grades;
     - the header words themselves taken out: "Student ID Score Grade" is never a finding."""
-    headers, columns, id_columns = table_headers(lines)
+    headers, columns, id_columns, name_columns = table_headers(lines)
 
     def is_header(word: Word) -> bool:
         return any(word.box.iou(h) > 0.5 for h in headers)
@@ -89,6 +119,15 @@ def table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
             else:
                 continue
             taken.update(id(w) for w in words)
+    line_of = {id(w): line for line in lines for w in line.words}
+    for column in name_columns:  # every cell under "Élève", "Nom", "Students" is a student's name, whole
+        others = rivals(headers, column)
+        for box, words in column_cells(lines, column, others):
+            words = whole_name(tuple(w for w in words if not is_header(w)), line_of, others)
+            if words and not any(id(w) in taken for w in words) and name_cell(" ".join(w.text for w in words)):
+                out.append(Match("name", words, 0.7, "name " + " ".join(w.text[:1] + "•••" for w in words),
+                                 "a cell in a table's student column"))
+                taken.update(id(w) for w in words)
     ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
     for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
         for box, words in column_cells(lines, column, rivals(headers, column)):

@@ -44,7 +44,7 @@ def unread_grade_cells(lines: list[OcrLine], matches: list[Match]) -> list[Box]:
     all. The caller checks the pixels there for a mark; an empty template has no such rows."""
     slant = slant_of(lines)
     turned, origin = in_frame(lines, slant) if abs(slant) >= TABLE_SLANT else (lines, None)
-    headers, columns, _ = table_headers(turned)
+    headers, columns, _, _ = table_headers(turned)
     words = [w for line in turned for w in line.words]
     frame_of = {id(a): b for line, line_turned in zip(lines, turned) for a, b in zip(line.words, line_turned.words)}
     students = [frame_of[id(w)].box for m in matches if m.kind in ("name", "student_id") for w in m.words

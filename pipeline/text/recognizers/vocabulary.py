@@ -113,7 +113,22 @@ class Vocabulary:
         self.pen_not_mark_words = w["pen_not_mark_words"]
         # --- names
         self.name_label = re.compile(r"\b" + alternation(w["name_labels"]) + r"\s*:\s*", re.IGNORECASE)
-        self.name_label_alone = re.compile(r"\W*" + alternation(w["name_labels_alone"], " ") + r"\s*:\W*")
+        self.name_label_alone = re.compile(r"\W*" + alternation(w["name_labels_alone"], " ") + r"\s*:?\W*")
+        # a label starting the line, its name after it with no colon ("Name Inès Abernathy"): the longest label first
+        no_colon = sorted(w["name_labels_no_colon"], key=len, reverse=True)
+        self.name_label_start = re.compile(r"^\W*" + alternation(no_colon) + r"\s+(?=[^\W\d_])")
+        self.not_name_words = lex.set("not_name_words")
+        self.student_headers = frozenset(x.replace(" ", "_") for x in w["header_students"])
+        # an exercise: its number, then the word it starts with ("1. Write 15/20 as a percent", "Calcule 3/4 de 20")
+        # (its title, "Exercice 2 :", may stand before it: "Exercice 1 : 4/5" alone is a mark)
+        self.exercise = re.compile(
+            r"^\W*(?:(?:exercise|exercice|ex)\.?\s*\d{0,2}\s*[:.)-]?\s*)?(?:\d{1,2}\s*[.)]?|[a-h]\s*\))?\s*" +
+            alternation(w["exercise_starts"]) + r"(?![^\W\d_])|" +
+            alternation(x for x in w["exercise_words"] if " " in x) + r"(?![^\W\d_])")
+        # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D"), or a word and
+        # an exclamation mark before it ("Exc el lert ! b +", the praise misread)
+        self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\s*[!.,:|]*|[^\W\d_]{3,}\s*!+)"
+                                        r"\s*([A-Fa-f](?:\s?[+-])?)[!.\s]*$")
         # --- tests: a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), or with its
         # subject ("Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"); not a
         # sentence about a test ("Test on Friday", "Quiz next week")
