@@ -14,9 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
 from pipeline.text.roster import Roster
-from pipeline.text.recognizers import (find_beside_student, find_grades, find_list_rows, find_names,
-                                       find_student_ids, find_table_grades)
-from pipeline.text.recognizers.word_parts import drop_word_parts
+from pipeline.text.recognizers import REGISTRY, Page
 
 
 def line_at(x: int, y: int, *words: str, h: int = 30, step: int | None = None) -> OcrLine:
@@ -34,11 +32,8 @@ def lines_of(*texts: str) -> list[OcrLine]:
 
 
 def all_matches(lines: list[OcrLine], roster: Roster | None = None):
-    """The registry's order: the kinds, then beside a student, results lists, tables, word parts."""
-    matches = find_student_ids(lines, [False] * len(lines)) + find_grades(lines) + find_names(lines, roster, 85)
-    matches += find_beside_student(lines, matches)
-    matches += find_list_rows(lines, matches)
-    return drop_word_parts(lines, find_table_grades(lines, matches))
+    """Every recognizer and layout pass, as the text stage runs them (the registry)."""
+    return REGISTRY.find(lines, Page([False] * len(lines), roster, 85.0))
 
 
 def texts(matches, kind: str) -> list[str]:
@@ -215,3 +210,28 @@ def test_a_rendered_gradebook_with_a_student_column_and_a_letter_column() -> Non
     for r, row in enumerate(ROWS, start=1):
         assert _width_covered(boxes[(r, row[0])], found, "name") >= 0.8, (row[0], [(f.kind, f.box, f.why) for f in found])
         assert _width_covered(boxes[(r, row[3])], found, "grade") >= 0.8, (row[3], [(f.kind, f.box, f.why) for f in found])
+
+
+# ---------------------------------------------------------------------------------------------
+# Names known by where they stand, without a roster or a label
+
+def test_a_name_alone_on_its_line_above_a_student_number_is_a_name() -> None:
+    """A badge: the school, the student's name, the student's number."""
+    lines = [line_at(10, 10, "Lincoln", "High", "School"), line_at(12, 60, "Chloe", "Thomas"),
+             line_at(10, 110, "Student", "No.", "559973")]
+    assert texts(all_matches(lines), "name") == ["Chloe Thomas"]
+
+
+def test_the_names_of_a_list_of_name_and_mark_rows_are_names() -> None:
+    """A gradebook card: each row a name and its mark, the mark read apart or on the name's line."""
+    lines = [line_at(10, 10, "Gradebook", "-", "Period", "3"),
+             line_at(10, 60, "Manon", "Dubois"), line_at(300, 60, "Score:", "73%"),
+             line_at(10, 110, "Nathan", "Okafor", "Mark:", "B-"),
+             line_at(10, 160, "Gabriel", "Nguyen"), line_at(300, 160, "14/20")]
+    assert texts(all_matches(lines), "name") == ["Gabriel Nguyen", "Manon Dubois", "Nathan Okafor"]
+
+
+@pytest.mark.parametrize("texts_", [("Maths Test", "Score: 12/20"), ("Lincoln High School", "ID: 4417821"),
+                                    ("Science Fair", "Room 214"), ("Quiz Results", "Grade: B")])
+def test_a_title_or_a_school_above_a_mark_or_a_number_is_no_name(texts_) -> None:
+    assert texts(all_matches(lines_of(*texts_)), "name") == []

@@ -1,7 +1,8 @@
 """The registry: the recognizers the text stage, the metadata checks and the captions run, in order.
 
 First each kind's recognizer reads the lines (student IDs, grades, names: ``Recognizer.find``); then
-the layout passes read the page with the matches found so far: what stands beside a student's name
+the layout passes read the page with the matches found so far: a first and a last name alone on their
+line beside a student's number or mark (``names_beside_marks``), what stands beside a student's name
 (``beside_student``), the rows of a results list (``list_rows``), a table's columns and rows
 (``tables``, which also drops the table's header words), and last the letters that are part of a word
 taken out of the grades (``word_parts``: the "O" of a handwritten "Omar" read apart). A new kind (a
@@ -21,6 +22,7 @@ from .grade import GRADES
 from .lists import find_list_rows
 from .name import NAMES
 from .student_id import STUDENT_IDS
+from .student_names import find_names_beside_marks
 from .tables import find_table_grades
 from .word_parts import drop_word_parts
 
@@ -52,7 +54,8 @@ class Registry:
 
 REGISTRY = Registry(
     [STUDENT_IDS, GRADES, NAMES],
-    {"beside_student": lambda lines, matches: matches + find_beside_student(lines, matches),
+    {"names_beside_marks": lambda lines, matches: matches + find_names_beside_marks(lines, matches),
+     "beside_student": lambda lines, matches: matches + find_beside_student(lines, matches),
      "list_rows": lambda lines, matches: matches + find_list_rows(lines, matches),
      "tables": find_table_grades,
      "word_parts": drop_word_parts})
