@@ -65,6 +65,10 @@ def crop_ratios(platform: str, width: int, height: int) -> list[float]:
 NEAR_CONTEXT = 1.5
 # ... unless those views add up to this share of the picture: then it is looked at whole, which costs less.
 NEAR_MAX_SHARE = 0.6
+# A view around a cover is read at most this many pixels on its long side (the cover, a quarter of it,
+# then stays 256 px or more, large for the detector): around the large covers of a 12-MP photo it is
+# scaled down, where it cost a whole second pass at the photo's own size.
+NEAR_VIEW_SIDE = 1024
 
 
 class Redactor:
@@ -137,14 +141,15 @@ class Redactor:
                for f in findings if f.box is not None and self._wanted(f)]
         r = self.policy.redact
         min_height = self.identifiable_height(image.width)
-        views = [Box(0, 0, image.width, image.height)]
+        views: list[tuple[Box, int | None]] = [(Box(0, 0, image.width, image.height), None)]  # None: its own size
         if near is not None:
             around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
-            if sum(v.w * v.h for v in around) < NEAR_MAX_SHARE * image.width * image.height:
-                views = around
-        for v in views:
+            read = sum(v.w * v.h * min(1.0, NEAR_VIEW_SIDE / max(v.w, v.h)) ** 2 for v in around)
+            if read < NEAR_MAX_SHARE * image.width * image.height:
+                views = [(v, NEAR_VIEW_SIDE) for v in around]
+        for v, side in views:
             pixels = image.pixels[v.y:v.y + v.h, v.x:v.x + v.w]
-            for box, detector, score in faces.second_opinion(pixels, r.verify_min_score, r.verify_blazeface_min_score):
+            for box, detector, score in faces.second_opinion(pixels, r.verify_min_score, r.verify_blazeface_min_score, side):
                 if r.faces == "all" or box.h >= min_height:
                     out.append(Leftover("face", Box(box.x + v.x, box.y + v.y, box.w, box.h), detector,
                                         detector == faces.NATIVE_NAME and score >= sure_score))

