@@ -46,6 +46,7 @@ MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jf
          ".png": "image/png", ".webp": "image/webp"}
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_BODY = 1 << 20  # bytes: a decision or a fix with 500 covers is a few kB
+MAX_BULK = 10_000  # paths in one bulk approval (within MAX_BODY for paths of up to ~100 characters)
 
 
 # what the page's script shows, translated here and handed to it as JSON
@@ -63,6 +64,7 @@ PAGE_MESSAGES = (
     N_("blocked: it can only be approved anyway, with the reason written in the note"),
     N_("reason to approve it anyway (required)"), N_("Approve anyway (with a reason)"),
     N_("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”"),
+    N_("no undecided ok copy in this view"), N_("approved: "), N_("; left undecided (changed meanwhile): "),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it
@@ -154,13 +156,15 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
             data = json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
             raise _Bad(_("the body is not JSON (or is nested too deep)")) from None
-        if not isinstance(data, dict) or not isinstance(data.get("path"), str):
+        if not isinstance(data, dict):
             raise _Bad(_('the body must be an object with "path"'))
         return data
 
     async def posted(request: Request):
         """The JSON body of a POST and the photo its "path" names (404 when none)."""
         data = await body(request)
+        if not isinstance(data.get("path"), str):
+            raise _Bad(_('the body must be an object with "path"'))
         listing.refresh()
         photo = folder.by_path.get(data["path"])
         if photo is None:
@@ -185,6 +189,40 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         store.decide(photo.path, photo.sha256, folder.copy_sha256(photo), decision, note, reviewer,
                      override=decision == "approve" and blocked)
         return JSONResponse(listing.row(photo, listing.state()))
+
+    async def bulk_candidates(request: Request) -> Response:
+        """The undecided ok copies of the filter in view (every page), and the question to confirm."""
+        listing.refresh()
+        paths = [p.path for p in listing.bulk_approvable(request.query_params)]
+        n = len(paths)
+        question = (ngettext("Approve the {n} ok copy shown?", "Approve the {n} ok copies shown?", n)
+                    if folder.copies_root() else
+                    ngettext("Approve the {n} ok photo shown?", "Approve the {n} ok photos shown?", n)).format(n=n)
+        return JSONResponse({"count": n, "paths": paths, "question": question}, headers=NO_STORE)
+
+    async def bulk_approve(request: Request) -> Response:
+        """Approve the paths named, in one transaction; each row's verdict and decision are checked
+        again here: only undecided rows whose exported file is ok are approved, never block or review."""
+        data = await body(request)
+        paths, note = data.get("paths"), data.get("note", "")
+        if (data.get("decision") != "approve" or not isinstance(paths, list) or not paths
+                or len(paths) > MAX_BULK or not all(isinstance(p, str) for p in paths)
+                or not isinstance(note, str) or len(note) > 2000):
+            return JSONResponse({"error": _('send {{"decision": "approve", "paths": [...]}}: a list of 1 to {n} '
+                                            'paths, and a note of at most 2000 characters').format(n=MAX_BULK)}, 400)
+        listing.refresh()
+        state = listing.state()
+        chosen, skipped = [], []
+        for path in dict.fromkeys(paths):  # each once, in the order given
+            photo = folder.by_path.get(path)
+            why = _("no such photo in the report") if photo is None else listing.not_bulk_approvable(photo, state)
+            if why:
+                skipped.append({"path": path, "why": why})
+            else:
+                chosen.append(photo)
+        done = set(store.approve_many([(p.path, p.sha256, folder.copy_sha256(p)) for p in chosen], note, reviewer))
+        skipped += [{"path": p.path, "why": _("it is already decided")} for p in chosen if p.path not in done]
+        return JSONResponse({"approved": [p.path for p in chosen if p.path in done], "skipped": skipped})
 
     async def fixes(request: Request) -> Response:
         data, photo = await posted(request)
@@ -250,6 +288,8 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         Route("/api/photos", photos),
         Route("/api/photo", one),
         Route("/api/decisions", decisions, methods=["POST"]),
+        Route("/api/decisions/bulk", bulk_candidates, methods=["GET"]),
+        Route("/api/decisions/bulk", bulk_approve, methods=["POST"]),
         Route("/api/fixes", fixes, methods=["POST"]),
         Route("/img/original", original),
         Route("/img/copy", copy),

@@ -116,8 +116,8 @@ class Listing:
             "error": photo.error,
         }
 
-    def query(self, params: Mapping[str, str]) -> dict[str, Any]:
-        state = self.state()
+    def _select(self, params: Mapping[str, str], state: tuple[dict, dict, dict]):
+        """The photos the filters in ``params`` select, with each photo's decision and copy verdict in force."""
         photos = self.folder.photos
         decided = {p.path: self.decision(p, state[0]) for p in photos}
         fixes = {p.path: self.fix(p, state[1]) for p in photos}
@@ -126,7 +126,30 @@ class Listing:
             fix = fixes[p.path]
             return fix.copy_verdict if fix else p.copy_verdict
 
-        selected = [p for p in photos if self._wanted(p, params, decided, state[2], copy_verdict)]
+        return [p for p in photos if self._wanted(p, params, decided, state[2], copy_verdict)], decided, copy_verdict
+
+    def not_bulk_approvable(self, photo: Photo, state: tuple[dict, dict, dict]) -> str | None:
+        """Why a bulk approval leaves this photo alone (None: it approves it): only an undecided photo
+        whose exported file (``exported_verdict``: the safe copy's, or the photo's without copies) is ok."""
+        if photo.sha256 is None or photo.error:
+            return _("it could not be screened")
+        if self.decision(photo, state[0]) is not None:
+            return _("it is already decided")
+        verdict = self.exported_verdict(photo, self.fix(photo, state[1]))
+        if verdict != "ok":
+            return _("its safe copy is not ok") if photo.redacted else _("it is not ok")
+        return None
+
+    def bulk_approvable(self, params: Mapping[str, str]) -> list[Photo]:
+        """The undecided ok photos (their exported file ok) among those the filters select, every page, by path."""
+        state = self.state()
+        selected = self._select(params, state)[0]
+        return sorted((p for p in selected if self.not_bulk_approvable(p, state) is None), key=lambda p: p.path)
+
+    def query(self, params: Mapping[str, str]) -> dict[str, Any]:
+        state = self.state()
+        photos = self.folder.photos
+        selected, decided, copy_verdict = self._select(params, state)
         sort = params.get("sort", "path")
         key = sort.lstrip("-")
         if key not in SORTS:

@@ -110,6 +110,23 @@ class Store:
             self.db.commit()
         return Decision(decision, note, who, now, copy_sha256, override)
 
+    def approve_many(self, rows: list[tuple[str, str, str | None]], note: str, who: str) -> list[str]:
+        """Approve each undecided ``(path, sha256, copy_sha256)`` in one transaction (all or none); a row
+        with a decision in force for that copy (taken meanwhile) is left as it is. Returns the paths approved."""
+        now, done = time.time(), []
+        columns = "(path, sha256, copy_sha256, decision, note, who, at, override) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        with self.lock, self.db:  # commits at the end, or rolls every row back
+            for path, sha256, copy_sha256 in rows:
+                old = self.db.execute("SELECT copy_sha256 FROM decisions WHERE path = ? AND sha256 = ?",
+                                      (path, sha256)).fetchone()
+                if old is not None and old[0] == copy_sha256:
+                    continue
+                row = (path, sha256, copy_sha256, "approve", note, who, now, 0)
+                self.db.execute(f"INSERT OR REPLACE INTO decisions {columns}", row)
+                self.db.execute(f"INSERT INTO history {columns}", row)
+                done.append(path)
+        return done
+
     def decisions(self) -> dict[tuple[str, str], Decision]:
         """(path, original SHA-256) -> the latest decision. The caller checks the copy's hash."""
         with self.lock:

@@ -268,6 +268,45 @@ def test_the_a_key_never_approves_a_blocked_photo(tmp_path: Path) -> None:
         proc.wait(timeout=20)
 
 
+@pytest.mark.slow
+def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
+    """Issue 40: every undecided ok photo of the filter in view approved in two actions (A, then OK in the
+    confirmation, which says how many); block and review stay undecided."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    rows = {f"ok_{i:02d}.jpg": ("ok", []) for i in range(4)}
+    rows |= {"x_blocked.jpg": ("block", [STUDENT_ID]), "y_review.jpg": ("review", [])}
+    base = hand_report(tmp_path, rows)
+    proc, url = _serve(base / "report")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+            try:
+                page.goto(url)
+                page.wait_for_selector("#list .row")
+                assert "A (shift+a) approve every undecided ok copy" in page.inner_text("#keys")  # the key help
+                page.keyboard.press("Shift+A")  # action 1; action 2: OK in the confirmation
+                page.wait_for_function("document.querySelectorAll('#list .row .decision.approve').length === 4")
+                assert dialogs == ["Approve the 4 ok photos shown?"]
+                assert page.inner_text("#bulk-status") == "approved: 4"
+                for path in ("x_blocked.jpg", "y_review.jpg"):
+                    assert page.locator(f"#list .row[data-path={_css(path)}] .decision").count() == 0
+                page.screenshot(path=str(ARTIFACTS / "review_app_bulk_approve.png"))
+                page.keyboard.press("Shift+A")  # nothing left to approve: no confirmation, it says so
+                page.wait_for_function("document.querySelector('#bulk-status').textContent.startsWith('no undecided')")
+                assert len(dialogs) == 1
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "review_app_bulk_failure.png"))
+                raise
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def _css(value: str) -> str:
     """A CSS attribute value in quotes, for any file name."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -318,6 +318,27 @@ function approveKey() {
   decide("approve");
 }
 
+// A (shift+a) or the button: approve every undecided ok copy of the filter in view (all its pages), after a
+// confirmation that says how many. The server picks them and checks each again: never block or review.
+async function bulkApprove() {
+  const status = $("#bulk-status");
+  const filter = params();
+  filter.delete("page");
+  filter.delete("sort");
+  try {
+    const found = await api("/api/decisions/bulk?" + filter);
+    if (!found.count) { status.textContent = t("no undecided ok copy in this view"); return; }
+    if (!confirm(found.question)) return;
+    const done = await api("/api/decisions/bulk", { decision: "approve", paths: found.paths });
+    status.textContent = t("approved: ") + done.approved.length
+      + (done.skipped.length ? t("; left undecided (changed meanwhile): ") + done.skipped.length : "");
+    await load(state.index);
+  } catch (error) {
+    status.textContent = t("not saved: ") + error.message;
+  }
+}
+$("#bulk-approve").addEventListener("click", bulkApprove);
+
 function zoom(src) {
   const box = $("#zoom");
   const img = box.querySelector("img");
@@ -334,6 +355,7 @@ document.addEventListener("keydown", (event) => {
   if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape") { $("#zoom").hidden = true; return; }
   if (event.key === "a") approveKey();
+  else if (event.key === "A") bulkApprove();
   else if (event.key === "r") decide("reject");
   else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + 1, state.rows.length - 1));
   else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - 1, 0));
