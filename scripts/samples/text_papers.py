@@ -94,7 +94,8 @@ def paper_fonts() -> list[Path]:
     """The print fonts of this part (fetched into reports/sample_fonts when missing)."""
     def found():
         return sorted(p for p in (base.FONT_DIR / "usr/share/fonts").rglob("*") if p.suffix in (".ttf", ".otf")
-                      and any(k in str(p).lower() for k in FONT_KEYS) and "Math" not in p.name)
+                      and any(k in str(p).lower() for k in FONT_KEYS)
+                      and not any(k in p.name for k in ("Math", "_K.", "Hairline")))  # no keyboard-key glyphs
 
     if not found():
         base.FONT_DIR.mkdir(parents=True, exist_ok=True)

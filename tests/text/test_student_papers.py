@@ -141,6 +141,8 @@ def test_the_first_letter_of_a_name_read_apart_is_no_grade() -> None:
     assert texts(all_matches(lines, roster), "grade") == []
     marked = lines + [line_at(300, 90, "B")]  # a mark standing apart beside a student's name still is one
     assert texts(all_matches(marked, roster), "grade") == ["B"]
+    # a letter grade and a comment on one line are words apart: the mark stays one
+    assert texts(all_matches(lines_of("History test", "Grade: B good effort")), "grade") == ["B"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,3 +237,9 @@ def test_the_names_of_a_list_of_name_and_mark_rows_are_names() -> None:
                                     ("Science Fair", "Room 214"), ("Quiz Results", "Grade: B")])
 def test_a_title_or_a_school_above_a_mark_or_a_number_is_no_name(texts_) -> None:
     assert texts(all_matches(lines_of(*texts_)), "name") == []
+
+
+def test_a_note_under_an_empty_gradebook_template_is_no_name() -> None:
+    lines = [line_at(x, 40, word) for x, word in zip(COLUMNS, ("Name", "ID", "Score", "Grade"))]
+    lines.append(line_at(40, 140, "Science", "Fair", "Friday"))
+    assert [m for m in all_matches(lines) if m.kind == "name"] == []

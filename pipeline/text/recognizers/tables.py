@@ -28,14 +28,17 @@ def grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> M
     return Match("grade", words, score, hint, why)
 
 
-def name_cell(text: str) -> bool:
+def name_cell(text: str, capital: bool = True) -> bool:
     """A cell of a student column that reads as a name: at least two letters, more letters than
-    other signs, no digit run (not an ID or a mark read into the column)."""
+    other signs, no digit run (not an ID or a mark read into the column), a word of it starting with
+    a capital (unless not ``capital``: the rest of a name, which OCR may read in small letters)."""
     letters = sum(c.isalpha() for c in text)
-    return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not re.search(r"\d{2,}", text)
+    return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not re.search(r"\d{2,}", text) and \
+        (not capital or any(word.lstrip("\"'([")[:1].isupper() for word in text.split()))
 
 
 NAME_GAP = 1.5  # word heights: the largest gap between two words of one name in a table's cell
+NAME_CELLS = 2  # cells that read as names a student column needs (a note under an empty template is one line)
 
 
 def whole_name(words: tuple[Word, ...], line_of: dict[int, OcrLine], others: list[Box]) -> tuple[Word, ...]:
@@ -51,7 +54,7 @@ def whole_name(words: tuple[Word, ...], line_of: dict[int, OcrLine], others: lis
     for word in line.words[start:]:
         last = out[-1].box
         if limit is not None and word.box.x >= limit - 0.3 * last.h or \
-                word.box.x - (last.x + last.w) > NAME_GAP * last.h or not name_cell(word.text):
+                word.box.x - (last.x + last.w) > NAME_GAP * last.h or not name_cell(word.text, capital=False):
             break
         out.append(word)
     return tuple(out)
@@ -81,7 +84,8 @@ def table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
       word's box across, below it, down to a gap of more than 3 row heights. A header is a line
       made only of header words (so "Grade: B+" is a label, not a header) with another header word
       in its row or at least two such cells under it;
-    - the cells under a student header ("Élève", "Nom", "Prénom", "Students") added as names, whole;
+    - the cells under a student header ("Élève", "Nom", "Prénom", "Students") added as names, whole,
+      when at least NAME_CELLS of them read as names (not a note under an empty template);
     - the 5-10 digit numbers under an ID header (with other header words in its row) added as
       student IDs;
     - the numbers and letter grades in the row of a student's name or ID (same height, about as
@@ -122,12 +126,15 @@ def table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
     line_of = {id(w): line for line in lines for w in line.words}
     for column in name_columns:  # every cell under "Élève", "Nom", "Students" is a student's name, whole
         others = rivals(headers, column)
-        for box, words in column_cells(lines, column, others):
-            words = whole_name(tuple(w for w in words if not is_header(w)), line_of, others)
-            if words and not any(id(w) in taken for w in words) and name_cell(" ".join(w.text for w in words)):
-                out.append(Match("name", words, 0.7, "name " + " ".join(w.text[:1] + "•••" for w in words),
-                                 "a cell in a table's student column"))
-                taken.update(id(w) for w in words)
+        cells = [whole_name(tuple(w for w in words if not is_header(w)), line_of, others)
+                 for _box, words in column_cells(lines, column, others)]
+        cells = [words for words in cells if words and name_cell(" ".join(w.text for w in words))]
+        for words in cells if len(cells) >= NAME_CELLS else []:
+            if any(id(w) in taken for w in words):
+                continue  # a name (or a mark) found already
+            out.append(Match("name", words, 0.7, "name " + " ".join(w.text[:1] + "•••" for w in words),
+                             "a cell in a table's student column"))
+            taken.update(id(w) for w in words)
     ids = {id(w) for m in kept + out if m.kind == "student_id" for w in m.words}
     for column in id_columns:  # "48213977" under "ID", on a row read as one line with the name and grades
         for box, words in column_cells(lines, column, rivals(headers, column)):

@@ -22,13 +22,17 @@ def continues(letter: Word, word: Word) -> bool:
 
 
 def drop_word_parts(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
-    """``matches`` without the grades that are a lone letter or two continued by a word on their row
-    (``continues``): the first letter of a name read apart, not a mark."""
+    """``matches`` without the grades that are a lone letter or two continued by a word of another line
+    on their row (``continues``): the first letter of a name the detector cut apart, not a mark. (Words
+    of one line are words apart: "Grade: B good effort" keeps its B.)"""
+    line_of = {id(w): k for k, line in enumerate(lines) for w in line.words}
     words = [w for line in lines for w in line.words]
 
     def part_of_word(match: Match) -> bool:
-        return match.kind == "grade" and len(match.words) == 1 and \
-            bool(LONE_LETTERS.fullmatch(match.words[0].text.strip(".,;:!?'\"()"))) and \
-            any(continues(match.words[0], w) for w in words)
+        if match.kind != "grade" or len(match.words) != 1:
+            return False
+        letter = match.words[0]
+        return bool(LONE_LETTERS.fullmatch(letter.text.strip(".,;:!?'\"()"))) and any(
+            continues(letter, w) and line_of.get(id(w)) != line_of.get(id(letter)) for w in words)
 
     return [m for m in matches if not part_of_word(m)]
