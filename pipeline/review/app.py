@@ -65,6 +65,7 @@ PAGE_MESSAGES = (
     N_("reason to approve it anyway (required)"), N_("Approve anyway (with a reason)"),
     N_("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”"),
     N_("no undecided ok copy in this view"), N_("approved: "), N_("; left undecided (changed meanwhile): "),
+    N_("Grid view (g)"), N_("List view (g)"),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it

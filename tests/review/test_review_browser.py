@@ -307,6 +307,58 @@ def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
         proc.wait(timeout=20)
 
 
+@pytest.mark.slow
+def test_the_grid_of_copies_with_the_keyboard(server: str, review_copy: Path) -> None:
+    """Issue 40: g shows the copies as they will be posted, many to a screen; the arrow keys move (up and
+    down by a row of tiles), a approves, r rejects, Enter opens full size, Esc closes, g goes back to the list."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(server)
+            page.wait_for_selector("#list .row")
+            page.keyboard.press("g")
+            page.wait_for_selector("main.grid #list .row img[src^='/img/copy?']")
+            assert page.get_attribute("#view", "aria-pressed") == "true" and page.inner_text("#view") == "List view (g)"
+            assert not page.is_visible("#detail")
+            paths = page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")
+            columns = page.evaluate("getComputedStyle(document.querySelector('#list')).gridTemplateColumns.split(' ').length")
+            assert columns >= 3  # many to a screen
+            width = page.locator("#list .row img").first.bounding_box()["width"]
+            assert width >= 200  # large enough to judge
+            current = "document.querySelector('#list .row.current').dataset.path"
+            assert page.evaluate(current) == paths[0] and page.evaluate("document.activeElement.dataset.index") == "0"
+            page.keyboard.press("ArrowRight")
+            assert page.evaluate(current) == paths[1]
+            page.keyboard.press("ArrowLeft")
+            page.keyboard.press("ArrowDown")
+            assert page.evaluate(current) == paths[min(columns, len(paths) - 1)]
+            page.keyboard.press("ArrowUp")
+            assert page.evaluate(current) == paths[0]
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#zoom:not([hidden]) img[src^='/img/copy?']")
+            page.keyboard.press("a")  # the full-size view is open: keys other than Esc wait
+            page.keyboard.press("Escape")
+            assert page.is_hidden("#zoom")
+            assert page.locator("#list .row .decision").count() == 0
+            first = paths[0]
+            page.keyboard.press("a" if first != "classroom_composite.jpg" else "r")
+            page.wait_for_selector(f"#list .row[data-path={_css(first)}] .decision")
+            page.wait_for_function(f"{current} === {paths[1]!r}")  # on to the next
+            page.keyboard.press("r")
+            page.wait_for_selector(f"#list .row[data-path={_css(paths[1])}] .decision.reject")
+            page.screenshot(path=str(ARTIFACTS / "review_app_grid.png"))
+            page.keyboard.press("g")
+            page.wait_for_selector("main:not(.grid) #detail #current-path")
+            assert page.inner_text("#view") == "Grid view (g)"
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "review_app_grid_failure.png"))
+            raise
+        finally:
+            browser.close()
+
+
 def _css(value: str) -> str:
     """A CSS attribute value in quotes, for any file name."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

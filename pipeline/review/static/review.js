@@ -10,7 +10,7 @@ const LABELS = JSON.parse(document.getElementById("labels").textContent);
 const kind = (name) => LABELS.kinds[name] || name;
 const mode = (name) => LABELS.modes[name] || name;
 const PAST = { approve: t("approved"), reject: t("rejected") };
-const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false };
+const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false, grid: false };
 
 if (new URLSearchParams(location.search).has("token")) {
   history.replaceState(null, "", "/"); // the cookie carries the token from now on
@@ -82,7 +82,8 @@ async function load(keepIndex) {
 function listItem(row, i) {
   const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
   const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
-  img.src = "/img/thumb?" + q(row.path);
+  // the grid shows each file as it will be posted: the safe copy (without copies, the photo's thumbnail)
+  img.src = state.grid && row.copy ? "/img/copy?" + q(row.path) : "/img/thumb?" + q(row.path);
   img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
   item.appendChild(img);
   const text = el("span", { class: "rowtext" });
@@ -104,9 +105,16 @@ function select(i) {
   state.pending = [];
   state.removed = new Set();
   state.drawing = false;
-  document.querySelectorAll("#list .row").forEach((b) => b.classList.toggle("current", Number(b.dataset.index) === i));
+  document.querySelectorAll("#list .row").forEach((b) => {
+    b.classList.toggle("current", Number(b.dataset.index) === i);
+    if (Number(b.dataset.index) === i) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current");
+  });
   const current = document.querySelector('#list .row[data-index="' + i + '"]');
-  if (current) current.scrollIntoView({ block: "nearest" });
+  if (current) {
+    current.scrollIntoView({ block: "nearest" });
+    // the grid is moved through with the keyboard (but a filter being typed in keeps the cursor)
+    if (state.grid && !document.activeElement.matches("input, select, textarea")) current.focus({ preventScroll: true });
+  }
   showDetail(state.rows[i]);
 }
 
@@ -290,8 +298,8 @@ async function decide(decision) {
   const body = { path: row.path, decision: decision, note: note };
   if (decision === "approve" && row.needs_override) {
     if (!note.trim()) {
-      $("#decision").textContent = t("blocked: it can only be approved anyway, with the reason written in the note");
-      if ($("#note")) $("#note").focus();
+      say(t("blocked: it can only be approved anyway, with the reason written in the note"));
+      if ($("#note") && !state.grid) $("#note").focus();
       return;
     }
     body.override = true;
@@ -301,7 +309,7 @@ async function decide(decision) {
     replaceRow(updated);
     select(Math.min(state.index + 1, state.rows.length - 1));
   } catch (error) {
-    $("#decision").textContent = t("not saved: ") + error.message;
+    say(t("not saved: ") + error.message);
   }
 }
 
@@ -311,8 +319,8 @@ function approveKey() {
   const row = state.rows[state.index];
   if (!row) return;
   if (row.needs_override) {
-    $("#decision").textContent = t("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”");
-    if ($("#note")) $("#note").focus();
+    say(t("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”"));
+    if ($("#note") && !state.grid) $("#note").focus();
     return;
   }
   decide("approve");
@@ -339,6 +347,31 @@ async function bulkApprove() {
 }
 $("#bulk-approve").addEventListener("click", bulkApprove);
 
+// The grid: the files as they will be posted, many to a screen; g (or the button) switches with the list.
+function setGrid(on) {
+  state.grid = on;
+  $("main").classList.toggle("grid", on);
+  $("#view").textContent = on ? t("List view (g)") : t("Grid view (g)");
+  $("#view").setAttribute("aria-pressed", on ? "true" : "false");
+  load(state.index);
+}
+$("#view").addEventListener("click", () => setGrid(!state.grid));
+
+function gridColumns() {
+  return getComputedStyle($("#list")).gridTemplateColumns.split(" ").filter(Boolean).length || 1;
+}
+
+// Enter: the current file full size (the copy, or the original without one)
+function openCurrent() {
+  const row = state.rows[state.index];
+  if (!row || row.error) return;
+  zoom(row.copy ? "/img/copy?" + q(row.path) : "/img/original?" + q(row.path));
+}
+
+function say(text) {  // a message where it is seen: beside the decision, or above the grid
+  if (!state.grid && $("#decision")) $("#decision").textContent = text; else $("#bulk-status").textContent = text;
+}
+
 function zoom(src) {
   const box = $("#zoom");
   const img = box.querySelector("img");
@@ -354,11 +387,16 @@ $("#zoom").addEventListener("click", (event) => {
 document.addEventListener("keydown", (event) => {
   if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape") { $("#zoom").hidden = true; return; }
+  if (!$("#zoom").hidden) return;  // the full-size view is open: Esc or a click closes it first
+  // in the grid, up and down move by a row of tiles
+  const step = state.grid && (event.key === "ArrowDown" || event.key === "ArrowUp") ? gridColumns() : 1;
   if (event.key === "a") approveKey();
   else if (event.key === "A") bulkApprove();
   else if (event.key === "r") decide("reject");
-  else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + 1, state.rows.length - 1));
-  else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - 1, 0));
+  else if (event.key === "g") setGrid(!state.grid);
+  else if (event.key === "Enter" && state.grid && event.target.matches("body, .row")) openCurrent();
+  else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + step, state.rows.length - 1));
+  else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - step, 0));
   else return;
   event.preventDefault();
 });
