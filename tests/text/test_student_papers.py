@@ -116,7 +116,8 @@ def test_a_letter_grade_after_praise_is_a_grade(text: str, mark: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == [mark]
 
 
-@pytest.mark.parametrize("text", ["Great work!", "Bien !", "Well done, see me", "Bravo à tous"])
+@pytest.mark.parametrize("text", ["Great work!", "Bien !", "Well done, see me", "Bravo à tous",
+                                  "of these, but plenty of off-tope!", "Topical authority"])
 def test_praise_alone_is_no_grade(text: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == []
 
@@ -243,3 +244,17 @@ def test_a_note_under_an_empty_gradebook_template_is_no_name() -> None:
     lines = [line_at(x, 40, word) for x, word in zip(COLUMNS, ("Name", "ID", "Score", "Grade"))]
     lines.append(line_at(40, 140, "Science", "Fair", "Friday"))
     assert [m for m in all_matches(lines) if m.kind == "name"] == []
+
+
+def test_a_line_spanning_columns_under_an_empty_template_is_no_name() -> None:
+    """One line under the header row, across the mark and the student columns: no list of students."""
+    lines = [line_at(426, 325, "Note"), line_at(536, 323, "Name"), line_at(765, 325, "Letter"),
+             line_at(430, 365, "Grade", "4", "Spelling", "Bee")]
+    assert [m for m in all_matches(lines) if m.kind in ("name", "grade")] == []
+
+
+def test_a_student_header_alone_beside_an_id_header_is_no_name_label() -> None:
+    """A gradebook's header row read in pieces ("Student", "Student ID"): a stroke right of it is no name."""
+    lines = [line_at(520, 570, "Gradebook"), line_at(643, 576, "Student"), line_at(787, 549, "Student", "ID"),
+             line_at(916, 560, "T")]
+    assert [m for m in all_matches(lines) if m.kind in ("name", "grade")] == []

@@ -9,6 +9,7 @@ from ..folding import fold
 from ..ocr import OcrLine
 from ..roster import SURNAME_ALONE_MIN_LETTERS, SURNAME_ALONE_SCORE, Roster, letters
 from .base import Match, Page, Recognizer, words_for_span
+from .headers import header_line
 from .vocabulary import vocabulary
 
 NAME_LABEL_REACH = 8.0  # label heights: how far right of a "Nom :" alone on its line the name written after it may start
@@ -160,6 +161,10 @@ def names_right_of_labels(lines: list[OcrLine]) -> list[Match]:
         line = min(beside, key=lambda l: l.box.x)
         if ":" in line.text:
             continue  # the form's next field ("Date :"), the name left blank
+        if ":" not in label.text and any(header_line(other) for other in beside):
+            continue  # "Student" heading a table's column, "Student ID" beside it: a header row, no form
+        if sum(c.isalpha() for c in line.words[0].text) < 2:
+            continue  # a lone letter or a stroke read as one: no name
         words = tuple(w for w in line.words[:3] if NAME_WORD.fullmatch(w.text.strip(".,;:!?'\"()")))
         if words and words[0] is line.words[0] and name_word(words[0].text):
             out.append(Match("name", words, 0.8, "name " + " ".join(w.text[:1] + "•••" for w in words),

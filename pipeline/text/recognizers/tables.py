@@ -30,15 +30,15 @@ def grade_match(words: tuple[Word, ...], kind: str, score: float, why: str) -> M
 
 def name_cell(text: str, capital: bool = True) -> bool:
     """A cell of a student column that reads as a name: at least two letters, more letters than
-    other signs, no digit run (not an ID or a mark read into the column), a word of it starting with
+    other signs, no digit (not an ID, a mark or "Grade 4 Spelling Bee" read into the column), a word of it starting with
     a capital (unless not ``capital``: the rest of a name, which OCR may read in small letters)."""
     letters = sum(c.isalpha() for c in text)
-    return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not re.search(r"\d{2,}", text) and \
+    return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not any(c.isdigit() for c in text) and \
         (not capital or any(word.lstrip("\"'([")[:1].isupper() for word in text.split()))
 
 
 NAME_GAP = 1.5  # word heights: the largest gap between two words of one name in a table's cell
-NAME_CELLS = 2  # cells that read as names a student column needs (a note under an empty template is one line)
+NAME_CELLS = 2  # rows whose cell reads as a name a student column needs (a note under an empty template is one)
 
 
 def whole_name(words: tuple[Word, ...], line_of: dict[int, OcrLine], others: list[Box]) -> tuple[Word, ...]:
@@ -129,7 +129,9 @@ def table_grades(lines: list[OcrLine], matches: list[Match]) -> list[Match]:
         cells = [whole_name(tuple(w for w in words if not is_header(w)), line_of, others)
                  for _box, words in column_cells(lines, column, others)]
         cells = [words for words in cells if words and name_cell(" ".join(w.text for w in words))]
-        for words in cells if len(cells) >= NAME_CELLS else []:
+        rows = [Box.enclosing([w.box for w in words]) for words in cells]
+        listed = sum(not any(same_row(box, other) for other in rows[:k]) for k, box in enumerate(rows))
+        for words in cells if listed >= NAME_CELLS else []:
             if any(id(w) in taken for w in words):
                 continue  # a name (or a mark) found already
             out.append(Match("name", words, 0.7, "name " + " ".join(w.text[:1] + "•••" for w in words),

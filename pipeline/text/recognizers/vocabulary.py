@@ -127,8 +127,8 @@ class Vocabulary:
             alternation(x for x in w["exercise_words"] if " " in x) + r"(?![^\W\d_])")
         # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D"), or a word and
         # an exclamation mark before it ("Exc el lert ! b +", the praise misread)
-        self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\s*[!.,:|]*|[^\W\d_]{3,}\s*!+)"
-                                        r"\s*([A-Fa-f](?:\s?[+-])?)[!.\s]*$")
+        self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*|[^\W\d_]{3,}\s*!+)"
+                                        r"\s*(?<![^\W\d_])([A-Fa-f](?:\s?[+-])?)[!.\s]*$")
         # --- tests: a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), or with its
         # subject ("Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"); not a
         # sentence about a test ("Test on Friday", "Quiz next week")
