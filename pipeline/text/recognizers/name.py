@@ -109,12 +109,14 @@ def labelled_names(lines: list[OcrLine]) -> list[Match]:
         after = line.text[label.end():].split()
         capitals = []
         for token in after[:3]:
+            if not colon and token.endswith(":"):
+                break  # "Student ID:", "Student lD:" as OCR reads it: a label of its own, no name after "Student"
             if token[:1].isupper() and (name_word(token) or colon and fold(token.strip(".,;:")) not in v.not_name_words):
                 capitals.append(token)
             else:
                 break
-        if not capitals or not colon and not name_word(capitals[0]):
-            continue
+        if not capitals or not colon and (not name_word(capitals[0]) or len(capitals[0].strip(".,;:")) < 2):
+            continue  # with no colon, a lone letter is no name: "Student D" is "Student ID:" half covered
         start = label.end() + line.text[label.end():].find(capitals[0])
         end = start + len(" ".join(capitals))
         words = words_for_span(line, start, end)
