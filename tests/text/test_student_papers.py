@@ -62,7 +62,8 @@ def test_a_name_after_a_label_is_found_whole(text: str, name: str) -> None:
                                   "Student of the Month", "Name: ____________",
                                   # another label after it, or what is left of one beside a cover in a copy
                                   # ("Student ID: 2048..." with its number and the I covered)
-                                  "Student ID: 20481937", "Student Number:", "Student D", "Student lD:"])
+                                  "Student ID: 20481937", "Student Number:", "Student D", "Student lD:", "Student IQ",
+                                  "Name TBD"])
 def test_a_label_word_starting_a_line_about_something_else_is_no_name(text: str) -> None:
     assert texts(all_matches(lines_of("Science worksheet", text)), "name") == []
 

@@ -91,6 +91,16 @@ def name_word(token: str) -> bool:
         fold(bare) not in v.header_words
 
 
+def bare_label_name(capitals: list[str]) -> bool:
+    """Whether the capitalised words after a label with no colon can be a name: not a lone letter, and
+    not a lone word of two letters or an abbreviation in capitals ("Student D", "Student IQ": what OCR
+    reads of "Student ID:" half under a cover in a copy); "Name Li Wei", "Élève Zoé" are names."""
+    first = capitals[0].strip(".,;:")
+    if not name_word(first) or len(first) < 2:
+        return False
+    return len(capitals) > 1 or (len(first) > 2 and not (first.isupper() and len(first) <= 3))
+
+
 def labelled_names(lines: list[OcrLine]) -> list[Match]:
     """The capitalised words (three at most) after a name label and its colon ("Name: Alex Martin",
     "Nom et prénom : Owen Sato"), or after a label starting the line with no colon ("Name Inès
@@ -115,8 +125,8 @@ def labelled_names(lines: list[OcrLine]) -> list[Match]:
                 capitals.append(token)
             else:
                 break
-        if not capitals or not colon and (not name_word(capitals[0]) or len(capitals[0].strip(".,;:")) < 2):
-            continue  # with no colon, a lone letter is no name: "Student D" is "Student ID:" half covered
+        if not capitals or not colon and not bare_label_name(capitals):
+            continue
         start = label.end() + line.text[label.end():].find(capitals[0])
         end = start + len(" ".join(capitals))
         words = words_for_span(line, start, end)
