@@ -75,7 +75,7 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             approved = page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")
             page.locator("#list .row").first.click()  # the keys go to the page, not to the filter
             for path in approved:
-                page.wait_for_function(f"document.querySelector('#current-path').textContent === {path!r}")
+                page.wait_for_function(f"document.querySelector('#current-path')?.textContent === {path!r}")
                 page.keyboard.press("a")
                 page.wait_for_selector(f"#list .row[data-path={_css(path)}] .decision.approve")
             page.select_option("#f-verdict", "")
@@ -86,7 +86,7 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             page.locator("#list .row").first.click()
             for _ in range(paths.index("sideways_notice.jpg")):
                 page.keyboard.press("ArrowDown")
-            page.wait_for_function("document.querySelector('#current-path').textContent === 'sideways_notice.jpg'")
+            page.wait_for_function("document.querySelector('#current-path')?.textContent === 'sideways_notice.jpg'")
             page.keyboard.press("r")
             page.wait_for_selector("#list .row[data-path='sideways_notice.jpg'] .decision.reject")
 
@@ -94,7 +94,7 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             before = (review_copy / "copies" / "classroom_composite.jpg").read_bytes()
             page.locator("#list .row[data-path='classroom_composite.jpg']").click()
             page.wait_for_selector("#original .stage img")
-            page.wait_for_function("document.querySelector('#original .stage img').complete")
+            page.wait_for_function("document.querySelector('#original .stage img')?.complete")
             covers = page.locator("#cover-list li").count()
             page.click("#draw")
             box = page.locator("#original .stage").bounding_box()
@@ -104,7 +104,7 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             page.mouse.up()
             assert page.locator("#cover-list li.pending").count() == 1
             page.click("#remake")
-            page.wait_for_function("document.querySelector('#fix-status').textContent.startsWith('copy made again')",
+            page.wait_for_function("document.querySelector('#fix-status')?.textContent?.startsWith('copy made again')",
                                    timeout=180_000)
             assert page.locator("#cover-list li").count() == covers + 1
             assert (review_copy / "copies" / "classroom_composite.jpg").read_bytes() != before
@@ -163,7 +163,7 @@ def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_
             for i in range(7):
                 buttons.nth(i).click()
             page.click("#remake")
-            page.wait_for_function("document.querySelector('#fix-status').textContent.startsWith('copy made again "
+            page.wait_for_function("document.querySelector('#fix-status')?.textContent?.startsWith('copy made again "
                                    "and screened')", timeout=180_000)
             assert page.inner_text("#fix-status").endswith("block")
             assert page.locator("#cover-list li").count() == 0
@@ -239,7 +239,7 @@ def test_the_a_key_never_approves_a_blocked_photo(tmp_path: Path) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             try:
                 page.goto(url)
-                page.wait_for_function("document.querySelector('#current-path').textContent === 'a_blocked.jpg'")
+                page.wait_for_function("document.querySelector('#current-path')?.textContent === 'a_blocked.jpg'")
                 assert page.inner_text("#approve") == "Approve anyway (with a reason)"
                 page.keyboard.press("a")  # no note
                 assert "the a key does not approve it" in page.text_content("#decision")
@@ -254,7 +254,7 @@ def test_the_a_key_never_approves_a_blocked_photo(tmp_path: Path) -> None:
                 row = "#list .row[data-path='a_blocked.jpg'] .decision"
                 page.wait_for_selector(row)
                 assert page.text_content(row) == "approved anyway"
-                page.wait_for_function("document.querySelector('#current-path').textContent === 'b_fine.jpg'")
+                page.wait_for_function("document.querySelector('#current-path')?.textContent === 'b_fine.jpg'")
                 page.keyboard.press("a")  # a photo that is not blocked: the key approves it
                 page.wait_for_selector("#list .row[data-path='b_fine.jpg'] .decision.approve")
                 assert page.text_content("#list .row[data-path='b_fine.jpg'] .decision") == "approved"
@@ -295,7 +295,7 @@ def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
                     assert page.locator(f"#list .row[data-path={_css(path)}] .decision").count() == 0
                 page.screenshot(path=str(ARTIFACTS / "review_app_bulk_approve.png"))
                 page.keyboard.press("Shift+A")  # nothing left to approve: no confirmation, it says so
-                page.wait_for_function("document.querySelector('#bulk-status').textContent.startsWith('no undecided')")
+                page.wait_for_function("document.querySelector('#bulk-status')?.textContent?.startsWith('no undecided')")
                 assert len(dialogs) == 1
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "review_app_bulk_failure.png"))
