@@ -151,3 +151,48 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.cluster)
         if module in SLOW_MODULES or uses & HEAVY_FIXTURES:
             item.add_marker(pytest.mark.slow)
+
+
+def text_font(size: int):
+    """DejaVu Sans at ``size`` (Pillow's or Debian's), for text drawn in tests; skips when neither is there."""
+    import PIL
+    from PIL import ImageFont
+
+    for candidate in (Path(PIL.__file__).parent / "fonts" / "DejaVuSans.ttf",
+                      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
+        if candidate.is_file():
+            return ImageFont.truetype(str(candidate), size)
+    pytest.skip("DejaVuSans not found (apt-get install fonts-dejavu-core)")
+
+
+def render_rows(rows, size: int = 28, width: int = 1200, pitch: int = 50, background=(246, 246, 248)):
+    """Rows of ``(x, text)`` cells drawn on a light page or screen; returns the PNG and each cell's box,
+    keyed ``(row, text)``."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    from pipeline.findings import Box
+
+    font = text_font(size)
+    image = Image.new("RGB", (width, 80 + len(rows) * pitch), background)
+    draw = ImageDraw.Draw(image)
+    boxes = {}
+    for r, row in enumerate(rows):
+        for x, text in row:
+            xy = (x, 40 + r * pitch)
+            draw.text(xy, text, fill=(25, 25, 30), font=font)
+            x1, y1, x2, y2 = draw.textbbox(xy, text, font=font)
+            boxes[(r, text)] = Box(x1, y1, x2 - x1, y2 - y1)
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    return data.getvalue(), boxes
+
+
+def find_text_in(png: bytes):
+    """The text stage's findings on a PNG, with the default policy."""
+    from pipeline.media.loader import decode_image
+    from pipeline.policy import load_policy
+    from pipeline.text.stage import find_text
+
+    return find_text(decode_image(png, 10**8), load_policy())

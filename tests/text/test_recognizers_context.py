@@ -3,14 +3,11 @@ gradebook table's grade column and student rows are grades while its header word
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from conftest import SAMPLES
+from conftest import SAMPLES, find_text_in, render_rows, text_font
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
 from pipeline.text.recognizers import (REPAIRS, find_beside_student, find_grades, find_list_rows, find_names,
@@ -150,39 +147,10 @@ def test_numbers_in_a_students_row_are_grades() -> None:
 # ---------------------------------------------------------------------------------------------
 # A rendered gradebook screen through the whole text stage
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    import PIL
-
-    for candidate in (Path(PIL.__file__).parent / "fonts" / "DejaVuSans.ttf",
-                      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
-        if candidate.is_file():
-            return ImageFont.truetype(str(candidate), size)
-    pytest.skip("DejaVuSans not found (apt-get install fonts-dejavu-core)")
 
 
-def _render(rows: list[list[tuple[int, str]]], size: int = 28, width: int = 1200, pitch: int = 50):
-    """Rows of ``(x, text)`` cells drawn on a light screen; returns the PNG and each cell's box."""
-    font = _font(size)
-    image = Image.new("RGB", (width, 80 + len(rows) * pitch), (246, 246, 248))
-    draw = ImageDraw.Draw(image)
-    boxes = {}
-    for r, row in enumerate(rows):
-        for x, text in row:
-            xy = (x, 40 + r * pitch)
-            draw.text(xy, text, fill=(25, 25, 30), font=font)
-            x1, y1, x2, y2 = draw.textbbox(xy, text, font=font)
-            boxes[(r, text)] = Box(x1, y1, x2 - x1, y2 - y1)
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    return data.getvalue(), boxes
 
 
-def _find_text(png: bytes):
-    from pipeline.media.loader import decode_image
-    from pipeline.policy import load_policy
-    from pipeline.text.stage import find_text
-
-    return find_text(decode_image(png, 10**8), load_policy())
 
 
 def _covered(box: Box, findings, kind: str) -> bool:
@@ -192,8 +160,8 @@ def _covered(box: Box, findings, kind: str) -> bool:
 @pytest.mark.slow
 def test_a_rendered_gradebook_screen() -> None:
     rows = [list(zip(COLUMNS, HEADER))] + [list(zip(COLUMNS, row)) for row in ROWS]
-    png, boxes = _render(rows)
-    found = _find_text(png)
+    png, boxes = render_rows(rows)
+    found = find_text_in(png)
     for r, row in enumerate(ROWS, start=1):
         assert _covered(boxes[(r, row[3])], found, "grade"), (row[3], [(f.kind, f.box, f.why) for f in found])
         assert _covered(boxes[(r, row[2])], found, "grade"), (row[2], [(f.kind, f.box, f.why) for f in found])
@@ -204,9 +172,9 @@ def test_a_rendered_gradebook_screen() -> None:
 
 
 def test_a_rendered_sign_with_hours_and_a_phone_number() -> None:
-    png, _ = _render([[(40, "Lincoln Middle School Library")], [(40, "Library hours 8:00-3:30")],
+    png, _ = render_rows([[(40, "Lincoln Middle School Library")], [(40, "Library hours 8:00-3:30")],
                       [(40, "Call 555-0134")], [(40, "Book fair 2024-05-01 at 8:30")]])
-    found = _find_text(png)
+    found = find_text_in(png)
     assert [f for f in found if f.kind in ("student_id", "grade", "name")] == [], [(f.kind, f.why) for f in found]
 
 
@@ -512,7 +480,7 @@ def test_a_short_crops_score_read_with_spaces_inside_is_a_grade() -> None:
 def _stack(texts, size: int = 24, pitch: float = 1.9, turned: bool = False) -> tuple[np.ndarray, list[tuple]]:
     """Cells drawn one under another (or one word turned 90 degrees) on a light card: the pixels
     and the cells' boxes."""
-    font = _font(size)
+    font = text_font(size)
     card = Image.new("RGB", (240, 60 + int(pitch * size * len(texts)) + 40), (246, 246, 248))
     draw = ImageDraw.Draw(card)
     boxes = []

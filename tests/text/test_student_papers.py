@@ -5,12 +5,9 @@ no exercise's numbers or a name's first letter taken for a grade."""
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
+from conftest import find_text_in, render_rows
 from pipeline.findings import Box
 from pipeline.text.ocr import OcrLine, Word
 from pipeline.text.roster import Roster
@@ -153,38 +150,10 @@ def test_the_first_letter_of_a_name_read_apart_is_no_grade() -> None:
 # ---------------------------------------------------------------------------------------------
 # Rendered papers through the whole text stage
 
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    import PIL
-
-    for candidate in (Path(PIL.__file__).parent / "fonts" / "DejaVuSans.ttf",
-                      Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")):
-        if candidate.is_file():
-            return ImageFont.truetype(str(candidate), size)
-    pytest.skip("DejaVuSans not found (apt-get install fonts-dejavu-core)")
 
 
-def _render(rows: list[list[tuple[int, str]]], size: int = 28, width: int = 1200, pitch: int = 56):
-    font = _font(size)
-    image = Image.new("RGB", (width, 80 + len(rows) * pitch), (250, 250, 246))
-    draw = ImageDraw.Draw(image)
-    boxes = {}
-    for r, row in enumerate(rows):
-        for x, text in row:
-            xy = (x, 40 + r * pitch)
-            draw.text(xy, text, fill=(25, 25, 30), font=font)
-            x1, y1, x2, y2 = draw.textbbox(xy, text, font=font)
-            boxes[(r, text)] = Box(x1, y1, x2 - x1, y2 - y1)
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    return data.getvalue(), boxes
 
 
-def _find_text(png: bytes):
-    from pipeline.media.loader import decode_image
-    from pipeline.policy import load_policy
-    from pipeline.text.stage import find_text
-
-    return find_text(decode_image(png, 10**8), load_policy())
 
 
 def _width_covered(box: Box, findings, kind: str) -> float:
@@ -196,10 +165,10 @@ def _width_covered(box: Box, findings, kind: str) -> float:
 
 
 def test_a_rendered_paper_with_names_after_labels_with_and_without_a_colon() -> None:
-    png, boxes = _render([[(40, "Contrôle de maths")], [(40, "Nom et prénom : Owen Sato")],
-                          [(40, "Name Inès Abernathy")], [(40, "1. Calcule 3/4 de 20")],
-                          [(40, "2. Write 15/20 as a percent")]])
-    found = _find_text(png)
+    png, boxes = render_rows([[(40, "Contrôle de maths")], [(40, "Nom et prénom : Owen Sato")],
+                             [(40, "Name Inès Abernathy")], [(40, "1. Calcule 3/4 de 20")],
+                             [(40, "2. Write 15/20 as a percent")]], pitch=56, background=(250, 250, 246))
+    found = find_text_in(png)
     for row, label, name in ((1, "Nom et prénom : Owen Sato", "Owen Sato"), (2, "Name Inès Abernathy", "Inès Abernathy")):
         line = boxes[(row, label)]
         share = len(name) / len(label)  # the name ends the line: its part of the line's box, right
@@ -212,8 +181,8 @@ def test_a_rendered_paper_with_names_after_labels_with_and_without_a_colon() -> 
 def test_a_rendered_gradebook_with_a_student_column_and_a_letter_column() -> None:
     header = ("Élève", "Matricule", "Note", "Lettre")
     rows = [list(zip(COLUMNS, header))] + [list(zip(COLUMNS, row)) for row in ROWS]
-    png, boxes = _render(rows)
-    found = _find_text(png)
+    png, boxes = render_rows(rows, pitch=56, background=(250, 250, 246))
+    found = find_text_in(png)
     for r, row in enumerate(ROWS, start=1):
         assert _width_covered(boxes[(r, row[0])], found, "name") >= 0.8, (row[0], [(f.kind, f.box, f.why) for f in found])
         assert _width_covered(boxes[(r, row[3])], found, "grade") >= 0.8, (row[3], [(f.kind, f.box, f.why) for f in found])
