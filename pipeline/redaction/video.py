@@ -353,11 +353,12 @@ def redact_video(redactor, candidate, out_rel: str, dest: Path, start: float) ->
             reach = v.detect_every + v.keep_frames
             copy.recheck = set()
             for index, found in left.items():
-                first, last = max(0, index - reach), min(frames - 1, index + reach)
-                copy.recheck |= set(range(first, last + 1))
+                # (not ``first``: that is the video's first frame, returned with the row for its thumbnail)
+                since, until = max(0, index - reach), min(frames - 1, index + reach)
+                copy.recheck |= set(range(since, until + 1))
                 for lo in found:
                     box = redactor.cover_box(lo.kind, lo.box, copy.width, copy.height)
-                    copy.extra.append((first, last, index, box, lo.kind))
+                    copy.extra.append((since, until, index, box, lo.kind))
         else:
             kinds = sorted({lo.kind for found in left.values() for lo in found})
             redaction = Redaction(None, tuple(covered), None, r.max_passes,
