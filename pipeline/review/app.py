@@ -35,15 +35,17 @@ from ..media.loader import LoadError
 from ..report.run_info import platform_label, setting_label
 from .folder import ReportFolder
 from .listing import BadQuery, Listing
-from .store import DECISIONS, Store
-from .fixes import BadFix, FixRefused, remake
-from . import images
+from .store import DECISIONS, DISMISSALS, Store
+from .fixes import MIN_SIDE, BadFix, FixRefused, remake
+from . import frames, images
 
 HERE = Path(__file__).parent
 COOKIE = "photoscreen_review"
 LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
-         ".png": "image/png", ".webp": "image/webp"}
+         ".png": "image/png", ".webp": "image/webp",
+         # a video's safe copy, played in the page (FileResponse answers range requests: the player seeks)
+         ".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime"}
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_BODY = 1 << 20  # bytes: a decision or a fix with 500 covers is a few kB
 MAX_BULK = 10_000  # paths in one bulk approval (within MAX_BODY for paths of up to ~100 characters)
@@ -66,6 +68,13 @@ PAGE_MESSAGES = (
     N_("blocked: the a key does not approve it; write the reason in the note, then click “Approve anyway”"),
     N_("no undecided ok copy in this view"), N_("approved: "), N_("; left undecided (changed meanwhile): "),
     N_("Grid view (g)"), N_("List view (g)"),
+    N_("To check"), N_("cover (c)"), N_("not a face (n)"), N_("fine (f)"), N_("not a face"), N_("fine"),
+    N_("nothing left to check: approve it (a), or reject it (r)"), N_("left to check: "),
+    N_("[ and ] choose an item; c covers it (the copy is made again), n: not a face, f: fine"),
+    N_("covering needs a safe copy: this report has none"), N_("this item offers no such action"),
+    N_("Frames of the safe copy"), N_("Frames of the original (text painted over)"),
+    N_("Fixes by hand are for photos: make a video's copy again with photoscreen redact or the batch"),
+    N_("click a frame to play from there"), N_("the safe copy, to play"), N_("no frame"),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it
@@ -225,11 +234,10 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         skipped += [{"path": p.path, "why": _("it is already decided")} for p in chosen if p.path not in done]
         return JSONResponse({"approved": [p.path for p in chosen if p.path in done], "skipped": skipped})
 
-    async def fixes(request: Request) -> Response:
-        data, photo = await posted(request)
+    async def remade_row(photo, covered, dismissed) -> Response:
+        """Make the copy again with ``covered`` (and photoscreen's covers ``dismissed``), as a hand fix."""
         try:
-            remade = await run_in_threadpool(remake, folder, photo, data.get("covered"), reviewer,
-                                             data.get("dismissed"), folder.report_id)
+            remade = await run_in_threadpool(remake, folder, photo, covered, reviewer, dismissed, folder.report_id)
         except BadFix as exc:
             return JSONResponse({"error": str(exc)}, 400)
         except (FixRefused, LoadError) as exc:
@@ -241,6 +249,57 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         listing.report_rewritten(remade.old_report_id)
         photo = folder.by_path.get(photo.path, photo)
         return JSONResponse(listing.row(photo, listing.state()))
+
+    async def fixes(request: Request) -> Response:
+        data, photo = await posted(request)
+        return await remade_row(photo, data.get("covered"), data.get("dismissed"))
+
+    async def items(request: Request) -> Response:
+        """One key on an item the tool left to a person: ``cover`` makes the copy again with its box covered
+        (as a hand fix: solid, screened again); ``not_a_face`` or ``fine`` records that it needs nothing. Each
+        is checked here against the row as it is now; a dismissal never approves a row, nor lowers a block."""
+        data, photo = await posted(request)
+        item_id, action = data.get("item"), data.get("action")
+        if not isinstance(item_id, str) or action not in ("cover", *DISMISSALS):
+            return JSONResponse({"error": _('send {{"path": ..., "item": "<the id of an item of the row>", '
+                                            '"action": "cover" | "not_a_face" | "fine"}}')}, 400)
+        item = next((i for i in listing.items(photo) if i["id"] == item_id), None)
+        if item is None:
+            return JSONResponse({"error": _("no such item on this photo now (was its copy made again?): "
+                                            "open the photo again")}, 409)
+        if action not in item["actions"]:
+            return JSONResponse({"error": _("covering needs a safe copy: this report has none")
+                                 if action == "cover" else _("this item offers no such action")}, 409)
+        if action != "cover":
+            store.dismiss(photo.path, photo.sha256, folder.copy_sha256(photo), item_id, action, reviewer)
+            return JSONResponse(listing.row(photo, listing.state()))
+        # the covers the copy has (those the fix plan keeps), and the item's box, as a hand fix adds one
+        covered = [{"kind": c["kind"], "box": list(c["box"]), "mode": c["mode"]} for c in photo.covered]
+        return await remade_row(photo, covered + [{"kind": item["kind"], "mode": "solid",
+                                                   "box": _cover_box(item["box"], photo.width, photo.height)}], None)
+
+    async def frame(request: Request) -> Response:
+        """A frame of a video's strip: of its safe copy, or without copies of the original with its text painted over."""
+        photo = photo_or_404(request)
+        try:
+            t = float(request.query_params.get("t", "0"))
+        except ValueError:
+            return PlainTextResponse("t is a time in seconds", 400)
+        if not photo.video or photo.error or photo.sha256 is None or not 0 <= t <= frames.MAX_T:
+            return PlainTextResponse("no frame", 404)
+        if photo.redacted:  # a copy not in our manifest is known by its place, time and size
+            path = folder.copy_file(photo)
+            sha, paint = folder.copy_sha256(photo) or frames.stat_key(path), []
+        else:
+            path, sha, paint = folder.original_file(photo), photo.sha256, frames.text_boxes(photo.findings)
+        if path is None or sha is None:
+            return PlainTextResponse("no frame", 404)
+        try:
+            data = await run_in_threadpool(frames.frame_jpeg, path, sha, t, paint, folder.root,
+                                           folder.policy.general.max_file_bytes)
+        except LoadError as exc:
+            return PlainTextResponse(f"no frame: {exc}", 404)
+        return Response(data, media_type="image/jpeg")
 
     async def original(request: Request) -> Response:
         photo = photo_or_404(request)
@@ -292,6 +351,8 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         Route("/api/decisions/bulk", bulk_candidates, methods=["GET"]),
         Route("/api/decisions/bulk", bulk_approve, methods=["POST"]),
         Route("/api/fixes", fixes, methods=["POST"]),
+        Route("/api/items", items, methods=["POST"]),
+        Route("/img/frame", frame),
         Route("/img/original", original),
         Route("/img/copy", copy),
         Route("/img/thumb", thumb),
@@ -302,6 +363,15 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
                     exception_handlers={_NotFound: not_found, _Bad: bad, _TooLarge: too_large})
     app.state.listing, app.state.store = listing, store
     return app
+
+
+def _cover_box(box: list[int], width: int | None, height: int | None) -> list[int]:
+    """An item's box as a hand fix takes it: whole pixels inside the photo, at least ``MIN_SIDE`` each way."""
+    x, y, w, h = (int(v) for v in box)
+    W, H = width or x + max(w, MIN_SIDE), height or y + max(h, MIN_SIDE)
+    w, h = min(max(w, MIN_SIDE), W), min(max(h, MIN_SIDE), H)
+    x, y = min(max(0, x), W - w), min(max(0, y), H - h)
+    return [x, y, w, h]
 
 
 class _NotFound(Exception):

@@ -70,7 +70,7 @@ class Item:
 def plan(listing: Listing, include_blocked: bool = False) -> tuple[list[Item], list[tuple[str, str]]]:
     """The files to write for the approved photos, and the photos left out with the reason."""
     folder = listing.folder
-    decisions, fixes, _seen = listing.state()
+    decisions, fixes, _seen, _dismissed = listing.state()
     todo, left_out = [], []
     for photo in folder.photos:
         decision = listing.decision(photo, decisions)

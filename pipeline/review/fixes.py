@@ -189,9 +189,10 @@ def _counted(covers: list[dict]) -> str:
 
 def judge(folder: ReportFolder, redactor: Redactor, photo: Photo, pixels: np.ndarray, frame: copy_frame.CopyFrame,
           covers: list[dict], copy_report, copy_image, who: str, dismissed: int) -> tuple[Verdict, list[str], bool,
-                                                                                          list[Box]]:
+                                                                                          list[Box], Verdict]:
     """The copy's verdict and reasons from its re-screen, whether it is clean (no face or sensitive
-    text left showing), and the possible faces left for review (boxes in the original)."""
+    text left showing), the possible faces left for review (boxes in the original), and the verdict
+    the copy would have without them (a reviewer who dismisses them all leaves that one)."""
     policy = folder.policy
     findings = list(copy_report.findings)
     painted = [Covered(c["kind"], Box(*c["box"]), c["mode"]) for c in covers]
@@ -224,6 +225,7 @@ def judge(folder: ReportFolder, redactor: Redactor, photo: Photo, pixels: np.nda
                                 "{n} of photoscreen's covers removed: the reviewer marked them as not faces",
                                 dismissed).format(n=dismissed))
     reasons += list(more)
+    unless = verdict  # the copy's verdict but for the possible faces left to a person (``unsure``)
     if unsure:
         if verdict is Verdict.OK:
             verdict = Verdict.REVIEW
@@ -233,7 +235,7 @@ def judge(folder: ReportFolder, redactor: Redactor, photo: Photo, pixels: np.nda
             "{n} possible faces left uncovered for review at {where}: only a low-score detector saw them; look at "
             "them, and cover by hand any that is a face", len(unsure)).format(
                 n=len(unsure), where=", ".join(str(b.as_list()) for b in unsure)))
-    return verdict, reasons, not showing, unsure
+    return verdict, reasons, not showing, unsure, unless
 
 
 def remake(folder: ReportFolder, photo: Photo, covered: object, who: str, dismissed: object = None,
@@ -286,12 +288,14 @@ def remake(folder: ReportFolder, photo: Photo, covered: object, who: str, dismis
             if len(copy_image.exif) or copy_image.xmp or copy_image.iptc or copy_image.comments:
                 raise FixRefused(_("metadata survived in the copy made again: it was not written"))
             dismissed_all = [d for d in ((photo.fixed or {}).get("dismissed") or [])] + gone
-            verdict, reasons, clean, unsure = judge(folder, _redactor(folder, copies), photo, pixels, frame, covers,
+            verdict, reasons, clean, unsure, unless = judge(folder, _redactor(folder, copies), photo, pixels, frame, covers,
                                                     copy_report, copy_image, who, len(dismissed_all))
             sha256 = hashlib.sha256(data).hexdigest()
             now = time.time()
             fixed = {"by": who, "at": round(now, 3), "hand": hand, "dismissed": dismissed_all, "clean": clean,
                      "copy_sha256": sha256}
+            if unsure:  # what the copy is once a person dismissed each of them (the review app's items)
+                fixed["verdict_unless_review"] = unless.value
             _publish(folder, out, photo, rel, data, report_id, lambda row: _fixed_row(
                 row, verdict, reasons, rel, covers, frame, (copy_image.width, copy_image.height), unsure, fixed))
         finally:

@@ -55,6 +55,9 @@ class Photo:
     # the copy was made again by hand in the review app: by whom, the covers a person drew, the tool's
     # covers dismissed as not a face, whether its re-screen was clean (``fixes.py``); None otherwise
     fixed: dict | None = None
+    video: bool = False  # a video row (``"media": "video"``): its copy is played and shown as a strip of frames
+    duration: float | None = None  # a video's length in seconds
+    review: list[list[int]] = field(default_factory=list)  # ``redaction.review``: possible faces left to a person
 
     @property
     def hand_drawn(self) -> list[dict]:
@@ -136,7 +139,9 @@ class ReportFolder:
             findings=findings, covered=list(redaction.get("covered", [])) if redaction else [],
             crop=redaction.get("crop") if redaction else None, error=r.get("error"),
             redacted=redaction is not None, turned=int(redaction.get("turned") or 0) if redaction else 0,
-            kinds=frozenset(f["kind"] for f in findings), fixed=redaction.get("fixed") if redaction else None)
+            kinds=frozenset(f["kind"] for f in findings), fixed=redaction.get("fixed") if redaction else None,
+            video=r.get("media") == "video", duration=r.get("duration"),
+            review=[list(b) for b in (redaction.get("review") or [])] if redaction else [])
 
     def copies_root(self) -> Path | None:
         """Where the safe copies are: the run's --redact-to folder, or the report folder itself

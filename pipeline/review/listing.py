@@ -10,8 +10,9 @@ from collections import Counter
 from typing import Any, Mapping
 
 from ..redaction.copy_frame import CopyFrame, plan
-from ..findings import Box, kind_label
+from ..findings import COVERED_KINDS, Box, Finding, Verdict, kind_label
 from ..i18n import N_, _
+from ..screen.verdict import decide
 from .folder import Photo, ReportFolder
 from .store import Decision, Fix, Store
 
@@ -21,6 +22,14 @@ SORTS = ("path", "verdict", "copy_verdict", "folder", "decision")
 # are listed. ``overridden``: approved anyway (a blocked file, with a reason), also counted as approved.
 DECISION_FILTERS = ("undecided", "approved", "rejected", "overridden")
 PER_PAGE, MAX_PER_PAGE = 50, 500
+
+
+# what the page offers on an item the tool left to a person (``Listing.items``); ``cover`` only where a copy is made
+ITEM_ACTIONS = ("cover", "not_a_face", "fine")
+# the boxed findings a person is asked about in a report without copies (a copy covers these kinds itself)
+ITEM_KINDS = COVERED_KINDS + ("aspect",)
+STRIP_EVEN = 5  # frames evenly spaced over a video, beside those at its findings' times
+STRIP_MAX = 16  # frames in a video's strip at most
 
 
 class BadQuery(ValueError):
@@ -57,8 +66,8 @@ class Listing:
         self.folder.refresh()
         self.run = self.store.carry_run(old_report_id, self.folder.report_id)
 
-    def state(self) -> tuple[dict, dict, dict]:
-        return self.store.decisions(), self.store.fixes(), self.store.first_seen()
+    def state(self) -> tuple[dict, dict, dict, dict]:
+        return self.store.decisions(), self.store.fixes(), self.store.first_seen(), self.store.dismissals()
 
     def decision(self, photo: Photo, decisions: dict[tuple[str, str], Decision]) -> Decision | None:
         d = decisions.get((photo.path, photo.sha256))
@@ -68,12 +77,73 @@ class Listing:
         f = fixes.get((photo.path, photo.sha256))
         return f if f is not None and f.copy_sha256 == self.folder.copy_sha256(photo) else None
 
-    def exported_verdict(self, photo: Photo, fix: Fix | None) -> str | None:
+    def exported_verdict(self, photo: Photo, fix: Fix | None, dismissed: dict[str, str] | None = None) -> str | None:
         """The verdict of the file an approval lets out: the safe copy's in a report with copies (None
-        when there is no copy), the photo's own otherwise. ``block`` needs an override to be approved."""
+        when there is no copy), the photo's own otherwise. ``block`` needs an override to be approved.
+        ``dismissed`` (``dismissed``): a ``review`` whose every item a person dismissed, with nothing else
+        to review, counts as ``ok``; a dismissal never lowers ``block``."""
+        verdict = (fix.copy_verdict if fix else photo.copy_verdict) if photo.redacted else photo.verdict
+        if verdict == "review" and dismissed and self.settled(photo, dismissed):
+            return "ok"
+        return verdict
+
+    # --- what the tool left to a person ------------------------------------------------------------
+    def items(self, photo: Photo) -> list[dict[str, Any]]:
+        """The boxed things of a row a person must look at, each with an ``id`` (stable for its copy), its
+        kind, box (upright original's pixels), label and the actions offered: in a report with copies the
+        possible faces a hand fix left uncovered (``redaction.review``: cover or not a face); without
+        copies the photo's boxed findings (faces: not a face; text, barcodes, the suggested crop: fine).
+        Videos have none here (their findings are per frame: the strip shows them)."""
+        if photo.video or photo.error or photo.sha256 is None or (photo.redacted and not photo.copy):
+            return []
+        out: dict[str, dict[str, Any]] = {}
         if photo.redacted:
-            return fix.copy_verdict if fix else photo.copy_verdict
-        return photo.verdict
+            for b in photo.review:
+                item = f"review:face:{','.join(map(str, b))}"
+                out[item] = {"id": item, "kind": "face", "box": list(b), "label": _("possible face"),
+                             "actions": ["cover", "not_a_face"]}
+            return list(out.values())
+        for f in photo.findings:
+            if f.get("box") and not f.get("frame") and f["kind"] in ITEM_KINDS:
+                item = f"finding:{f['kind']}:{','.join(map(str, f['box']))}"
+                out[item] = {"id": item, "kind": f["kind"], "box": list(f["box"]), "label": box_label(f),
+                             "actions": ["not_a_face"] if f["kind"] == "face" else ["fine"]}
+        return list(out.values())
+
+    def dismissed(self, photo: Photo, dismissals: dict) -> dict[str, str]:
+        """The items of this photo dismissed for its original and the copy now in the folder: id -> how."""
+        copy = self.folder.copy_sha256(photo) or ""
+        return {item: how for (sha, item), how in dismissals.get((photo.path, photo.sha256), {}).items() if sha == copy}
+
+    def settled(self, photo: Photo, dismissed: dict[str, str]) -> bool:
+        """Every item of a ``review`` row is dismissed and nothing else is left to review: without copies the
+        photo's findings less those dismissed decide ``ok``; with copies the copy made again by hand is
+        ``ok`` but for the possible faces it left (``redaction.fixed.verdict_unless_review``)."""
+        items = self.items(photo)
+        if not items or any(i["id"] not in dismissed for i in items):
+            return False
+        if photo.redacted:
+            fixed = photo.fixed or {}
+            return (fixed.get("verdict_unless_review") == "ok"
+                    and fixed.get("copy_sha256") == self.folder.copy_sha256(photo))
+        gone = {(i["kind"], tuple(i["box"])) for i in items}
+        left = [Finding.from_dict(f) for f in photo.findings
+                if f.get("frame") or not f.get("box") or (f["kind"], tuple(f["box"])) not in gone]
+        return decide(left, self.folder.policy)[0] is Verdict.OK
+
+    def strip(self, photo: Photo) -> list[float]:
+        """The times (seconds) of a video's strip of frames: those of its findings and a few evenly
+        spaced, in order, at most ``STRIP_MAX``; empty for a photo."""
+        if not photo.video or photo.error:
+            return []
+        length = max(0.0, float(photo.duration or 0.0))
+        found = sorted({round(float(f["t"]), 2) for f in photo.findings if f.get("t") is not None})
+        even = [round(length * (i + 0.5) / STRIP_EVEN, 2) for i in range(STRIP_EVEN)] if length else [0.0]
+        times: list[float] = []
+        for t in sorted(set(found[:STRIP_MAX - STRIP_EVEN] + even)):
+            if not times or t - times[-1] >= 0.25:  # frames a quarter of a second apart at least
+                times.append(t)
+        return times[:STRIP_MAX]
 
     def _copy_frame(self, photo: Photo) -> CopyFrame | None:
         if not photo.width or not photo.height:
@@ -81,9 +151,10 @@ class Listing:
         return plan(photo.width, photo.height, Box(*photo.crop) if photo.crop else None, photo.turned,
                     self.folder.policy.platform.name)
 
-    def row(self, photo: Photo, state: tuple[dict, dict, dict]) -> dict[str, Any]:
-        decisions, fixes, seen = state
+    def row(self, photo: Photo, state: tuple[dict, dict, dict, dict]) -> dict[str, Any]:
+        decisions, fixes, seen, dismissals = state
         decision, fix = self.decision(photo, decisions), self.fix(photo, fixes)
+        dismissed = self.dismissed(photo, dismissals)
         stale = decisions.get((photo.path, photo.sha256)) if decision is None else None
         copy = self.folder.copy_rel(photo) if (photo.copy or fix) else None
         covered = fix.covered if fix else photo.covered
@@ -94,7 +165,8 @@ class Listing:
             "copy": copy, "copy_verdict": fix.copy_verdict if fix else photo.copy_verdict,
             "copy_reasons": fix.copy_reasons if fix else photo.copy_reasons,
             "withheld": None if fix else photo.withheld,
-            "fixable": photo.redacted and photo.sha256 is not None,
+            "fixable": photo.redacted and photo.sha256 is not None and not photo.video,
+            "media": "video" if photo.video else "photo", "duration": photo.duration, "strip": self.strip(photo),
             "fixed_by": fix.who if fix else None,
             "findings": [{"kind": f["kind"], "box": f["box"], "label": box_label(f)}
                          for f in photo.findings if f.get("box") and not f.get("frame")],
@@ -105,10 +177,16 @@ class Listing:
             "copy_size": list(frame.copy_size()) if frame else None,
             "covered_in_copy": [(list(b) if (b := frame.to_copy(Box(*c["box"]))) else None) for c in covered]
             if frame else None,
+            # what the tool left to a person, with what was said of each (null: still to look at)
+            "items": [dict(i, dismissed=dismissed.get(i["id"]),
+                           box_in_copy=(list(b) if frame and photo.redacted and (b := frame.to_copy(Box(*i["box"])))
+                                        else None)) for i in self.items(photo)],
             "decision": decision.decision if decision else None,
             "override": decision.override if decision else False,
             # approving it lets out a blocked file: only "approve anyway", with a reason
             "needs_override": self.exported_verdict(photo, fix) == "block",
+            # a review row whose every item was dismissed, with nothing else to review: approved as an ok one
+            "settled": self.exported_verdict(photo, fix, dismissed) == "ok" != self.exported_verdict(photo, fix),
             "note": decision.note if decision else "", "who": decision.who if decision else None,
             "decided_at": decision.at if decision else None,
             "previous_decision": stale.decision if stale else None,
@@ -116,7 +194,7 @@ class Listing:
             "error": photo.error,
         }
 
-    def _select(self, params: Mapping[str, str], state: tuple[dict, dict, dict]):
+    def _select(self, params: Mapping[str, str], state: tuple[dict, dict, dict, dict]):
         """The photos the filters in ``params`` select, with each photo's decision and copy verdict in force."""
         photos = self.folder.photos
         decided = {p.path: self.decision(p, state[0]) for p in photos}
@@ -128,14 +206,14 @@ class Listing:
 
         return [p for p in photos if self._wanted(p, params, decided, state[2], copy_verdict)], decided, copy_verdict
 
-    def not_bulk_approvable(self, photo: Photo, state: tuple[dict, dict, dict]) -> str | None:
+    def not_bulk_approvable(self, photo: Photo, state: tuple[dict, dict, dict, dict]) -> str | None:
         """Why a bulk approval leaves this photo alone (None: it approves it): only an undecided photo
         whose exported file (``exported_verdict``: the safe copy's, or the photo's without copies) is ok."""
         if photo.sha256 is None or photo.error:
             return _("it could not be screened")
         if self.decision(photo, state[0]) is not None:
             return _("it is already decided")
-        verdict = self.exported_verdict(photo, self.fix(photo, state[1]))
+        verdict = self.exported_verdict(photo, self.fix(photo, state[1]), self.dismissed(photo, state[3]))
         if verdict != "ok":
             return _("its safe copy is not ok") if photo.redacted else _("it is not ok")
         return None

@@ -20,6 +20,8 @@ from ..i18n import _
 
 DB_NAME = "review.sqlite"
 DECISIONS = ("approve", "reject")
+# what a reviewer says of an item the tool left to a person (``listing.items``): it is no face, or it is fine
+DISMISSALS = ("not_a_face", "fine")
 # "PSRV": marks the file as photoscreen review's own database
 APPLICATION_ID = 0x50535256
 
@@ -38,6 +40,9 @@ CREATE TABLE IF NOT EXISTS fixes (
 CREATE TABLE IF NOT EXISTS seen (
     path TEXT NOT NULL, sha256 TEXT NOT NULL, run INTEGER NOT NULL, PRIMARY KEY (path, sha256));
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, report TEXT NOT NULL UNIQUE, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS dismissals (
+    path TEXT NOT NULL, sha256 TEXT NOT NULL, copy_sha256 TEXT NOT NULL, item TEXT NOT NULL, how TEXT NOT NULL,
+    who TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (path, sha256, copy_sha256, item));
 """
 
 
@@ -147,6 +152,26 @@ class Store:
             rows = self.db.execute("SELECT path, sha256, covered, copy_sha256, copy_verdict, copy_reasons, who, at "
                                    "FROM fixes").fetchall()
         return {(r[0], r[1]): Fix(json.loads(r[2]), r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows}
+
+    # --- items the tool left to a person, dismissed --------------------------------------------
+    def dismiss(self, path: str, sha256: str, copy_sha256: str | None, item: str, how: str, who: str) -> None:
+        """Record that ``item`` of the photo (as its original and copy are now) is no face, or fine.
+        Kept for the copy it was seen on: a copy made again has items of its own."""
+        if how not in DISMISSALS:
+            raise ValueError(f"how must be one of {DISMISSALS}, got {how!r}")
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO dismissals VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (path, sha256, copy_sha256 or "", item, how, who, time.time()))
+            self.db.commit()
+
+    def dismissals(self) -> dict[tuple[str, str], dict[tuple[str, str], str]]:
+        """(path, original SHA-256) -> {(copy SHA-256 or "", item): how}. The caller checks the copy's hash."""
+        out: dict[tuple[str, str], dict[tuple[str, str], str]] = {}
+        with self.lock:
+            rows = self.db.execute("SELECT path, sha256, copy_sha256, item, how FROM dismissals").fetchall()
+        for path, sha256, copy_sha256, item, how in rows:
+            out.setdefault((path, sha256), {})[(copy_sha256, item)] = how
+        return out
 
     # --- new since the last run --------------------------------------------------------------
     def mark_seen(self, report_id: str, photos: list[tuple[str, str]]) -> int:

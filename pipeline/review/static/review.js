@@ -10,7 +10,12 @@ const LABELS = JSON.parse(document.getElementById("labels").textContent);
 const kind = (name) => LABELS.kinds[name] || name;
 const mode = (name) => LABELS.modes[name] || name;
 const PAST = { approve: t("approved"), reject: t("rejected") };
-const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false, grid: false };
+const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false, grid: false,
+                item: -1, busy: false };
+// what a person says of an item the tool left to them (the API's names) and its key
+const ITEM_KEYS = { c: "cover", n: "not_a_face", f: "fine" };
+const ITEM_WORDS = { cover: "cover (c)", not_a_face: "not a face (n)", fine: "fine (f)" };
+const SAID = { not_a_face: "not a face", fine: "fine" };
 
 if (new URLSearchParams(location.search).has("token")) {
   history.replaceState(null, "", "/"); // the cookie carries the token from now on
@@ -99,8 +104,9 @@ function listItem(row, i) {
   return item;
 }
 
-function select(i) {
+function select(i, keepItem) {
   if (i < 0 || i >= state.rows.length) { $("#detail").replaceChildren(el("p", { class: "hint" }, t("No photo here."))); return; }
+  if (!(keepItem && i === state.index)) state.item = -1;
   state.index = i;
   state.pending = [];
   state.removed = new Set();
@@ -135,7 +141,7 @@ function figure(title, verdict, reasons, src, boxes, frame, id) {
   if (src) {
     const img = el("img", { alt: title });
     img.src = src;
-    img.addEventListener("click", () => zoom(img.src));
+    img.addEventListener("click", (event) => zoom(img.src, event));
     img.addEventListener("error", () => stage.replaceChildren(el("p", { class: "noimg" }, t("not available"))));
     stage.appendChild(img);
     for (const b of boxes) {
@@ -158,13 +164,18 @@ function showDetail(row) {
   const detail = $("#detail");
   detail.replaceChildren();
   detail.appendChild(el("h2", { class: "path", id: "current-path" }, row.path));
+  if (row.media === "video") { showVideo(detail, row); return; }
   const full = { x: 0, y: 0, w: row.width || 1, h: row.height || 1 };
   // covers drawn where they are in the copy (cropped, turned, cut to the platform and scaled)
   const copyFrame = row.copy_size ? { x: 0, y: 0, w: row.copy_size[0], h: row.copy_size[1] }
     : row.crop ? { x: row.crop[0], y: row.crop[1], w: row.crop[2], h: row.crop[3] } : full;
   const pair = el("div", { class: "pair" });
+  // the items left to a person are drawn on the copy (the original without one): not twice on the original
+  const onCopy = Boolean(row.copy) && row.items.some((it) => it.box_in_copy);
+  const itemKeys = new Set(row.items.map((it) => it.kind + ":" + it.box.join(",")));
   const original = figure(t("Original"), row.verdict, row.reasons,
-    row.error ? null : "/img/original?" + q(row.path), row.findings, full, "original");
+    row.error ? null : "/img/original?" + q(row.path),
+    onCopy ? row.findings : row.findings.filter((f) => !itemKeys.has(f.kind + ":" + f.box.join(","))), full, "original");
   pair.appendChild(original);
   const copyBoxes = row.covered.map((c, i) => ({ kind: c.kind, box: row.covered_in_copy ? row.covered_in_copy[i] : c.box,
                                                  label: t("covered: ") + kind(c.kind),
@@ -174,11 +185,143 @@ function showDetail(row) {
   pair.appendChild(figure(t("Safe copy"), row.copy_verdict, copyReasons,
     row.copy ? "/img/copy?" + q(row.path) + "&t=" + Date.now() : null, copyBoxes, copyFrame, "copy"));
   detail.appendChild(pair);
+  if (row.items.length && (state.item < 0 || state.item >= row.items.length)) state.item = firstOpen(row, 0);
+  if (row.items.length) {
+    drawItems(row, onCopy ? pair.querySelector("#copy .stage") : original.querySelector(".stage"), onCopy ? copyFrame : full, onCopy);
+  }
   detail.appendChild(actions(row));
+  if (row.items.length) detail.appendChild(itemPanel(row));
   if (row.fixable) {
     detail.appendChild(fixPanel(row));
     enableDrawing(original.querySelector(".stage"), row, full);
   }
+}
+
+// --- what the tool left to a person: drawn on the picture, one key each ----------------------------------
+function firstOpen(row, from) {
+  const n = row.items.length;
+  for (let k = 0; k < n; k++) { const j = ((from || 0) + k) % n; if (!row.items[j].dismissed) return j; }
+  return n ? Math.min(Math.max(from || 0, 0), n - 1) : -1;
+}
+
+function drawItems(row, stage, frame, onCopy) {
+  if (!stage || !stage.querySelector("img")) return;
+  row.items.forEach((it, j) => {
+    const box = onCopy ? it.box_in_copy : it.box;
+    if (!box) return;
+    const cls = "box item " + it.kind + (j === state.item ? " selected" : "") + (it.dismissed ? " dismissed" : "");
+    const mark = el("div", { class: cls, "data-item": j, title: it.label });
+    boxStyle(mark, box, frame);
+    mark.appendChild(el("span", { class: "label" }, (j + 1) + " " + it.label + (it.dismissed ? " (" + t(SAID[it.dismissed]) + ")" : "")));
+    stage.appendChild(mark);
+  });
+}
+
+function itemPanel(row) {
+  const panel = el("div", { class: "items", id: "items" });
+  const left = row.items.filter((it) => !it.dismissed).length;
+  panel.appendChild(el("h3", {}, t("To check")));
+  panel.appendChild(el("p", { id: "items-left", class: "hint" },
+    left ? t("left to check: ") + left + " — " + t("[ and ] choose an item; c covers it (the copy is made again), n: not a face, f: fine")
+      : t("nothing left to check: approve it (a), or reject it (r)")));
+  const list = el("ol", { id: "item-list" });
+  row.items.forEach((it, j) => {
+    const li = el("li", { "data-item": j, class: (j === state.item ? "selected" : "") + (it.dismissed ? " dismissed" : "") });
+    li.appendChild(el("span", { class: "what" }, it.label + " [" + it.box.join(", ") + "]" + (it.dismissed ? " — " + t(SAID[it.dismissed]) : "")));
+    if (!it.dismissed) {
+      for (const action of it.actions) {
+        const b = el("button", { type: "button", class: "item-action " + action, "data-action": action }, t(ITEM_WORDS[action]));
+        b.addEventListener("click", () => { state.item = j; itemAction(action); });
+        li.appendChild(b);
+      }
+    }
+    li.addEventListener("click", (event) => { if (!event.target.matches("button")) { state.item = j; select(state.index, true); } });
+    list.appendChild(li);
+  });
+  panel.appendChild(list);
+  panel.appendChild(el("p", { id: "item-status", class: "hint", "aria-live": "polite" }, ""));
+  return panel;
+}
+
+function stepItem(delta) {
+  const row = state.rows[state.index];
+  if (!row || !row.items || !row.items.length) return;
+  const n = row.items.length;
+  state.item = ((state.item < 0 ? 0 : state.item + delta) % n + n) % n;
+  select(state.index, true);
+}
+
+// c, n or f on the selected item: the server checks it against the row as it is now
+async function itemAction(action) {
+  const row = state.rows[state.index];
+  if (!row || !row.items || state.item < 0 || state.busy) return;
+  const it = row.items[state.item];
+  if (!it || it.dismissed) return;
+  const status = () => $("#item-status");
+  if (!it.actions.includes(action)) {
+    if (status()) status().textContent = action === "cover" ? t("covering needs a safe copy: this report has none")
+      : t("this item offers no such action");
+    return;
+  }
+  state.busy = true;
+  if (action === "cover" && status()) status().textContent = t("making the copy again and screening it…");
+  try {
+    const updated = await api("/api/items", { path: row.path, item: it.id, action: action });
+    replaceRow(updated);
+    state.item = firstOpen(updated, state.item);
+    select(state.index, true);
+    if (action === "cover" && status()) status().textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
+  } catch (error) {
+    if (status()) status().textContent = t("not done: ") + error.message;
+  } finally {
+    state.busy = false;
+  }
+}
+
+// --- videos: the safe copy played in the page, and a strip of its frames (at the findings' times and a few more)
+function showVideo(detail, row) {
+  const pair = el("div", { class: "pair" });
+  const strip = (title, id, withCopy) => {
+    const fig = el("figure", { id: id });
+    const head = el("figcaption");
+    head.appendChild(el("strong", {}, (id === "copy" ? t("Safe copy") : t("Original")) + " "));
+    head.appendChild(badge(id === "copy" ? row.copy_verdict : row.verdict));
+    fig.appendChild(head);
+    let player = null;
+    if (withCopy) {
+      player = el("video", { controls: "", preload: "metadata", id: "player", "aria-label": t("the safe copy, to play") });
+      player.src = "/img/copy?" + q(row.path);
+      fig.appendChild(player);
+    }
+    if (title) {
+      const found = new Set(row.findings.filter((f) => f.t !== undefined && f.t !== null).map((f) => Math.round(f.t * 100) / 100));
+      fig.appendChild(el("p", { class: "hint" }, title + (player ? " — " + t("click a frame to play from there") : "")));
+      const frames = el("div", { class: "strip", id: id + "-strip" });
+      for (const time of row.strip) {
+        const cell = el("button", { type: "button", class: "frame" + (found.has(time) ? " found" : ""), "data-t": time });
+        const img = el("img", { loading: "lazy", alt: time.toFixed(1) + " s" });
+        img.src = "/img/frame?" + q(row.path) + "&t=" + time;
+        img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no frame"))));
+        cell.append(img, el("span", { class: "time" }, time.toFixed(1) + " s"));
+        if (player) cell.addEventListener("click", () => { player.currentTime = time; player.play().catch(() => {}); });
+        frames.appendChild(cell);
+      }
+      fig.appendChild(frames);
+    }
+    const reasons = id === "copy" ? (row.withheld ? [t("no copy written: ") + row.withheld] : row.copy_reasons) : row.reasons;
+    const ul = el("ul", { class: "reasons" });
+    for (const r of reasons.length ? reasons : [t("nothing found")]) ul.appendChild(el("li", {}, r));
+    fig.appendChild(ul);
+    return fig;
+  };
+  // the original itself is not played (the text found in it would show): its frames with the text painted over
+  pair.appendChild(strip(row.copy || row.error ? null : t("Frames of the original (text painted over)"), "original", false));
+  if (row.copy) pair.appendChild(strip(t("Frames of the safe copy"), "copy", true));
+  else if (row.copy_verdict || row.withheld) pair.appendChild(strip(null, "copy", false));
+  detail.appendChild(pair);
+  detail.appendChild(actions(row));
+  if (row.copy) detail.appendChild(el("p", { class: "hint", id: "fix-video" },
+    t("Fixes by hand are for photos: make a video's copy again with photoscreen redact or the batch")));
 }
 
 function past(row) {
@@ -372,16 +515,34 @@ function say(text) {  // a message where it is seen: beside the decision, or abo
   if (!state.grid && $("#decision")) $("#decision").textContent = text; else $("#bulk-status").textContent = text;
 }
 
-function zoom(src) {
+// The full-size view. Opened by a click on a picture, it shows the picture at full size, scrolled so that the
+// place clicked is in the middle; a click in it goes back to the whole picture, or to full size at that place.
+function zoom(src, event) {
   const box = $("#zoom");
   const img = box.querySelector("img");
-  img.src = src;
+  const at = event ? clickedAt(event) : null;
   img.classList.remove("big");
+  img.onload = null;
   box.hidden = false;
+  if (at) img.onload = () => bigAt(at);
+  if (img.getAttribute("src") === src && img.complete && at) { img.onload = null; bigAt(at); } else img.src = src;
+}
+
+function clickedAt(event) {  // where a click fell on its picture, as shares of its width and height
+  const r = event.target.getBoundingClientRect();
+  return [Math.min(1, Math.max(0, (event.clientX - r.left) / r.width)), Math.min(1, Math.max(0, (event.clientY - r.top) / r.height))];
+}
+
+function bigAt(at) {
+  const box = $("#zoom"), img = $("#zoom img");
+  img.classList.add("big");
+  box.scrollLeft = at[0] * img.offsetWidth + img.offsetLeft - box.clientWidth / 2;
+  box.scrollTop = at[1] * img.offsetHeight + img.offsetTop - box.clientHeight / 2;
 }
 $("#zoom").addEventListener("click", (event) => {
   const img = $("#zoom img");
-  if (event.target === img) img.classList.toggle("big"); else $("#zoom").hidden = true;
+  if (event.target !== img) { $("#zoom").hidden = true; return; }
+  if (img.classList.contains("big")) img.classList.remove("big"); else bigAt(clickedAt(event));
 });
 
 document.addEventListener("keydown", (event) => {
@@ -394,6 +555,8 @@ document.addEventListener("keydown", (event) => {
   else if (event.key === "A") bulkApprove();
   else if (event.key === "r") decide("reject");
   else if (event.key === "g") setGrid(!state.grid);
+  else if ((event.key === "]" || event.key === "[") && !state.grid) stepItem(event.key === "]" ? 1 : -1);
+  else if (ITEM_KEYS[event.key] && !state.grid && (state.rows[state.index] || {}).items?.length) itemAction(ITEM_KEYS[event.key]);
   else if (event.key === "Enter" && state.grid && event.target.matches("body, .row")) openCurrent();
   else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + step, state.rows.length - 1));
   else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - step, 0));
