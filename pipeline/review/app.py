@@ -75,6 +75,7 @@ PAGE_MESSAGES = (
     N_("Frames of the safe copy"), N_("Frames of the original (text painted over)"),
     N_("Fixes by hand are for photos: make a video's copy again with photoscreen redact or the batch"),
     N_("click a frame to play from there"), N_("the safe copy, to play"), N_("no frame"),
+    N_("all checked"),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it
@@ -285,6 +286,9 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
             t = float(request.query_params.get("t", "0"))
         except ValueError:
             return PlainTextResponse("t is a time in seconds", 400)
+        return await video_frame(photo, t)
+
+    async def video_frame(photo, t: float) -> Response:
         if not photo.video or photo.error or photo.sha256 is None or not 0 <= t <= frames.MAX_T:
             return PlainTextResponse("no frame", 404)
         if photo.redacted:  # a copy not in our manifest is known by its place, time and size
@@ -325,6 +329,9 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         path = folder.thumb_file(photo)
         if path is not None:
             return FileResponse(path, media_type="image/jpeg")
+        if photo.video:  # the first frame of its strip: the copy's, or the original's with its text painted over
+            strip = listing.strip(photo)
+            return await video_frame(photo, strip[0]["t"] if strip else 0.0)
         source = folder.original_file(photo)
         if source is None or photo.error:
             return PlainTextResponse("no preview", 404)

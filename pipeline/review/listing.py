@@ -131,9 +131,10 @@ class Listing:
                 if f.get("frame") or not f.get("box") or (f["kind"], tuple(f["box"])) not in gone]
         return decide(left, self.folder.policy)[0] is Verdict.OK
 
-    def strip(self, photo: Photo) -> list[float]:
-        """The times (seconds) of a video's strip of frames: those of its findings and a few evenly
-        spaced, in order, at most ``STRIP_MAX``; empty for a photo."""
+    def strip(self, photo: Photo) -> list[dict[str, Any]]:
+        """A video's strip of frames: ``{"t": seconds, "found": a finding is on it}`` at its findings' times
+        and a few evenly spaced, in order, a quarter of a second apart at least, at most ``STRIP_MAX``; empty
+        for a photo."""
         if not photo.video or photo.error:
             return []
         length = max(0.0, float(photo.duration or 0.0))
@@ -141,9 +142,11 @@ class Listing:
         even = [round(length * (i + 0.5) / STRIP_EVEN, 2) for i in range(STRIP_EVEN)] if length else [0.0]
         times: list[float] = []
         for t in sorted(set(found[:STRIP_MAX - STRIP_EVEN] + even)):
-            if not times or t - times[-1] >= 0.25:  # frames a quarter of a second apart at least
+            if not times or t - times[-1] >= 0.25:
                 times.append(t)
-        return times[:STRIP_MAX]
+            elif t in found:  # a finding's time wins over an even one beside it
+                times[-1] = t
+        return [{"t": t, "found": t in found} for t in times[:STRIP_MAX]]
 
     def _copy_frame(self, photo: Photo) -> CopyFrame | None:
         if not photo.width or not photo.height:

@@ -88,7 +88,7 @@ function listItem(row, i) {
   const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
   const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
   // the grid shows each file as it will be posted: the safe copy (without copies, the photo's thumbnail)
-  img.src = state.grid && row.copy ? "/img/copy?" + q(row.path) : "/img/thumb?" + q(row.path);
+  img.src = state.grid && row.copy && row.media !== "video" ? "/img/copy?" + q(row.path) : "/img/thumb?" + q(row.path);
   img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
   item.appendChild(img);
   const text = el("span", { class: "rowtext" });
@@ -98,6 +98,10 @@ function listItem(row, i) {
   if (row.copy_verdict || row.withheld) badges.appendChild(badge(row.copy_verdict, "copy"));
   if (row.decision) badges.appendChild(el("span", { class: "decision " + row.decision }, past(row)));
   if (row.new) badges.appendChild(el("span", { class: "new" }, t("new")));
+  // what was left to a person: how many still to look at, or all looked at
+  const open = (row.items || []).filter((it) => !it.dismissed).length;
+  if (row.items && row.items.length) badges.appendChild(el("span", { class: "tocheck" + (open ? "" : " done") },
+    open ? t("left to check: ") + open : t("all checked")));
   text.appendChild(badges);
   item.appendChild(text);
   item.addEventListener("click", () => select(i));
@@ -294,11 +298,10 @@ function showVideo(detail, row) {
       fig.appendChild(player);
     }
     if (title) {
-      const found = new Set(row.findings.filter((f) => f.t !== undefined && f.t !== null).map((f) => Math.round(f.t * 100) / 100));
       fig.appendChild(el("p", { class: "hint" }, title + (player ? " — " + t("click a frame to play from there") : "")));
       const frames = el("div", { class: "strip", id: id + "-strip" });
-      for (const time of row.strip) {
-        const cell = el("button", { type: "button", class: "frame" + (found.has(time) ? " found" : ""), "data-t": time });
+      for (const { t: time, found } of row.strip) {
+        const cell = el("button", { type: "button", class: "frame" + (found ? " found" : ""), "data-t": time });
         const img = el("img", { loading: "lazy", alt: time.toFixed(1) + " s" });
         img.src = "/img/frame?" + q(row.path) + "&t=" + time;
         img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no frame"))));
@@ -508,6 +511,7 @@ function gridColumns() {
 function openCurrent() {
   const row = state.rows[state.index];
   if (!row || row.error) return;
+  if (row.media === "video") { setGrid(false); return; }  // a video is played in the list's detail
   zoom(row.copy ? "/img/copy?" + q(row.path) : "/img/original?" + q(row.path));
 }
 
