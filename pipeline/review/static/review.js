@@ -190,9 +190,10 @@ function showDetail(row) {
     row.copy ? "/img/copy?" + q(row.path) + "&t=" + Date.now() : null, copyBoxes, copyFrame, "copy"));
   detail.appendChild(pair);
   if (row.items.length && (state.item < 0 || state.item >= row.items.length)) state.item = firstOpen(row, 0);
-  if (row.items.length) {
-    drawItems(row, onCopy ? pair.querySelector("#copy .stage") : original.querySelector(".stage"), onCopy ? copyFrame : full, onCopy);
-  }
+  // where the items are drawn, kept so that stepping through them or dismissing one redraws only them
+  state.itemsOn = { stage: onCopy ? pair.querySelector("#copy .stage") : original.querySelector(".stage"),
+                    frame: onCopy ? copyFrame : full, onCopy: onCopy };
+  if (row.items.length) drawItems(row, state.itemsOn.stage, state.itemsOn.frame, onCopy);
   detail.appendChild(actions(row));
   if (row.items.length) detail.appendChild(itemPanel(row));
   if (row.fixable) {
@@ -239,7 +240,7 @@ function itemPanel(row) {
         li.appendChild(b);
       }
     }
-    li.addEventListener("click", (event) => { if (!event.target.matches("button")) { state.item = j; select(state.index, true); } });
+    li.addEventListener("click", (event) => { if (!event.target.matches("button")) { state.item = j; redrawItems(row); } });
     list.appendChild(li);
   });
   panel.appendChild(list);
@@ -252,7 +253,16 @@ function stepItem(delta) {
   if (!row || !row.items || !row.items.length) return;
   const n = row.items.length;
   state.item = ((state.item < 0 ? 0 : state.item + delta) % n + n) % n;
-  select(state.index, true);
+  redrawItems(row);
+}
+
+// the items drawn again and their list, the pictures left as they are (no copy fetched again)
+function redrawItems(row) {
+  const on = state.itemsOn;
+  if (!on || !$("#items")) { select(state.index, true); return; }
+  if (on.stage) on.stage.querySelectorAll(".box.item").forEach((b) => b.remove());
+  drawItems(row, on.stage, on.frame, on.onCopy);
+  $("#items").replaceWith(itemPanel(row));
 }
 
 // c, n or f on the selected item: the server checks it against the row as it is now
@@ -273,7 +283,7 @@ async function itemAction(action) {
     const updated = await api("/api/items", { path: row.path, item: it.id, action: action });
     replaceRow(updated);
     state.item = firstOpen(updated, state.item);
-    select(state.index, true);
+    if (action === "cover") select(state.index, true); else redrawItems(updated);
     if (action === "cover" && status()) status().textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
   } catch (error) {
     if (status()) status().textContent = t("not done: ") + error.message;
