@@ -127,8 +127,8 @@ def batch(
         None, "--scheduler", metavar="tcp://HOST:8786",
         help=i18n._("Screen on this existing Dask cluster instead of local worker processes (docs/dask.md). Workers "
              "read each photo from its path here, so the share must be mounted at the same path on every "
-             "worker (or use --send-files); this process alone writes the state, reports and thumbnails. "
-             "Not with --redact-to.")),
+             "worker (or use --send-files); this process alone writes the state, reports, thumbnails and "
+             "the --redact-to copies, which the workers make and send back.")),
     send_files: bool = typer.Option(
         False, "--send-files", help=i18n._("With --scheduler: send each photo's bytes from here to the worker, for "
                                     "workers that do not see the photo share.")),
@@ -156,9 +156,6 @@ def batch(
     from ..runs.scan import exit_code
 
     roots_or_exit([root])
-    if scheduler is not None and redact_to is not None:
-        fail(i18n._("--redact-to cannot be combined with --scheduler yet: make the safe copies in a local run"))
-        raise typer.Exit(EXIT_USAGE)
     if send_files and scheduler is None:
         fail(i18n._("--send-files needs --scheduler"))
         raise typer.Exit(EXIT_USAGE)

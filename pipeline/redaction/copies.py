@@ -30,7 +30,7 @@ from ..policy import Policy
 from .cover import best_crop, cover, grow
 from ..stages.metadata_text import revealing_icc
 from ..models import sha256_file
-from ..owned import OutsideOwnedFolder, OwnedFolder
+from ..owned import OwnedFolder
 from ..screen.photo import Candidate, Screener
 from ..screen.verdict import decide
 from ..media.video import is_video_path
@@ -38,6 +38,7 @@ from ..i18n import _
 from .core import (KEPT_REASON, KIND_NAMES, Leftover, encode, face_like, merge_overlapping, on_own_paint, reuse_text_lines,
                    summary, text_line_boxes)
 from .names import copy_names, output_name, renamed_reason
+from .deferred import copy_config, not_ours, place_refused
 
 
 
@@ -75,15 +76,19 @@ class Redactor:
     """Holds the policy and the models; redacts one photo at a time into ``out``."""
 
     def __init__(self, policy: Policy, out: Path, crop: str | None = None, overwrite: bool = False,
-                 captions: dict[str, str] | None = None) -> None:
+                 captions: dict[str, str] | None = None, folder: OwnedFolder | None = None,
+                 config: str | None = None) -> None:
         self.policy = policy
         # screening for redaction covers faces down to the lower redact.face_min_score
         self.screen_policy = replace(policy, faces=replace(policy.faces, min_score=policy.redact.face_min_score))
         self.screener = Screener(self.screen_policy, captions=captions)
-        self.out = OwnedFolder(out)  # every copy is written (and removed) only inside it
+        # every copy is written (and removed) only inside it; ``folder``: one that stands for it (a Dask
+        # worker's DeferredCopies, whose writes the coordinator makes: pipeline/redaction/deferred.py)
+        self.out = folder if folder is not None else OwnedFolder(out)
         self.crop = crop
         self.overwrite = overwrite
-        self._config: str | None = None
+        # ``config``: the coordinator's ``copy_config`` on a Dask worker (there the roster lies elsewhere)
+        self._config: str | None = config
         faces.blazeface()
         face_check.warm_up()
         if crop == "hands":
@@ -189,13 +194,14 @@ class Redactor:
     def redact(self, candidate: Candidate) -> ImageReport:
         return self.redact_keep_image(candidate)[0]
 
-    def redact_keep_image(self, candidate: Candidate) -> tuple[ImageReport, LoadedImage | None]:
+    def redact_keep_image(self, candidate: Candidate, data: bytes | None = None) -> tuple[ImageReport, LoadedImage | None]:
         """The row for one photo (its copy written when it is safe), and the decoded original. The copy
-        is called ``candidate.copy`` (the run's ``copy_names``), or ``copy_names`` of this photo alone."""
+        is called ``candidate.copy`` (the run's ``copy_names``), or ``copy_names`` of this photo alone.
+        ``data``: the photo's content when it was read elsewhere (``batch --send-files``)."""
         start = time.perf_counter()
         name_max = self.out.name_max()
         out_rel = candidate.copy or copy_names([candidate.rel], name_max)[candidate.rel]
-        report, image = self._redact(candidate, out_rel, output_name(out_rel)[1], start)
+        report, image = self._redact(candidate, out_rel, output_name(out_rel)[1], start, data)
         if report.redaction is not None and report.redaction.output:
             self.out.note_copy_of(report.redaction.output, candidate.rel)  # the manifest says whose copy it is
             why = renamed_reason(candidate.rel, report.redaction.output, name_max)
@@ -203,22 +209,19 @@ class Redactor:
                 report = replace(report, reasons=report.reasons + (why,))
         return report, image
 
-    def _redact(self, candidate: Candidate, out_rel: str, fmt: str, start: float) -> tuple[ImageReport, LoadedImage | None]:
-        try:
-            dest = self.out.path(out_rel)
-        except (OutsideOwnedFolder, OSError) as exc:
-            return ImageReport(candidate.rel, Verdict.ERROR, error=_("no copy written: {why}").format(why=exc)), None
-        if dest.exists() and os.path.samefile(dest, candidate.path):  # check_output_folder prevents this
-            return ImageReport(candidate.rel, Verdict.ERROR, error=_("the copy would replace the original; refused")), None
+    def _redact(self, candidate: Candidate, out_rel: str, fmt: str, start: float,
+                data: bytes | None = None) -> tuple[ImageReport, LoadedImage | None]:
+        refused = place_refused(self.out, candidate, out_rel)
+        if refused:
+            return ImageReport(candidate.rel, Verdict.ERROR, error=refused), None
+        dest = self.out.path(out_rel)
         if dest.exists() and not self.overwrite:
             kept = self._kept_copy(candidate, out_rel)
             if kept is not None:
                 return replace(kept, seconds=time.perf_counter() - start), None
-        if dest.exists() and not self.out.is_ours(out_rel):
-            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start,
-                               error=_("{path} in the output folder was not written by photoscreen (or was "
-                                       "changed since); not replaced: move it away and run again").format(
-                                   path=out_rel)), None
+        refused = not_ours(self.out, out_rel)
+        if refused:
+            return ImageReport(candidate.rel, Verdict.ERROR, seconds=time.perf_counter() - start, error=refused), None
         if is_video_path(candidate.path):  # every frame covered (pipeline/redaction/video.py)
             from .video import redact_video
 
@@ -228,7 +231,7 @@ class Redactor:
                     _("no crop: --crop hands crops photos, not videos; every frame of this copy is covered "
                       "instead"),))
             return report, first
-        report, image = self.screener.screen_keep_image(candidate)
+        report, image = self.screener.screen_keep_image(candidate, data=data)
         if image is None or report.verdict is Verdict.ERROR:
             return self.without_copy(report, out_rel), image
         try:
@@ -267,12 +270,9 @@ class Redactor:
 
     @property
     def config(self) -> str:
-        """What a copy depends on: the screening's configuration (policy, roster, models, Tesseract)
-        and the crop."""
+        """What a copy depends on (``copy_config``), as the manifest records it."""
         if self._config is None:
-            from ..screen.photo import config_key
-
-            self._config = f"{config_key(self.policy)}|crop:{self.crop}"
+            self._config = copy_config(self.policy, self.crop)
         return self._config
 
     def _kept_copy(self, candidate: Candidate, out_rel: str) -> ImageReport | None:
@@ -427,7 +427,8 @@ class Redactor:
             for ratio in crop_ratios(self.policy.platform.name, w, h):
                 min_h = least if ratio >= 1 else least / ratio
                 box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
-                                min_subject=r.crop_min_subject, margin=r.crop_subject_margin)
+                                min_subject=r.crop_min_subject, margin=r.crop_subject_margin,
+                                max_subject=r.crop_max_subject)
                 if box is not None and (best is None or box.w * box.h < best.w * best.h):
                     best = box
             if best is None:

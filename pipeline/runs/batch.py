@@ -315,16 +315,14 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
               scheduler: str | None = None, send_files: bool = False, captions: Path | None = None) -> BatchResult:
     """Screen ``root`` into ``out_dir``; with ``redact_to``, also write a safe copy of each photo there
     (``photoscreen redact``), and remove the copies of photos that are gone or have no safe copy.
-    With ``scheduler`` (``tcp://HOST:8786``), the photos are screened on that Dask cluster
-    (pipeline/runs/dask_executor.py; ``send_files``: their bytes are sent from here); this process still
-    writes everything. ``captions``: the posts CSV (``scan --captions``); a photo whose post changed
+    With ``scheduler`` (``tcp://HOST:8786``), the photos are screened (and their copies made) on that Dask
+    cluster (pipeline/runs/dask_executor.py; ``send_files``: their bytes are sent from here); this process
+    still writes everything, the copies too. ``captions``: the posts CSV (``scan --captions``); a photo whose post changed
     is screened again.
 
     Raises NothingToScreen, before anything is written or deleted, when ``root`` is missing or holds
     no photo: an unmounted share must not read as "0 photos, all fine" nor empty the copies folder."""
     start = time.perf_counter()
-    if redact_to and scheduler:
-        raise ValueError("safe copies (redact_to) are not made on a Dask cluster yet")
     if not root.is_dir():
         raise NothingToScreen(_("the photo folder {root} does not exist or is not a folder (is the share mounted?); "
                                 "nothing was screened or changed").format(root=root))
@@ -402,7 +400,8 @@ def run_batch(root: Path, out_dir: Path, policy: Policy, state_path: Path | None
         if todo and scheduler:
             from .dask_executor import screen_on_cluster
 
-            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files, posts).workers)
+            served = len(screen_on_cluster(scheduler, todo, policy, config, out, record, send_files, posts,
+                                           copies).workers)
         elif todo and workers == 1:
             _init_worker(policy, str(out.root), max(1, os.cpu_count() or 1), redact_arg, captions=posts)
             for candidate, size, mtime in todo:

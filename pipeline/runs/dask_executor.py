@@ -10,6 +10,9 @@ Either way the coordinator hashes the file it sees and sends the SHA-256 with th
 that reads other bytes (another file at that path, an older mirror, a file changed meanwhile)
 returns a mismatch instead of a result, and the photo becomes an ``error`` row.
 
+With ``--redact-to`` the workers also make each safe copy and send its bytes back; the coordinator
+alone writes it into the copies folder it owns, before it saves the row (``redaction/deferred.py``).
+
 A worker that dies mid-photo loses nothing: the scheduler gives its photos to another worker. A
 photo on which workers die again and again (``distributed.scheduler.allowed-failures``, 3 by
 default) comes back as ``KilledWorker`` and becomes an ``error`` row, never an endless retry.
@@ -73,7 +76,7 @@ NO_WORKER_LIMIT_S = 600
 # --- worker side ----------------------------------------------------------------------------------
 
 
-from .dask_worker import PhotoscreenPlugin, screen_task, without_roster  # noqa: E402
+from .dask_worker import CopiesSpec, PhotoscreenPlugin, screen_task, without_roster  # noqa: E402
 
 
 # --- coordinator side -----------------------------------------------------------------------------
@@ -220,9 +223,11 @@ def connect(address: str):
 
 def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], policy: Policy, config: str,
                       out: OwnedFolder, record: Callable[[Candidate, int, int, dict, str | None], None],
-                      send_files: bool = False, captions: dict[str, str] | None = None) -> ClusterRun:
+                      send_files: bool = False, captions: dict[str, str] | None = None,
+                      copies: OwnedFolder | None = None) -> ClusterRun:
     """Screen ``todo`` on the cluster; ``record`` is called in this thread for each result as it
-    arrives (the coordinator saves it at once). Thumbnails are written here, into ``out``.
+    arrives (the coordinator saves it at once). Thumbnails are written here, into ``out``, and with
+    ``copies`` (``--redact-to``) each safe copy the workers make (``candidate.copy``) into ``copies``.
 
     A photo whose task ends in KilledWorker is given one more round (a new task): the scheduler
     counts a death against every photo waiting on that worker, not only the one that caused it. That
@@ -261,13 +266,18 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
     posts = json.dumps(sorted((captions or {}).items()))
     plugin_name = PLUGIN_PREFIX + hashlib.sha256(f"{config}|{posts}".encode()).hexdigest()[:16]
     roster = Path(policy.text.roster).read_bytes() if policy.text.roster else None
+    spec = None
+    if copies is not None:
+        from ..redaction.deferred import copy_config, not_ours, place_refused
+
+        spec = CopiesSpec(copies.name_max(), copy_config(policy))
     served: set[str] = set()
     inflight: dict = {}  # future -> (candidate, size, mtime, round)
     hashes: dict = {}  # future -> the SHA-256 of the photo as this process read it
     again: list[tuple[Candidate, int, int, int]] = []
     try:
-        ask(client.register_plugin, PhotoscreenPlugin(policy, roster, config_key(without_roster(policy)), captions),
-            name=plugin_name)
+        ask(client.register_plugin, PhotoscreenPlugin(policy, roster, config_key(without_roster(policy)), captions,
+                                                      spec), name=plugin_name)
         info = ask(client.nthreads)
         log.info("dask scheduler %s: %d workers, %d threads; photos %s", printable(address), len(info),
                  sum(info.values()), "sent from here" if send_files else "read by the workers from their paths")
@@ -288,12 +298,19 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                 candidate, size, mtime, _round = item
                 # the absolute path: a worker has another working folder than this process
                 path = candidate.path.absolute()
+                # what a worker cannot see of the copies folder, checked here (as a local worker would)
+                refused = copies is not None and (place_refused(copies, candidate, candidate.copy) or
+                                                  not_ours(copies, candidate.copy))
+                if refused:
+                    record(candidate, size, mtime, *_error(candidate.rel, refused))
+                    continue
                 try:
                     sha256, data = _content(path, policy, send_files)
                 except LoadError as exc:  # unreadable here: an error row, as the loader would say
                     record(candidate, size, mtime, *_error(candidate.rel, str(exc)))
                     continue
-                future = client.submit(screen_task, plugin_name, str(path), candidate.rel, data, sha256, pure=False)
+                future = client.submit(screen_task, plugin_name, str(path), candidate.rel, data, sha256,
+                                       copy=candidate.copy, pure=False)
                 inflight[future], hashes[future] = item, sha256
 
         submit_more()
@@ -331,7 +348,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                     again.append((candidate, size, mtime, 2))
                     continue
                 record(candidate, size, mtime, *_collect(ask, future, candidate, out, killed, served, sha256,
-                                                         send_files))
+                                                         send_files, copies))
             submit_more()
     except BaseException:
         # a client that lost the scheduler, or a scheduler that does not answer: nothing to cancel
@@ -365,8 +382,10 @@ def _content(path: Path, policy: Policy, send_files: bool) -> tuple[str, bytes |
 
 
 def _collect(ask: Callable, future, candidate: Candidate, out: OwnedFolder, killed: tuple[type, ...],
-             served: set[str], sha256: str, send_files: bool) -> tuple[dict, str | None]:
-    """The row and thumbnail of a finished task; ``ask`` bounds the calls to the cluster."""
+             served: set[str], sha256: str, send_files: bool,
+             copies: OwnedFolder | None = None) -> tuple[dict, str | None]:
+    """The row and thumbnail of a finished task, its safe copy written into ``copies``; ``ask`` bounds
+    the calls to the cluster."""
     if future.status == "cancelled":
         raise ClusterError(_("the Dask scheduler dropped the run's tasks (restarted?); what finished "
                              "is kept, run again"))
@@ -388,10 +407,15 @@ def _collect(ask: Callable, future, candidate: Candidate, out: OwnedFolder, kill
         return _error(candidate.rel, _not_the_same_file(answer, candidate, sha256, send_files))
     if "failed" in answer:
         return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=answer["failed"]))
-    thumb = answer["thumb"]
+    result = answer["record"]
+    if copies is not None:  # the copy is in its place before its row is saved
+        from ..redaction.deferred import replay
+
+        result = replay(copies, answer["copies"], result, candidate.copy)
+    thumb = answer["thumb"] if result["verdict"] != "error" else None
     if thumb and answer["thumb_data"] and not out.path(thumb).exists():
         out.write(thumb, answer["thumb_data"])
-    return answer["record"], thumb
+    return result, thumb
 
 
 def _not_the_same_file(answer: dict, candidate: Candidate, sha256: str, send_files: bool) -> str:

@@ -3,7 +3,9 @@ subprocesses). One worker is killed mid-run and every row still comes back with 
 verdicts; a photo on which workers die every time becomes an error row; --send-files gives the same
 records. Workers read each photo at its absolute path and check its content against the
 coordinator's hash (a worker with another working folder, or another file at the same path, gives
-error rows, never ok); an address that is not a Dask scheduler's is a one-line usage error, at once."""
+error rows, never ok); an address that is not a Dask scheduler's is a one-line usage error, at once.
+With --redact-to the workers make the safe copies and the coordinator writes them: the same rows and
+copies as a local run."""
 
 from __future__ import annotations
 
@@ -43,10 +45,10 @@ import os
 import pipeline.runs.dask_worker as executor
 
 
-def screen_task(plugin_name, path, rel, data, sha256, real=executor.screen_task):
+def screen_task(plugin_name, path, rel, data, sha256, copy=None, real=executor.screen_task):
     if rel.endswith({CRASHER!r}):
         os._exit(1)
-    return real(plugin_name, path, rel, data, sha256)
+    return real(plugin_name, path, rel, data, sha256, copy)
 
 if not hasattr(executor.screen_task, "crashes"):  # Dask runs a preload module twice in a worker
     screen_task.crashes = True
@@ -144,12 +146,84 @@ def test_a_worker_killed_mid_run_loses_no_photo_and_a_crashing_photo_is_an_error
 
 def test_options_that_do_not_go_together_are_usage_errors(tmp_path) -> None:
     runner = CliRunner()
-    both = runner.invoke(app, ["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--scheduler",
-                               "tcp://127.0.0.1:1", "--redact-to", str(tmp_path / "safe")])
-    assert both.exit_code == 2 and "--redact-to" in both.output
     alone = runner.invoke(app, ["batch", str(SAMPLES), "--out", str(tmp_path / "o"), "--send-files"])
     assert alone.exit_code == 2 and "--scheduler" in alone.output
-    assert not (tmp_path / "o").exists() and not (tmp_path / "safe").exists()
+    assert not (tmp_path / "o").exists()
+
+
+# --- safe copies made on the cluster, written by the coordinator ----------------------------------
+
+def _copies(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every file in a copies folder but the manifest and our temporaries."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*")
+            if p.is_file() and p.name != ".photoscreen-copies.sqlite" and ".photoscreen-tmp" not in p.parts}
+
+
+def _manifest(folder: Path) -> set[tuple]:
+    import sqlite3
+
+    with sqlite3.connect(folder / ".photoscreen-copies.sqlite") as db:
+        return set(db.execute("SELECT rel, sha256, source_sha256, config, source FROM copies"))
+
+
+@pytest.mark.slow
+def test_copies_made_on_the_cluster_are_the_local_runs_and_a_crashing_photo_is_an_error(tmp_path, policy,
+                                                                                        cluster) -> None:
+    """issue 41: `batch --redact-to --scheduler` gives the rows and the copies (bytes, manifest) of a local
+    run with 2 workers, photos and a video; a file of the user's at a copy's place is left and its photo
+    an error row in both; a photo that crashes the workers is an error row, not a lost photo; the same
+    with --send-files; a second run screens only the error rows again and keeps every copy as it is."""
+    from scripts.samples.test_clip import make_clip
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ["classroom_composite.jpg", "landscape_coffee.jpg", "astronaut.heic", "truncated.jpg",
+                 "sideways_notice.jpg"]:
+        shutil.copy(SAMPLES / name, photos / name)
+    shutil.copy(SAMPLES / "portrait_cat.jpg", photos / CRASHER)
+    make_clip(SAMPLES / "classroom_composite.jpg", photos / "clip.mp4", 1.0, 4, (320, 180))
+    runs = {}
+    for kind in ("local", "dask"):
+        copies = tmp_path / f"copies-{kind}"
+        copies.mkdir()
+        (copies / "sideways_notice.jpg").write_bytes(b"the user's own file")  # never replaced
+        runs[kind] = run_batch(photos, tmp_path / f"out-{kind}", policy, workers=2, redact_to=copies,
+                               scheduler=cluster if kind == "dask" else None)
+    local, dask = _strip(runs["local"].records), _strip(runs["dask"].records)
+    crashed = dask.pop(CRASHER)
+    assert crashed["verdict"] == "error" and "crashed the Dask workers" in crashed["error"], crashed
+    del local[CRASHER]
+    assert dask == local, "the same rows as a local run"
+    assert local["clip.mp4"]["redaction"]["output"] == "clip.mp4" and local["classroom_composite.jpg"]["redaction"]
+    assert local["sideways_notice.jpg"]["verdict"] == "error" and local["truncated.jpg"]["verdict"] == "error"
+    made_here = _copies(tmp_path / "copies-local")
+    made_there = _copies(tmp_path / "copies-dask")
+    assert made_there == {k: v for k, v in made_here.items() if k != CRASHER}, "byte for byte the local copies"
+    assert (tmp_path / "copies-dask" / "sideways_notice.jpg").read_bytes() == b"the user's own file"
+    assert _manifest(tmp_path / "copies-dask") == {row for row in _manifest(tmp_path / "copies-local")
+                                                   if row[0] != CRASHER}
+
+    # --send-files: the photos' bytes travel from here; the video is read from its path by the worker
+    sent = tmp_path / "copies-sent"
+    result = run_batch(photos, tmp_path / "out-sent", policy, redact_to=sent, scheduler=cluster, send_files=True,
+                       state_path=tmp_path / "sent.sqlite")
+    rows = _strip(result.records)
+    del rows[CRASHER]
+    local["sideways_notice.jpg"] = rows["sideways_notice.jpg"]  # no file of the user's in this folder
+    assert rows["sideways_notice.jpg"]["verdict"] != "error"
+    assert rows == local
+    assert {k: v for k, v in _copies(sent).items() if k != "sideways_notice.jpg"} == \
+        {k: v for k, v in made_here.items() if k not in (CRASHER, "sideways_notice.jpg")}
+
+    # resumed as a local batch is: only the error rows are screened again, every copy is kept
+    def written() -> dict[str, int]:
+        return {rel: (sent / rel).stat().st_mtime_ns for rel in _copies(sent)}
+
+    before = written()
+    again = run_batch(photos, tmp_path / "out-sent", policy, redact_to=sent, scheduler=cluster, send_files=True,
+                      state_path=tmp_path / "sent.sqlite")
+    assert again.screened == 2 and again.reused == len(rows) - 1, (again.screened, again.reused)  # truncated, crasher
+    assert written() == before and len(before) == len(rows) - 1
 
 
 # --- the worker reads what the coordinator sees, or says it does not ------------------------------
