@@ -189,6 +189,7 @@ class RedactPolicy:
     posted_long_side: int = 2048
     crop_min_small_share: float = 0.6
     crop_min_pixels: int = 240
+    crop_max_subject: float = 0.7
 
     def __post_init__(self) -> None:
         _positive("redact.crop_min_short_side", self.crop_min_short_side)
@@ -197,6 +198,7 @@ class RedactPolicy:
         _fraction("redact.crop_min_small_share", self.crop_min_small_share)
         _positive("redact.crop_min_pixels", self.crop_min_pixels)
         _fraction("redact.crop_min_subject", self.crop_min_subject)
+        _fraction("redact.crop_max_subject", self.crop_max_subject)
         if not 0.0 <= self.crop_subject_margin < 0.5:
             raise PolicyError(_("redact.crop_subject_margin must be at least 0 and below 0.5, not {value}").format(
                 value=self.crop_subject_margin))

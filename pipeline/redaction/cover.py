@@ -73,12 +73,13 @@ def cover(pixels: np.ndarray, box: Box, mode: str, rng: np.random.Generator, shu
 
 def best_crop(width: int, height: int, ratio: float, wanted: list[Box], forbidden: list[Box],
               min_share: float = 0.2, steps: int = 48, min_height: float | None = None, smallest: bool = False,
-              min_subject: float = 0.0, margin: float = 0.0) -> Box | None:
+              min_subject: float = 0.0, margin: float = 0.0, max_subject: float = 1.0) -> Box | None:
     """The crop of aspect ``ratio`` (width/height) that holds the most of the ``wanted`` boxes whole
     and touches none of the ``forbidden`` ones; among equals, the largest (``smallest``: the
     smallest, placed with its centre nearest the centre of what it holds). None when no crop at least
     ``min_height`` tall (default ``min_share`` of the photo's shorter side) holds a wanted box.
-    ``min_subject``: a wanted box counts only in a crop whose short side it spans this share of;
+    ``min_subject``: a wanted box counts only in a crop whose short side it spans this share of (and
+    ``max_subject``: at most this share of);
     ``margin``: and whose edges its centre lies at least this share of the crop's size from.
 
     Searched on a grid: ``steps`` sizes from the largest crop that fits down to the minimum, and
@@ -113,6 +114,7 @@ def best_crop(width: int, height: int, ratio: float, wanted: list[Box], forbidde
         inside = ((wanted_xyxy[:, 0, None, None] >= x) & (wanted_xyxy[:, 1, None, None] >= y)
                   & (wanted_xyxy[:, 2, None, None] <= x + cw) & (wanted_xyxy[:, 3, None, None] <= y + ch)
                   & (sides[:, None, None] >= min_subject * min(cw, ch))
+                  & (sides[:, None, None] <= max_subject * min(cw, ch))
                   & (centres[:, 0, None, None] >= x + margin * cw) & (centres[:, 0, None, None] <= x + (1 - margin) * cw)
                   & (centres[:, 1, None, None] >= y + margin * ch) & (centres[:, 1, None, None] <= y + (1 - margin) * ch))
         held = inside.sum(0)

@@ -443,6 +443,17 @@ def test_best_crop_smallest_is_centred_on_a_hand_large_enough() -> None:
     assert best_crop(640, 427, 1.0, [hand], [], min_height=600) is None
 
 
+def test_best_crop_grows_until_the_hand_fits_with_room() -> None:
+    """A hand filling the smallest crop (a fist cut at the edges) is no subject: the crop grows until the
+    hand spans at most max_subject of it, or is not made when the photo is too small for that."""
+    fist = Box(150, 330, 285, 285)  # a hand 285 px across in a 540 x 960 photo, as onehand10k_784
+    tight = best_crop(540, 960, 1.0, [fist], [], min_height=324, smallest=True, min_subject=0.2)
+    assert tight is not None and tight.h < 330
+    roomy = best_crop(540, 960, 1.0, [fist], [], min_height=324, smallest=True, min_subject=0.2, max_subject=0.7)
+    assert roomy is not None and fist.w <= 0.7 * roomy.w + 1 and roomy.h <= 0.8 * 540
+    assert best_crop(380, 960, 1.0, [fist], [], min_height=324, smallest=True, max_subject=0.7) is None
+
+
 
 def test_best_crop_keeps_its_subject_towards_the_middle() -> None:
     """A face above a hand pushes the crop down: with a margin, the hand must not sit on the crop's
