@@ -16,7 +16,8 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
-    REGISTRY, Match, Page, complete_cut_headers, respell_labels, unread_column_marks, unread_grade_cells, vocabulary,
+    REGISTRY, Match, Page, complete_cut_headers, respell_labels, student_columns, unread_column_marks, unread_grade_cells,
+    vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
 
@@ -124,6 +125,31 @@ def _findings(lines: list[OcrLine], barcodes: list[Finding], policy) -> tuple[li
     return findings, kept
 
 
+COLUMN_HINTS = {"name": "name column", "student_id": "ID column", "grade": "grade column"}
+COLUMN_WHY = {"name": "a table's student column, whole (every row's cell, read or not): the table holds a student",
+              "student_id": "a table's ID column, whole (every row's cell, read or not): the table holds a student",
+              "grade": "a table's grade column, whole (every row's cell, single letters and cells no engine read "
+                       "included): the table holds a student"}
+
+
+def _whole_columns(image, lines: list[OcrLine], kept: list[Match], policy) -> list[Finding]:
+    """Documents as regions: the student, ID and grade columns of a table that holds a student's name or
+    number, whole (``recognizers.regions``), in each engine's reading of the page, once each."""
+    readings = engine_readings(lines) if policy.text.ocr_backend == "both" else [("", lines)]
+    out: list[Finding] = []
+    for _engine, engine_lines in readings:
+        for column in student_columns(engine_lines, kept):
+            b = column.box
+            box = Box.from_xyxy(b.x, b.y, b.x + b.w, b.y + b.h, image.width, image.height)
+            same = next((k for k, f in enumerate(out) if f.kind == column.kind and f.box.iou(box) > 0.5), None)
+            if same is not None:
+                out[same] = replace(out[same], box=Box.enclosing([out[same].box, box]))
+                continue
+            out.append(Finding(column.kind, box, 0.6, f"text:{column.kind}", hint=COLUMN_HINTS[column.kind],
+                               why=COLUMN_WHY[column.kind]))
+    return out
+
+
 ZOOM_ALONG = 15.0  # line heights left and right of a student's name or ID where small text is looked for again
 ZOOM_ACROSS = 6.0  # ... and above and below (a table's header row, the rows around)
 
@@ -178,6 +204,8 @@ def find_text(image, policy) -> list[Finding]:
             findings.append(Finding("grade", box, 0.55, "text:grade", hint="grade •",
                                     why="where a column of marks beside the students' names or IDs puts this student's "
                                         "mark, which no engine read: a mark is written there"))
+    # a table that holds a student's name or number: its student, ID and grade columns covered whole
+    findings += _whole_columns(image, lines, kept, policy)
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]

@@ -3,7 +3,7 @@
 One module per kind (``student_id``, ``grade``, ``name``), each a ``Recognizer`` (``base``: patterns,
 context words, deny words, validation, an explanation); the layout of a page in its own modules
 (``beside``: next to a student's name; ``lists``: results lists; ``headers``, ``columns``, ``frame``,
-``tables``, ``unread``: tables); the OCR misreadings read through in ``repairs`` (each listed in
+``tables``, ``unread``: tables; ``regions``: a table holding a student, covered by whole columns); the OCR misreadings read through in ``repairs`` (each listed in
 ``REPAIRS``); the words of every language in the lexicon files (``pipeline/text/lexicons/``), turned
 into word lists and regexes by ``vocabulary``; and the ``REGISTRY`` that runs them, used by the text
 stage, the metadata checks and the captions.
@@ -16,6 +16,7 @@ from .grade import LETTER_ALONE, find_grades
 from .headers import header_line
 from .lists import find_list_rows
 from .name import find_names
+from .regions import Column, student_columns
 from .registry import REGISTRY, Registry
 from .repairs import REPAIRS, complete_cut_headers, respell_labels
 from .student_id import find_student_ids
@@ -24,7 +25,7 @@ from .unread import unread_column_marks, unread_grade_cells
 from .vocabulary import vocabulary
 
 __all__ = [
-    "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
+    "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
     "complete_cut_headers", "find_beside_student", "find_grades", "find_list_rows", "find_names", "find_student_ids",
-    "find_table_grades", "header_line", "respell_labels", "unread_column_marks", "unread_grade_cells", "vocabulary",
+    "find_table_grades", "header_line", "respell_labels", "student_columns", "unread_column_marks", "unread_grade_cells", "vocabulary",
 ]
