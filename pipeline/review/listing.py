@@ -10,7 +10,7 @@ from collections import Counter
 from typing import Any, Mapping
 
 from ..redaction.copy_frame import CopyFrame, plan
-from ..findings import COVERED_KINDS, Box, Finding, Verdict, kind_label
+from ..findings import KINDS, Box, Finding, Verdict, kind_label
 from ..i18n import N_, _
 from ..screen.verdict import decide
 from .folder import Photo, ReportFolder
@@ -26,8 +26,6 @@ PER_PAGE, MAX_PER_PAGE = 50, 500
 
 # what the page offers on an item the tool left to a person (``Listing.items``); ``cover`` only where a copy is made
 ITEM_ACTIONS = ("cover", "not_a_face", "fine")
-# the boxed findings a person is asked about in a report without copies (a copy covers these kinds itself)
-ITEM_KINDS = COVERED_KINDS + ("aspect",)
 STRIP_EVEN = 5  # frames evenly spaced over a video, beside those at its findings' times
 STRIP_MAX = 16  # frames in a video's strip at most
 
@@ -92,8 +90,9 @@ class Listing:
         """The boxed things of a row a person must look at, each with an ``id`` (stable for its copy), its
         kind, box (upright original's pixels), label and the actions offered: in a report with copies the
         possible faces a hand fix left uncovered (``redaction.review``: cover or not a face); without
-        copies the photo's boxed findings (faces: not a face; text, barcodes, the suggested crop: fine).
-        Videos have none here (their findings are per frame: the strip shows them)."""
+        copies the photo's boxed findings that send it to review (``left_to_a_person``; faces: not a face;
+        barcodes, the suggested crop: fine): what blocks a photo was decided by the tool. Videos have none
+        here (their findings are per frame: the strip shows them)."""
         if photo.video or photo.error or photo.sha256 is None or (photo.redacted and not photo.copy):
             return []
         out: dict[str, dict[str, Any]] = {}
@@ -104,11 +103,18 @@ class Listing:
                              "actions": ["cover", "not_a_face"]}
             return list(out.values())
         for f in photo.findings:
-            if f.get("box") and not f.get("frame") and f["kind"] in ITEM_KINDS:
+            if f.get("box") and not f.get("frame") and self.left_to_a_person(f):
                 item = f"finding:{f['kind']}:{','.join(map(str, f['box']))}"
                 out[item] = {"id": item, "kind": f["kind"], "box": list(f["box"]), "label": box_label(f),
                              "actions": ["not_a_face"] if f["kind"] == "face" else ["fine"]}
         return list(out.values())
+
+    def left_to_a_person(self, f: dict) -> bool:
+        """A finding whose own severity is review (``screen/verdict.py``): a face that is small or turned
+        away, or any face in the public_event setting; a barcode; the suggested crop."""
+        if f["kind"] == "face":
+            return not (f.get("identifiable") and self.folder.policy.general.setting == "classroom")
+        return f["kind"] in KINDS and KINDS[f["kind"]].severity is Verdict.REVIEW
 
     def dismissed(self, photo: Photo, dismissals: dict) -> dict[str, str]:
         """The items of this photo dismissed for its original and the copy now in the folder: id -> how."""

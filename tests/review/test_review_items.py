@@ -45,6 +45,7 @@ def test_items_of_a_scan_report_are_dismissed_one_by_one_until_the_row_is_ok(tmp
     base = hand_report(tmp_path, {"a.jpg": ("review", [SMALL_FACE, OTHER_FACE, BARCODE]),
                                   "b.jpg": ("review", [SMALL_FACE, BLUR]), "c.jpg": ("ok", [])})
     c = client(base)
+    assert row(c, "c.jpg")["items"] == []
     a = row(c, "a.jpg")
     assert [(i["kind"], i["box"], i["actions"], i["dismissed"]) for i in a["items"]] == [
         ("face", [20, 30, 16, 18], ["not_a_face"], None), ("face", [120, 40, 14, 16], ["not_a_face"], None),
@@ -83,8 +84,10 @@ def test_items_of_a_scan_report_are_dismissed_one_by_one_until_the_row_is_ok(tmp
 
 
 def test_a_dismissed_item_never_lowers_a_block(tmp_path: Path) -> None:
-    base = hand_report(tmp_path, {"a.jpg": ("block", [BIG_FACE, STUDENT_ID])})
+    base = hand_report(tmp_path, {"a.jpg": ("block", [BIG_FACE, STUDENT_ID, SMALL_FACE])})
     c = client(base)
+    # what blocks the photo was decided by the tool: only the small face is left to a person
+    assert [(i["kind"], i["box"]) for i in row(c, "a.jpg")["items"]] == [("face", SMALL_FACE["box"])]
     for item in row(c, "a.jpg")["items"]:
         assert act(c, "a.jpg", item["id"], item["actions"][0]).status_code == 200
     a = row(c, "a.jpg")
@@ -93,6 +96,14 @@ def test_a_dismissed_item_never_lowers_a_block(tmp_path: Path) -> None:
     assert c.get("/api/decisions/bulk").json()["count"] == 0
     r = c.post("/api/decisions", json={"path": "a.jpg", "decision": "approve", "override": True, "note": "agreed"})
     assert r.status_code == 200 and r.json()["override"]
+
+
+def test_at_a_public_event_an_identifiable_face_is_left_to_a_person(tmp_path: Path) -> None:
+    base = hand_report(tmp_path, {"a.jpg": ("review", [BIG_FACE])}, setting="public_event")
+    c = client(base)
+    (item,) = row(c, "a.jpg")["items"]
+    assert item["label"] == "identifiable face" and item["actions"] == ["not_a_face"]
+    assert act(c, "a.jpg", item["id"], "not_a_face").json()["settled"]
 
 
 def _copies_report(tmp_path: Path, rows: dict[str, dict]) -> Path:
