@@ -203,11 +203,13 @@ def test_copies_made_on_the_cluster_are_the_local_runs_and_a_crashing_photo_is_a
     assert _manifest(tmp_path / "copies-dask") == {row for row in _manifest(tmp_path / "copies-local")
                                                    if row[0] != CRASHER}
 
-    # --send-files: the photos' bytes travel from here; the video is read from its path by the worker
+    # the command, with --send-files: the photos' bytes travel from here; the video is read by the worker
     sent = tmp_path / "copies-sent"
-    result = run_batch(photos, tmp_path / "out-sent", policy, redact_to=sent, scheduler=cluster, send_files=True,
-                       state_path=tmp_path / "sent.sqlite")
-    rows = _strip(result.records)
+    result = CliRunner().invoke(app, ["batch", str(photos), "--out", str(tmp_path / "out-sent"), "--redact-to",
+                                      str(sent), "--scheduler", cluster, "--send-files", "--no-progress",
+                                      "--state", str(tmp_path / "sent.sqlite")])
+    assert result.exit_code == 3, result.output  # truncated.jpg and the crashing photo
+    rows = _strip(json.loads((tmp_path / "out-sent" / "report.json").read_text())["images"])
     del rows[CRASHER]
     local["sideways_notice.jpg"] = rows["sideways_notice.jpg"]  # no file of the user's in this folder
     assert rows["sideways_notice.jpg"]["verdict"] != "error"
