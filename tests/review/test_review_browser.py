@@ -473,6 +473,12 @@ def test_items_left_to_a_person_with_one_key_each_and_videos(tmp_path: Path, lan
                 page.wait_for_function("Math.abs(document.querySelector('#player').currentTime - 1.0) < 0.6")
                 assert page.locator("#draw, #remake, .fix").count() == 0 and page.locator("#fix-video").count() == 1
                 page.screenshot(path=str(ARTIFACTS / f"review_video_{lang}.png"))
+                # in the grid, the copy as it will be posted: a frame of it; Enter plays it in the list's detail
+                page.keyboard.press("g")
+                page.wait_for_function("document.querySelector(\"main.grid #list .row img[src^='/img/frame?']\")"
+                                       "?.naturalWidth > 0")
+                page.keyboard.press("Enter")
+                page.wait_for_selector("main:not(.grid) #player")
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / f"review_items_{lang}_failure.png"))
                 raise

@@ -88,7 +88,9 @@ function listItem(row, i) {
   const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
   const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
   // the grid shows each file as it will be posted: the safe copy (without copies, the photo's thumbnail)
-  img.src = state.grid && row.copy && row.media !== "video" ? "/img/copy?" + q(row.path) : "/img/thumb?" + q(row.path);
+  // (a video's copy: its first frame of the strip)
+  img.src = !(state.grid && row.copy) ? "/img/thumb?" + q(row.path)
+    : row.media === "video" ? "/img/frame?" + q(row.path) + "&t=" + (row.strip.length ? row.strip[0].t : 0) : "/img/copy?" + q(row.path);
   img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
   item.appendChild(img);
   const text = el("span", { class: "rowtext" });
