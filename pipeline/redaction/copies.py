@@ -392,7 +392,7 @@ class Redactor:
         the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
         from ..stages.hands import find_hands
         from ..stages.people import PERSON_CONFIDENCE, heads_seen_from_behind, person_confidence
-        from ..stages.pose import hands_at_rest
+        from ..stages.pose import hands_at_rest, heads_on_bodies
 
         w, h = image.width, image.height
         r = self.policy.redact
@@ -408,11 +408,16 @@ class Redactor:
         hands = find_hands(image.pixels, margin=0.05)
         wanted = [hand for hand, rest in zip(hands, hands_at_rest(image.pixels, hands)) if not rest]
         seen = [c.box for c in covered if c.kind == "face"] + review
-        wanted += heads_seen_from_behind(image.pixels, seen, confidence)
+        # a head seen from behind sits on a body: the segmenter alone also finds buildings, a clock, the ground
+        heads = heads_seen_from_behind(image.pixels, seen, confidence)
+        wanted += [head for head, held in zip(heads, heads_on_bodies(image.pixels, heads)) if held]
         if not wanted and hands:
             return None, _("no crop: the hands found rest on a body (hanging at the side, on a hip or a thigh, "
                            "clasped in front, in folded arms), and no head seen from behind was found: a crop of "
                            "them would show a body, not hands at work"), []
+        if not wanted and heads:
+            return None, _("no crop: no hand was found, and no body's shoulders are under what could be heads seen "
+                           "from behind (a building, a clock or the ground, not a person)"), []
         if not wanted:
             if heads_seen_from_behind(image.pixels, seen, confidence, unsure=True):
                 return None, _("no crop: no hand was found, and the regions without a face that could be people "

@@ -243,3 +243,47 @@ def hands_at_rest(rgb: np.ndarray, hands: list[Box]) -> list[bool]:
 
 def warm_up() -> None:
     _interpreters()
+
+
+# A head seen from behind is a body's head when a pose found around it has both shoulders seen, their
+# centre below the head's centre by at most this many head heights, and within this many head
+# widths of it sideways. The person segmenter alone also fires on buildings, a clock and the ground.
+HEAD_TO_SHOULDERS = 3.0
+HEAD_SIDEWAYS = 1.5
+# the window a pose is looked for in round a head: this many head sizes to each side, above and below
+# it (the person detector finds one person in a window: a wider one finds the person beside instead)
+HEAD_WINDOW_SIDE, HEAD_WINDOW_UP, HEAD_WINDOW_DOWN = 2.5, 0.5, 4.0
+
+
+def heads_on_bodies(rgb: np.ndarray, heads: list[Box]) -> list[bool]:
+    """For each of the ``heads`` (boxes in ``rgb``'s pixels, the tops of people regions without a
+    face), whether a person's pose has its shoulders under it: a head seen from behind sits on a
+    body; a building, a clock face or a patch of ground does not."""
+    if not heads:
+        return []
+    h, w = rgb.shape[:2]
+    windows = [(0, 0, w, h)]
+    for head in heads:
+        size, cx = max(head.w, head.h), head.x + head.w / 2
+        windows.append((max(0, round(cx - HEAD_WINDOW_SIDE * size)), max(0, round(head.y - HEAD_WINDOW_UP * size)),
+                        min(w, round(cx + HEAD_WINDOW_SIDE * size)), min(h, round(head.y + HEAD_WINDOW_DOWN * size))))
+    poses = []
+    for x1, y1, x2, y2 in dict.fromkeys(windows):
+        if x2 - x1 < 16 or y2 - y1 < 16:
+            continue
+        part = rgb[y1:y2, x1:x2]
+        for keypoints in detect_people(part):
+            pose = landmarks(part, keypoints)
+            if pose is not None:
+                poses.append(Pose(pose.points + [x1, y1], pose.visibility))
+    out = []
+    for head in heads:
+        cx, cy = head.x + head.w / 2, head.y + head.h / 2
+        held = False
+        for pose in poses:
+            if not pose.seen(*SHOULDERS):
+                continue
+            sx, sy = (pose.points[SHOULDERS[0]] + pose.points[SHOULDERS[1]]) / 2
+            held |= 0 < sy - cy <= HEAD_TO_SHOULDERS * head.h and abs(sx - cx) <= HEAD_SIDEWAYS * head.w
+        out.append(bool(held))
+    return out

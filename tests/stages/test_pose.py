@@ -69,6 +69,28 @@ def test_hands_at_rest_on_real_photos(testdata: Path) -> None:
     assert raised and not any(raised)
 
 
+def test_a_head_seen_from_behind_sits_on_a_body(testdata: Path) -> None:
+    """The person segmenter's regions without a face are heads seen from behind only with a body's
+    shoulders under them: a curler seen from behind is; a building, a clock face and the ground that
+    made crops of nothing are not (shared test photos)."""
+    from pipeline.stages.people import heads_seen_from_behind
+    from pipeline.stages.pose import heads_on_bodies
+
+    def held(folder: str, name: str) -> list[tuple[int, bool]]:
+        path = testdata / folder / name
+        if not path.is_file():
+            pytest.skip(f"shared test photo {path} not found")
+        image = load_image(path, 10**9)
+        heads = heads_seen_from_behind(image.pixels, [])
+        assert heads, name
+        return [(head.x, on_body) for head, on_body in zip(heads, heads_on_bodies(image.pixels, heads))]
+
+    # the curler's head (his teammate beside him faces us; her face is not given here)
+    assert [on_body for x, on_body in held("people_scenes", "mpii_005808361.jpg") if x < 600] == [True]
+    for name in ("106_NIKON-D3400-35MM_S.JPG", "skimage_clock_motion.png", "180_HONOR-10_M.jpg"):
+        assert not any(on_body for _x, on_body in held("misc/blur", name)), name
+
+
 @pytest.mark.slow
 def test_crop_hands_makes_no_crop_of_a_hand_resting_on_a_thigh(testdata: Path, tmp_path: Path) -> None:
     """With crops allowed down to 200 px, a hand on a girl's thigh made a crop of her lap; now no
