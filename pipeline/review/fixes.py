@@ -229,12 +229,12 @@ def judge(folder: ReportFolder, redactor: Redactor, photo: Photo, pixels: np.nda
     if unsure:
         if verdict is Verdict.OK:
             verdict = Verdict.REVIEW
+        # said in words: the review app draws each on the copy (``redaction.review`` keeps the boxes)
         reasons.append(ngettext(
-            "{n} possible face left uncovered for review at {where}: only a low-score detector saw it; look at it, "
-            "and cover it by hand if it is a face",
-            "{n} possible faces left uncovered for review at {where}: only a low-score detector saw them; look at "
-            "them, and cover by hand any that is a face", len(unsure)).format(
-                n=len(unsure), where=", ".join(str(b.as_list()) for b in unsure)))
+            "{n} possible face left uncovered: only a low-score detector saw it; it is drawn on the copy in the "
+            "review app: cover it (c) if it is a face, else mark it not a face (n)",
+            "{n} possible faces left uncovered: only a low-score detector saw them; each is drawn on the copy in the "
+            "review app: cover it (c) if it is a face, else mark it not a face (n)", len(unsure)).format(n=len(unsure)))
     return verdict, reasons, not showing, unsure, unless
 
 
