@@ -6,6 +6,12 @@ photos, and Tesseract on each whole photo (what Presidio's image redactor does).
 largest worker process of each local run (the operating system's accounting of the reaped children).
 
     .venv/bin/python -m scripts.bench.screen [--count N] [--workers W]
+    .venv/bin/python -m scripts.bench.screen --copies-only [--rounds R]   # Dask's overhead on screen plus copy
+
+``--copies-only``: only `batch --redact-to` on W local worker processes and on a W-worker Dask cluster
+(`--scheduler`: the workers make the copies, this process writes them), R rounds one after the other,
+each with new folders and a cluster started afresh (its start not timed, its model loading timed);
+Dask's overhead per round, and whether both runs made the same copies.
 
 The 12-MP JPEGs (4032x3024) are made by upscaling real photos from ../shared/testdata into a
 temporary folder that is deleted afterwards. deface runs from .venv-deface (`make deface-env`)
@@ -15,6 +21,7 @@ when it exists.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -82,11 +89,49 @@ def bench_dask(folder: Path, tmp: Path, policy, workers: int):
     return f"photoscreen batch, {workers}-worker Dask cluster", result
 
 
+def bench_copies(folder: Path, tmp: Path, policy, workers: int, rounds: int) -> list[tuple[str, float]]:
+    """`batch --redact-to` on ``workers`` local worker processes, then on a cluster of as many Dask
+    workers, ``rounds`` times; prints each pair, Dask's overhead and whether the copies are the same."""
+    import hashlib
+
+    from pipeline.runs.dask_executor import local_cluster
+
+    def copies(path: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in path.iterdir() if p.suffix == ".jpg"}
+
+    rows = []
+    for i in range(1, rounds + 1):
+        local = run_batch(folder, tmp / f"copies-report-local-{i}", policy, workers=workers,
+                          redact_to=tmp / f"copies-local-{i}")
+        (tmp / f"dask-{i}").mkdir()
+        with local_cluster(workers, tmp / f"dask-{i}", nanny=False) as address:
+            dask = run_batch(folder, tmp / f"copies-report-dask-{i}", policy, redact_to=tmp / f"copies-dask-{i}",
+                             scheduler=address)
+        n = len(dask.records)
+        same = copies(tmp / f"copies-local-{i}") == copies(tmp / f"copies-dask-{i}") and \
+            [(r["path"], r["verdict"], r["reasons"], r["findings"]) for r in local.records] == \
+            [(r["path"], r["verdict"], r["reasons"], r["findings"]) for r in dask.records]
+        print(f"round {i}: batch --redact-to, {workers} local workers {local.seconds:.1f} s "
+              f"({local.seconds / n:.2f} s per photo), {workers}-worker Dask cluster {dask.seconds:.1f} s "
+              f"({dask.seconds / n:.2f} s per photo): Dask's overhead {(dask.seconds / local.seconds - 1) * 100:+.1f}% "
+              f"(goal <= +10%); same rows and copies: {same}")
+        for kind, run in (("local", local), ("Dask", dask)):
+            spent = sum(r["seconds"] for r in run.records)
+            print(f"  {kind}: {spent / (workers * run.seconds):.0%} of {workers} x {run.seconds:.1f} s spent on "
+                  f"photos, {run.workers} workers served")
+        rows += [(f"batch --redact-to, {workers} local workers ({i})", n / local.seconds),
+                 (f"batch --redact-to, {workers}-worker Dask ({i})", n / dask.seconds)]
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-dask", action="store_true", help="skip the 1-worker and Dask cluster runs")
+    parser.add_argument("--copies-only", action="store_true",
+                        help="only batch --redact-to, on W local workers and on a W-worker Dask cluster")
+    parser.add_argument("--rounds", type=int, default=2, help="with --copies-only: pairs of runs (default 2)")
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
     args = parser.parse_args()
@@ -97,6 +142,13 @@ def main() -> int:
         paths = make_photos(args.testdata, folder, args.count)
         n = len(paths)
         print(f"{n} photos, 4032x3024 JPEG, {args.workers} worker processes")
+        if args.copies_only:
+            print("load average before: %.2f %.2f %.2f (the machine's other work)" % os.getloadavg())
+            rows = bench_copies(folder, Path(tmp), load_policy(), args.workers, args.rounds)
+            print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+            for name, rate in rows:
+                print(f"{name:48}{rate:>8.3f} photos/s")
+            return 0
 
         rows.append(("decode only (the floor)", n / timed_pool(_decode, paths, args.workers)))
 
@@ -121,6 +173,7 @@ def main() -> int:
             busy += [("local", 1, one), ("Dask", args.workers, dask)]
             print(f"Dask overhead against {args.workers} local workers: "
                   f"{(rows[-3][1] / rows[-1][1] - 1) * 100:+.0f}% time per photo")
+            rows += bench_copies(folder, Path(tmp), policy, args.workers, 1)
         # share of the run's wall time x workers spent screening photos: what is left is start-up,
         # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
         for kind, w, run in busy:
