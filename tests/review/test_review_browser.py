@@ -490,6 +490,49 @@ def test_items_left_to_a_person_with_one_key_each_and_videos(tmp_path: Path, lan
             proc.wait(timeout=20)
 
 
+@pytest.mark.slow
+def test_the_cover_key_makes_the_copy_again_in_headless_chromium(review_copy: Path) -> None:
+    """Issue 40: a possible face a hand fix left for review is drawn on the copy; c covers it, the copy is
+    made again and screened again, and the item is gone with the copy it was seen on."""
+    import json
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = review_copy / "report" / "report.json"
+    document = json.loads(report.read_text())
+    image = next(i for i in document["images"] if i["path"] == "landscape_coffee.jpg")
+    image["redaction"]["review"] = [[30, 40, 60, 50]]
+    image["verdict"] = "review"
+    report.write_text(json.dumps(document))
+    before = (review_copy / "copies" / "landscape_coffee.jpg").read_bytes()
+    proc, url = _serve(review_copy / "report")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            try:
+                page.goto(url)
+                page.wait_for_selector("#list .row")
+                page.locator("#list .row[data-path='landscape_coffee.jpg']").click()
+                page.wait_for_selector("#copy .stage .box.item.selected")  # drawn on the copy
+                assert page.locator("#original .stage .box.item").count() == 0
+                assert page.inner_text("#copy .stage .box.item .label") == "1 possible face"
+                page.keyboard.press("c")
+                page.wait_for_function("document.querySelector('#fix-status')?.textContent?.startsWith("
+                                       "'copy made again and screened')", timeout=180_000)  # no item left
+                assert page.locator("#copy .stage .box.item").count() == 0
+                assert page.locator("#cover-list li").last.inner_text().startswith("face [30, 40, 60, 50]")
+                assert (review_copy / "copies" / "landscape_coffee.jpg").read_bytes() != before
+                page.screenshot(path=str(ARTIFACTS / "review_items_cover.png"))
+            except Exception:
+                page.screenshot(path=str(ARTIFACTS / "review_items_cover_failure.png"))
+                raise
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def _css(value: str) -> str:
     """A CSS attribute value in quotes, for any file name."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

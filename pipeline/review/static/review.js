@@ -273,7 +273,8 @@ async function itemAction(action) {
   if (!row || !row.items || state.item < 0 || state.busy) return;
   const it = row.items[state.item];
   if (!it || it.dismissed) return;
-  const status = () => $("#item-status");
+  // where to say what happened: under the items, or (the last one covered, none left) under the Fix panel
+  const status = () => $("#item-status") || $("#fix-status");
   if (!it.actions.includes(action)) {
     if (status()) status().textContent = action === "cover" ? t("covering needs a safe copy: this report has none")
       : t("this item offers no such action");
