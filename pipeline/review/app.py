@@ -263,7 +263,7 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         item_id, action = data.get("item"), data.get("action")
         if not isinstance(item_id, str) or action not in ("cover", *DISMISSALS):
             return JSONResponse({"error": _('send {{"path": ..., "item": "<the id of an item of the row>", '
-                                            '"action": "cover" | "not_a_face" | "fine"}}')}, 400)
+                                            '"action": "cover" | "not_a_face" | "fine"}}').format()}, 400)
         item = next((i for i in listing.items(photo) if i["id"] == item_id), None)
         if item is None:
             return JSONResponse({"error": _("no such item on this photo now (was its copy made again?): "
