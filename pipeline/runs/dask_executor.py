@@ -50,6 +50,7 @@ from ..media.loader import LoadError, read_regular_file
 from ..media.video import file_sha256, is_video_path
 from ..owned import OwnedFolder
 from ..policy import Policy
+from ..redaction.deferred import copy_config, not_ours, place_refused, replay
 from ..report.document import printable
 from ..screen.photo import Candidate
 
@@ -259,18 +260,21 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
             raise ClusterError(_("the Dask scheduler at {address} did not answer for {seconds} s (stopped, "
                                  "overloaded, or the network cut?); what finished is kept, run again").format(
                                    address=printable(address), seconds=ANSWER_TIMEOUT_S))
+        if isinstance(box.get("error"), OSError):  # the scheduler gone mid-call (a connection reset)
+            raise lost() from None
         if "error" in box:
             raise box["error"]
         return box["value"]
 
+    def lost() -> ClusterError:
+        return ClusterError(_("lost the connection to the Dask scheduler at {address} (Dask tries to reconnect for "
+                              "{seconds} s); what finished is kept, run again when it is back").format(
+                                address=printable(address), seconds=CONNECT_TIMEOUT_S))
+
     posts = json.dumps(sorted((captions or {}).items()))
     plugin_name = PLUGIN_PREFIX + hashlib.sha256(f"{config}|{posts}".encode()).hexdigest()[:16]
     roster = Path(policy.text.roster).read_bytes() if policy.text.roster else None
-    spec = None
-    if copies is not None:
-        from ..redaction.deferred import copy_config, not_ours, place_refused
-
-        spec = CopiesSpec(copies.name_max(), copy_config(policy))
+    spec = CopiesSpec(copies.name_max(), copy_config(policy)) if copies is not None else None
     served: set[str] = set()
     inflight: dict = {}  # future -> (candidate, size, mtime, round)
     hashes: dict = {}  # future -> the SHA-256 of the photo as this process read it
@@ -324,9 +328,7 @@ def screen_on_cluster(address: str, todo: Iterable[tuple[Candidate, int, int]], 
                 if client.status == "running":
                     raise ClusterError(_("the Dask scheduler dropped the run's tasks (restarted?); what finished "
                                          "is kept, run again")) from None
-                raise ClusterError(_("lost the connection to the Dask scheduler at {address} (Dask tries to "
-                                     "reconnect for {seconds} s); what finished is kept, run again when it is "
-                                     "back").format(address=printable(address), seconds=CONNECT_TIMEOUT_S)) from None
+                raise lost() from None
             if not done:
                 if ask(client.nthreads):
                     no_worker_since = None
@@ -409,8 +411,6 @@ def _collect(ask: Callable, future, candidate: Candidate, out: OwnedFolder, kill
         return _error(candidate.rel, _("screening failed on a Dask worker ({what})").format(what=answer["failed"]))
     result = answer["record"]
     if copies is not None:  # the copy is in its place before its row is saved
-        from ..redaction.deferred import replay
-
         result = replay(copies, answer["copies"], result, candidate.copy)
     thumb = answer["thumb"] if result["verdict"] != "error" else None
     if thumb and answer["thumb_data"] and not out.path(thumb).exists():
