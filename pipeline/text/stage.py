@@ -132,14 +132,19 @@ COLUMN_WHY = {"name": "a table's student column, whole (every row's cell, read o
                        "included): the table holds a student"}
 
 
-def _whole_columns(image, lines: list[OcrLine], kept: list[Match], policy) -> list[Finding]:
+def _whole_columns(image, lines: list[OcrLine], kept: list[Match], policy, found: list[Finding]) -> list[Finding]:
     """Documents as regions: the student, ID and grade columns of a table that holds a student's name or
-    number, whole (``recognizers.regions``), in each engine's reading of the page, once each."""
+    number, whole (``recognizers.regions``), in each engine's reading of the page, once each: a place per
+    row, where no finding of ``found`` stands already (a cell read and found is covered, and counted, once)."""
     readings = engine_readings(lines) if policy.text.ocr_backend == "both" else [("", lines)]
+    centres = [(f.box.x + f.box.w / 2, f.box.y + f.box.h / 2) for f in found
+               if f.box is not None and f.kind in ("name", "student_id", "grade")]
     out: list[Finding] = []
     for _engine, engine_lines in readings:
         for column in student_columns(engine_lines, kept):
             b = column.box
+            if any(b.x <= x <= b.x + b.w and b.y <= y <= b.y + b.h for x, y in centres):
+                continue
             box = Box.from_xyxy(b.x, b.y, b.x + b.w, b.y + b.h, image.width, image.height)
             same = next((k for k, f in enumerate(out) if f.kind == column.kind and f.box.iou(box) > 0.5), None)
             if same is not None:
@@ -205,7 +210,7 @@ def find_text(image, policy) -> list[Finding]:
                                     why="where a column of marks beside the students' names or IDs puts this student's "
                                         "mark, which no engine read: a mark is written there"))
     # a table that holds a student's name or number: its student, ID and grade columns covered whole
-    findings += _whole_columns(image, lines, kept, policy)
+    findings += _whole_columns(image, lines, kept, policy, findings)
     # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
     findings += [f for f in find_ink_grades(image, lines, kept)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
