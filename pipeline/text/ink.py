@@ -42,6 +42,8 @@ MAX_STROKE = 24.0  # px on the preview: the widest pen line (twice the largest d
 MAX_FILL = 0.65  # a piece fills at most this share of its box (letters, ticks, underlines; a bold "C" or "O" in
 # marker fills half of it, a filled dot or patch 0.8 or more)
 MIN_PIECE = 6  # px on the preview: pieces smaller than this (both sides) are noise
+SINGLE_MIN = 2.5  # pieces: a lone piece smaller than this many MIN_PIECE is noise (a lone letter beside a student's
+# name from this size to 3 pieces is taken only there)
 BAR_ASPECT = 0.45  # a piece this much narrower than long is a bar (a dash, a minus sign), whatever it fills
 STROKE_SLACK = 2.0  # px: where strokes meet (the top of an "A") the widest-line measure runs over on a small letter
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
@@ -329,7 +331,10 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
 
     for x, y, w, h, n in regions:
         # a region: several pieces (letters) or one long stroke (a circled grade, a scrawl)
-        if h * factor < 8 or (n < 2 and max(w, h) < 3 * MIN_PIECE):
+        # one small piece: noise or a tick, unless it is a lone letter as tall as a line beside a student's
+        # name or ID on the same sheet (a red "C" on a small photo of a worksheet)
+        single = n < 2 and max(w, h) < 3 * MIN_PIECE
+        if h * factor < 8 or (single and max(w, h) < SINGLE_MIN * MIN_PIECE):
             continue
         if w > MAX_REGION_WIDTH * preview.shape[1] or h > 0.4 * preview.shape[0]:
             continue
@@ -351,6 +356,9 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
                 any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, label_words):
             continue
+        elif single:
+            if beside(box, people):
+                why = "a lone pen letter beside a student's name or ID"
         elif beside(box, labels):
             why = "pen mark beside a grade label"
         elif beside(box, people):

@@ -323,3 +323,23 @@ def test_a_table_header_row_is_no_label():
                     Box(10, 60, 120, 24))
     assert ink.label_boxes([header]) == []
     assert ink.label_boxes([label]) == [label.box]  # "Score" last on a line that is no header row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_name", [True, False])
+def test_a_lone_small_pen_letter_on_a_students_worksheet_is_a_grade(tmp_path, policy, with_name):
+    """A small photo of a worksheet: a red "C" about a line tall, far below the student's name, is a
+    grade (issue 39); the same letter on a sheet with no student's name is no finding."""
+    def draw(d):
+        printed, _ = _font(PRINTED, 15)
+        d.text((30, 30), "Evaluation d'histoire", fill=(25, 25, 30), font=printed)
+        d.text((30, 60), "Élève : Jean-Luc Ndiaye" if with_name else "Exercices du jour", fill=(25, 25, 30),
+               font=printed)
+        d.text((30, 90), "4. Convertis 3/4 en nombre décimal", fill=(25, 25, 30), font=printed)
+        d.text((30, 120), "5. Calcule 25 % de 80", fill=(25, 25, 30), font=printed)
+        return [_handwrite(d, (300, 190), "C", (200, 30, 35), 20)]
+
+    path, (mark,) = _page(tmp_path, draw, size=(500, 300))
+    findings = _stage(path, policy)
+    grades = [f for f in findings if f.kind == "grade"]
+    assert any(_covers(f.box, mark) for f in grades) == with_name, (mark, [(f.kind, f.box, f.why) for f in findings])
