@@ -92,3 +92,20 @@ def test_steps_on_another_copy_than_the_photos_are_refused(redactors, tmp_path) 
     record = replay(copies, scratch.take(), report.to_dict(), only="other.jpg")
     assert record["verdict"] == "error" and "does not make" in record["error"], record
     assert not _files(tmp_path / "copies")
+
+
+def test_a_video_copy_over_the_limit_is_not_sent_back(tmp_path) -> None:
+    """A video's copy is published from its temporary: over the limit it raises (redact_video makes the row
+    an error, "the redacted copy could not be made (OSError: ... make this copy in a local run ...)")."""
+    folder = DeferredCopies(tmp_path / "scratch", 255, 10)
+    tmp = folder.temporary()
+    tmp.write_bytes(b"x" * 20)
+    with pytest.raises(OSError, match="more than a Dask worker sends back"):
+        folder.publish(tmp, "clip.mp4")
+    folder.discard(tmp)
+    assert folder.take() == [] and not [p for p in (tmp_path / "scratch").rglob("*") if p.is_file()]
+    small = folder.temporary()
+    small.write_bytes(b"x" * 5)
+    folder.publish(small, "clip.mp4")
+    folder.discard(small)
+    assert folder.take() == [("write_copy", ("clip.mp4", b"xxxxx"))]
