@@ -327,7 +327,11 @@ class Redactor:
         ruled_out = [(lo.box, why) for lo, why in unsure]
         review = [lo.box for lo, _why in unsure]  # kept out of a hands crop all the same
         crop, no_crop = None, None
-        if self.crop == "hands":
+        if self.crop == "hands" and any(f.kind == "blur" for f in findings):
+            # a crop enlarges the blur, and a person must judge the photo's blur all the same (judged by eye:
+            # the one crop of a motion-blurred street, two people walking, was called poor)
+            no_crop = _("no crop: the photo is blurred, and a crop would only enlarge the blur")
+        elif self.crop == "hands":
             crop, why_not, clothing = self._hands_crop(image, todo, review)
             if crop is None:  # no crop worth posting: the covered copy instead, and the row says why
                 no_crop = why_not

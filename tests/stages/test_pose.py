@@ -115,3 +115,25 @@ def test_crop_hands_makes_no_crop_of_a_hand_resting_on_a_thigh(testdata: Path, t
     assert "rest on a body" in row["redaction"]["no_crop"], row["redaction"]
     assert any("rest on a body" in r for r in row["reasons"]), row["reasons"]
     assert rows[pointing.name]["redaction"]["output"] == pointing.name, rows[pointing.name]["reasons"]
+
+
+@pytest.mark.slow
+def test_crop_hands_makes_no_crop_of_a_blurred_photo(testdata: Path, tmp_path: Path) -> None:
+    """A motion-blurred street with two people walking made a crop of their blurred bodies (judged poor):
+    a blurred photo gets the covered copy, and the row says why; a sharp hand in the same run keeps its crop."""
+    blurred = testdata / "misc" / "blur" / "nafnet_blurry.jpg"
+    hand = testdata / "hands" / "onehand10k_784.jpg"
+    for path in (blurred, hand):
+        if not path.is_file():
+            pytest.skip(f"shared test photo {path} not found")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for path in (blurred, hand):
+        shutil.copy(path, src / path.name)
+    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands"])
+    assert result.exit_code in (0, 1), result.output
+    rows = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    row = rows[blurred.name]
+    assert row["redaction"]["crop"] is None and row["redaction"]["output"] == blurred.name, row["redaction"]
+    assert "blurred" in row["redaction"]["no_crop"] and row["verdict"] != "ok", row
+    assert rows[hand.name]["redaction"]["crop"] is not None, rows[hand.name]["reasons"]
