@@ -38,6 +38,7 @@ from ..i18n import _
 from .core import (KEPT_REASON, KIND_NAMES, Leftover, encode, face_like, merge_overlapping, on_own_paint, reuse_text_lines,
                    summary, text_line_boxes)
 from .names import copy_names, output_name, renamed_reason
+from .clothing_text import text_on_people
 from .deferred import copy_config, not_ours, place_refused
 
 
@@ -472,32 +473,3 @@ class Redactor:
 
 # How many times a crop is looked at again for faces (each face seen is then kept out of the next)
 CROP_LOOKS = 4
-
-# A text line on a person is covered in a crop when it is at least this many times as long as it
-# is thick: the detector also frames square blobs (a palm, a face in a crowd) as lines; a name or a
-# two-digit number is longer than it is tall.
-CLOTHING_TEXT_ELONGATION = 1.25
-# ... and when the recogniser reads it with at least this mean confidence: a knitted jumper, a lace
-# collar or a palm is framed as a line too, and read as one or two characters at 0.1-0.3 (names and
-# numbers on jerseys and bibs read at 0.6-1.0). A solid box for such a pattern filled half a hands crop.
-CLOTHING_TEXT_MIN_CONFIDENCE = 0.4
-
-
-def text_on_people(image: LoadedImage, mask: np.ndarray, policy: Policy) -> list[Box]:
-    """Text lines (the screen's) that lie on a person: names and numbers on jerseys, bibs and
-    badges, which a crop covers."""
-    from ..text.detect import line_crop, lines_in, recognise
-
-    mh, mw = mask.shape
-    long_side = policy.text.detect_long_side
-    lines = lines_in(image, long_side)
-    on_people = [(line, b) for line, b in zip(lines, text_line_boxes(image, policy))
-                 if line.length >= CLOTHING_TEXT_ELONGATION * line.thickness
-                 and mask[min(mh - 1, int((b.y + b.h / 2) * mh / image.height)), min(mw - 1, int((b.x + b.w / 2) * mw / image.width))]]
-    if not on_people:
-        return []
-    preview = image.preview(long_side)
-    readings = recognise([line_crop(preview, line) for line, _b in on_people])
-    return [b for (_line, b), reading in zip(on_people, readings) if reading.confidence >= CLOTHING_TEXT_MIN_CONFIDENCE]
-
-

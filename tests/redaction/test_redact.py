@@ -702,7 +702,7 @@ def test_text_on_people_is_text_that_reads_not_a_pattern(testdata: Path, policy,
                                                          covered: int) -> None:
     """A hands crop covers names and numbers worn on clothing; a knitted pattern framed as a line (read as
     'P' at 0.11) made a solid box over half of a hand's crop."""
-    from pipeline.redaction.copies import text_on_people
+    from pipeline.redaction.clothing_text import text_on_people
     from pipeline.stages.people import PERSON_CONFIDENCE, person_confidence
 
     image = load_image(testdata / folder / name, 10**9)
