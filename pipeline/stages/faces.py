@@ -56,29 +56,14 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarr
 
 
 class CenterFace:
-    """CenterFace on onnxruntime. The shipped ONNX graph has a fixed 32x32 input; we relabel the
-    spatial dimensions as symbolic so one session serves every image size. It also lists its weights
-    as graph inputs, which makes onnxruntime treat them as values that could change and skip constant
-    folding and fused kernels: dropping them from the inputs runs the same arithmetic (outputs equal
-    to 1e-5) in about half the time."""
+    """CenterFace on onnxruntime, on the graph ``centerface_model()`` prepares (fp32: int8 and OpenVINO
+    were measured and not taken, ``docs/speed.md``)."""
 
     def __init__(self) -> None:
-        import onnx
         import onnxruntime
 
-        model = onnx.load(str(model_path("centerface")))
-        weights = {initializer.name for initializer in model.graph.initializer}
-        inputs = [value for value in model.graph.input if value.name not in weights]
-        del model.graph.input[:]
-        model.graph.input.extend(inputs)
-        for value, labels in [(model.graph.input[0], ("B", "H", "W"))] + [
-            (output, ("B", "h", "w")) for output in model.graph.output
-        ]:
-            dims = value.type.tensor_type.shape.dim  # N, C, H, W: all but C become symbolic
-            for index, label in zip((0, 2, 3), labels):
-                dims[index].dim_param = label
         self.session = onnxruntime.InferenceSession(
-            model.SerializeToString(), onnx_session_options(), providers=["CPUExecutionProvider"]
+            centerface_model().SerializeToString(), onnx_session_options(), providers=["CPUExecutionProvider"]
         )
         self.input_name = self.session.get_inputs()[0].name
 
@@ -137,6 +122,28 @@ class CenterFace:
             points = tuple((float(marks[i, 2 * j + 1] * bw + left), float(marks[i, 2 * j] * bh + top)) for j in range(5))
             out.append(FaceDetection(*(float(v) for v in boxes[i]), float(scores[i]), points))
         return out
+
+
+def centerface_model():
+    """CenterFace's graph (an ``onnx.ModelProto``) as the detector runs it; the verified file itself is not
+    changed. The shipped graph has a fixed 32x32 input; we relabel the spatial dimensions as symbolic
+    so one session serves every image size. It also lists its weights as graph inputs, which makes
+    onnxruntime treat them as values that could change and skip constant folding and fused kernels:
+    dropping them from the inputs runs the same arithmetic (outputs equal to 1e-5) in about half the time."""
+    import onnx
+
+    model = onnx.load(str(model_path("centerface")))
+    weights = {initializer.name for initializer in model.graph.initializer}
+    inputs = [value for value in model.graph.input if value.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
+    for value, labels in [(model.graph.input[0], ("B", "H", "W"))] + [
+        (output, ("B", "h", "w")) for output in model.graph.output
+    ]:
+        dims = value.type.tensor_type.shape.dim  # N, C, H, W: all but C become symbolic
+        for index, label in zip((0, 2, 3), labels):
+            dims[index].dim_param = label
+    return model
 
 
 @lru_cache(maxsize=1)
