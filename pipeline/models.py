@@ -139,11 +139,15 @@ def fetch_models(names: list[str] | None = None, log=print) -> list[str]:
 
 def onnx_session_options():
     """onnxruntime options for our models: quiet, and as many threads as $PHOTOSCREEN_THREADS says
-    (batch workers set 1 each so N processes share N cores without oversubscription)."""
+    (batch workers set 1 each so N processes share N cores without oversubscription). Threads that
+    wait for work sleep instead of spinning: with 2 threads, CenterFace took 1.5-1.6 times the CPU of
+    one thread while spinning and the same as one thread without (``scripts/bench/centerface.py``,
+    ``docs/speed.md``); the same arithmetic, so the same outputs."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     threads = os.environ.get("PHOTOSCREEN_THREADS")
     if threads and threads.isdigit():
         options.intra_op_num_threads = int(threads)
