@@ -44,6 +44,8 @@ MAX_FILL = 0.65  # a piece fills at most this share of its box (letters, ticks, 
 MIN_PIECE = 6  # px on the preview: pieces smaller than this (both sides) are noise
 SINGLE_MIN = 2.5  # pieces: a lone piece smaller than this many MIN_PIECE is noise (a lone letter beside a student's
 # name from this size to 3 pieces is taken only there)
+SINGLE_LINE_SHARE = 0.75  # ... and only on the student's own sheet, at least this share of the name's or ID's line
+# height: a letter as large as the line it grades, not a 15-17 px fleck on an arm beside a sheet (26-32 px lines)
 BAR_ASPECT = 0.45  # a piece this much narrower than long is a bar (a dash, a minus sign), whatever it fills
 STROKE_SLACK = 2.0  # px: where strokes meet (the top of an "A") the widest-line measure runs over on a small letter
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
@@ -313,13 +315,14 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
     sheets = None
     out: list[Finding] = []
 
-    def beside(box: Box, anchors) -> bool:
+    def beside(box: Box, anchors, same_sheet: bool = False) -> bool:
+        """Near one of the ``anchors``, or farther on the same sheet (``same_sheet``: only on the same sheet)."""
         nonlocal sheets
         for anchor, line_h in anchors:
             dx, dy = box.gap(anchor)
             gap = max(dx, dy)
             scale = max(line_h, 0.5 * box.h)
-            if gap <= NEAR_LINES * scale:
+            if gap <= NEAR_LINES * scale and not same_sheet:
                 return True
             if gap <= SAME_SHEET_LINES * scale:
                 if sheets is None:
@@ -357,7 +360,8 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
                 any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, label_words):
             continue
         elif single:
-            if beside(box, people):
+            if beside(box, [(anchor, line_h) for anchor, line_h in people if box.h >= SINGLE_LINE_SHARE * line_h],
+                      same_sheet=True):
                 why = "a lone pen letter beside a student's name or ID"
         elif beside(box, labels):
             why = "pen mark beside a grade label"
