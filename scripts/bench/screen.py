@@ -172,7 +172,7 @@ def main() -> int:
             rows.append((name, n / dask.seconds))
             busy += [("local", 1, one), ("Dask", args.workers, dask)]
             print(f"Dask overhead against {args.workers} local workers: "
-                  f"{(rows[-3][1] / rows[-1][1] - 1) * 100:+.0f}% time per photo")
+                  f"{(dask.seconds / result.seconds - 1) * 100:+.0f}% time per photo")
             rows += bench_copies(folder, Path(tmp), policy, args.workers, 1)
         # share of the run's wall time x workers spent screening photos: what is left is start-up,
         # model loading and dispatch; less sensitive to other load on a shared machine than photos/s
