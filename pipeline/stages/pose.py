@@ -211,7 +211,12 @@ def poses_around(rgb: np.ndarray, hands: list[Box]) -> list[Pose]:
     """The poses of the people in ``rgb`` and of those around each of the ``hands`` (the detector
     sees the photo at 224 px, where a person in a group is a few pixels tall)."""
     h, w = rgb.shape[:2]
-    windows = [(0, 0, w, h)] + [_window(hand, w, h) for hand in hands]
+    return poses_in(rgb, [(0, 0, w, h)] + [_window(hand, w, h) for hand in hands])
+
+
+def poses_in(rgb: np.ndarray, windows: list[tuple[int, int, int, int]]) -> list[Pose]:
+    """The poses the detector and the landmark model find in each window ``(x1, y1, x2, y2)`` of ``rgb``
+    (the detector finds one person per window), in ``rgb``'s pixels."""
     poses = []
     for x1, y1, x2, y2 in dict.fromkeys(windows):
         if x2 - x1 < 16 or y2 - y1 < 16:
@@ -267,15 +272,7 @@ def heads_on_bodies(rgb: np.ndarray, heads: list[Box]) -> list[bool]:
         size, cx = max(head.w, head.h), head.x + head.w / 2
         windows.append((max(0, round(cx - HEAD_WINDOW_SIDE * size)), max(0, round(head.y - HEAD_WINDOW_UP * size)),
                         min(w, round(cx + HEAD_WINDOW_SIDE * size)), min(h, round(head.y + HEAD_WINDOW_DOWN * size))))
-    poses = []
-    for x1, y1, x2, y2 in dict.fromkeys(windows):
-        if x2 - x1 < 16 or y2 - y1 < 16:
-            continue
-        part = rgb[y1:y2, x1:x2]
-        for keypoints in detect_people(part):
-            pose = landmarks(part, keypoints)
-            if pose is not None:
-                poses.append(Pose(pose.points + [x1, y1], pose.visibility))
+    poses = poses_in(rgb, windows)
     out = []
     for head in heads:
         cx, cy = head.x + head.w / 2, head.y + head.h / 2
