@@ -73,6 +73,19 @@ def review_copy(review_template, tmp_path) -> Path:
     return base
 
 
+def leave_for_review(base: Path, path: str, box: list[int]) -> None:
+    """Make the copy of ``path`` in the report under ``base`` a review row with ``box`` a possible face a hand
+    fix left for a person (``redaction.review``)."""
+    import json
+
+    report = base / "report" / "report.json"
+    document = json.loads(report.read_text())
+    image = next(i for i in document["images"] if i["path"] == path)
+    image["redaction"]["review"] = [box]
+    image["verdict"] = "review"
+    report.write_text(json.dumps(document))
+
+
 # a finding that blocks a photo on its own (a student ID is visible), for reports written by hand
 STUDENT_ID = {"kind": "student_id", "box": [10, 10, 60, 20], "score": 0.9, "detector": "text:student_id",
               "hint": "ID ••••56"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLES, STUDENT_ID, XSS_NAME, hand_report
+from conftest import REPO, SAMPLES, STUDENT_ID, XSS_NAME, hand_report, leave_for_review
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api")
@@ -494,15 +494,8 @@ def test_items_left_to_a_person_with_one_key_each_and_videos(tmp_path: Path, lan
 def test_the_cover_key_makes_the_copy_again_in_headless_chromium(review_copy: Path) -> None:
     """Issue 40: a possible face a hand fix left for review is drawn on the copy; c covers it, the copy is
     made again and screened again, and the item is gone with the copy it was seen on."""
-    import json
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    report = review_copy / "report" / "report.json"
-    document = json.loads(report.read_text())
-    image = next(i for i in document["images"] if i["path"] == "landscape_coffee.jpg")
-    image["redaction"]["review"] = [[30, 40, 60, 50]]
-    image["verdict"] = "review"
-    report.write_text(json.dumps(document))
+    leave_for_review(review_copy, "landscape_coffee.jpg", [30, 40, 60, 50])
     before = (review_copy / "copies" / "landscape_coffee.jpg").read_bytes()
     proc, url = _serve(review_copy / "report")
     try:

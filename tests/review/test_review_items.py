@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
-from conftest import SAMPLES, STUDENT_ID, hand_report
+from conftest import SAMPLES, STUDENT_ID, hand_report, leave_for_review
 from pipeline.review.app import COOKIE, create_app
 
 TOKEN = "test-token-items"
@@ -205,12 +205,7 @@ def test_a_video_without_a_copy_shows_its_frames_with_the_text_painted_over(tmp_
 def test_cover_makes_the_copy_again_as_a_hand_fix(review_copy: Path) -> None:
     """The cover key on a possible face left for review: the copy is made again with its box covered solid,
     screened again, its row rewritten; the item is gone with the copy it was seen on."""
-    report = review_copy / "report" / "report.json"
-    document = json.loads(report.read_text())
-    image = next(i for i in document["images"] if i["path"] == "landscape_coffee.jpg")
-    image["redaction"]["review"] = [[30, 40, 60, 50]]
-    image["verdict"] = "review"
-    report.write_text(json.dumps(document))
+    leave_for_review(review_copy, "landscape_coffee.jpg", [30, 40, 60, 50])
     c = client(review_copy)
     before = (review_copy / "copies" / "landscape_coffee.jpg").read_bytes()
     (item,) = row(c, "landscape_coffee.jpg")["items"]
@@ -221,6 +216,6 @@ def test_cover_makes_the_copy_again_as_a_hand_fix(review_copy: Path) -> None:
     assert after["fixed_by"] == "tester" and after["copy_verdict"] in ("ok", "review")
     assert all(i["id"] != item["id"] for i in after["items"])
     assert (review_copy / "copies" / "landscape_coffee.jpg").read_bytes() != before
-    fixed = json.loads(report.read_text())
+    fixed = json.loads((review_copy / "report" / "report.json").read_text())
     assert next(i for i in fixed["images"] if i["path"] == "landscape_coffee.jpg")["redaction"]["fixed"]["hand"] == [
         {"kind": "face", "box": [30, 40, 60, 50], "mode": "solid"}]

@@ -91,25 +91,30 @@ def test_a_head_seen_from_behind_sits_on_a_body(testdata: Path) -> None:
         assert not any(on_body for _x, on_body in held("misc/blur", name)), name
 
 
+def redact_with_crops(paths: list[Path], tmp_path: Path, *options: str) -> dict[str, dict]:
+    """``photoscreen redact --crop hands`` on copies of the shared test photos ``paths`` (skipped when one is
+    missing): the report's rows by file name."""
+    for path in paths:
+        if not path.is_file():
+            pytest.skip(f"shared test photo {path} not found")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for path in paths:
+        shutil.copy(path, src / path.name)
+    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands", *options])
+    assert result.exit_code in (0, 1), result.output
+    return {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+
+
 @pytest.mark.slow
 def test_crop_hands_makes_no_crop_of_a_hand_resting_on_a_thigh(testdata: Path, tmp_path: Path) -> None:
     """With crops allowed down to 200 px, a hand on a girl's thigh made a crop of her lap; now no
     crop (the covered photo instead), and the row says why. A pointing hand in the same run still gets its crop."""
     thigh = testdata / "faces_annotated" / "20_Family_Group_Family_Group_20_387.jpg"
     pointing = testdata / "people_scenes" / "zidane.jpg"
-    for path in (thigh, pointing):
-        if not path.is_file():
-            pytest.skip(f"shared test photo {path} not found")
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    for path in (thigh, pointing):
-        shutil.copy(path, src / path.name)
     policy = tmp_path / "small_crops.toml"
     policy.write_text("[redact]\ncrop_min_short_side = 200\n")
-    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands",
-                                 "--policy", str(policy)])
-    assert result.exit_code in (0, 1), result.output
-    rows = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    rows = redact_with_crops([thigh, pointing], tmp_path, "--policy", str(policy))
     row = rows[thigh.name]  # no crop of her lap: the covered photo instead, and the row says why
     assert row["redaction"]["crop"] is None and row["redaction"]["output"] == thigh.name, row["redaction"]
     assert "rest on a body" in row["redaction"]["no_crop"], row["redaction"]
@@ -123,16 +128,7 @@ def test_crop_hands_makes_no_crop_of_a_blurred_photo(testdata: Path, tmp_path: P
     a blurred photo gets the covered copy, and the row says why; a sharp hand in the same run keeps its crop."""
     blurred = testdata / "misc" / "blur" / "nafnet_blurry.jpg"
     hand = testdata / "hands" / "onehand10k_784.jpg"
-    for path in (blurred, hand):
-        if not path.is_file():
-            pytest.skip(f"shared test photo {path} not found")
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    for path in (blurred, hand):
-        shutil.copy(path, src / path.name)
-    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands"])
-    assert result.exit_code in (0, 1), result.output
-    rows = {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+    rows = redact_with_crops([blurred, hand], tmp_path)
     row = rows[blurred.name]
     assert row["redaction"]["crop"] is None and row["redaction"]["output"] == blurred.name, row["redaction"]
     assert "blurred" in row["redaction"]["no_crop"] and row["verdict"] != "ok", row
