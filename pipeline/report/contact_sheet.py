@@ -5,7 +5,9 @@ A thumbnail per photo (in ``thumbs/`` beside the page) with its boxes drawn: fac
 the original's verdict and reasons, the safe copy's verdict and a link to it (``batch --redact-to``),
 and buttons to filter by verdict (also ``report.html#block`` etc.): the originals' verdicts in a
 report without copies, the safe copies' in a report of copies (a withheld copy counts as block, as in
-the report's summary), since the copies are what would be posted.
+the report's summary), since the copies are what would be posted. What the tool left to a person
+(``left_to_check.py``: the review app's items) is drawn over the thumbnail numbered and labelled "to check",
+listed under it, and has its own filter button (``report.html#tocheck``).
 No external assets: CSS and the few lines of JavaScript are inline.
 """
 
@@ -21,7 +23,8 @@ from urllib.parse import quote
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..i18n import _, language
+from ..i18n import _, language, ngettext
+from .left_to_check import row_items
 from .run_info import platform_label, report_policy, setting_label
 from ..screen.verdict import original_verdict
 
@@ -85,7 +88,14 @@ h1 {{ font-size: 1.4em; margin: 0 0 .3em; }}
 .noimg {{ height: 120px; display: flex; align-items: center; justify-content: center; background: #eee; color: #777; }}
 .verdict {{ font-weight: bold; text-transform: uppercase; color: #fff; padding: 1px 6px; border-radius: 3px; }}
 .path {{ font-family: monospace; font-size: .85em; word-break: break-all; }}
-ul {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
+ul, ol {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
+.pic {{ position: relative; width: fit-content; margin: 0 auto 6px; }}
+.pic img {{ margin: 0; }}
+.check {{ position: absolute; border: 3px solid #ff00c8; box-shadow: 0 0 0 1px #fff; box-sizing: border-box; }}
+.check span {{ position: absolute; top: -1.4em; left: -3px; font-size: .75em; background: #6b0057; color: #fff; padding: 0 3px; white-space: nowrap; }}
+.card.tocheck {{ border: 2px solid #a0007f; }}
+.tocheck-badge {{ background: #a0007f; }}
+.tocheck-what {{ margin-top: .4em; font-size: .9em; color: #6b0057; }}
 </style></head>
 <body>
 <h1>{title}</h1>
@@ -98,6 +108,7 @@ ul {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
 <button data-filter="review">{review_label} ({review})</button>
 <button data-filter="ok">{ok_label} ({ok})</button>
 <button data-filter="error">{error_label} ({error})</button>
+<button data-filter="tocheck">{tocheck_label} ({tocheck})</button>
 </div>
 <div class="grid">
 {cards}
@@ -105,7 +116,7 @@ ul {{ margin: .3em 0 0 1.1em; padding: 0; font-size: .9em; }}
 <script>
 function applyFilter(name) {{
   document.querySelectorAll('.card').forEach(function (c) {{
-    if (name === 'all' || c.dataset.verdict === name) c.removeAttribute('hidden'); else c.setAttribute('hidden', '');
+    if (name === 'all' || c.dataset.verdict === name || (name === 'tocheck' && c.dataset.tocheck)) c.removeAttribute('hidden'); else c.setAttribute('hidden', '');
   }});
   document.querySelectorAll('.filters button').forEach(function (b) {{
     b.classList.toggle('active', b.dataset.filter === name);
@@ -128,7 +139,7 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
     policy = report_policy(report)
     copies = (report.get("run") or {}).get("copies")
     of_copies = any(i.get("redaction") is not None for i in report["images"])
-    cards, originals, filtered = [], Counter(), Counter()
+    cards, originals, filtered, checked = [], Counter(), Counter(), 0
     for image in report["images"]:
         verdict, reasons = original_verdict(image, policy)
         originals[verdict] += 1
@@ -138,8 +149,11 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
         redaction = image.get("redaction")
         thumb = thumbs.get(image["path"])
         no_preview = _("no preview")
-        picture = (f'<img src="{html.escape(thumb)}" alt="{html.escape(image["path"])}" loading="lazy">' if thumb
-                   else f'<div class="noimg">{no_preview}</div>')
+        left = row_items(image, policy.general.setting)
+        picture = (f'<div class="pic"><img src="{html.escape(thumb)}" alt="{html.escape(image["path"])}" loading="lazy">'
+                   f'{_item_boxes(left, image)}</div>' if thumb else f'<div class="noimg">{no_preview}</div>')
+        to_check = _item_list(left)
+        checked += bool(left)
         items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons or [_("nothing found")])
         copy = ""
         if redaction is not None:
@@ -154,9 +168,11 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
             copy = (f'<div class="copy"><span class="verdict" style="background:{COLOURS.get(copy_verdict, "#999")}">'
                     f'{label}</span>{link}<ul>{copy_reasons}</ul></div>')
         badge = html.escape(_("original {verdict}").format(verdict=_(verdict)))
-        cards.append(f'<div class="card" data-verdict="{html.escape(shown)}" data-original="{verdict}">{picture}'
+        mark = f' data-tocheck="{len(left)}"' if left else ""
+        cards.append(f'<div class="card{" tocheck" if left else ""}" data-verdict="{html.escape(shown)}" '
+                     f'data-original="{verdict}"{mark}>{picture}'
                      f'<span class="verdict" style="background:{COLOURS[verdict]}">{badge}</span> '
-                     f'<span class="path">{html.escape(image["path"])}</span><ul>{items}</ul>{copy}</div>')
+                     f'<span class="path">{html.escape(image["path"])}</span><ul>{items}</ul>{copy}{to_check}</div>')
     s = report["summary"]
     total = sum(s[k] for k in ("block", "review", "ok", "error"))
     counts = ", ".join(f"{originals[v]} {_(v)}" for v in ("block", "review", "ok", "error"))
@@ -169,9 +185,37 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
     labels = {"lang": language(), "title": _("photoscreen report"),
               "filter_label": html.escape(_("Filter by the safe copies' verdict") if of_copies else _("Filter by verdict")),
               "all_label": _("All"), "block_label": _("Block"), "review_label": _("Review"), "ok_label": _("OK"),
-              "error_label": _("Error")}
+              "error_label": _("Error"), "tocheck_label": _("To check"), "tocheck": checked}
     return PAGE.format(summary=summary, header=_header(report.get("run") or {}), total=total, **labels,
                        cards="\n".join(cards), **{v: filtered[v] for v in ("block", "review", "ok", "error")})
+
+
+def _item_boxes(left: list[dict], image: dict) -> str:
+    """The items left to a person, numbered and labelled "to check", drawn over the thumbnail (the whole upright
+    photo: each box in shares of its width and height)."""
+    width, height = image.get("width"), image.get("height")
+    if not left or not width or not height:
+        return ""
+    marks = []
+    for n, item in enumerate(left, 1):
+        x, y, w, h = item["box"]
+        where = (f"left:{100 * x / width:.2f}%;top:{100 * y / height:.2f}%;"
+                 f"width:{100 * w / width:.2f}%;height:{100 * h / height:.2f}%")
+        text = html.escape(_("{n}: to check").format(n=n))
+        marks.append(f'<div class="check" style="{where}" title="{html.escape(item["label"])}"><span>{text}</span></div>')
+    return "".join(marks)
+
+
+def _item_list(left: list[dict]) -> str:
+    """What a person must look at on this photo, numbered as on the thumbnail, and where to decide it."""
+    if not left:
+        return ""
+    badge = html.escape(ngettext("{n} item to check", "{n} items to check", len(left)).format(n=len(left)))
+    lines = "".join(f"<li>{html.escape(item['label'])}</li>" for item in left)
+    how = html.escape(_("numbered on the picture; decide each in photoscreen review: c covers it, n not a face, "
+                        "f fine"))
+    return (f'<div class="tocheck-what"><span class="verdict tocheck-badge">{badge}</span> {how}'
+            f'<ol>{lines}</ol></div>')
 
 
 def _header(run: dict) -> str:

@@ -10,8 +10,9 @@ from collections import Counter
 from typing import Any, Mapping
 
 from ..redaction.copy_frame import CopyFrame, plan
-from ..findings import KINDS, Box, Finding, Verdict, kind_label
-from ..i18n import N_, _
+from ..findings import Box, Finding, Verdict
+from ..i18n import _
+from ..report.left_to_check import box_label, items as items_left
 from ..screen.verdict import decide
 from .folder import Photo, ReportFolder
 from .store import Decision, Fix, Store
@@ -24,25 +25,12 @@ DECISION_FILTERS = ("undecided", "approved", "rejected", "overridden")
 PER_PAGE, MAX_PER_PAGE = 50, 500
 
 
-# what the page offers on an item the tool left to a person (``Listing.items``); ``cover`` only where a copy is made
-ITEM_ACTIONS = ("cover", "not_a_face", "fine")
 STRIP_EVEN = 5  # frames evenly spaced over a video, beside those at its findings' times
 STRIP_MAX = 16  # frames in a video's strip at most
 
 
 class BadQuery(ValueError):
     pass
-
-
-# where a box says more than its kind's label (findings.KINDS)
-_LABELS = {"barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
-
-
-def box_label(f: dict) -> str:
-    """What a box drawn on the page is, in a few words, in the language in use."""
-    if f["kind"] == "face":
-        return _("identifiable face") if f.get("identifiable") else _("small or turned-away face")
-    return _(_LABELS[f["kind"]]) if f["kind"] in _LABELS else kind_label(f["kind"])
 
 
 class Listing:
@@ -87,34 +75,12 @@ class Listing:
 
     # --- what the tool left to a person ------------------------------------------------------------
     def items(self, photo: Photo) -> list[dict[str, Any]]:
-        """The boxed things of a row a person must look at, each with an ``id`` (stable for its copy), its
-        kind, box (upright original's pixels), label and the actions offered: in a report with copies the
-        possible faces a hand fix left uncovered (``redaction.review``: cover or not a face); without
-        copies the photo's boxed findings that send it to review (``left_to_a_person``; faces: not a face;
-        barcodes, the suggested crop: fine): what blocks a photo was decided by the tool. Videos have none
-        here (their findings are per frame: the strip shows them)."""
-        if photo.video or photo.error or photo.sha256 is None or (photo.redacted and not photo.copy):
-            return []
-        out: dict[str, dict[str, Any]] = {}
-        if photo.redacted:
-            for b in photo.review:
-                item = f"review:face:{','.join(map(str, b))}"
-                out[item] = {"id": item, "kind": "face", "box": list(b), "label": _("possible face"),
-                             "actions": ["cover", "not_a_face"]}
-            return list(out.values())
-        for f in photo.findings:
-            if f.get("box") and not f.get("frame") and self.left_to_a_person(f):
-                item = f"finding:{f['kind']}:{','.join(map(str, f['box']))}"
-                out[item] = {"id": item, "kind": f["kind"], "box": list(f["box"]), "label": box_label(f),
-                             "actions": ["not_a_face"] if f["kind"] == "face" else ["fine"]}
-        return list(out.values())
-
-    def left_to_a_person(self, f: dict) -> bool:
-        """A finding whose own severity is review (``screen/verdict.py``): a face that is small or turned
-        away, or any face in the public_event setting; a barcode; the suggested crop."""
-        if f["kind"] == "face":
-            return not (f.get("identifiable") and self.folder.policy.general.setting == "classroom")
-        return f["kind"] in KINDS and KINDS[f["kind"]].severity is Verdict.REVIEW
+        """The boxed things of a row a person must look at (``report/left_to_check.py``: the rule report.html
+        shows them by too), each with an ``id`` (stable for its copy), its kind, box (upright original's
+        pixels), label and the actions offered."""
+        return items_left(photo.findings, photo.review, self.folder.policy.general.setting, redacted=photo.redacted,
+                          has_copy=bool(photo.copy), video=photo.video,
+                          screened=not photo.error and photo.sha256 is not None)
 
     def dismissed(self, photo: Photo, dismissals: dict) -> dict[str, str]:
         """The items of this photo dismissed for its original and the copy now in the folder: id -> how."""
