@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Where the screening time of a 12-MP photo goes, on one core: cProfile of Screener.screen_keep_image
-(pipeline/runs/scan.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench/screen.py
+(pipeline/screen/photo.py) on photos from ../shared/testdata upscaled to 4032x3024 (as scripts/bench/screen.py
 makes them), counting CPU time of this process (so other load on a shared machine counts less).
 
     OMP_NUM_THREADS=1 .venv/bin/python -m scripts.bench.profile [--count N] [--top K]
@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("PHOTOSCREEN_THREADS", "1")
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from pipeline.runs import scan  # noqa: E402
+from pipeline.screen import photo as scan  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 from scripts import REPO  # noqa: E402
 from scripts.bench.screen import make_photos  # noqa: E402
