@@ -19,6 +19,10 @@ def review(
     report_dir: Path = typer.Argument(..., file_okay=False, help=i18n._("The --out folder of a scan, redact or batch run.")),
     port: int = typer.Option(0, "--port", min=0, max=65535, help=i18n._("Port on 127.0.0.1 (default: a free one).")),
     who: Optional[str] = typer.Option(None, "--who", help=i18n._("Name recorded with each decision (default: your login).")),
+    export_to: Optional[Path] = typer.Option(
+        None, "--export-to", file_okay=False,
+        help=i18n._("Folder the page's Export writes into, each export a new folder in it (default: the report "
+                    "folder's name with -approved, beside it).")),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Open a local web app to approve or reject each photo, add or remove covers on its safe copy
@@ -29,12 +33,14 @@ def review(
     """
     from ..review.app import PortUnavailable, serve
     from ..review.folder import NotAReport
+    from ..review.page_export import ExportRootRefused
     from ..review.store import DB_NAME, StoreError
 
     try:
         serve(report_dir, port, who,
-              on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)))
-    except (NotAReport, StoreError, PortUnavailable) as exc:
+              on_ready=lambda url: typer.echo(i18n._("photoscreen review: open {url}").format(url=url)),
+              export_to=export_to)
+    except (NotAReport, StoreError, PortUnavailable, ExportRootRefused) as exc:
         fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
     except KeyboardInterrupt:

@@ -37,6 +37,7 @@ from .folder import ReportFolder
 from .listing import BadQuery, Listing
 from .store import DECISIONS, DISMISSALS, Store
 from .fixes import MIN_SIDE, BadFix, FixRefused, remake
+from .page_export import ExportFailed, ExportRefused, ExportRootRefused, PageExport
 from . import frames, images
 
 HERE = Path(__file__).parent
@@ -76,6 +77,7 @@ PAGE_MESSAGES = (
     N_("Fixes by hand are for photos: make a video's copy again with photoscreen redact or the batch"),
     N_("click a frame to play from there"), N_("the safe copy, to play"), N_("no frame"),
     N_("all checked"),
+    N_("exporting…"), N_("not exported: "),
 )
 
 # how a cover is painted (a row's covered[].mode), as the page shows it
@@ -107,10 +109,14 @@ class TokenGate:
         await self.app(scope, receive, send)
 
 
-def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list[str] = LOCAL_HOSTS) -> Starlette:
+def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list[str] = LOCAL_HOSTS,
+               export_to: Path | None = None) -> Starlette:
+    """The app; ``export_to``: the folder the page's exports go into (``page_export.py``; checked here,
+    ``ExportRootRefused`` when it cannot be used), by default the report folder's sibling ``<name>-approved``."""
     folder = ReportFolder(report_dir)
     store = Store(folder.root)
     listing = Listing(folder, store)
+    exporter = PageExport(folder, listing, export_to)
     # every value put in the page is HTML-escaped (file and folder names included)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              extensions=["jinja2.ext.i18n"])
@@ -132,7 +138,7 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
             "report": str(folder.root), "run": run, "summary": folder.document.get("summary", {}),
             "setting": setting_label(run.get("setting") or folder.policy.general.setting), "who": reviewer,
             "platform": platform_label(run["platform"]) if run.get("platform") else None,
-            "copies": bool(folder.copies_root()), "lang": language(),
+            "copies": bool(folder.copies_root()), "lang": language(), "export_root": str(exporter.root),
             "messages": {m: _(m) for m in PAGE_MESSAGES}, "labels": page_labels(),
         }, headers=NO_STORE)
         if request.query_params.get("token"):
@@ -279,6 +285,25 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         return await remade_row(photo, covered + [{"kind": item["kind"], "mode": "solid",
                                                    "box": _cover_box(item["box"], photo.width, photo.height)}], None)
 
+    async def export_preview(request: Request) -> Response:
+        """How many approved files the page's export would write, where, and the confirmation to show."""
+        listing.refresh()
+        try:
+            return JSONResponse(exporter.preview(request.query_params.get("include_blocked") == "1"), headers=NO_STORE)
+        except ExportRootRefused as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+
+    async def export_now(request: Request) -> Response:
+        """The export ``photoscreen export`` makes, into a new folder in the app's folder of exports."""
+        include = (await body(request)).get("include_blocked", False)
+        if not isinstance(include, bool):
+            return JSONResponse({"error": _('send {{"include_blocked": true or false}}').format()}, 400)
+        listing.refresh()
+        try:
+            return JSONResponse(await run_in_threadpool(exporter.run, include))
+        except (ExportRootRefused, ExportRefused, ExportFailed) as exc:
+            return JSONResponse({"error": str(exc)}, 409)
+
     async def frame(request: Request) -> Response:
         """A frame of a video's strip: of its safe copy, or without copies of the original with its text painted over."""
         photo = photo_or_404(request)
@@ -359,6 +384,8 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         Route("/api/decisions/bulk", bulk_approve, methods=["POST"]),
         Route("/api/fixes", fixes, methods=["POST"]),
         Route("/api/items", items, methods=["POST"]),
+        Route("/api/export", export_preview, methods=["GET"]),
+        Route("/api/export", export_now, methods=["POST"]),
         Route("/img/frame", frame),
         Route("/img/original", original),
         Route("/img/copy", copy),
@@ -401,12 +428,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def serve(report_dir: Path, port: int = 0, who: str | None = None, on_ready=print) -> None:
+def serve(report_dir: Path, port: int = 0, who: str | None = None, on_ready=print,
+          export_to: Path | None = None) -> None:
     """Run the app on 127.0.0.1 (``port`` 0: a free one) until interrupted; ``on_ready`` gets the URL."""
     import uvicorn
 
     token = new_token()
-    app = create_app(report_dir, token, who)
+    app = create_app(report_dir, token, who, export_to=export_to)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

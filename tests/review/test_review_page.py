@@ -66,7 +66,8 @@ def test_the_script_shows_labels_and_sends_names() -> None:
     parameter name goes through the translation of the page's texts."""
     from conftest import REPO
 
-    script = (REPO / "pipeline" / "review" / "static" / "review.js").read_text()
+    script = "".join(p.read_text() for p in sorted((REPO / "pipeline" / "review" / "static").glob("*.js")))
+    assert "function itemAction" in script and "function exportApproved" in script
     assert "c.kind.replace" not in script and '" + c.mode' not in script
     assert not re.search(r"p\.set\(t\(", script) and not re.search(r"add\(t\(", script)
 

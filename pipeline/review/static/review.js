@@ -11,7 +11,7 @@ const kind = (name) => LABELS.kinds[name] || name;
 const mode = (name) => LABELS.modes[name] || name;
 const PAST = { approve: t("approved"), reject: t("rejected") };
 const state = { page: 1, pages: 1, rows: [], index: -1, pending: [], removed: new Set(), drawing: false, grid: false,
-                item: -1, busy: false };
+                item: -1, busy: false, remade: {} };
 // what a person says of an item the tool left to them (the API's names) and its key
 const ITEM_KEYS = { c: "cover", n: "not_a_face", f: "fine" };
 const ITEM_WORDS = { cover: "cover (c)", not_a_face: "not a face (n)", fine: "fine (f)" };
@@ -81,18 +81,23 @@ async function load(keepIndex) {
   const list = $("#list");
   list.replaceChildren();
   data.rows.forEach((row, i) => list.appendChild(listItem(row, i)));
+  if (state.grid) data.rows.forEach((row, i) => tileItems(i));
   select(Math.min(keepIndex === undefined ? 0 : keepIndex, state.rows.length - 1));
 }
 
 function listItem(row, i) {
   const item = el("button", { type: "button", class: "row", "data-path": row.path, "data-index": i });
-  const img = el("img", { loading: "lazy", alt: "", width: "64", height: "64" });
+  // in the grid, the picture in a stage that fits it, for its items to be drawn on (items.js)
+  const img = el("img", state.grid ? { loading: "lazy", alt: "" } : { loading: "lazy", alt: "", width: "64", height: "64" });
   // the grid shows each file as it will be posted: the safe copy (without copies, the photo's thumbnail)
-  // (a video's copy: its first frame of the strip)
+  // (a video's copy: its first frame of the strip); a copy made again here is fetched again
   img.src = !(state.grid && row.copy) ? "/img/thumb?" + q(row.path)
-    : row.media === "video" ? "/img/frame?" + q(row.path) + "&t=" + (row.strip.length ? row.strip[0].t : 0) : "/img/copy?" + q(row.path);
-  img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
-  item.appendChild(img);
+    : row.media === "video" ? "/img/frame?" + q(row.path) + "&t=" + (row.strip.length ? row.strip[0].t : 0)
+    : "/img/copy?" + q(row.path) + (state.remade[row.path] ? "&v=" + state.remade[row.path] : "");
+  const picture = state.grid ? el("span", { class: "tile" }) : img;
+  if (state.grid) picture.appendChild(el("span", { class: "stage" })).appendChild(img);
+  img.addEventListener("error", () => picture.replaceWith(el("span", { class: "noimg" }, t("no preview"))));
+  item.appendChild(picture);
   const text = el("span", { class: "rowtext" });
   text.appendChild(el("span", { class: "path" }, row.path));
   const badges = el("span", { class: "badges" });
@@ -110,9 +115,23 @@ function listItem(row, i) {
   return item;
 }
 
+// the current row as the server answers it; ``remade``: its copy was made again (the grid fetches it again)
+function replaceRow(updated, remade) {
+  if (remade) state.remade[updated.path] = Date.now();
+  state.rows[state.index] = updated;
+  const old = document.querySelector('#list .row[data-index="' + state.index + '"]');
+  if (old) {
+    const focused = old.contains(document.activeElement), fresh = listItem(updated, state.index);
+    old.replaceWith(fresh);
+    if (focused) fresh.focus({ preventScroll: true });  // the grid's keys stay on the tile
+  }
+  tileItems(state.index);
+}
+
 function select(i, keepItem) {
   if (i < 0 || i >= state.rows.length) { $("#detail").replaceChildren(el("p", { class: "hint" }, t("No photo here."))); return; }
   if (!(keepItem && i === state.index)) state.item = -1;
+  const before = state.index;
   state.index = i;
   state.pending = [];
   state.removed = new Set();
@@ -128,6 +147,7 @@ function select(i, keepItem) {
     if (state.grid && !document.activeElement.matches("input, select, textarea")) current.focus({ preventScroll: true });
   }
   showDetail(state.rows[i]);
+  if (state.grid) { if (before !== i) tileItems(before); tileItems(i); }  // the selected item is the current tile's
 }
 
 function boxStyle(node, box, frame) {
@@ -177,7 +197,7 @@ function showDetail(row) {
     : row.crop ? { x: row.crop[0], y: row.crop[1], w: row.crop[2], h: row.crop[3] } : full;
   const pair = el("div", { class: "pair" });
   // the items left to a person are drawn on the copy (the original without one): not twice on the original
-  const onCopy = Boolean(row.copy) && row.items.some((it) => it.box_in_copy);
+  const place = itemsPlace(row), onCopy = place.onCopy;
   const itemKeys = new Set(row.items.map((it) => it.kind + ":" + it.box.join(",")));
   const original = figure(t("Original"), row.verdict, row.reasons,
     row.error ? null : "/img/original?" + q(row.path),
@@ -194,8 +214,8 @@ function showDetail(row) {
   if (row.items.length && (state.item < 0 || state.item >= row.items.length)) state.item = firstOpen(row, 0);
   // where the items are drawn, kept so that stepping through them or dismissing one redraws only them
   state.itemsOn = { stage: onCopy ? pair.querySelector("#copy .stage") : original.querySelector(".stage"),
-                    frame: onCopy ? copyFrame : full, onCopy: onCopy };
-  if (row.items.length) drawItems(row, state.itemsOn.stage, state.itemsOn.frame, onCopy);
+                    frame: place.frame, onCopy: onCopy };
+  if (row.items.length) drawItems(row, state.itemsOn.stage, state.itemsOn.frame, onCopy, state.item);
   detail.appendChild(actions(row));
   if (row.items.length) detail.appendChild(itemPanel(row));
   if (row.fixable) {
@@ -204,141 +224,6 @@ function showDetail(row) {
   }
 }
 
-// --- what the tool left to a person: drawn on the picture, one key each ----------------------------------
-function firstOpen(row, from) {
-  const n = row.items.length;
-  for (let k = 0; k < n; k++) { const j = ((from || 0) + k) % n; if (!row.items[j].dismissed) return j; }
-  return n ? Math.min(Math.max(from || 0, 0), n - 1) : -1;
-}
-
-function drawItems(row, stage, frame, onCopy) {
-  if (!stage || !stage.querySelector("img")) return;
-  row.items.forEach((it, j) => {
-    const box = onCopy ? it.box_in_copy : it.box;
-    if (!box) return;
-    const cls = "box item " + it.kind + (j === state.item ? " selected" : "") + (it.dismissed ? " dismissed" : "");
-    const mark = el("div", { class: cls, "data-item": j, title: it.label });
-    boxStyle(mark, box, frame);
-    mark.appendChild(el("span", { class: "label" }, (j + 1) + " " + it.label + (it.dismissed ? " (" + t(SAID[it.dismissed]) + ")" : "")));
-    stage.appendChild(mark);
-  });
-}
-
-function itemPanel(row) {
-  const panel = el("div", { class: "items", id: "items" });
-  const left = row.items.filter((it) => !it.dismissed).length;
-  panel.appendChild(el("h3", {}, t("To check")));
-  panel.appendChild(el("p", { id: "items-left", class: "hint" },
-    left ? t("left to check: ") + left + " — " + t("[ and ] choose an item; c covers it (the copy is made again), n: not a face, f: fine")
-      : t("nothing left to check: approve it (a), or reject it (r)")));
-  const list = el("ol", { id: "item-list" });
-  row.items.forEach((it, j) => {
-    const li = el("li", { "data-item": j, class: (j === state.item ? "selected" : "") + (it.dismissed ? " dismissed" : "") });
-    li.appendChild(el("span", { class: "what" }, it.label + " [" + it.box.join(", ") + "]" + (it.dismissed ? " — " + t(SAID[it.dismissed]) : "")));
-    if (!it.dismissed) {
-      for (const action of it.actions) {
-        const b = el("button", { type: "button", class: "item-action " + action, "data-action": action }, t(ITEM_WORDS[action]));
-        b.addEventListener("click", () => { state.item = j; itemAction(action); });
-        li.appendChild(b);
-      }
-    }
-    li.addEventListener("click", (event) => { if (!event.target.matches("button")) { state.item = j; redrawItems(row); } });
-    list.appendChild(li);
-  });
-  panel.appendChild(list);
-  panel.appendChild(el("p", { id: "item-status", class: "hint", "aria-live": "polite" }, ""));
-  return panel;
-}
-
-function stepItem(delta) {
-  const row = state.rows[state.index];
-  if (!row || !row.items || !row.items.length) return;
-  const n = row.items.length;
-  state.item = ((state.item < 0 ? 0 : state.item + delta) % n + n) % n;
-  redrawItems(row);
-}
-
-// the items drawn again and their list, the pictures left as they are (no copy fetched again)
-function redrawItems(row) {
-  const on = state.itemsOn;
-  if (!on || !$("#items")) { select(state.index, true); return; }
-  if (on.stage) on.stage.querySelectorAll(".box.item").forEach((b) => b.remove());
-  drawItems(row, on.stage, on.frame, on.onCopy);
-  $("#items").replaceWith(itemPanel(row));
-}
-
-// c, n or f on the selected item: the server checks it against the row as it is now
-async function itemAction(action) {
-  const row = state.rows[state.index];
-  if (!row || !row.items || state.item < 0 || state.busy) return;
-  const it = row.items[state.item];
-  if (!it || it.dismissed) return;
-  // where to say what happened: under the items, or (the last one covered, none left) under the Fix panel
-  const status = () => $("#item-status") || $("#fix-status");
-  if (!it.actions.includes(action)) {
-    if (status()) status().textContent = action === "cover" ? t("covering needs a safe copy: this report has none")
-      : t("this item offers no such action");
-    return;
-  }
-  state.busy = true;
-  if (action === "cover" && status()) status().textContent = t("making the copy again and screening it…");
-  try {
-    const updated = await api("/api/items", { path: row.path, item: it.id, action: action });
-    replaceRow(updated);
-    state.item = firstOpen(updated, state.item);
-    if (action === "cover") select(state.index, true); else redrawItems(updated);
-    if (action === "cover" && status()) status().textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
-  } catch (error) {
-    if (status()) status().textContent = t("not done: ") + error.message;
-  } finally {
-    state.busy = false;
-  }
-}
-
-// --- videos: the safe copy played in the page, and a strip of its frames (at the findings' times and a few more)
-function showVideo(detail, row) {
-  const pair = el("div", { class: "pair" });
-  const strip = (title, id, withCopy) => {
-    const fig = el("figure", { id: id });
-    const head = el("figcaption");
-    head.appendChild(el("strong", {}, (id === "copy" ? t("Safe copy") : t("Original")) + " "));
-    head.appendChild(badge(id === "copy" ? row.copy_verdict : row.verdict));
-    fig.appendChild(head);
-    let player = null;
-    if (withCopy) {
-      player = el("video", { controls: "", preload: "metadata", id: "player", "aria-label": t("the safe copy, to play") });
-      player.src = "/img/copy?" + q(row.path);
-      fig.appendChild(player);
-    }
-    if (title) {
-      fig.appendChild(el("p", { class: "hint" }, title + (player ? " — " + t("click a frame to play from there") : "")));
-      const frames = el("div", { class: "strip", id: id + "-strip" });
-      for (const { t: time, found } of row.strip) {
-        const cell = el("button", { type: "button", class: "frame" + (found ? " found" : ""), "data-t": time });
-        const img = el("img", { loading: "lazy", alt: time.toFixed(1) + " s" });
-        img.src = "/img/frame?" + q(row.path) + "&t=" + time;
-        img.addEventListener("error", () => img.replaceWith(el("span", { class: "noimg" }, t("no frame"))));
-        cell.append(img, el("span", { class: "time" }, time.toFixed(1) + " s"));
-        if (player) cell.addEventListener("click", () => { player.currentTime = time; player.play().catch(() => {}); });
-        frames.appendChild(cell);
-      }
-      fig.appendChild(frames);
-    }
-    const reasons = id === "copy" ? (row.withheld ? [t("no copy written: ") + row.withheld] : row.copy_reasons) : row.reasons;
-    const ul = el("ul", { class: "reasons" });
-    for (const r of reasons.length ? reasons : [t("nothing found")]) ul.appendChild(el("li", {}, r));
-    fig.appendChild(ul);
-    return fig;
-  };
-  // the original itself is not played (the text found in it would show): its frames with the text painted over
-  pair.appendChild(strip(row.copy || row.error ? null : t("Frames of the original (text painted over)"), "original", false));
-  if (row.copy) pair.appendChild(strip(t("Frames of the safe copy"), "copy", true));
-  else if (row.copy_verdict || row.withheld) pair.appendChild(strip(null, "copy", false));
-  detail.appendChild(pair);
-  detail.appendChild(actions(row));
-  if (row.copy) detail.appendChild(el("p", { class: "hint", id: "fix-video" },
-    t("Fixes by hand are for photos: make a video's copy again with photoscreen redact or the batch")));
-}
 
 function past(row) {
   return row.override ? t("approved anyway") : PAST[row.decision];
@@ -363,92 +248,6 @@ function actions(row) {
   return bar;
 }
 
-function fixPanel(row) {
-  const panel = el("div", { class: "fix" });
-  panel.appendChild(el("h3", {}, t("Fix the safe copy")));
-  const draw = el("button", { type: "button", id: "draw" }, t("Draw a box to cover"));
-  draw.addEventListener("click", () => { state.drawing = !state.drawing; draw.classList.toggle("on", state.drawing); });
-  const kinds = el("select", { id: "cover-kind", "aria-label": t("what the box covers") });
-  for (const k of ["face", "name", "student_id", "grade", "barcode"]) kinds.appendChild(el("option", { value: k }, kind(k)));
-  const remake = el("button", { type: "button", id: "remake" }, t("Make the copy again"));
-  remake.addEventListener("click", () => remakeCopy(row));
-  panel.append(draw, kinds, remake);
-  const list = el("ul", { id: "cover-list" });
-  row.covered.forEach((c, i) => {
-    const li = el("li", { "data-index": i }, kind(c.kind) + " [" + c.box.join(", ") + "] " + mode(c.mode) + " ");
-    // a cover a person drew can be removed; photoscreen's own only dismissed as not what it covers
-    const drop = (row.hand_drawn || [])[i] ? t("remove") : c.kind === "face" ? t("not a face") : t("not sensitive");
-    const remove = el("button", { type: "button", class: "remove" }, state.removed.has(i) ? t("keep") : drop);
-    remove.addEventListener("click", () => {
-      state.removed.has(i) ? state.removed.delete(i) : state.removed.add(i);
-      li.classList.toggle("removed", state.removed.has(i));
-      remove.textContent = state.removed.has(i) ? t("keep") : drop;
-    });
-    li.appendChild(remove);
-    list.appendChild(li);
-  });
-  state.pending.forEach((c) => list.appendChild(el("li", { class: "pending" }, t("new ") + kind(c.kind) + " [" + c.box.join(", ") + "]")));
-  panel.appendChild(list);
-  panel.appendChild(el("p", { id: "fix-status", class: "hint" }, row.fixed_by ? t("copy made again by ") + row.fixed_by : ""));
-  return panel;
-}
-
-function enableDrawing(stage, row, frame) {
-  let start = null, ghost = null;
-  const point = (event) => {
-    const r = stage.getBoundingClientRect();
-    return [Math.min(1, Math.max(0, (event.clientX - r.left) / r.width)), Math.min(1, Math.max(0, (event.clientY - r.top) / r.height))];
-  };
-  stage.addEventListener("pointerdown", (event) => {
-    if (!state.drawing) return;
-    event.preventDefault();
-    stage.setPointerCapture(event.pointerId);
-    start = point(event);
-    ghost = el("div", { class: "box drawing" });
-    stage.appendChild(ghost);
-  });
-  stage.addEventListener("pointermove", (event) => {
-    if (!start) return;
-    const p = point(event);
-    ghost.style.left = 100 * Math.min(start[0], p[0]) + "%";
-    ghost.style.top = 100 * Math.min(start[1], p[1]) + "%";
-    ghost.style.width = 100 * Math.abs(p[0] - start[0]) + "%";
-    ghost.style.height = 100 * Math.abs(p[1] - start[1]) + "%";
-  });
-  stage.addEventListener("pointerup", (event) => {
-    if (!start) return;
-    const p = point(event);
-    const x1 = Math.floor(Math.min(start[0], p[0]) * frame.w), y1 = Math.floor(Math.min(start[1], p[1]) * frame.h);
-    const x2 = Math.ceil(Math.max(start[0], p[0]) * frame.w), y2 = Math.ceil(Math.max(start[1], p[1]) * frame.h);
-    start = null;
-    if (x2 - x1 >= 2 && y2 - y1 >= 2) {
-      state.pending.push({ kind: $("#cover-kind").value, box: [x1, y1, x2 - x1, y2 - y1], mode: "solid" });
-      $("#cover-list").appendChild(el("li", { class: "pending" }, t("new ") + kind($("#cover-kind").value) + " [" + [x1, y1, x2 - x1, y2 - y1].join(", ") + "]"));
-    } else if (ghost) {
-      ghost.remove();
-    }
-  });
-}
-
-async function remakeCopy(row) {
-  const covered = row.covered.filter((c, i) => !state.removed.has(i)).concat(state.pending);
-  const dismissed = row.covered.filter((c, i) => state.removed.has(i) && !(row.hand_drawn || [])[i]);
-  $("#fix-status").textContent = t("making the copy again and screening it…");
-  try {
-    const updated = await api("/api/fixes", { path: row.path, covered: covered, dismissed: dismissed });
-    replaceRow(updated);
-    select(state.index);
-    $("#fix-status").textContent = t("copy made again and screened: ") + (updated.copy_verdict || t("no copy"));
-  } catch (error) {
-    $("#fix-status").textContent = t("not done: ") + error.message;
-  }
-}
-
-function replaceRow(updated) {
-  state.rows[state.index] = updated;
-  const old = document.querySelector('#list .row[data-index="' + state.index + '"]');
-  if (old) old.replaceWith(listItem(updated, state.index));
-}
 
 async function decide(decision) {
   const row = state.rows[state.index];
@@ -562,31 +361,3 @@ $("#zoom").addEventListener("click", (event) => {
   if (img.classList.contains("big")) img.classList.remove("big"); else bigAt(clickedAt(event));
 });
 
-document.addEventListener("keydown", (event) => {
-  if (event.target.matches("input, select, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (event.key === "Escape") { $("#zoom").hidden = true; return; }
-  if (!$("#zoom").hidden) return;  // the full-size view is open: Esc or a click closes it first
-  // in the grid, up and down move by a row of tiles
-  const step = state.grid && (event.key === "ArrowDown" || event.key === "ArrowUp") ? gridColumns() : 1;
-  if (event.key === "a") approveKey();
-  else if (event.key === "A") bulkApprove();
-  else if (event.key === "r") decide("reject");
-  else if (event.key === "g") setGrid(!state.grid);
-  else if ((event.key === "]" || event.key === "[") && !state.grid) stepItem(event.key === "]" ? 1 : -1);
-  else if (ITEM_KEYS[event.key] && !state.grid && (state.rows[state.index] || {}).items?.length) itemAction(ITEM_KEYS[event.key]);
-  else if (event.key === "Enter" && state.grid && event.target.matches("body, .row")) openCurrent();
-  else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + step, state.rows.length - 1));
-  else if (event.key === "ArrowUp" || event.key === "ArrowLeft") select(Math.max(state.index - step, 0));
-  else return;
-  event.preventDefault();
-});
-
-for (const id of ["#f-verdict", "#f-copy", "#f-reason", "#f-folder", "#f-undecided", "#f-approved", "#f-overridden",
-                  "#f-rejected", "#f-new", "#f-sort"]) {
-  $(id).addEventListener("change", () => { state.page = 1; load(); });
-}
-let typing = null;
-$("#f-q").addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => { state.page = 1; load(); }, 200); });
-$("#prev-page").addEventListener("click", () => { if (state.page > 1) { state.page--; load(); } });
-$("#next-page").addEventListener("click", () => { if (state.page < state.pages) { state.page++; load(); } });
-load();
