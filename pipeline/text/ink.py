@@ -25,6 +25,7 @@ import numpy as np
 from ..findings import Box, Finding
 from .folding import fold
 from .recognizers import header_line, vocabulary
+from .sheets import sheet_extent, sheet_like, sheet_mask
 
 LONG_SIDE = 1600  # px: the preview the marks are looked for on
 MIN_CHROMA = 28  # max(R,G,B) - min(R,G,B) of an ink pixel: black ink and grey paper stay below
@@ -50,7 +51,6 @@ BAR_ASPECT = 0.45  # a piece this much narrower than long is a bar (a dash, a mi
 STROKE_SLACK = 2.0  # px: where strokes meet (the top of an "A") the widest-line measure runs over on a small letter
 NEAR_LINES = 4.0  # a region this many line heights from a label, name or ID is beside it
 SAME_SHEET_LINES = 15.0  # ... or this many, when both lie on one sheet of paper
-SHEET_CLOSE = 9  # px: printed letters narrower than this are closed over when finding the sheets
 # hue ranges (OpenCV's 0-179) of red, green and blue ink
 HUES = {"red": ((0, 9), (168, 180)), "green": ((42, 88),), "blue": ((100, 130),)}
 REGION_PAPER = 0.9  # share of the non-ink pixels in a mark region that must be paper
@@ -233,25 +233,6 @@ def _on_paper(masks: dict, x: int, y: int, w: int, h: int) -> bool:
         margin_paper >= MARGIN_PAPER * max(1, margin_rest)
 
 
-def _sheets(ink: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Sheets of paper: the paper pixels with the ink and the printed letters on them closed over,
-    labelled by connected piece (0 where there is no paper)."""
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (SHEET_CLOSE, SHEET_CLOSE))
-    closed = cv2.morphologyEx((paper | ink).astype(np.uint8), cv2.MORPH_CLOSE, kernel)
-    return cv2.connectedComponents(closed, connectivity=4)[1]
-
-
-def _sheet_of(sheets: np.ndarray, box: Box, factor: float) -> int:
-    """The sheet most of ``box`` (in the original) lies on, 0 for none."""
-    x0, y0 = int(box.x / factor), int(box.y / factor)
-    x1, y1 = max(x0 + 1, int((box.x + box.w) / factor)), max(y0 + 1, int((box.y + box.h) / factor))
-    inside = sheets[y0:y1, x0:x1].ravel()
-    inside = inside[inside > 0]
-    if inside.size < 0.3 * (x1 - x0) * (y1 - y0):
-        return 0
-    return int(np.bincount(inside).argmax())
-
-
 def _legible(line) -> bool:
     """Every word of the line read with at least LEGIBLE_WORD confidence, and at least three letters."""
     return bool(line.words) and min(w.confidence for w in line.words) >= LEGIBLE_WORD and \
@@ -287,9 +268,11 @@ def _line_height(box: Box, lines) -> int:
     return round(min(holding, default=box.h))
 
 
-def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[Finding]:
+def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE, student_lines=()) -> list[Finding]:
     """``grade`` findings for the pen marks beside a grade label, a student's name or ID (from the
-    OCR ``lines`` and the recognizers' ``matches``), or over a grade an engine read."""
+    OCR ``lines`` and the recognizers' ``matches``), or over a grade an engine read; and every pen mark
+    on a sheet that holds a student's name or ID, or a name line written on (``student_lines``: their
+    boxes and line heights), however far from it: a student's paper is covered whole."""
     label_words: list[Box] = []
     labels = [(b, b.h) for b in label_boxes(lines, label_words)]
     people = []
@@ -297,6 +280,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
         if m.kind in ("name", "student_id") and m.words:
             box = Box.enclosing([w.box for w in m.words])
             people.append((box, _line_height(box, lines)))
+    people += list(student_lines)
     grades = [Box.enclosing([w.box for w in m.words]) for m in matches if m.kind == "grade" and m.words]
     # the lines whose grade an engine read: other ink on them (a label in red) is no grade of its own
     read_lines = [line.box for line in lines if any(line.box.overlap(g) >= 0.5 * g.w * g.h for g in grades)]
@@ -312,25 +296,58 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
     factor = image.width / preview.shape[1]
     masks: dict = {}
     regions = mark_regions(ink_pieces(preview, masks))
-    sheets = None
+    extents: dict[tuple, Box] = {}  # anchor -> the extent of the lines round it (``sheet_extent``)
     out: list[Finding] = []
 
-    def beside(box: Box, anchors, same_sheet: bool = False) -> bool:
-        """Near one of the ``anchors``, or farther on the same sheet (``same_sheet``: only on the same sheet)."""
-        nonlocal sheets
+    grey = None
+    filled: dict[tuple, np.ndarray | None] = {}  # anchor -> the sheet filled from its ground (``sheet_mask``)
+    compact: dict[tuple, bool] = {}  # anchor -> its filled ground has a sheet's shape (``sheet_like``)
+
+    def on_mask(mask: np.ndarray, box: Box) -> bool:
+        x0, y0 = int(box.x / factor), int(box.y / factor)
+        x1, y1 = max(x0 + 1, int((box.x + box.w) / factor)), max(y0 + 1, int((box.y + box.h) / factor))
+        inside = mask[y0:y1, x0:x1]
+        return inside.size > 0 and float(inside.mean()) >= 0.5
+
+    def same_sheet(box: Box, anchor: Box, line_h: float, unknown: bool = False) -> bool:
+        """``box`` lies on the sheet of ``anchor``: on the sheet filled from the ground round the anchor
+        (``sheet_mask``), within the extent of the lines round the anchor on it (``sheet_extent``);
+        ``unknown`` where no sheet is found round the anchor."""
+        nonlocal grey
+        key = (anchor.x, anchor.y, anchor.w, anchor.h)
+        if key not in extents:
+            if grey is None:
+                grey = cv2.cvtColor(preview, cv2.COLOR_RGB2GRAY)
+            filled[key] = sheet_mask(grey, (int(anchor.x / factor), int(anchor.y / factor),
+                                            max(1, int(anchor.w / factor)), max(1, int(anchor.h / factor))))
+            mask = filled[key]
+            compact[key] = mask is not None and sheet_like(mask)
+            extents[key] = sheet_extent(anchor, line_h, lines, None if mask is None else lambda b: on_mask(mask, b))
+        mask = filled[key]
+        if mask is None:
+            return unknown
+        if not on_mask(mask, box):
+            return False
+        # a sheet's shape: its ground is the sheet; else the ground ran on past the sheet (a white wall),
+        # and only the extent of the lines round the anchor is taken for it
+        return compact[key] or extents[key].overlap(box) >= 0.5 * box.w * box.h
+
+    def beside(box: Box, anchors) -> bool:
+        """Near one of the ``anchors`` and on its sheet when one is found round it (not on the garment, the
+        bag or the desk beside the sheet), or farther on the same sheet."""
         for anchor, line_h in anchors:
             dx, dy = box.gap(anchor)
             gap = max(dx, dy)
             scale = max(line_h, 0.5 * box.h)
-            if gap <= NEAR_LINES * scale and not same_sheet:
+            if gap <= NEAR_LINES * scale and same_sheet(box, anchor, line_h, unknown=True):
                 return True
-            if gap <= SAME_SHEET_LINES * scale:
-                if sheets is None:
-                    sheets = _sheets(masks["ink"], masks["paper"])
-                sheet = _sheet_of(sheets, box, factor)
-                if sheet and sheet == _sheet_of(sheets, anchor, factor):
-                    return True
+            if gap <= SAME_SHEET_LINES * scale and same_sheet(box, anchor, line_h):
+                return True
         return False
+
+    def on_student_sheet(box: Box, min_height: float = 0.0) -> bool:
+        """On the same sheet as a student's name, ID or name line (``same_sheet``), at any distance."""
+        return any(box.h >= min_height * line_h and same_sheet(box, anchor, line_h) for anchor, line_h in people)
 
     for x, y, w, h, n in regions:
         # a region: several pieces (letters) or one long stroke (a circled grade, a scrawl)
@@ -357,16 +374,23 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE) -> list[F
             why = "pen mark an OCR engine read as a grade"
             box = Box.enclosing([box] + read)
         elif any(box.overlap(b) >= 0.5 * area for b in read_lines) or \
-                any(box.overlap(b) >= 0.8 * area for b in legible) or _read_as_words(box, lines, label_words):
+                any(box.overlap(b) >= 0.5 * area for b, _h in student_lines) or \
+                any(box.overlap(b) >= 0.8 * area for b in legible):
             continue
+        elif _read_as_words(box, lines, label_words):
+            # a comment in pen ("Well done!"), unless on a student's sheet: there the praise and the mark
+            # after it ("Well done! D", its letter read into the words) are covered together
+            if on_student_sheet(box):
+                why = "pen writing on a student's sheet (a name or ID on it)"
         elif single:
-            if beside(box, [(anchor, line_h) for anchor, line_h in people if box.h >= SINGLE_LINE_SHARE * line_h],
-                      same_sheet=True):
-                why = "a lone pen letter beside a student's name or ID"
+            if on_student_sheet(box, SINGLE_LINE_SHARE):
+                why = "a lone pen letter on a student's sheet"
         elif beside(box, labels):
             why = "pen mark beside a grade label"
         elif beside(box, people):
             why = "pen mark beside a student's name or ID"
+        elif on_student_sheet(box):
+            why = "pen mark on a student's sheet (a name or ID on it)"
         if why is None or any(f.box.iou(box) > 0.5 for f in out):
             continue
         out.append(Finding("grade", box, 0.6, "ink", hint="pen mark", why=why))

@@ -20,6 +20,7 @@ from .recognizers import (
     vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
+from .sheets import name_lines
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -211,8 +212,15 @@ def find_text(image, policy) -> list[Finding]:
                                         "mark, which no engine read: a mark is written there"))
     # a table that holds a student's name or number: its student, ID and grade columns covered whole
     findings += _whole_columns(image, lines, kept, policy, findings)
-    # pen marks (coloured ink) beside a grade label, a student's name or ID: grades no engine read cleanly
-    findings += [f for f in find_ink_grades(image, lines, kept)
+    # a student's paper as a region: its name line whole, right of the label (handwriting no engine read
+    # included), where no name finding covers it already
+    written = name_lines(image, lines, kept)
+    findings += [f for f in written if not any(
+        g.kind == "name" and g.box.overlap(f.box) >= 0.8 * f.box.w * f.box.h for g in findings)]
+    # pen marks (coloured ink) beside a grade label, a student's name or ID, or anywhere on a student's
+    # sheet: grades no engine read cleanly
+    student_lines = [(f.box, f.box.h / 2.3) for f in written]
+    findings += [f for f in find_ink_grades(image, lines, kept, student_lines=student_lines)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
     return findings
 

@@ -1,0 +1,212 @@
+"""Documents as regions on a sheet: the name line of a student's paper, whole.
+
+A careful person covering a student's paper covers the name line, not the words an OCR engine
+happened to read on it: a name written by hand after "Nom et prénom :" is often read as nothing, or
+as half a word. So where a line holds a name label, the row right of the label is looked at in the
+pixels: from the label's end, the strokes written there (print or handwriting, a rule drawn to write
+on left out) as far as they run on the paper, stopping at a gap of several letters, at the next field
+of the form ("Date :") or where the paper ends. When strokes are written there, that stretch is a
+``name`` finding (the copy covers it); a blank name line ("Nom : ________") gives none, and a label
+with no colon ("Name the parts of a plant") counts only where a recognizer found a name after it.
+
+These name lines also tell the pen-mark step (``ink``) which sheet is a student's: every mark on it
+is a grade (``find_ink_grades``' ``student_lines``).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..findings import Box, Finding
+from .folding import fold
+from .ocr import OcrLine
+from .recognizers import Match, vocabulary
+
+FIELD_REACH = 30.0  # label heights: how far right of its label a name line reaches at most
+BAND_ABOVE = 0.7  # label heights above the label's top a handwritten name may reach (written bigger than print)
+BAND_BELOW = 0.6  # ... and below its bottom
+START_GAP = 4.0  # label heights: the writing starts at most this far right of the label
+WORD_GAP = 3.0  # label heights: a wider gap between strokes ends the name
+RULE_LENGTH = 2.5  # label heights: a straight horizontal stroke this long is a rule to write on, not writing
+DARK = 45  # grey levels below the paper's that a stroke is
+PAPER_COLUMN = 0.5  # share of a column of the band that is light: below this the paper has ended
+MIN_STROKES = 0.04  # share of the writing's box that is strokes: less is a speck, not a name
+LABEL_SCORE = 0.65
+
+
+def _label_end(line: OcrLine, matches: list[Match]) -> float | None:
+    """Where the name label of ``line`` ends (x in the image), or None when the line holds no name
+    label waiting for a name: a label and its colon, a label alone on its line, or a label with no
+    colon at the start of the line where a recognizer found a name after it."""
+    v = vocabulary()
+    folded = fold(line.text)
+    if v.name_label_alone.fullmatch(folded):
+        return float(line.box.x + line.box.w)
+    found = v.name_label.search(folded)
+    if not found:
+        found = v.name_label_start.search(folded)
+        named = found and any(m.kind == "name" and any(w in line.words for w in m.words) for m in matches)
+        if not named:
+            return None
+    # the label's words: those whose characters overlap the label's match (the fold keeps the text's length)
+    pos, end = 0, None
+    for word in line.words:
+        if pos < found.end() and found.start() < pos + len(word.text):
+            end = word.box.x + word.box.w
+        pos += len(word.text) + 1
+    return None if end is None else float(end)
+
+
+def _next_field(line: OcrLine, lines: list[OcrLine], start: float, matches: list[Match]) -> float:
+    """The x where the next field of the form starts on the label's row ("Date :", "Classe :"), or
+    infinity: a line in the row right of ``start`` holding a colon and no name found."""
+    named = {id(w) for m in matches if m.kind == "name" for w in m.words}
+    box = line.box
+    ends = [other.box.x for other in lines if other is not line and other.box.x > start + 0.5 * box.h
+            and min(other.box.y + other.box.h, box.y + box.h) - max(other.box.y, box.y) >= 0.5 * min(other.box.h, box.h)
+            and ":" in other.text and not any(id(w) in named for w in other.words)]
+    # a field on the label's own line after the name ("Nom : Zoé Côté  Classe : 5e")
+    for word in line.words:
+        if word.box.x > start + 0.5 * box.h and word.text.endswith(":") and id(word) not in named:
+            ends.append(word.box.x)
+    return min(ends, default=float("inf"))
+
+
+def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
+    """The strokes written in a band right of a label (``grey``, the label's end at x 0): their left and
+    right x, or None when nothing is written there (paper, a rule to write on)."""
+    paper = float(np.percentile(grey, 90))
+    dark = (grey < paper - DARK).astype(np.uint8)
+    light = grey >= paper - DARK
+    rule = max(3, int(RULE_LENGTH * height))
+    rules = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, rule), np.uint8))
+    strokes = dark & ~cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
+    paper_columns = light.mean(axis=0) >= PAPER_COLUMN
+    columns = strokes.any(axis=0)
+    left = right = None
+    gap = 0
+    for x in range(grey.shape[1]):
+        if not paper_columns[x] and not columns[x]:
+            break  # the paper ends
+        if columns[x]:
+            if left is None:
+                if x > START_GAP * height:
+                    return None
+                left = x
+            right, gap = x, 0
+        elif left is not None:
+            gap += 1
+            if gap > WORD_GAP * height:
+                break
+    if left is None or right - left < 0.8 * height:
+        return None
+    if strokes[:, left:right + 1].mean() < MIN_STROKES:
+        return None
+    return left, right + 1
+
+
+def name_lines(image, lines: list[OcrLine], matches: list[Match]) -> list[Finding]:
+    """``name`` findings for the name lines of students' papers: right of a name label, the strokes
+    written there, printed or by hand, read or not (``_writing``)."""
+    out: list[Finding] = []
+    pixels = image.pixels
+    for line in lines:
+        start = _label_end(line, matches)
+        if start is None:
+            continue
+        h = float(line.thickness or line.box.h)
+        if abs(line.angle) > 6:
+            continue  # a turned card: its row is no horizontal band (the recognizers' findings stand)
+        end = min(start + FIELD_REACH * h, _next_field(line, lines, start, matches) - 0.3 * h, image.width)
+        top = max(0, int(line.box.y - BAND_ABOVE * h))
+        bottom = min(image.height, int(line.box.y + line.box.h + BAND_BELOW * h))
+        x0 = int(start + 0.15 * h)
+        if end - x0 < h or bottom - top < 4:
+            continue
+        band = pixels[top:bottom, x0:int(end)]
+        grey = band.mean(axis=2) if band.ndim == 3 else band.astype(float)
+        found = _writing(grey.astype(np.float32), h)
+        if found is None:
+            continue
+        left, right = found
+        box = Box.from_xyxy(x0 + left, top, x0 + right, bottom, image.width, image.height)
+        if any(f.box.iou(box) > 0.5 for f in out):
+            continue
+        out.append(Finding("name", box, LABEL_SCORE, "text:name", hint="name line",
+                           why="the name line of a student's paper: what is written right of its name label, "
+                               "read or not (handwriting included)"))
+    return out
+
+
+BLOCK_GAP = 2.5  # line heights: a line this close below or above the block, across from it, is on the same sheet
+BLOCK_MARGIN = 3.0  # line heights: the sheet reaches this far round its lines (a mark in the margin, a corner)
+
+
+def sheet_extent(anchor: Box, height: float, lines: list[OcrLine], on_sheet=None) -> Box:
+    """The sheet ``anchor`` (a student's name, ID or name line, its text ``height`` tall) is on, from the
+    lines that belong together: the lines read round it, each at most BLOCK_GAP line heights above or
+    below the block gathered so far and across from it (and, given ``on_sheet``, on the sheet's pixels: not
+    a watermark printed over the photo), grown by BLOCK_MARGIN line heights (the margins, where a mark is
+    written). A mark far off on a wall, a ceiling or another sheet lies outside it."""
+    x0, y0, x1, y1 = anchor.x, anchor.y, anchor.x + anchor.w, anchor.y + anchor.h
+    rest = [line.box for line in lines if 0.4 * height <= line.box.h <= 3.0 * height
+            and (on_sheet is None or on_sheet(line.box))]
+    grown = True
+    while grown:
+        grown = False
+        for b in list(rest):
+            gap_y = max(y0 - (b.y + b.h), b.y - y1, 0)
+            across = min(x1, b.x + b.w) - max(x0, b.x) > -2 * height
+            if gap_y <= BLOCK_GAP * height and across:
+                x0, y0, x1, y1 = min(x0, b.x), min(y0, b.y), max(x1, b.x + b.w), max(y1, b.y + b.h)
+                rest.remove(b)
+                grown = True
+    m = BLOCK_MARGIN * height
+    return Box(int(x0 - m), int(y0 - m), int(x1 - x0 + 2 * m), int(y1 - y0 + 2 * m))
+
+
+SHEET_STEP = 2.5  # grey levels between neighbouring pixels (blurred) within a sheet: its shading passes, its edge stops
+SHEET_BLUR = 5  # px on the preview: letters and paper grain blurred before the sheet is filled from its ground
+
+
+def sheet_mask(grey: np.ndarray, anchor: tuple[int, int, int, int]) -> np.ndarray | None:
+    """The sheet a student's line ``anchor`` (x, y, w, h on ``grey``, a preview) is written on: the ground
+    round the line filled out while neighbouring pixels differ by at most SHEET_STEP (uneven light passes,
+    the sheet's edge against a garment, a bag or a desk stops it), its letters' holes filled. None when no
+    ground is found beside the line."""
+    x, y, w, h = anchor
+    height, width = grey.shape
+    blurred = cv2.GaussianBlur(grey, (SHEET_BLUR, SHEET_BLUR), 0)
+    # the seed: the lightest pixel just above or below the line (the paper between lines)
+    y0, y1 = max(0, y - h), min(height, y + 2 * h)
+    x0, x1 = max(0, x), min(width, x + w)
+    if y1 <= y0 or x1 <= x0:
+        return None
+    patch = blurred[y0:y1, x0:x1]
+    sy, sx = np.unravel_index(int(np.argmax(patch)), patch.shape)
+    mask = np.zeros((height + 2, width + 2), np.uint8)
+    cv2.floodFill(blurred.copy(), mask, (int(x0 + sx), int(y0 + sy)), 255, SHEET_STEP, SHEET_STEP,
+                  4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8))
+    mask = mask[1:-1, 1:-1]
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    filled = np.zeros_like(mask)
+    cv2.drawContours(filled, [max(contours, key=cv2.contourArea)], -1, 255, cv2.FILLED)
+    return filled > 0
+
+
+SHEET_FILL = 0.6  # share of its bounding box a sheet's shape fills (a sheet turned 15 degrees: 0.75)
+SHEET_SPAN = 0.92  # share of the photo's width and height a sheet's box spans at most, unless photographed whole
+
+
+def sheet_like(mask: np.ndarray) -> bool:
+    """The filled ground has a sheet's shape: it fills most of its bounding box and does not run out
+    over the whole photo (a white wall or ceiling the fill ran into is neither)."""
+    x, y, w, h = cv2.boundingRect(mask.astype(np.uint8))
+    if w == 0 or h == 0:
+        return False
+    height, width = mask.shape
+    return float(mask[y:y + h, x:x + w].mean()) >= SHEET_FILL and not (w >= SHEET_SPAN * width and h >= SHEET_SPAN * height
+                                                                       and mask.mean() < SHEET_FILL)

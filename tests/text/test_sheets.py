@@ -1,0 +1,122 @@
+"""Issue 39, a student's paper as a region: the name line right of its label, handwriting no engine
+read included, and every pen mark on a sheet that holds a student; a blank name line, a sheet with
+only a title and the teacher's print, and a mark on the garment beside the sheet give nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from pipeline.findings import Box
+from pipeline.media.loader import load_image
+from pipeline.text import stage as text
+from pipeline.text.sheets import sheet_like, sheet_mask
+from test_ink import PRINTED, _covers, _font, _handwrite, _xywh
+
+SHEET = (120, 80, 1180, 820)
+
+
+def _photo(tmp_path, draw_fn, ground=(70, 60, 55), sheet=(250, 249, 244)):
+    """A sheet (SHEET) on a darker ground, ``draw_fn(draw)`` drawn on it; returns the path and its boxes."""
+    image = Image.new("RGB", (1300, 900), ground)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(SHEET, fill=sheet)
+    boxes = draw_fn(draw)
+    path = tmp_path / "photo.png"
+    image.save(path)
+    return path, boxes
+
+
+def _findings(path, policy):
+    return text.stage(load_image(path, policy.general.max_pixels), policy)
+
+
+def _print(d, xy, words, size=30):
+    font, _ = _font(PRINTED, size)
+    d.text(xy, words, fill=(25, 25, 30), font=font)
+    return Box(*_xywh(d.textbbox(xy, words, font=font)))
+
+
+@pytest.mark.slow
+def test_a_name_written_by_hand_after_its_label_is_covered_whole(tmp_path, policy):
+    """ "Nom et prénom :" printed, the name after it written in pen, too loose for an engine to read
+    whole: the name line right of the label is a name finding covering the handwriting."""
+    def draw(d):
+        _print(d, (170, 120), "Contrôle de maths")
+        label = _print(d, (170, 200), "Nom et prénom :")
+        name = _handwrite(d, (label.x + label.w + 25, 185), "Zoé  Côté-Lefèvre", (30, 40, 120), 48)
+        _print(d, (170, 300), "1. Calcule 3/4 de 20")
+        return [name]
+
+    path, (name,) = _photo(tmp_path, draw)
+    names = [f for f in _findings(path, policy) if f.kind == "name"]
+    covered = sum(f.box.overlap(name) for f in names)
+    assert covered >= 0.8 * name.w * name.h, (name, [(f.box, f.why) for f in names])
+
+
+@pytest.mark.slow
+def test_a_blank_name_line_and_a_sheet_of_print_give_nothing(tmp_path, policy):
+    """The same paper with its name line left blank (a rule to write on) and only the title and the
+    teacher's printed text: no finding at all."""
+    def draw(d):
+        _print(d, (170, 120), "Contrôle de maths")
+        label = _print(d, (170, 200), "Nom et prénom :")
+        d.line([(label.x + label.w + 20, label.y + label.h + 4), (label.x + label.w + 420, label.y + label.h + 4)],
+               fill=(40, 40, 45), width=2)
+        _print(d, (170, 300), "1. Calcule 3/4 de 20")
+        _print(d, (170, 360), "Lis bien chaque consigne.")
+        return []
+
+    path, _ = _photo(tmp_path, draw)
+    found = [f for f in _findings(path, policy) if f.kind in ("name", "grade", "student_id")]
+    assert found == [], [(f.kind, f.box, f.why) for f in found]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_name", [True, False])
+def test_every_pen_mark_on_a_students_sheet_is_a_grade(tmp_path, policy, with_name):
+    """A red score written at the bottom corner of the sheet, far from the student's name (more than
+    fifteen line heights): on the student's sheet it is a grade; on a sheet with no student, nothing."""
+    def draw(d):
+        _print(d, (170, 110), "History test", 24)
+        _print(d, (170, 150), "Name: Owen Sato" if with_name else "Answer all questions", 24)
+        _print(d, (170, 190), "1. Name three rivers", 24)
+        return [_handwrite(d, (960, 700), "14", (200, 30, 35), 70)]
+
+    path, (mark,) = _photo(tmp_path, draw)
+    grades = [f for f in _findings(path, policy) if f.kind == "grade"]
+    assert any(_covers(f.box, mark) for f in grades) == with_name, (mark, [(f.box, f.why) for f in grades])
+
+
+@pytest.mark.slow
+def test_a_red_pattern_on_the_garment_beside_the_sheet_is_no_mark(tmp_path, policy):
+    """A light garment round a student's sheet (a shade apart from the paper) printed with red strokes
+    right beside the name: not on the sheet, no grade; the sheet's own mark is one."""
+    def draw(d):
+        _print(d, (170, 110), "History test", 24)
+        name = _print(d, (170, 150), "Name: Owen Sato", 24)
+        garment = _handwrite(d, (30, 150), "xz", (200, 30, 35), 60)
+        own = _handwrite(d, (700, 300), "B+", (200, 30, 35), 60)
+        return [name, garment, own]
+
+    path, (_name, garment, own) = _photo(tmp_path, draw, ground=(226, 228, 232), sheet=(250, 249, 244))
+    grades = [f for f in _findings(path, policy) if f.kind == "grade"]
+    assert not any(f.box.overlap(garment) > 0 for f in grades), [(f.box, f.why) for f in grades]
+    assert any(_covers(f.box, own) for f in grades), [(f.box, f.why) for f in grades]
+
+
+def test_the_sheet_is_filled_from_its_ground_and_stops_at_its_edge():
+    """``sheet_mask`` on a grey photo: a light sheet with lines of print and a shading across it is
+    found whole, and stops at its edge against a ground a shade apart; a fill that runs over a whole
+    photo is not a sheet's shape."""
+    grey = np.full((400, 600), 215, np.uint8)
+    sheet = np.tile(np.linspace(235, 250, 400).astype(np.uint8)[None, :], (300, 1))  # light across the sheet
+    grey[50:350, 100:500] = sheet
+    for y in (90, 140, 190):
+        grey[y:y + 14, 130:400:6] = 30  # print
+    mask = sheet_mask(grey, (130, 90, 270, 14))
+    assert mask is not None
+    assert mask[60:340, 110:490].mean() > 0.97 and mask[:40].mean() == 0 and mask[:, :90].mean() == 0
+    assert sheet_like(mask)
+    assert not sheet_like(np.tri(100, 100, dtype=bool))  # a wedge of wall, not a sheet
