@@ -759,6 +759,9 @@ def main() -> int:
                         help="positive samples of the layouts of issue 39 (gradebook tables with student and letter "
                              "columns, names after a label with or without a colon, praise and a mark, worksheets of "
                              "exercises), after the others; half as many negatives; 0 for none")
+    parser.add_argument("--more-papers", type=int, default=0,
+                        help="positive samples of more student papers (scripts/samples/text_papers_more.py: handwriting "
+                             "fonts and layouts no other part has), after all the others; half as many negatives")
     args = parser.parse_args()
     backgrounds = sorted(p for d in ("people_scenes", "faces_annotated", "hands")
                          for p in (args.testdata / d).glob("*.jp*g"))
@@ -789,6 +792,10 @@ def main() -> int:
 
         CLASS.extend(make_papers(args, backgrounds, truth, args.count + args.count // 2 + args.variety +
                                  args.variety // 2 + args.wide + args.wide // 2))
+    if args.more_papers:
+        from scripts.samples.text_papers_more import make_more_papers
+
+        CLASS.extend(make_more_papers(args, backgrounds, truth, len(truth)))
     (args.out / "truth.json").write_text(json.dumps(truth, indent=1))
     with (args.out / "roster.csv").open("w", newline="") as fh:
         writer = csv.writer(fh)
