@@ -7,7 +7,7 @@ and buttons to filter by verdict (also ``report.html#block`` etc.): the original
 report without copies, the safe copies' in a report of copies (a withheld copy counts as block, as in
 the report's summary), since the copies are what would be posted. What the tool left to a person
 (``left_to_check.py``: the review app's items) is drawn over the thumbnail numbered and labelled "to check",
-listed under it, and has its own filter button (``report.html#tocheck``).
+listed under it, and has its own filter button ("Items to check": in French "To check" reads as "Review") (``report.html#tocheck``).
 No external assets: CSS and the few lines of JavaScript are inline.
 """
 
@@ -152,7 +152,7 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
         left = row_items(image, policy.general.setting)
         picture = (f'<div class="pic"><img src="{html.escape(thumb)}" alt="{html.escape(image["path"])}" loading="lazy">'
                    f'{_item_boxes(left, image)}</div>' if thumb else f'<div class="noimg">{no_preview}</div>')
-        to_check = _item_list(left)
+        to_check = _item_list(left, redaction is not None)
         checked += bool(left)
         items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons or [_("nothing found")])
         copy = ""
@@ -185,7 +185,7 @@ def render(report: dict, thumbs: dict[str, str], out_dir: Path | None = None) ->
     labels = {"lang": language(), "title": _("photoscreen report"),
               "filter_label": html.escape(_("Filter by the safe copies' verdict") if of_copies else _("Filter by verdict")),
               "all_label": _("All"), "block_label": _("Block"), "review_label": _("Review"), "ok_label": _("OK"),
-              "error_label": _("Error"), "tocheck_label": _("To check"), "tocheck": checked}
+              "error_label": _("Error"), "tocheck_label": _("Items to check"), "tocheck": checked}
     return PAGE.format(summary=summary, header=_header(report.get("run") or {}), total=total, **labels,
                        cards="\n".join(cards), **{v: filtered[v] for v in ("block", "review", "ok", "error")})
 
@@ -206,14 +206,16 @@ def _item_boxes(left: list[dict], image: dict) -> str:
     return "".join(marks)
 
 
-def _item_list(left: list[dict]) -> str:
+def _item_list(left: list[dict], copies: bool) -> str:
     """What a person must look at on this photo, numbered as on the thumbnail, and where to decide it."""
     if not left:
         return ""
     badge = html.escape(ngettext("{n} item to check", "{n} items to check", len(left)).format(n=len(left)))
     lines = "".join(f"<li>{html.escape(item['label'])}</li>" for item in left)
-    how = html.escape(_("numbered on the picture; decide each in photoscreen review: c covers it, n not a face, "
-                        "f fine"))
+    # a copy's items (possible faces it left) can be covered there; a photo's are said to be no face, or fine
+    how = html.escape(_("numbered on the picture; decide each in photoscreen review: c covers it, n not a face")
+                      if copies else _("numbered on the picture; decide each in photoscreen review: n not a face, "
+                                       "f fine"))
     return (f'<div class="tocheck-what"><span class="verdict tocheck-badge">{badge}</span> {how}'
             f'<ol>{lines}</ol></div>')
 

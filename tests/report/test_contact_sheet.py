@@ -110,4 +110,4 @@ def test_to_check_in_french() -> None:
     finally:
         i18n.set_language("en")
     assert _checks(page)[0][1] == "1 : à vérifier" and "1 élément à vérifier" in page
-    assert "À vérifier (1)" in page and "to check" not in page
+    assert "Éléments à vérifier (1)" in page and "to check" not in page

@@ -65,10 +65,10 @@ def scan_report(tmp_path: Path) -> Path:
 
 WORDS = {"en": {"label": "1 small or turned-away face", "cover": "covering needs a safe copy", "done": "all checked",
                 "question": "Export the 3 approved photos to a new folder in ", "exported": "3 photos exported to ",
-                "help": "PageDown or . next page"},
+                "help": ". next page, , previous page"},
          "fr": {"label": "1 visage petit ou détourné", "cover": "masquer demande une copie sûre", "done": "tout vérifié",
                 "question": "Exporter 3 photos approuvées dans un nouveau dossier de ", "exported": "3 photos exportées dans ",
-                "help": "PageDown ou . page suivante"}}
+                "help": ". page suivante, , page précédente"}}
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -116,17 +116,25 @@ def test_grid_items_page_and_filter_keys_and_export(tmp_path: Path, lang: str) -
                 assert page.evaluate("document.activeElement.dataset.path") == "a_items.jpg"  # keys still on the grid
                 page.screenshot(path=str(ARTIFACTS / f"review_grid_items_{lang}.png"))
 
-                # the page: PageDown and "." forward, PageUp and "," back
-                count = lambda: page.locator("#list .row").count()  # noqa: E731
-                assert count() == 50
-                page.keyboard.press("PageDown")
-                page.wait_for_function("document.querySelectorAll('#list .row').length === 9")
-                page.keyboard.press(",")
-                page.wait_for_function("document.querySelectorAll('#list .row').length === 50")
+                # the page: "." forward and "," back at once; PageDown scrolls the grid, then at its end turns
+                # the page (PageUp: back at its top)
+                rows = "document.querySelectorAll('#list .row').length"
+                assert page.evaluate(rows) == 50
                 page.keyboard.press(".")
-                page.wait_for_function("document.querySelectorAll('#list .row').length === 9")
+                page.wait_for_function(f"{rows} === 9")
+                page.keyboard.press(",")
+                page.wait_for_function(f"{rows} === 50")
+                page.keyboard.press("PageDown")
+                page.wait_for_function("document.querySelector('#list').scrollTop > 0")
+                assert page.evaluate(rows) == 50
+                for _ in range(30):
+                    page.keyboard.press("PageDown")
+                    page.wait_for_timeout(150)
+                    if page.evaluate(rows) == 9:
+                        break
+                page.wait_for_function(f"{rows} === 9 && document.querySelector('#page').textContent.includes('2')")
                 page.keyboard.press("PageUp")
-                page.wait_for_function("document.querySelectorAll('#list .row').length === 50")
+                page.wait_for_function(f"{rows} === 50")
                 # the verdict filter: 4 block, 2 ok, 3 review, 1 all
                 page.keyboard.press("4")
                 page.wait_for_function("document.querySelectorAll('#list .row').length === 1")

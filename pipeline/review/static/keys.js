@@ -5,11 +5,18 @@
 const COPIES = document.body.dataset.copies === "1";
 const VERDICT_KEYS = { 1: "", 2: "ok", 3: "review", 4: "block", 5: COPIES ? "none" : "error" };
 
-function turnPage(delta) {  // PageDown or ".", PageUp or ","
+function turnPage(delta) {  // "." or ",", or PageDown or PageUp at the end or the top of the list
   const page = state.page + delta;
   if (page < 1 || page > state.pages) return;
   state.page = page;
   load();
+}
+
+// PageDown and PageUp scroll the list (or the grid) by a screen; at its end (or its top) they turn the page
+function scrollOrTurn(delta) {
+  const list = $("#list");
+  const edge = delta > 0 ? list.scrollTop + list.clientHeight >= list.scrollHeight - 2 : list.scrollTop <= 0;
+  if (edge) turnPage(delta); else list.scrollBy({ top: delta * Math.max(list.clientHeight - 40, 40) });
 }
 
 function verdictFilter(value) {
@@ -35,8 +42,8 @@ document.addEventListener("keydown", (event) => {
   // the items left to a person: the same keys in the list and in the grid (on the current tile)
   else if (event.key === "]" || event.key === "[") stepItem(event.key === "]" ? 1 : -1);
   else if (ITEM_KEYS[event.key] && row.items?.length) itemAction(ITEM_KEYS[event.key]);
-  else if (event.key === "PageDown" || event.key === ".") turnPage(1);
-  else if (event.key === "PageUp" || event.key === ",") turnPage(-1);
+  else if (event.key === "PageDown" || event.key === "PageUp") scrollOrTurn(event.key === "PageDown" ? 1 : -1);
+  else if (event.key === "." || event.key === ",") turnPage(event.key === "." ? 1 : -1);
   else if (Object.hasOwn(VERDICT_KEYS, event.key)) verdictFilter(VERDICT_KEYS[event.key]);
   else if (event.key === "Enter" && state.grid && event.target.matches("body, .row")) openCurrent();
   else if (event.key === "ArrowDown" || event.key === "ArrowRight") select(Math.min(state.index + step, state.rows.length - 1));
