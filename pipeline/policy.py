@@ -186,6 +186,11 @@ class RedactPolicy:
     crop_min_share: float
     crop_min_subject: float
     crop_subject_margin: float
+    crop_max_cover_share: float = 0.02
+    crop_cover_gap: float = 1.0
+    crop_face_min_score: float = 0.1
+    crop_ruled_out_margin: float = 0.1
+    crop_blazeface_min_score: float = 0.4
     posted_long_side: int = 2048
     crop_min_small_share: float = 0.6
     crop_min_pixels: int = 240
@@ -202,6 +207,11 @@ class RedactPolicy:
         if not 0.0 <= self.crop_subject_margin < 0.5:
             raise PolicyError(_("redact.crop_subject_margin must be at least 0 and below 0.5, not {value}").format(
                 value=self.crop_subject_margin))
+        _fraction("redact.crop_max_cover_share", self.crop_max_cover_share)
+        _positive("redact.crop_cover_gap", self.crop_cover_gap)
+        _fraction("redact.crop_face_min_score", self.crop_face_min_score)
+        _fraction("redact.crop_ruled_out_margin", self.crop_ruled_out_margin)
+        _fraction("redact.crop_blazeface_min_score", self.crop_blazeface_min_score)
         if self.faces not in ("all", "identifiable"):
             raise PolicyError(_("redact.faces must be all or identifiable, got {faces!r}").format(
                                   faces=self.faces))

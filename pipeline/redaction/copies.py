@@ -11,7 +11,6 @@ written, and its row says why. Originals are only ever read.
 from __future__ import annotations
 
 import json
-import math
 import os
 import stat
 import time
@@ -27,7 +26,7 @@ from ..findings import KEPT_KINDS, SENSITIVE_TEXT, Box, Covered, Finding, ImageR
 from ..media.loader import LoadedImage, LoadError, decode_image
 from ..stages.platform_fit import PLATFORMS, aspect_findings
 from ..policy import Policy
-from .cover import best_crop, cover, grow
+from .cover import cover, grow
 from ..stages.metadata_text import revealing_icc
 from ..models import sha256_file
 from ..owned import OwnedFolder
@@ -38,28 +37,9 @@ from ..i18n import _
 from .core import (KEPT_REASON, KIND_NAMES, Leftover, encode, face_like, merge_overlapping, on_own_paint, reuse_text_lines,
                    summary, text_line_boxes)
 from .names import copy_names, output_name, renamed_reason
-from .clothing_text import text_on_people
+from .hands_crop import hands_crop
 from .deferred import copy_config, not_ours, place_refused
 
-
-
-def crop_minimum(r, width: int, height: int) -> int:
-    """The smallest short side a hands crop may have (``r``: the policy's redact section): at least
-    ``crop_min_short_side`` pixels and ``crop_min_share`` of the photo's short side, but never more than
-    ``crop_min_small_share`` of it (a photo is posted no larger than it is), and never under
-    ``crop_min_pixels`` (then more than a small photo has: no crop)."""
-    short = min(width, height)
-    return math.ceil(max(r.crop_min_pixels, r.crop_min_share * short,
-                         min(r.crop_min_short_side, r.crop_min_small_share * short)))
-
-
-def crop_ratios(platform: str, width: int, height: int) -> list[float]:
-    """Shapes a crop may take: the platform's accepted range, or for ``any`` the photo's own shape
-    and the common ones."""
-    rule = PLATFORMS[platform]
-    if rule is None:
-        return sorted({round(width / height, 4), 1.0, 0.8, 1.5})
-    return sorted({rule.min_ratio, rule.max_ratio, min(rule.max_ratio, max(rule.min_ratio, 1.0))})
 
 
 # A copy checked again after more covers is looked at only around them, this many times their size
@@ -390,86 +370,6 @@ class Redactor:
 
     def _hands_crop(self, image: LoadedImage, covered: list[Covered],
                     review: list[Box]) -> tuple[Box | None, str, list[Covered]]:
-        """The crop at the platform's shapes, at least the policy's minimum size, that holds the most
-        hands and heads seen from behind, each large enough in it to be its subject, and none of the
-        faces and text to cover (with their margins) or the possible faces left for review. The
-        smallest such crop, centred on what it holds; None and the reason when there is none. Also
-        the covers of the text written on people (names and numbers on jerseys, bibs and badges)."""
-        from ..stages.hands import find_hands
-        from ..stages.people import PERSON_CONFIDENCE, heads_seen_from_behind, person_confidence
-        from ..stages.pose import hands_at_rest, heads_on_bodies
-
-        w, h = image.width, image.height
-        r = self.policy.redact
-        least = crop_minimum(r, w, h)
-        if least > min(w, h):
-            return None, _("no crop: the photo's short side is {side} px, below the smallest crop worth posting "
-                           "({least} px, redact.crop_min_pixels)").format(side=min(w, h), least=least), []
-        confidence = person_confidence(image.pixels)
-        mask = confidence > PERSON_CONFIDENCE
-        # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them;
-        # a hand at rest on a body (hanging at the side, on a hip or a thigh, clasped in front, in
-        # folded arms) is no subject: a crop centred on it shows a body, not hands at work
-        hands = find_hands(image.pixels, margin=0.05)
-        wanted = [hand for hand, rest in zip(hands, hands_at_rest(image.pixels, hands)) if not rest]
-        seen = [c.box for c in covered if c.kind == "face"] + review
-        # a head seen from behind sits on a body: the segmenter alone also finds buildings, a clock, the ground
-        heads = heads_seen_from_behind(image.pixels, seen, confidence)
-        wanted += [head for head, held in zip(heads, heads_on_bodies(image.pixels, heads)) if held]
-        if not wanted and hands:
-            return None, _("no crop: the hands found rest on a body (hanging at the side, on a hip or a thigh, "
-                           "clasped in front, in folded arms), and no head seen from behind was found: a crop of "
-                           "them would show a body, not hands at work"), []
-        if not wanted and heads:
-            return None, _("no crop: no hand was found, and no body's shoulders are under what could be heads seen "
-                           "from behind (a building, a clock or the ground, not a person)"), []
-        if not wanted:
-            if heads_seen_from_behind(image.pixels, seen, confidence, unsure=True):
-                return None, _("no crop: no hand was found, and the regions without a face that could be people "
-                               "seen from behind are ones the person segmenter is not sure of (a tablecloth, "
-                               "clothing or a logo, not a head)"), []
-            return None, _("no crop: no hand and no head seen from behind was found"), []
-        clothing = [Covered("clothing_text", self.cover_box("clothing_text", b, w, h), "solid")
-                    for b in text_on_people(image, mask, self.policy)]
-        forbidden = [c.box for c in covered] + review
-        for _look in range(CROP_LOOKS):
-            best = None
-            for ratio in crop_ratios(self.policy.platform.name, w, h):
-                min_h = least if ratio >= 1 else least / ratio
-                box = best_crop(w, h, ratio, wanted, forbidden, min_height=min_h, smallest=True,
-                                min_subject=r.crop_min_subject, margin=r.crop_subject_margin,
-                                max_subject=r.crop_max_subject)
-                if box is not None and (best is None or box.w * box.h < best.w * best.h):
-                    best = box
-            if best is None:
-                return None, _("no crop of at least {least} px on its short side holds a hand or a head seen from "
-                               "behind large enough to be its subject ({share:.0%} of the crop's short side, "
-                               "redact.crop_min_subject) and towards its middle (redact.crop_subject_margin), "
-                               "without a face or a possible face").format(
-                    least=least, share=r.crop_min_subject), []
-            seen = self._faces_in_crop(image, best)
-            if not seen:
-                return best, "", clothing
-            forbidden += [self.cover_box("face", b, w, h) for b in seen]
-        return None, _("no crop: each crop tried shows a face on a closer look (upright, sideways or upside "
-                       "down)"), []
-
-    def _faces_in_crop(self, image: LoadedImage, crop: Box) -> list[Box]:
-        """Faces CenterFace sees in the crop itself (at redact.face_min_score), upright and turned a
-        quarter, a half and three quarters (a head bent down, a child lying on the floor, a
-        handstand): the screen looks at the whole photo upright, where such a face in a crowd can
-        score too low. Faces too small to be identifiable when posted are left out. Boxes in the
-        original's pixels."""
-        pixels = image.pixels[crop.y:crop.y + crop.h, crop.x:crop.x + crop.w]
-        min_height = self.identifiable_height(image.width)
-        out = []
-        for k in range(4):
-            for d in faces.detect_at(pixels, max(crop.w, crop.h), self.policy.redact.face_min_score, k):
-                box = Box.from_xyxy(d.x1 + crop.x, d.y1 + crop.y, d.x2 + crop.x, d.y2 + crop.y, image.width, image.height)
-                if box.h >= min_height or box.w >= min_height:
-                    out.append(box)
-        return out
-
-
-# How many times a crop is looked at again for faces (each face seen is then kept out of the next)
-CROP_LOOKS = 4
+        """The hands crop (``pipeline/redaction/hands_crop.py``): the crop, or None and why there is
+        none; the covers of the text on people in it."""
+        return hands_crop(image, covered, review, self.policy, self.cover_box, self.identifiable_height(image.width))

@@ -422,7 +422,7 @@ def test_crop_hands_holds_the_hand_and_no_face(testdata: Path, tmp_path: Path) -
 
 
 def test_crop_minimum_follows_the_size_the_post_will_have(policy) -> None:
-    from pipeline.redaction.copies import crop_minimum
+    from pipeline.redaction.hands_crop import crop_minimum
 
     r = policy.redact
     assert crop_minimum(r, 4000, 3000) == 1200  # 40% of a large photo's short side
