@@ -496,15 +496,3 @@ def test_export_to_a_link_or_an_unwritable_place_says_so(review_copy: Path, tmp_
     result = _export(review_copy, locked / "out" if os.geteuid() else Path("/sys/photoscreen-export-test"))
     assert result.returncode == 4 and "no permission to write in" in result.stderr, result.stderr
     assert "disk" not in result.stderr
-
-
-@pytest.mark.slow
-def test_review_on_a_busy_port_says_the_port_is_in_use(review_copy: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "review", str(review_copy / "report"), "--port",
-                                 str(port)], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert result.returncode == 2
-    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr and "writable" not in result.stderr

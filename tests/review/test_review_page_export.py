@@ -2,7 +2,8 @@
 folder inside the folder the app owns for exports (`photoscreen review --export-to DIR`, by default the report
 folder's sibling `<name>-approved`): how many and where, asked first; only approved photos, a blocked one only
 approved anyway and asked for; a folder that is a link or lies among the report's folders is refused.
-Reports written by hand over small pictures made here (no model run)."""
+Reports written by hand over small pictures made here (no model run). Also how `review` stops at start-up
+on a folder of exports or a port it cannot use (exit 2)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +135,15 @@ def test_review_with_an_export_folder_among_the_reports_stops_with_exit_2(tmp_pa
     result = subprocess.run([sys.executable, "-m", "pipeline.cli", "review", str(base / "report"), "--export-to",
                              str(base / "report" / "approved")], capture_output=True, text=True, cwd=REPO, timeout=60)
     assert result.returncode == 2 and "overlaps" in result.stderr + result.stdout
+
+
+@pytest.mark.slow
+def test_review_on_a_busy_port_says_the_port_is_in_use(review_copy: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "review", str(review_copy / "report"), "--port",
+                                 str(port)], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr and "writable" not in result.stderr
