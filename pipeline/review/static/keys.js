@@ -68,6 +68,8 @@ $("#next-page").addEventListener("click", (event) => { event.currentTarget.blur(
 async function exportApproved() {
   const status = $("#export-status");
   const blocked = $("#export-blocked").checked;
+  if (state.exporting) return;  // one at a time: e pressed again while one is asked or written
+  state.exporting = true;
   try {
     const found = await api("/api/export" + (blocked ? "?include_blocked=1" : ""));
     if (!found.count) { status.textContent = found.nothing; return; }
@@ -77,6 +79,8 @@ async function exportApproved() {
     status.textContent = done.message;
   } catch (error) {
     status.textContent = t("not exported: ") + error.message;
+  } finally {
+    state.exporting = false;
   }
 }
 $("#export").addEventListener("click", (event) => { event.currentTarget.blur(); exportApproved(); });
