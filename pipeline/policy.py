@@ -195,10 +195,12 @@ class RedactPolicy:
     crop_min_small_share: float = 0.6
     crop_min_pixels: int = 240
     crop_max_subject: float = 0.7
+    verify_long_side: int = 3072
 
     def __post_init__(self) -> None:
         _positive("redact.crop_min_short_side", self.crop_min_short_side)
         _positive("redact.posted_long_side", self.posted_long_side)
+        _positive("redact.verify_long_side", self.verify_long_side)
         _fraction("redact.crop_min_share", self.crop_min_share)
         _fraction("redact.crop_min_small_share", self.crop_min_small_share)
         _positive("redact.crop_min_pixels", self.crop_min_pixels)

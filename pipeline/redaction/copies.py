@@ -127,7 +127,9 @@ class Redactor:
                for f in findings if f.box is not None and self._wanted(f)]
         r = self.policy.redact
         min_height = self.identifiable_height(image.width)
-        views: list[tuple[Box, int | None]] = [(Box(0, 0, image.width, image.height), None)]  # None: its own size
+        # the whole photo at its own size, or scaled down to verify_long_side: a face too small to be
+        # found there is too small to recognise once posted (the policy's reason)
+        views: list[tuple[Box, int | None]] = [(Box(0, 0, image.width, image.height), r.verify_long_side)]
         if near is not None:
             around = [grow(b, NEAR_CONTEXT, image.width, image.height) for b in near]
             read = sum(v.w * v.h * min(1.0, NEAR_VIEW_SIDE / max(v.w, v.h)) ** 2 for v in around)
@@ -142,9 +144,9 @@ class Redactor:
         merged = merge_overlapping(out)
         if recheck:
             return merged
-        # on the original, CenterFace at the photo's own size is sure only where the screen's CenterFace
-        # (at 1536 px) also saw something: alone, four in five of its detections on faces_annotated touch
-        # no labelled face
+        # on the original, CenterFace at the photo's own size (up to verify_long_side) is sure only where
+        # the screen's CenterFace (at 1536 px) also saw something: alone, four in five of its detections
+        # on faces_annotated touch no labelled face
         return [replace(lo, sure=False) if lo.detectors == {faces.NATIVE_NAME} else lo for lo in merged]
 
     def decide(self, pixels: np.ndarray, found: list[Leftover],

@@ -21,33 +21,39 @@ import numpy as np
 from ..findings import Box, Finding
 from .folding import fold
 from .ocr import OcrLine
-from .recognizers import Match, vocabulary
+from .recognizers import Match, header_line, vocabulary
 
 FIELD_REACH = 30.0  # label heights: how far right of its label a name line reaches at most
-BAND_ABOVE = 0.7  # label heights above the label's top a handwritten name may reach (written bigger than print)
-BAND_BELOW = 0.6  # ... and below its bottom
+BAND_ABOVE = 0.8  # label heights above the label's top a handwritten name may reach (written bigger than print)
+BAND_BELOW = 1.0  # ... and below its bottom
 START_GAP = 4.0  # label heights: the writing starts at most this far right of the label
-WORD_GAP = 3.0  # label heights: a wider gap between strokes ends the name
+WORD_GAP = 2.0  # label heights: a wider gap between strokes ends the name
+FLAT = 0.2  # label heights: a piece of stroke no taller than this and a line height long is a rule's remnant
 RULE_LENGTH = 2.5  # label heights: a straight horizontal stroke this long is a rule to write on, not writing
 DARK = 45  # grey levels below the paper's that a stroke is
 PAPER_COLUMN = 0.5  # share of a column of the band that is light: below this the paper has ended
+MIN_WIDTH = 1.5  # label heights: the narrowest name written (two letters)
 MIN_STROKES = 0.04  # share of the writing's box that is strokes: less is a speck, not a name
 LABEL_SCORE = 0.65
 
 
-def _label_end(line: OcrLine, matches: list[Match]) -> float | None:
+def _label_end(line: OcrLine, lines: list[OcrLine], matches: list[Match]) -> float | None:
     """Where the name label of ``line`` ends (x in the image), or None when the line holds no name
     label waiting for a name: a label and its colon, a label alone on its line, or a label with no
     colon at the start of the line where a recognizer found a name after it."""
     v = vocabulary()
     folded = fold(line.text)
+    named = any(m.kind == "name" and any(w in line.words for w in m.words) for m in matches)
     if v.name_label_alone.fullmatch(folded):
-        return float(line.box.x + line.box.w)
+        # "Nom :" alone; "Nom" alone with no colon heads a table's column as often ("Nom | Prénom | Note"):
+        # only where a name was found right of it
+        if ":" in line.text or _named_right_of(line, matches) or not _header_row(line, lines):
+            return float(line.box.x + line.box.w)
+        return None
     found = v.name_label.search(folded)
     if not found:
         found = v.name_label_start.search(folded)
-        named = found and any(m.kind == "name" and any(w in line.words for w in m.words) for m in matches)
-        if not named:
+        if not (found and named):
             return None
     # the label's words: those whose characters overlap the label's match (the fold keeps the text's length)
     pos, end = 0, None
@@ -56,6 +62,28 @@ def _label_end(line: OcrLine, matches: list[Match]) -> float | None:
             end = word.box.x + word.box.w
         pos += len(word.text) + 1
     return None if end is None else float(end)
+
+
+def _header_row(line: OcrLine, lines: list[OcrLine]) -> bool:
+    """Another line in the row of ``line`` is a table's header ("Prénom", "Note", "Résultat"): ``line`` heads
+    a column, no form's label."""
+    box = line.box
+    return any(other is not line and header_line(other) and
+               min(other.box.y + other.box.h, box.y + box.h) - max(other.box.y, box.y) >= 0.5 * min(other.box.h, box.h)
+               and abs(other.box.x - box.x) <= FIELD_REACH * box.h for other in lines)
+
+
+def _named_right_of(line: OcrLine, matches: list[Match]) -> bool:
+    """A name was found right of ``line`` in its row, within a few label heights."""
+    box = line.box
+    for m in matches:
+        if m.kind != "name" or not m.words:
+            continue
+        b = Box.enclosing([w.box for w in m.words])
+        if 0 <= b.x - (box.x + box.w) <= START_GAP * box.h and \
+                min(b.y + b.h, box.y + box.h) - max(b.y, box.y) >= 0.3 * min(b.h, box.h):
+            return True
+    return False
 
 
 def _next_field(line: OcrLine, lines: list[OcrLine], start: float, matches: list[Match]) -> float:
@@ -73,15 +101,36 @@ def _next_field(line: OcrLine, lines: list[OcrLine], start: float, matches: list
     return min(ends, default=float("inf"))
 
 
+RULE_SLANTS = (-10.0, -7.5, -5.0, -2.5, 0.0, 2.5, 5.0, 7.5, 10.0)  # degrees: a rule on a sheet turned this much
+
+
+def _rule_kernels(length: int) -> list[np.ndarray]:
+    """Straight lines ``length`` px long at each of RULE_SLANTS: what a rule to write on is, on a sheet turned a little."""
+    out = []
+    for slant in RULE_SLANTS:
+        rise = int(round(length * np.tan(np.radians(abs(slant)))))
+        kernel = np.zeros((rise + 1, length), np.uint8)
+        start, end = ((0, rise), (length - 1, 0)) if slant > 0 else ((0, 0), (length - 1, rise))
+        cv2.line(kernel, start, end, 1, 1)
+        out.append(kernel)
+    return out
+
+
 def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
     """The strokes written in a band right of a label (``grey``, the label's end at x 0): their left and
     right x, or None when nothing is written there (paper, a rule to write on)."""
     paper = float(np.percentile(grey, 90))
     dark = (grey < paper - DARK).astype(np.uint8)
     light = grey >= paper - DARK
-    rule = max(3, int(RULE_LENGTH * height))
-    rules = cv2.morphologyEx(dark, cv2.MORPH_OPEN, np.ones((1, rule), np.uint8))
-    strokes = dark & ~cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)
+    rules = np.zeros_like(dark)
+    for kernel in _rule_kernels(max(3, int(RULE_LENGTH * height))):
+        rules |= cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+    strokes = (dark & ~cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)).astype(np.uint8)
+    # what is left of a rule where the kernels did not fit it whole: flat pieces, no letter
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
+    flat = np.flatnonzero((stats[:, cv2.CC_STAT_HEIGHT] <= max(2, FLAT * height)) &
+                          (stats[:, cv2.CC_STAT_WIDTH] >= height))
+    strokes = strokes.astype(bool) & ~np.isin(labels, flat[flat > 0])
     paper_columns = light.mean(axis=0) >= PAPER_COLUMN
     columns = strokes.any(axis=0)
     left = right = None
@@ -99,11 +148,29 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
             gap += 1
             if gap > WORD_GAP * height:
                 break
-    if left is None or right - left < 0.8 * height:
+    if left is None or right - left < MIN_WIDTH * height:
         return None
     if strokes[:, left:right + 1].mean() < MIN_STROKES:
         return None
     return left, right + 1
+
+
+def _band(line: OcrLine, lines: list[OcrLine], start: float, end: float, h: float) -> tuple[int, int]:
+    """Top and bottom of the band right of a label where its name is written: BAND_ABOVE and BAND_BELOW
+    label heights round it (a handwritten name is taller than print), short of the lines above and below
+    across from the band (the form's next line, "Student ID: ...", is no part of the name)."""
+    box = line.box
+    top, bottom = box.y - BAND_ABOVE * h, box.y + box.h + BAND_BELOW * h
+    for other in lines:
+        b = other.box
+        if other is line or min(b.x + b.w, end) - max(b.x, start) <= 0:
+            continue
+        centre = b.y + b.h / 2
+        if centre > box.y + box.h:
+            bottom = min(bottom, b.y)
+        elif centre < box.y:
+            top = max(top, b.y + b.h)
+    return int(top), int(bottom)
 
 
 def name_lines(image, lines: list[OcrLine], matches: list[Match]) -> list[Finding]:
@@ -112,15 +179,15 @@ def name_lines(image, lines: list[OcrLine], matches: list[Match]) -> list[Findin
     out: list[Finding] = []
     pixels = image.pixels
     for line in lines:
-        start = _label_end(line, matches)
+        start = _label_end(line, lines, matches)
         if start is None:
             continue
         h = float(line.thickness or line.box.h)
         if abs(line.angle) > 6:
             continue  # a turned card: its row is no horizontal band (the recognizers' findings stand)
         end = min(start + FIELD_REACH * h, _next_field(line, lines, start, matches) - 0.3 * h, image.width)
-        top = max(0, int(line.box.y - BAND_ABOVE * h))
-        bottom = min(image.height, int(line.box.y + line.box.h + BAND_BELOW * h))
+        top, bottom = _band(line, lines, start, end, h)
+        top, bottom = max(0, top), min(image.height, bottom)
         x0 = int(start + 0.15 * h)
         if end - x0 < h or bottom - top < 4:
             continue

@@ -16,7 +16,7 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
-    REGISTRY, Match, Page, complete_cut_headers, respell_labels, student_columns, unread_column_marks, unread_grade_cells,
+    BESIDE_TITLE, REGISTRY, Match, Page, complete_cut_headers, respell_labels, student_columns, unread_column_marks, unread_grade_cells,
     vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
@@ -213,10 +213,19 @@ def find_text(image, policy) -> list[Finding]:
     # a table that holds a student's name or number: its student, ID and grade columns covered whole
     findings += _whole_columns(image, lines, kept, policy, findings)
     # a student's paper as a region: its name line whole, right of the label (handwriting no engine read
-    # included), where no name finding covers it already
+    # included); a name found on it already grows to the whole line (one name, covered whole)
     written = name_lines(image, lines, kept)
-    findings += [f for f in written if not any(
-        g.kind == "name" and g.box.overlap(f.box) >= 0.8 * f.box.w * f.box.h for g in findings)]
+    for line in written:
+        on = [k for k, f in enumerate(findings) if f.kind == "name" and f.box.overlap(line.box) >= 0.3 * min(
+            f.box.w * f.box.h, line.box.w * line.box.h)]
+        for k in on:
+            findings[k] = replace(findings[k], box=Box.enclosing([findings[k].box, line.box]))
+        if not on:
+            findings.append(line)
+    # a mark counts only on a page that holds a student: a short mark beside a test's title where no name, ID or
+    # written name line is found (a blank test, a letter on the wall beside it) is none
+    if not any(f.kind in ("name", "student_id") for f in findings):
+        findings = [f for f in findings if not f.why.startswith(BESIDE_TITLE)]
     # pen marks (coloured ink) beside a grade label, a student's name or ID, or anywhere on a student's
     # sheet: grades no engine read cleanly
     student_lines = [(f.box, f.box.h / 2.3) for f in written]

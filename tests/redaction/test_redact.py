@@ -731,5 +731,5 @@ def test_recheck_around_large_covers_reads_scaled_views_not_the_whole_photo(tmp_
     redactor.found(image, recheck=True, near=covers)
     assert len(seen) == 2 and all(side == copies.NEAR_VIEW_SIDE and max(shape) < 3000 for shape, side in seen), seen
     seen.clear()
-    redactor.found(image, recheck=True)  # a copy in another frame: read whole, at its own size
-    assert seen == [((3000, 4000), None)]
+    redactor.found(image, recheck=True)  # a copy in another frame: read whole, at most at verify_long_side
+    assert seen == [((3000, 4000), policy.redact.verify_long_side)]

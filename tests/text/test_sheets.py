@@ -28,6 +28,13 @@ def _photo(tmp_path, draw_fn, ground=(70, 60, 55), sheet=(250, 249, 244)):
     return path, boxes
 
 
+def _ink_box(path, box: Box) -> Box:
+    """The box of the pen's strokes inside ``box`` (a font's box reaches below its letters)."""
+    pixels = np.asarray(Image.open(path).convert("L"))[box.y:box.y + box.h, box.x:box.x + box.w]
+    ys, xs = np.nonzero(pixels < 150)
+    return Box(box.x + int(xs.min()), box.y + int(ys.min()), int(xs.max() - xs.min()) + 1, int(ys.max() - ys.min()) + 1)
+
+
 def _findings(path, policy):
     return text.stage(load_image(path, policy.general.max_pixels), policy)
 
@@ -50,6 +57,7 @@ def test_a_name_written_by_hand_after_its_label_is_covered_whole(tmp_path, polic
         return [name]
 
     path, (name,) = _photo(tmp_path, draw)
+    name = _ink_box(path, name)
     names = [f for f in _findings(path, policy) if f.kind == "name"]
     covered = sum(f.box.overlap(name) for f in names)
     assert covered >= 0.8 * name.w * name.h, (name, [(f.box, f.why) for f in names])
@@ -120,3 +128,28 @@ def test_the_sheet_is_filled_from_its_ground_and_stops_at_its_edge():
     assert mask[60:340, 110:490].mean() > 0.97 and mask[:40].mean() == 0 and mask[:, :90].mean() == 0
     assert sheet_like(mask)
     assert not sheet_like(np.tri(100, 100, dtype=bool))  # a wedge of wall, not a sheet
+
+
+@pytest.mark.slow
+def test_a_label_with_no_colon_heads_a_column_in_a_header_row_but_a_form_line_alone(tmp_path, policy):
+    """ "Nom" alone with no colon: in a table's header row beside "Prénom" and "Note" (an empty
+    template) it heads a column and gives no name line; alone on a form's line with a name written
+    after it in pen, the name is covered."""
+    def template(d):
+        for x, word in ((170, "Nom"), (450, "Prénom"), (750, "Note")):
+            _print(d, (x, 150), word)
+        _print(d, (170, 230), "Lundi 14 mars")
+        return []
+
+    path, _ = _photo(tmp_path, template)
+    assert [f for f in _findings(path, policy) if f.kind == "name"] == []
+
+    def form(d):
+        _print(d, (170, 110), "Dictée")
+        label = _print(d, (170, 200), "Nom")
+        return [_handwrite(d, (label.x + label.w + 30, 185), "Inès  Abernathy", (30, 40, 120), 46)]
+
+    path, (name,) = _photo(tmp_path, form)
+    name = _ink_box(path, name)
+    names = [f for f in _findings(path, policy) if f.kind == "name"]
+    assert sum(f.box.overlap(name) for f in names) >= 0.8 * name.w * name.h, (name, [(f.box, f.why) for f in names])

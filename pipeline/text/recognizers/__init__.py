@@ -11,7 +11,7 @@ stage, the metadata checks and the captions.
 
 from ..roster import Roster, RosterError
 from .base import TOTALS, Match, Page, Recognizer
-from .beside import find_beside_student
+from .beside import BESIDE_TITLE, find_beside_student
 from .grade import LETTER_ALONE, find_grades
 from .headers import header_line
 from .lists import find_list_rows
@@ -25,7 +25,7 @@ from .unread import unread_column_marks, unread_grade_cells
 from .vocabulary import vocabulary
 
 __all__ = [
-    "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
+    "BESIDE_TITLE", "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
     "complete_cut_headers", "find_beside_student", "find_grades", "find_list_rows", "find_names", "find_student_ids",
     "find_table_grades", "header_line", "respell_labels", "student_columns", "unread_column_marks", "unread_grade_cells", "vocabulary",
 ]

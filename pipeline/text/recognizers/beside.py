@@ -13,6 +13,9 @@ from .repairs import MARK_AFTER_NAME, score_without_slash, scrawl
 from .student_id import id_candidates, id_match
 from .vocabulary import vocabulary
 
+# why a short mark beside a test's title is a grade: one that counts only where the page holds a student (the text
+# stage drops it where no name, ID or written name line is found: the mark of a blank test is a look-alike)
+BESIDE_TITLE = "a short mark standing alone beside a test's title (\"Quiz 4\")"
 # a mark written alone near a test's title (a letter grade, read in either case, or a number of one or two digits)
 LONE_MARK = re.compile(r"[A-Fa-f][+-]?|\d{1,2}")
 
@@ -74,8 +77,7 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
                              "a short mark standing alone beside a student's name or ID"))
             continue
         if LONE_MARK.fullmatch(mark) and near_any(line.box, tests, reach, shortest=0.35):
-            out.append(Match("grade", line.words, 0.55, "grade •",
-                             "a short mark standing alone beside a test's title (\"Quiz 4\")"))
+            out.append(Match("grade", line.words, 0.55, "grade •", BESIDE_TITLE))
             continue
         if not near_any(line.box, names, reach):
             continue
