@@ -507,11 +507,11 @@ def test_people_seen_from_behind_only_where_no_face_is(testdata: Path, policy) -
 
 
 @pytest.mark.slow
-def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Path) -> None:
-    from pipeline.stages.faces import detect_at
-    from pipeline.stages.hands import find_hands
-    from pipeline.stages.people import person_mask
-
+def test_crop_hands_makes_no_crop_of_a_person_seen_from_behind_with_a_name_on_the_back(testdata: Path,
+                                                                                       tmp_path: Path) -> None:
+    """A curler seen from behind made a crop of his head and back whose jersey name and "CANADA" were two
+    black boxes right under his head (judged borderline by eye, issue 38): no crop now, the covered photo
+    whole, and the row says why (tests/redaction/test_hands_crop.py has the rule)."""
     name = "mpii_005808361.jpg"
     src = tmp_path / "in"
     src.mkdir()
@@ -520,15 +520,9 @@ def test_crop_hands_keeps_a_person_seen_from_behind(testdata: Path, tmp_path: Pa
     result = redact(str(src), "--out", str(out), "--crop", "hands")
     assert result.exit_code in (0, 1), result.output
     row = read_report(out)["images"][0]
-    assert row["redaction"]["output"] == name, row["reasons"]
-    assert "heads seen from behind" in row["reasons"][0]
-    crop = Box(*row["redaction"]["crop"])
-    assert min(crop.w, crop.h) >= 0.6 * 720  # a 720 px photo posts at 720 px: 60% of it, not a fixed 600
-    copy = load_image(out / name, 10**9)
-    # the person made the crop, not a hand: a hand at its edge is too small to be a crop's subject
-    assert all(max(b.w, b.h) < 0.2 * min(crop.w, crop.h) for b in find_hands(copy.pixels))
-    assert person_mask(copy.pixels).mean() > 0.2
-    assert not detect_at(copy.pixels, max(copy.width, copy.height), 0.2)
+    assert row["redaction"]["output"] == name and row["redaction"]["crop"] is None, row["reasons"]
+    assert row["redaction"]["no_crop"].startswith("no crop"), row["redaction"]
+    assert any(c["kind"] == "face" for c in row["redaction"]["covered"])
 
 
 @pytest.mark.slow
