@@ -30,11 +30,15 @@ START_GAP = 4.0  # label heights: the writing starts at most this far right of t
 WORD_GAP = 2.0  # label heights: a wider gap between strokes ends the name
 FLAT = 0.2  # label heights: a piece of stroke no taller than this and a line height long is a rule's remnant
 RULE_LENGTH = 2.5  # label heights: a straight horizontal stroke this long is a rule to write on, not writing
-DARK = 45  # grey levels below the paper's that a stroke is
+DARK = 30  # grey levels below the paper's round it that a stroke is at least
+DARK_SHARE = 0.22  # ... and at least this share of the paper's level (a photo's grain on white paper stays above)
+PAPER_REACH = 1.2  # label heights: the paper's level round a pixel is its lightest this far round
 PAPER_COLUMN = 0.5  # share of a column of the band that is light: below this the paper has ended
 MIN_WIDTH = 1.5  # label heights: the narrowest name written (two letters)
 MIN_STROKES = 0.04  # share of the writing's box that is strokes: less is a speck, not a name
 LABEL_SCORE = 0.65
+MAX_SLANT = 15.0  # degrees: a label's line turned further is left to the recognizers
+NAME_LENGTH = 10.0  # label heights: how long a name written on a turned sheet is taken to run, for its drift
 
 
 def _label_end(line: OcrLine, lines: list[OcrLine], matches: list[Match]) -> float | None:
@@ -119,9 +123,12 @@ def _rule_kernels(length: int) -> list[np.ndarray]:
 def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
     """The strokes written in a band right of a label (``grey``, the label's end at x 0): their left and
     right x, or None when nothing is written there (paper, a rule to write on)."""
-    paper = float(np.percentile(grey, 90))
-    dark = (grey < paper - DARK).astype(np.uint8)
-    light = grey >= paper - DARK
+    # the paper's level round each pixel (its lightest within a letter's reach, smoothed): a shadow across the
+    # sheet, lighter on one side, does not hide the strokes on its dark side
+    k = max(3, int(PAPER_REACH * height)) | 1
+    paper = cv2.blur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (k, k))
+    dark = (grey < paper - np.maximum(DARK, DARK_SHARE * paper)).astype(np.uint8)
+    light = ~dark.astype(bool)
     rules = np.zeros_like(dark)
     for kernel in _rule_kernels(max(3, int(RULE_LENGTH * height))):
         rules |= cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
@@ -157,14 +164,20 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
 
 def _band(line: OcrLine, lines: list[OcrLine], start: float, end: float, h: float) -> tuple[int, int]:
     """Top and bottom of the band right of a label where its name is written: BAND_ABOVE and BAND_BELOW
-    label heights round it (a handwritten name is taller than print), short of the lines above and below
+    label heights round it (a handwritten name is taller than print; more along a turned sheet's slant), short
+    of the lines above and below
     across from the band (the form's next line, "Student ID: ...", is no part of the name)."""
     box = line.box
     top, bottom = box.y - BAND_ABOVE * h, box.y + box.h + BAND_BELOW * h
+    # on a sheet turned a little, the row drifts down (or up) along a name NAME_LENGTH label heights long
+    drift = np.tan(np.radians(abs(line.angle))) * NAME_LENGTH * h
+    top, bottom = (top, bottom + drift) if line.angle > 0 else (top - drift, bottom)
     for other in lines:
         b = other.box
         if other is line or min(b.x + b.w, end) - max(b.x, start) <= 0:
             continue
+        if b.x >= start - h and b.y < box.y + box.h and b.y + b.h > box.y:
+            continue  # the name itself, read as a line of its own (handwriting, taller than the label)
         centre = b.y + b.h / 2
         if centre > box.y + box.h:
             bottom = min(bottom, b.y)
@@ -183,8 +196,8 @@ def name_lines(image, lines: list[OcrLine], matches: list[Match]) -> list[Findin
         if start is None:
             continue
         h = float(line.thickness or line.box.h)
-        if abs(line.angle) > 6:
-            continue  # a turned card: its row is no horizontal band (the recognizers' findings stand)
+        if abs(line.angle) > MAX_SLANT:
+            continue  # a card turned further: its row is no band across (the recognizers' findings stand)
         end = min(start + FIELD_REACH * h, _next_field(line, lines, start, matches) - 0.3 * h, image.width)
         top, bottom = _band(line, lines, start, end, h)
         top, bottom = max(0, top), min(image.height, bottom)

@@ -49,7 +49,10 @@ def table_headers(lines: list[OcrLine]) -> tuple[list[Box], list[Box], list[Box]
     header ("Grade", "Note") alone on its row heads a column when at least two cells under it read
     as marks."""
     v = vocabulary()
-    header_words = [(w, header_token(w.text)) for line in lines if header_line(line) for w in line.words]
+    # a word ending with a colon is a form's label waiting for its value ("Name: ____  Class: ____  Date: ____",
+    # a header row of fields), no column's header
+    header_words = [(w, header_token(w.text)) for line in lines if header_line(line) for w in line.words
+                    if not w.text.rstrip().endswith(":")]
     header_words += cut_last_headers(lines, header_words)
     headers: list[Box] = []
     columns: list[Box] = []

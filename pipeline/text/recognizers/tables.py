@@ -33,8 +33,12 @@ def name_cell(text: str, capital: bool = True) -> bool:
     other signs, no digit (not an ID, a mark or "Grade 4 Spelling Bee" read into the column), a word of it starting with
     a capital (unless not ``capital``: the rest of a name, which OCR may read in small letters)."""
     letters = sum(c.isalpha() for c in text)
+    words = text.split()
+    capitals = sum(word.lstrip("\"'([")[:1].isupper() for word in words)
+    # a name is a few words, most of them capitalised: not a sentence ("Use a pencil for the diagrams.") under
+    # a form's row of fields that reads as a header row ("Student ____ Class ____ Date")
     return letters >= 2 and letters >= 0.6 * len(text.replace(" ", "")) and not any(c.isdigit() for c in text) and \
-        (not capital or any(word.lstrip("\"'([")[:1].isupper() for word in text.split()))
+        (not capital or capitals >= 1 and (len(words) <= 4 and 2 * capitals >= len(words)))
 
 
 NAME_GAP = 1.5  # word heights: the largest gap between two words of one name in a table's cell
