@@ -87,6 +87,7 @@ def field_row(sheet, rng, lang, size, fg, pen, name: str | None, klass: str | No
     """The header row of fields, each a label and a rule; the name and class written on the rules by hand."""
     labels = [rng.choice(options) for options in FIELDS[lang]]
     x, y = 24, sheet.y
+    bottom = y + int(size * 2.2)
     rule = int(size * rng.uniform(7, 10))
     for k, label in enumerate(labels):
         sheet.cells([(label, None, None)], size, fg, [x])
@@ -98,9 +99,9 @@ def field_row(sheet, rng, lang, size, fg, pen, name: str | None, klass: str | No
         if value:
             sheet.pen(value, value, "name" if k == 0 else None, int(size * rng.uniform(1.1, 1.5)), pen,
                       x=start + size // 3, y=y - size // 2)
-            sheet.y = y
+            bottom, sheet.y = max(bottom, sheet.y + size // 3), y
         x = start + rule + size
-    sheet.y = y + int(size * 2.2)
+    sheet.y = bottom
 
 
 def corner_mark(sheet, rng, size, ink) -> None:
