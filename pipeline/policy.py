@@ -188,7 +188,6 @@ class RedactPolicy:
     crop_subject_margin: float
     crop_max_cover_share: float = 0.02
     crop_cover_gap: float = 1.0
-    crop_face_min_score: float = 0.1
     crop_ruled_out_margin: float = 0.1
     crop_blazeface_min_score: float = 0.4
     posted_long_side: int = 2048
@@ -211,7 +210,6 @@ class RedactPolicy:
                 value=self.crop_subject_margin))
         _fraction("redact.crop_max_cover_share", self.crop_max_cover_share)
         _positive("redact.crop_cover_gap", self.crop_cover_gap)
-        _fraction("redact.crop_face_min_score", self.crop_face_min_score)
         _fraction("redact.crop_ruled_out_margin", self.crop_ruled_out_margin)
         _fraction("redact.crop_blazeface_min_score", self.crop_blazeface_min_score)
         if self.faces not in ("all", "identifiable"):

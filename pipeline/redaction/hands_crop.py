@@ -31,10 +31,12 @@ CROP_LOOK_CONTEXT = 0.25
 # cheek at a table (faces_annotated/12_Group_Group_12_Group_Group_12_218) is 0.50 to BlazeFace and
 # 0.05-0.11 to CenterFace there; a dark suit sleeve by a waving hand (people_scenes/
 # face_recognition_obama_and_biden, a crop judged postable) 0.47 to BlazeFace and under 0.04 to CenterFace.
+# CenterFace alone counts from redact.face_min_score (0.2) as before: from 0.1 it found a poster and a
+# person's legs by a waving hand outside a sailing club (faces_annotated/29_Students_Schoolkids_
+# Students_Schoolkids_29_81, a crop judged postable) and refused it.
 AGREE_SCORE = 0.05
-# A face found by the crop's own look that lies this much on a hand the hand model found is the hand
-# (a palm or a fist scores 0.1-0.2 as a face to CenterFace, a thumb 0.5 to BlazeFace), not a face,
-# unless CenterFace scores it at the screen's redact.face_min_score or more.
+# A BlazeFace find in the crop's own look that lies this much on a hand the hand model found is the
+# hand (a thumb scores 0.51 to BlazeFace), not a face.
 ON_A_HAND = 0.5
 
 
@@ -165,19 +167,18 @@ class _Look:
         return None
 
     def faces_near(self, crop: Box) -> list[Box]:
-        """Faces in and around the crop (``CROP_LOOK_CONTEXT`` of its size more on every side): CenterFace
-        at ``redact.crop_face_min_score``, upright and turned a quarter, a half and three quarters (a head
-        bent down, a child lying on the floor, a handstand), and BlazeFace at
-        ``redact.crop_blazeface_min_score`` where CenterFace agrees (``AGREE_SCORE``: a head turned away, a
-        cheek showing). The screen looks at the whole photo upright, at higher scores. A find that lies on
-        a hand is the hand (``ON_A_HAND``); faces too small to be identifiable when posted are left out.
-        Boxes in the original's pixels that touch the crop."""
+        """Faces in and around the crop (``CROP_LOOK_CONTEXT`` of its size more on every side): what CenterFace
+        sees at ``redact.face_min_score``, upright and turned a quarter, a half and three quarters (a head
+        bent down, a child lying on the floor, a handstand), and what BlazeFace sees at
+        ``redact.crop_blazeface_min_score`` where CenterFace agrees at ``AGREE_SCORE`` (a head turned away,
+        a cheek showing). The screen looks at the whole photo upright, at higher scores. A BlazeFace find
+        that lies on a hand is the hand (``ON_A_HAND``); faces too small to be identifiable when posted
+        are left out. Boxes in the original's pixels that touch the crop."""
         image, r = self.image, self.policy.redact
         view = grow(crop, CROP_LOOK_CONTEXT, image.width, image.height)
         pixels = image.pixels[view.y:view.y + view.h, view.x:view.x + view.w]
         centerface = [d for k in range(4) for d in faces.detect_at(pixels, max(view.w, view.h), AGREE_SCORE, k)]
-        found = [(d.x1, d.y1, d.x2, d.y2, d.score >= r.face_min_score) for d in centerface
-                 if d.score >= r.crop_face_min_score]
+        found = [(d.x1, d.y1, d.x2, d.y2, True) for d in centerface if d.score >= r.face_min_score]
         # BlazeFace finds a thumb or a knuckle at 0.5 and more (a hand on a backpack strap), a dark suit
         # sleeve at 0.47: one of its finds counts only where CenterFace also sees something, and one on a
         # hand is the hand

@@ -76,6 +76,7 @@ POSTABLE = [
     ("hands", "onehand10k_784.jpg"),  # a hand on a backpack strap
     ("hands", "tim-marshall-cAtzHUz7Z8g-unsplash.jpg"),  # painted hands
     ("people_scenes", "face_recognition_obama_and_biden.jpg"),  # a waving hand in a suit sleeve
+    ("faces_annotated", "29_Students_Schoolkids_Students_Schoolkids_29_81.jpg"),  # a waving hand by a sailing club
 ]
 CURLER = ("people_scenes", "mpii_005808361.jpg")  # seen from behind, a name and CANADA on the jersey
 TABLE = ("faces_annotated", "12_Group_Group_12_Group_Group_12_218.jpg")  # hands and books by a head turned away
