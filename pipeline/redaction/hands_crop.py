@@ -115,18 +115,22 @@ def hands_crop(image: LoadedImage, covered: list[Covered], review: list[Box], po
         crop = look.crop(forbidden + [c.box for c in clothing])
         if crop is not None:
             return crop, "", []
-    crop = look.crop(forbidden)
+
+    def covers_too_much(crop: Box) -> str:
+        inside = [c for c in clothing if c.box.overlap(crop)]
+        share = sum(c.box.overlap(crop) for c in inside) / (crop.w * crop.h)
+        subjects = [b for b in wanted if b.overlap(crop) == b.w * b.h]
+        beside = any(max(c.box.gap(s)) < r.crop_cover_gap * max(s.w, s.h) for c in inside for s in subjects)
+        if share <= r.crop_max_cover_share and not beside:
+            return ""
+        return _("no crop: the only crops of a hand or a head seen from behind hold names or numbers on "
+                 "clothing, whose black boxes would fill {share:.0%} of the crop or sit beside its subject "
+                 "(redact.crop_max_cover_share, redact.crop_cover_gap)").format(share=share)
+
+    crop = look.crop(forbidden, covers_too_much)
     if crop is None:
         return None, look.why_not, []
-    inside = [c for c in clothing if c.box.overlap(crop)]
-    share = sum(c.box.overlap(crop) for c in inside) / (crop.w * crop.h)
-    subjects = [b for b in wanted if b.overlap(crop) == b.w * b.h]
-    beside = any(max(c.box.gap(s)) < r.crop_cover_gap * max(s.w, s.h) for c in inside for s in subjects)
-    if share > r.crop_max_cover_share or beside:
-        return None, _("no crop: the only crops of a hand or a head seen from behind hold names or numbers on "
-                       "clothing, whose black boxes would fill {share:.0%} of the crop or sit beside its subject "
-                       "(redact.crop_max_cover_share, redact.crop_cover_gap)").format(share=share), []
-    return crop, "", inside
+    return crop, "", [c for c in clothing if c.box.overlap(crop)]
 
 
 class _Look:
@@ -139,7 +143,9 @@ class _Look:
         self.min_face_height, self.least = min_face_height, least
         self.why_not = ""
 
-    def crop(self, forbidden: list[Box]) -> Box | None:
+    def crop(self, forbidden: list[Box], refuse: Callable[[Box], str] | None = None) -> Box | None:
+        """The crop, or None (``why_not`` says why). ``refuse``: the reason a crop found is not
+        made (checked before its look for faces), or an empty string."""
         image, r = self.image, self.policy.redact
         w, h = image.width, image.height
         forbidden = list(forbidden)
@@ -157,6 +163,9 @@ class _Look:
                                  "behind large enough to be its subject ({share:.0%} of the crop's short side, "
                                  "redact.crop_min_subject) and towards its middle (redact.crop_subject_margin), "
                                  "without a face or a possible face").format(least=self.least, share=r.crop_min_subject)
+                return None
+            self.why_not = refuse(best) if refuse is not None else ""
+            if self.why_not:
                 return None
             seen = self.faces_near(best)
             if not seen:

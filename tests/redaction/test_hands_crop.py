@@ -108,6 +108,7 @@ def test_hands_crops_on_real_photos_are_ones_a_person_would_post(testdata: Path,
         assert sum(b.overlap(crop) for b in inside) <= 0.02 * crop.w * crop.h, curler
     else:
         assert curler["no_crop"].startswith("no crop") and curler["output"] == CURLER[1], curler
+        assert "names or numbers on clothing" in curler["no_crop"], curler
     # the table: no crop shows the head turned away
     table = rows[TABLE[1]]
     assert table["crop"] is None or not Box(*table["crop"]).overlap(TURNED_AWAY), table
