@@ -28,7 +28,8 @@ BAND_ABOVE = 0.8  # label heights above the label's top a handwritten name may r
 BAND_BELOW = 1.0  # ... and below its bottom
 START_GAP = 4.0  # label heights: the writing starts at most this far right of the label
 WORD_GAP = 2.0  # label heights: a wider gap between strokes ends the name
-FLAT = 0.2  # label heights: a piece of stroke no taller than this and a line height long is a rule's remnant
+FLAT = 0.2  # label heights: a piece of stroke no taller than this, and FLAT_ASPECT times as long as it is tall, is a
+FLAT_ASPECT = 2.5  # rule's remnant or an underscore printed to write on ("Nom : ________", each glyph a piece)
 RULE_LENGTH = 2.5  # label heights: a straight horizontal stroke this long is a rule to write on, not writing
 DARK = 30  # grey levels below the paper's round it that a stroke is at least
 DARK_SHARE = 0.22  # ... and at least this share of the paper's level (a photo's grain on white paper stays above)
@@ -133,10 +134,10 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
     for kernel in _rule_kernels(max(3, int(RULE_LENGTH * height))):
         rules |= cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
     strokes = (dark & ~cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)).astype(np.uint8)
-    # what is left of a rule where the kernels did not fit it whole: flat pieces, no letter
+    # what is left of a rule where the kernels did not fit it whole, and underscores: flat pieces, no letter
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
     flat = np.flatnonzero((stats[:, cv2.CC_STAT_HEIGHT] <= max(2, FLAT * height)) &
-                          (stats[:, cv2.CC_STAT_WIDTH] >= height))
+                          (stats[:, cv2.CC_STAT_WIDTH] >= FLAT_ASPECT * stats[:, cv2.CC_STAT_HEIGHT]))
     strokes = strokes.astype(bool) & ~np.isin(labels, flat[flat > 0])
     paper_columns = light.mean(axis=0) >= PAPER_COLUMN
     columns = strokes.any(axis=0)

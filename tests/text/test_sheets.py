@@ -64,14 +64,16 @@ def test_a_name_written_by_hand_after_its_label_is_covered_whole(tmp_path, polic
 
 
 @pytest.mark.slow
-def test_a_blank_name_line_and_a_sheet_of_print_give_nothing(tmp_path, policy):
-    """The same paper with its name line left blank (a rule to write on) and only the title and the
-    teacher's printed text: no finding at all."""
+@pytest.mark.parametrize("typed", [False, True])
+def test_a_blank_name_line_and_a_sheet_of_print_give_nothing(tmp_path, policy, typed):
+    """The same paper with its name line left blank (a rule drawn to write on, or underscores typed) and
+    only the title and the teacher's printed text: no finding at all."""
     def draw(d):
         _print(d, (170, 120), "Contrôle de maths")
-        label = _print(d, (170, 200), "Nom et prénom :")
-        d.line([(label.x + label.w + 20, label.y + label.h + 4), (label.x + label.w + 420, label.y + label.h + 4)],
-               fill=(40, 40, 45), width=2)
+        label = _print(d, (170, 200), "Nom et prénom :" + (" ________________" if typed else ""))
+        if not typed:
+            d.line([(label.x + label.w + 20, label.y + label.h + 4), (label.x + label.w + 420, label.y + label.h + 4)],
+                   fill=(40, 40, 45), width=2)
         _print(d, (170, 300), "1. Calcule 3/4 de 20")
         _print(d, (170, 360), "Lis bien chaque consigne.")
         return []
