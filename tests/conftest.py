@@ -111,6 +111,29 @@ def hand_report(base: Path, rows: dict[str, tuple[str, list[dict]]], setting: st
     return base
 
 
+def redact_with_crops(paths: list[Path], tmp_path: Path, *options: str) -> dict[str, dict]:
+    """``photoscreen redact --crop hands`` on copies of the shared test photos ``paths`` (skipped when one is
+    missing): the report's rows by file name."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    for path in paths:
+        if not path.is_file():
+            pytest.skip(f"shared test photo {path} not found")
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for path in paths:
+        shutil.copy(path, src / path.name)
+    result = CliRunner().invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands",
+                                      *options])
+    assert result.exit_code in (0, 1), result.output
+    return {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
+
+
 @pytest.fixture
 def fifo_offering():
     """``fifo_offering(path, data)``: a FIFO at ``path`` whose writer waits to hand ``data`` to whoever

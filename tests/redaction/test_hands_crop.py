@@ -3,20 +3,15 @@ its subject, and no face any detector found, a turned-away head's cheek included
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
+from conftest import redact_with_crops
 from pipeline.findings import Box
 from pipeline.redaction import hands_crop as module
-
-runner = CliRunner()
 
 
 def crop_with(monkeypatch, policy, hand: Box, text: list[Box], size=(1200, 900)):
@@ -88,16 +83,7 @@ TURNED_AWAY = Box(60, 140, 140, 150)
 @pytest.mark.slow
 def test_hands_crops_on_real_photos_are_ones_a_person_would_post(testdata: Path, tmp_path: Path) -> None:
     photos = [testdata / folder / name for folder, name in POSTABLE + [CURLER, TABLE]]
-    for path in photos:
-        if not path.is_file():
-            pytest.skip(f"shared test photo {path} not found")
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    for path in photos:
-        shutil.copy(path, src / path.name)
-    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands"])
-    assert result.exit_code in (0, 1), result.output
-    rows = {r["path"]: r["redaction"] for r in json.loads((out / "report.json").read_text())["images"]}
+    rows = {name: row["redaction"] for name, row in redact_with_crops(photos, tmp_path).items()}
     for _folder, name in POSTABLE:
         assert rows[name]["crop"] is not None, (name, rows[name].get("no_crop"))
     # the curler: no crop with black boxes filling it or beside the head; the covered photo and why

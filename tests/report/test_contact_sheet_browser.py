@@ -4,20 +4,15 @@ In English and French, with a screenshot of each in reports/test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from browser_helpers import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
 from pipeline import i18n
 from pipeline.report.contact_sheet import render
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
-              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make system-deps)")]
-ARTIFACTS = REPO / "reports" / "test-artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.slow, NEEDS_CHROMIUM]
 FACE = {"kind": "face", "box": [300, 200, 160, 180], "score": 0.5, "detector": "centerface", "identifiable": False}
 CODE = {"kind": "barcode", "box": [1200, 500, 200, 200], "score": 0.9, "detector": "zxing"}
 
@@ -32,7 +27,6 @@ def _row(path: str, verdict: str, findings: list[dict]) -> dict:
 def test_items_to_check_on_the_contact_sheet(tmp_path: Path, lang: str, words: tuple[str, str, str]) -> None:
     from PIL import Image, ImageDraw
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (tmp_path / "thumbs").mkdir()
     for name in ("a.jpg", "b.jpg"):
         thumb = Image.new("RGB", (320, 180), (90, 140, 190))
@@ -48,21 +42,16 @@ def test_items_to_check_on_the_contact_sheet(tmp_path: Path, lang: str, words: t
     finally:
         i18n.set_language("en")
     (tmp_path / "report.html").write_text(page_html, encoding="utf-8")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1000, "height": 700})
-        try:
-            page.goto((tmp_path / "report.html").as_uri())
-            page.wait_for_function("document.querySelector('.card img').naturalWidth > 0")
-            assert page.locator(".check").count() == 2
-            assert page.locator(".check span").first.inner_text() == words[0]
-            assert words[1].casefold() in page.inner_text(".card.tocheck").casefold()  # the badge is in capitals
-            # the box lies over the face: 300/1600 of the picture's width from its left, 200/900 from its top
-            img, box = page.locator(".card.tocheck img").bounding_box(), page.locator(".check").first.bounding_box()
-            assert abs(box["x"] - img["x"] - img["width"] * 300 / 1600) < 3, (box, img)
-            assert abs(box["y"] - img["y"] - img["height"] * 200 / 900) < 3, (box, img)
-            page.screenshot(path=str(ARTIFACTS / f"contact_sheet_to_check_{lang}.png"))
-            page.get_by_role("button", name=words[2]).click()  # only the cards with something to check
-            assert page.locator(".card:not([hidden])").count() == 1 and page.url.endswith("#tocheck")
-        finally:
-            browser.close()
+    with chromium_page(None, viewport=(1000, 700)) as page:
+        page.goto((tmp_path / "report.html").as_uri())
+        page.wait_for_function("document.querySelector('.card img').naturalWidth > 0")
+        assert page.locator(".check").count() == 2
+        assert page.locator(".check span").first.inner_text() == words[0]
+        assert words[1].casefold() in page.inner_text(".card.tocheck").casefold()  # the badge is in capitals
+        # the box lies over the face: 300/1600 of the picture's width from its left, 200/900 from its top
+        img, box = page.locator(".card.tocheck img").bounding_box(), page.locator(".check").first.bounding_box()
+        assert abs(box["x"] - img["x"] - img["width"] * 300 / 1600) < 3, (box, img)
+        assert abs(box["y"] - img["y"] - img["height"] * 200 / 900) < 3, (box, img)
+        page.screenshot(path=str(ARTIFACTS / f"contact_sheet_to_check_{lang}.png"))
+        page.get_by_role("button", name=words[2]).click()  # only the cards with something to check
+        assert page.locator(".card:not([hidden])").count() == 1 and page.url.endswith("#tocheck")

@@ -4,58 +4,25 @@ its copy made again, reload and find the decisions kept, export, and check the e
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from browser_helpers import ARTIFACTS, NEEDS_CHROMIUM, chromium_page, review_app, review_page
 from conftest import REPO, STUDENT_ID, XSS_NAME, hand_report
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make system-deps)")
-ARTIFACTS = REPO / "reports" / "test-artifacts"
-
-
-def _serve(report: Path, lang: str = "en"):
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "--lang", lang, "review", str(report),
-                             "--who", "browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
-    line = proc.stdout.readline()
-    if "http://127.0.0.1:" not in line:  # no server to hand on: stop it here, not never
-        proc.kill()
-        pytest.fail(line + proc.stderr.read(3000))
-    return proc, line[line.index("http://"):].strip()
-
-
-@pytest.fixture
-def server(review_copy: Path):
-    proc, url = _serve(review_copy / "report")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture
-def french_server(review_copy: Path):
-    proc, url = _serve(review_copy / "report", "fr")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.mark.slow
-def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def test_review_in_headless_chromium(review_copy: Path, tmp_path: Path) -> None:
     dialogs: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        try:
-            page.goto(server)
+    with review_app(review_copy / "report") as url:
+        on = {"dialog": lambda d: (dialogs.append(d.message), d.dismiss())}
+        with chromium_page("review_app_failure.png", on=on) as page:
+            page.goto(url)
             page.wait_for_selector("#list .row")
             assert page.locator("#list .row").count() == 6
             assert "token" not in page.url  # the cookie carries it from now on
@@ -128,103 +95,78 @@ def test_review_in_headless_chromium(server: str, review_copy: Path, tmp_path: P
             page.wait_for_function("document.querySelectorAll('#list .row').length === 3")
             assert sorted(page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")) == \
                 sorted(approved)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "review_app_failure.png"))
-            raise
-        finally:
-            browser.close()
-    assert not dialogs
+        assert not dialogs
 
-    to = tmp_path / "approved"
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "export", str(review_copy / "report"), "--to", str(to)],
-                            capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert result.returncode == 1, result.stderr  # the undecided and the rejected are left out
-    exported = sorted(p.relative_to(to).as_posix() for p in to.rglob("*") if p.is_file())
-    assert exported == sorted(approved)
-    for name in exported:
-        assert (to / name).read_bytes() == (review_copy / "copies" / name).read_bytes()
+        to = tmp_path / "approved"
+        result = subprocess.run([sys.executable, "-m", "pipeline.cli", "export", str(review_copy / "report"), "--to",
+                                 str(to)], capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert result.returncode == 1, result.stderr  # the undecided and the rejected are left out
+        exported = sorted(p.relative_to(to).as_posix() for p in to.rglob("*") if p.is_file())
+        assert exported == sorted(approved)
+        for name in exported:
+            assert (to / name).read_bytes() == (review_copy / "copies" / name).read_bytes()
 
 
 @pytest.mark.slow
-def test_not_a_face_and_approve_anyway_in_headless_chromium(server: str, review_copy: Path) -> None:
+def test_not_a_face_and_approve_anyway_in_headless_chromium(review_copy: Path) -> None:
     """photoscreen's covers are dismissed as "not a face" (never simply removed); the copy made again
     is blocked by its re-screen, and is approved only "anyway", with the reason in the note."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(server)
-            page.wait_for_selector("#list .row")
-            page.locator("#list .row[data-path='classroom_composite.jpg']").click()
-            page.wait_for_selector("#cover-list li")
-            buttons = page.locator("#cover-list li button")
-            assert buttons.count() == 7 and set(buttons.all_inner_texts()) == {"not a face", "not sensitive"}
-            for i in range(7):
-                buttons.nth(i).click()
-            page.click("#remake")
-            page.wait_for_function("document.querySelector('#fix-status')?.textContent?.startsWith('copy made again "
-                                   "and screened')", timeout=180_000)
-            assert page.inner_text("#fix-status").endswith("block")
-            assert page.locator("#cover-list li").count() == 0
-            assert "not covered" in page.inner_text("#copy .reasons")
-            assert page.inner_text("#approve") == "Approve anyway (with a reason)"
-            page.click("#approve")  # no reason yet: not approved
-            assert "reason written in the note" in page.text_content("#decision")
-            page.fill("#note", "the families agreed")
-            page.click("#approve")
-            row = "#list .row[data-path='classroom_composite.jpg'] .decision"
-            page.wait_for_selector(row)
-            assert page.text_content(row) == "approved anyway"
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "review_app_override_failure.png"))
-            raise
-        finally:
-            browser.close()
+    with review_page(review_copy / "report", "review_app_override_failure.png") as page:
+        page.wait_for_selector("#list .row")
+        page.locator("#list .row[data-path='classroom_composite.jpg']").click()
+        page.wait_for_selector("#cover-list li")
+        buttons = page.locator("#cover-list li button")
+        assert buttons.count() == 7 and set(buttons.all_inner_texts()) == {"not a face", "not sensitive"}
+        for i in range(7):
+            buttons.nth(i).click()
+        page.click("#remake")
+        page.wait_for_function("document.querySelector('#fix-status')?.textContent?.startsWith('copy made again "
+                               "and screened')", timeout=180_000)
+        assert page.inner_text("#fix-status").endswith("block")
+        assert page.locator("#cover-list li").count() == 0
+        assert "not covered" in page.inner_text("#copy .reasons")
+        assert page.inner_text("#approve") == "Approve anyway (with a reason)"
+        page.click("#approve")  # no reason yet: not approved
+        assert "reason written in the note" in page.text_content("#decision")
+        page.fill("#note", "the families agreed")
+        page.click("#approve")
+        row = "#list .row[data-path='classroom_composite.jpg'] .decision"
+        page.wait_for_selector(row)
+        assert page.text_content(row) == "approved anyway"
 
 
 @pytest.mark.slow
-def test_the_page_in_french_shows_french_words_and_sends_the_apis_names(french_server: str) -> None:
+def test_the_page_in_french_shows_french_words_and_sends_the_apis_names(review_copy: Path) -> None:
     """Issue 40: in French the undecided filter sent "sans+décision=1" (fixed in 4fa887d) and the labels mixed
     the languages ("masqué : face"): the words shown are French, the names sent are the API's."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        asked: list[str] = []
-        page.on("request", lambda r: asked.append(r.url) if "/api/photos" in r.url else None)
-        try:
-            page.goto(french_server)
-            page.wait_for_selector("#list .row")
-            assert "Cadre : classe" in page.inner_text("header")
-            reasons = page.locator("#f-reason option").all_inner_texts()
-            assert "visage (1)" in reasons and "numéro d'élève (1)" in reasons and "orientation (1)" in reasons
-            assert "face (1)" not in reasons
-            page.select_option("#f-reason", label="visage (1)")  # the value sent is the kind's name
-            page.wait_for_function("document.querySelectorAll('#list .row').length === 1")
-            assert "reason=face" in asked[-1]
-            page.select_option("#f-reason", "")
-            page.locator("#list .row[data-path='classroom_composite.jpg']").click()
-            page.wait_for_selector("#copy .box .label")
-            covers = page.locator("#copy .box .label").all_inner_texts()
-            assert "masqué : visage" in covers and "masqué : numéro d'élève" in covers
-            assert not [c for c in covers if "face" in c or "student" in c]
-            items = page.locator("#cover-list li").all_inner_texts()
-            assert items and all(i.startswith(("visage [", "nom [", "note [", "numéro d'élève [")) for i in items), items
-            assert all("mosaïque de pixels" in i or "masque plein" in i for i in items), items
-            assert set(page.locator("#cover-kind option").all_inner_texts()) == {
-                "visage", "nom", "numéro d'élève", "note", "code-barres"}
-            # the undecided filter sends undecided=1 (its label is French, its name is not)
-            page.keyboard.press("r")
-            page.wait_for_selector("#list .row[data-path='classroom_composite.jpg'] .decision.reject")
-            page.click("#f-undecided")
-            page.wait_for_function("document.querySelectorAll('#list .row').length === 5")
-            assert "undecided=1" in asked[-1] and "d%C3%A9cision" not in asked[-1]
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "review_app_french_failure.png"))
-            raise
-        finally:
-            browser.close()
+    asked: list[str] = []
+    on = {"request": lambda r: asked.append(r.url) if "/api/photos" in r.url else None}
+    with review_page(review_copy / "report", "review_app_french_failure.png", lang="fr", on=on) as page:
+        page.wait_for_selector("#list .row")
+        assert "Cadre : classe" in page.inner_text("header")
+        reasons = page.locator("#f-reason option").all_inner_texts()
+        assert "visage (1)" in reasons and "numéro d'élève (1)" in reasons and "orientation (1)" in reasons
+        assert "face (1)" not in reasons
+        page.select_option("#f-reason", label="visage (1)")  # the value sent is the kind's name
+        page.wait_for_function("document.querySelectorAll('#list .row').length === 1")
+        assert "reason=face" in asked[-1]
+        page.select_option("#f-reason", "")
+        page.locator("#list .row[data-path='classroom_composite.jpg']").click()
+        page.wait_for_selector("#copy .box .label")
+        covers = page.locator("#copy .box .label").all_inner_texts()
+        assert "masqué : visage" in covers and "masqué : numéro d'élève" in covers
+        assert not [c for c in covers if "face" in c or "student" in c]
+        items = page.locator("#cover-list li").all_inner_texts()
+        assert items and all(i.startswith(("visage [", "nom [", "note [", "numéro d'élève [")) for i in items), items
+        assert all("mosaïque de pixels" in i or "masque plein" in i for i in items), items
+        assert set(page.locator("#cover-kind option").all_inner_texts()) == {
+            "visage", "nom", "numéro d'élève", "note", "code-barres"}
+        # the undecided filter sends undecided=1 (its label is French, its name is not)
+        page.keyboard.press("r")
+        page.wait_for_selector("#list .row[data-path='classroom_composite.jpg'] .decision.reject")
+        page.click("#f-undecided")
+        page.wait_for_function("document.querySelectorAll('#list .row').length === 5")
+        assert "undecided=1" in asked[-1] and "d%C3%A9cision" not in asked[-1]
 
 
 @pytest.mark.slow
@@ -232,131 +174,92 @@ def test_the_a_key_never_approves_a_blocked_photo(tmp_path: Path) -> None:
     """Issue 40: the a key approved a blocked file "anyway" whenever the note held text (an earlier note
     among them). It never approves one: only the "Approve anyway" button does, with the reason."""
     base = hand_report(tmp_path, {"a_blocked.jpg": ("block", [STUDENT_ID]), "b_fine.jpg": ("ok", [])})
-    proc, url = _serve(base / "report")
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            try:
-                page.goto(url)
-                page.wait_for_function("document.querySelector('#current-path')?.textContent === 'a_blocked.jpg'")
-                assert page.inner_text("#approve") == "Approve anyway (with a reason)"
-                page.keyboard.press("a")  # no note
-                assert "the a key does not approve it" in page.text_content("#decision")
-                assert page.evaluate("document.activeElement.id") == "note"
-                page.fill("#note", "the family agreed")
-                page.evaluate("document.activeElement.blur()")
-                page.keyboard.press("a")  # a note now, still not with the key
-                assert "the a key does not approve it" in page.text_content("#decision")
-                page.wait_for_timeout(500)
-                assert page.locator("#list .row .decision").count() == 0
-                page.click("#approve")  # the button, with the reason: approved anyway
-                row = "#list .row[data-path='a_blocked.jpg'] .decision"
-                page.wait_for_selector(row)
-                assert page.text_content(row) == "approved anyway"
-                page.wait_for_function("document.querySelector('#current-path')?.textContent === 'b_fine.jpg'")
-                page.keyboard.press("a")  # a photo that is not blocked: the key approves it
-                page.wait_for_selector("#list .row[data-path='b_fine.jpg'] .decision.approve")
-                assert page.text_content("#list .row[data-path='b_fine.jpg'] .decision") == "approved"
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "review_app_a_key_failure.png"))
-                raise
-            finally:
-                browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with review_page(base / "report", "review_app_a_key_failure.png") as page:
+        page.wait_for_function("document.querySelector('#current-path')?.textContent === 'a_blocked.jpg'")
+        assert page.inner_text("#approve") == "Approve anyway (with a reason)"
+        page.keyboard.press("a")  # no note
+        assert "the a key does not approve it" in page.text_content("#decision")
+        assert page.evaluate("document.activeElement.id") == "note"
+        page.fill("#note", "the family agreed")
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("a")  # a note now, still not with the key
+        assert "the a key does not approve it" in page.text_content("#decision")
+        page.wait_for_timeout(500)
+        assert page.locator("#list .row .decision").count() == 0
+        page.click("#approve")  # the button, with the reason: approved anyway
+        row = "#list .row[data-path='a_blocked.jpg'] .decision"
+        page.wait_for_selector(row)
+        assert page.text_content(row) == "approved anyway"
+        page.wait_for_function("document.querySelector('#current-path')?.textContent === 'b_fine.jpg'")
+        page.keyboard.press("a")  # a photo that is not blocked: the key approves it
+        page.wait_for_selector("#list .row[data-path='b_fine.jpg'] .decision.approve")
+        assert page.text_content("#list .row[data-path='b_fine.jpg'] .decision") == "approved"
 
 
 @pytest.mark.slow
 def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
     """Issue 40: every undecided ok photo of the filter in view approved in two actions (A, then OK in the
     confirmation, which says how many); block and review stay undecided."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     rows = {f"ok_{i:02d}.jpg": ("ok", []) for i in range(4)}
     rows |= {"x_blocked.jpg": ("block", [STUDENT_ID]), "y_review.jpg": ("review", [])}
     base = hand_report(tmp_path, rows)
-    proc, url = _serve(base / "report")
-    try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
-            try:
-                page.goto(url)
-                page.wait_for_selector("#list .row")
-                assert "A (shift+a) approve every undecided ok copy" in page.inner_text("#keys")  # the key help
-                page.keyboard.press("Shift+A")  # action 1; action 2: OK in the confirmation
-                page.wait_for_function("document.querySelectorAll('#list .row .decision.approve').length === 4")
-                assert dialogs == ["Approve the 4 ok photos shown?"]
-                assert page.inner_text("#bulk-status") == "approved: 4"
-                for path in ("x_blocked.jpg", "y_review.jpg"):
-                    assert page.locator(f"#list .row[data-path={_css(path)}] .decision").count() == 0
-                page.screenshot(path=str(ARTIFACTS / "review_app_bulk_approve.png"))
-                page.keyboard.press("Shift+A")  # nothing left to approve: no confirmation, it says so
-                page.wait_for_function("document.querySelector('#bulk-status')?.textContent?.startsWith('no undecided')")
-                assert len(dialogs) == 1
-            except Exception:
-                page.screenshot(path=str(ARTIFACTS / "review_app_bulk_failure.png"))
-                raise
-            finally:
-                browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    dialogs: list[str] = []
+    on = {"dialog": lambda d: (dialogs.append(d.message), d.accept())}
+    with review_page(base / "report", "review_app_bulk_failure.png", on=on) as page:
+        page.wait_for_selector("#list .row")
+        assert "A (shift+a) approve every undecided ok copy" in page.inner_text("#keys")  # the key help
+        page.keyboard.press("Shift+A")  # action 1; action 2: OK in the confirmation
+        page.wait_for_function("document.querySelectorAll('#list .row .decision.approve').length === 4")
+        assert dialogs == ["Approve the 4 ok photos shown?"]
+        assert page.inner_text("#bulk-status") == "approved: 4"
+        for path in ("x_blocked.jpg", "y_review.jpg"):
+            assert page.locator(f"#list .row[data-path={_css(path)}] .decision").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "review_app_bulk_approve.png"))
+        page.keyboard.press("Shift+A")  # nothing left to approve: no confirmation, it says so
+        page.wait_for_function("document.querySelector('#bulk-status')?.textContent?.startsWith('no undecided')")
+        assert len(dialogs) == 1
 
 
 @pytest.mark.slow
-def test_the_grid_of_copies_with_the_keyboard(server: str, review_copy: Path) -> None:
+def test_the_grid_of_copies_with_the_keyboard(review_copy: Path) -> None:
     """Issue 40: g shows the copies as they will be posted, many to a screen; the arrow keys move (up and
     down by a row of tiles), a approves, r rejects, Enter opens full size, Esc closes, g goes back to the list."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(server)
-            page.wait_for_selector("#list .row")
-            page.keyboard.press("g")
-            page.wait_for_selector("main.grid #list .row img[src^='/img/copy?']")
-            assert page.get_attribute("#view", "aria-pressed") == "true" and page.inner_text("#view") == "List view (g)"
-            assert not page.is_visible("#detail")
-            paths = page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")
-            columns = page.evaluate("getComputedStyle(document.querySelector('#list')).gridTemplateColumns.split(' ').length")
-            assert columns >= 3  # many to a screen
-            width = page.locator("#list .row img").first.bounding_box()["width"]
-            assert width >= 200  # large enough to judge
-            current = "document.querySelector('#list .row.current').dataset.path"
-            assert page.evaluate(current) == paths[0] and page.evaluate("document.activeElement.dataset.index") == "0"
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate(current) == paths[1]
-            page.keyboard.press("ArrowLeft")
-            page.keyboard.press("ArrowDown")
-            assert page.evaluate(current) == paths[min(columns, len(paths) - 1)]
-            page.keyboard.press("ArrowUp")
-            assert page.evaluate(current) == paths[0]
-            page.keyboard.press("Enter")
-            page.wait_for_selector("#zoom:not([hidden]) img[src^='/img/copy?']")
-            page.keyboard.press("a")  # the full-size view is open: keys other than Esc wait
-            page.keyboard.press("Escape")
-            assert page.is_hidden("#zoom")
-            assert page.locator("#list .row .decision").count() == 0
-            first = paths[0]
-            page.keyboard.press("a" if first != "classroom_composite.jpg" else "r")
-            page.wait_for_selector(f"#list .row[data-path={_css(first)}] .decision")
-            page.wait_for_function(f"{current} === {paths[1]!r}")  # on to the next
-            page.keyboard.press("r")
-            page.wait_for_selector(f"#list .row[data-path={_css(paths[1])}] .decision.reject")
-            page.screenshot(path=str(ARTIFACTS / "review_app_grid.png"))
-            page.keyboard.press("g")
-            page.wait_for_selector("main:not(.grid) #detail #current-path")
-            assert page.inner_text("#view") == "Grid view (g)"
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "review_app_grid_failure.png"))
-            raise
-        finally:
-            browser.close()
+    with review_page(review_copy / "report", "review_app_grid_failure.png") as page:
+        page.wait_for_selector("#list .row")
+        page.keyboard.press("g")
+        page.wait_for_selector("main.grid #list .row img[src^='/img/copy?']")
+        assert page.get_attribute("#view", "aria-pressed") == "true" and page.inner_text("#view") == "List view (g)"
+        assert not page.is_visible("#detail")
+        paths = page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")
+        columns = page.evaluate("getComputedStyle(document.querySelector('#list')).gridTemplateColumns.split(' ').length")
+        assert columns >= 3  # many to a screen
+        width = page.locator("#list .row img").first.bounding_box()["width"]
+        assert width >= 200  # large enough to judge
+        current = "document.querySelector('#list .row.current').dataset.path"
+        assert page.evaluate(current) == paths[0] and page.evaluate("document.activeElement.dataset.index") == "0"
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(current) == paths[1]
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowDown")
+        assert page.evaluate(current) == paths[min(columns, len(paths) - 1)]
+        page.keyboard.press("ArrowUp")
+        assert page.evaluate(current) == paths[0]
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#zoom:not([hidden]) img[src^='/img/copy?']")
+        page.keyboard.press("a")  # the full-size view is open: keys other than Esc wait
+        page.keyboard.press("Escape")
+        assert page.is_hidden("#zoom")
+        assert page.locator("#list .row .decision").count() == 0
+        first = paths[0]
+        page.keyboard.press("a" if first != "classroom_composite.jpg" else "r")
+        page.wait_for_selector(f"#list .row[data-path={_css(first)}] .decision")
+        page.wait_for_function(f"{current} === {paths[1]!r}")  # on to the next
+        page.keyboard.press("r")
+        page.wait_for_selector(f"#list .row[data-path={_css(paths[1])}] .decision.reject")
+        page.screenshot(path=str(ARTIFACTS / "review_app_grid.png"))
+        page.keyboard.press("g")
+        page.wait_for_selector("main:not(.grid) #detail #current-path")
+        assert page.inner_text("#view") == "Grid view (g)"
 
 
 def _css(value: str) -> str:

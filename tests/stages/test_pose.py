@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
+from conftest import redact_with_crops
 from pipeline.media.loader import load_image
 from pipeline.stages.pose import Pose, at_rest
-
-runner = CliRunner()
 
 
 def standing(left_elbow: tuple[float, float], left_wrist: tuple[float, float], seen: float = 0.99) -> Pose:
@@ -89,21 +84,6 @@ def test_a_head_seen_from_behind_sits_on_a_body(testdata: Path) -> None:
     assert [on_body for x, on_body in held("people_scenes", "mpii_005808361.jpg") if x < 600] == [True]
     for name in ("106_NIKON-D3400-35MM_S.JPG", "skimage_clock_motion.png", "180_HONOR-10_M.jpg"):
         assert not any(on_body for _x, on_body in held("misc/blur", name)), name
-
-
-def redact_with_crops(paths: list[Path], tmp_path: Path, *options: str) -> dict[str, dict]:
-    """``photoscreen redact --crop hands`` on copies of the shared test photos ``paths`` (skipped when one is
-    missing): the report's rows by file name."""
-    for path in paths:
-        if not path.is_file():
-            pytest.skip(f"shared test photo {path} not found")
-    src, out = tmp_path / "in", tmp_path / "out"
-    src.mkdir()
-    for path in paths:
-        shutil.copy(path, src / path.name)
-    result = runner.invoke(app, ["redact", "--no-progress", str(src), "--out", str(out), "--crop", "hands", *options])
-    assert result.exit_code in (0, 1), result.output
-    return {r["path"]: r for r in json.loads((out / "report.json").read_text())["images"]}
 
 
 @pytest.mark.slow
