@@ -70,10 +70,10 @@ def _label_end(line: OcrLine, lines: list[OcrLine], matches: list[Match]) -> flo
 
 
 def _header_row(line: OcrLine, lines: list[OcrLine]) -> bool:
-    """Another line in the row of ``line`` is a table's header ("Prénom", "Note", "Résultat"): ``line`` heads
-    a column, no form's label."""
+    """Another line in the row of ``line`` is a table's header ("Prénom", "Note", "Résultat"; a form's next
+    label, "Class:", is none): ``line`` heads a column, no form's label."""
     box = line.box
-    return any(other is not line and header_line(other) and
+    return any(other is not line and header_line(other) and not other.text.rstrip().endswith(":") and
                min(other.box.y + other.box.h, box.y + box.h) - max(other.box.y, box.y) >= 0.5 * min(other.box.h, box.h)
                and abs(other.box.x - box.x) <= FIELD_REACH * box.h for other in lines)
 
@@ -158,7 +158,8 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
                 break
     if left is None or right - left < MIN_WIDTH * height:
         return None
-    if strokes[:, left:right + 1].mean() < MIN_STROKES:
+    written = strokes[:, left:right + 1]
+    if written[written.any(axis=1)].mean() < MIN_STROKES:  # over the rows the strokes span, not the band's
         return None
     return left, right + 1
 
