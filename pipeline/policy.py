@@ -54,9 +54,15 @@ class FacePolicy:
     search_rotated: bool
     rotated_long_side: int
     rotated_min_score: float
+    candidate_min_score: float
+    candidate_min_skin: float
+    closer_min_score: float
 
     def __post_init__(self) -> None:
         _fraction("faces.min_score", self.min_score)
+        _fraction("faces.candidate_min_score", self.candidate_min_score)
+        _fraction("faces.candidate_min_skin", self.candidate_min_skin)
+        _fraction("faces.closer_min_score", self.closer_min_score)
         _positive("faces.detect_long_side", self.detect_long_side)
         _positive("faces.posting_width", self.posting_width)
         _positive("faces.identifiable_min_height", self.identifiable_min_height)

