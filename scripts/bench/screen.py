@@ -5,7 +5,7 @@ on 1, and on a W-worker Dask cluster started on 127.0.0.1 (`batch --scheduler`),
 photos, and Tesseract on each whole photo (what Presidio's image redactor does). Peak memory: the
 largest worker process of each local run (the operating system's accounting of the reaped children).
 
-    .venv/bin/python -m scripts.bench.screen [--count N] [--workers W]
+    .venv/bin/python -m scripts.bench.screen [--count N] [--workers W] [--policy FILE]
     .venv/bin/python -m scripts.bench.screen --copies-only [--rounds R]   # Dask's overhead on screen plus copy
 
 ``--copies-only``: only `batch --redact-to` on W local worker processes and on a W-worker Dask cluster
@@ -134,6 +134,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="with --copies-only: pairs of runs (default 2)")
     parser.add_argument("--testdata", type=Path, default=REPO.parent / "shared" / "testdata")
     parser.add_argument("--deface-python", type=Path, default=REPO / ".venv-deface" / "bin" / "python")
+    parser.add_argument("--policy", type=Path, help="a policy file over the defaults (to time a setting against them)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="photoscreen-bench-") as tmp:
@@ -144,7 +145,7 @@ def main() -> int:
         print(f"{n} photos, 4032x3024 JPEG, {args.workers} worker processes")
         if args.copies_only:
             print("load average before: %.2f %.2f %.2f (the machine's other work)" % os.getloadavg())
-            rows = bench_copies(folder, Path(tmp), load_policy(), args.workers, args.rounds)
+            rows = bench_copies(folder, Path(tmp), load_policy(args.policy), args.workers, args.rounds)
             print("load average after: %.2f %.2f %.2f" % os.getloadavg())
             for name, rate in rows:
                 print(f"{name:48}{rate:>8.3f} photos/s")
@@ -152,7 +153,7 @@ def main() -> int:
 
         rows.append(("decode only (the floor)", n / timed_pool(_decode, paths, args.workers)))
 
-        policy = load_policy()
+        policy = load_policy(args.policy)
         result = run_batch(folder, Path(tmp) / "report", policy, workers=args.workers)
         scan_peak = children_peak_mb()
         rows.append((f"photoscreen batch, {args.workers} local workers", n / result.seconds))
