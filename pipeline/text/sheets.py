@@ -30,6 +30,7 @@ START_GAP = 4.0  # label heights: the writing starts at most this far right of t
 WORD_GAP = 2.0  # label heights: a wider gap between strokes ends the name
 FLAT = 0.2  # label heights: a piece of stroke no taller than this, and FLAT_ASPECT times as long as it is tall, is a
 FLAT_ASPECT = 2.5  # rule's remnant or an underscore printed to write on ("Nom : ________", each glyph a piece)
+DASH_GAP = 0.5  # label heights: gaps this wide along a row are closed before rules are looked for
 RULE_LENGTH = 2.5  # label heights: a straight horizontal stroke this long is a rule to write on, not writing
 DARK = 30  # grey levels below the paper's round it that a stroke is at least
 DARK_SHARE = 0.22  # ... and at least this share of the paper's level (a photo's grain on white paper stays above)
@@ -130,9 +131,11 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
     paper = cv2.blur(cv2.dilate(grey, np.ones((k, k), np.uint8)), (k, k))
     dark = (grey < paper - np.maximum(DARK, DARK_SHARE * paper)).astype(np.uint8)
     light = ~dark.astype(bool)
+    # a dashed rule or typed underscores ("Nom : _ _ _ _"): their gaps closed first, so it is one rule
+    joined = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((1, max(3, int(DASH_GAP * height))), np.uint8))
     rules = np.zeros_like(dark)
     for kernel in _rule_kernels(max(3, int(RULE_LENGTH * height))):
-        rules |= cv2.morphologyEx(dark, cv2.MORPH_OPEN, kernel)
+        rules |= cv2.morphologyEx(joined, cv2.MORPH_OPEN, kernel)
     strokes = (dark & ~cv2.dilate(rules, np.ones((3, 3), np.uint8)).astype(bool)).astype(np.uint8)
     # what is left of a rule where the kernels did not fit it whole, and underscores: flat pieces, no letter
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
