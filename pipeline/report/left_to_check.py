@@ -8,10 +8,14 @@ original's pixels, as the report writes them.
   faces, any face in the ``public_event`` setting, barcodes, the suggested crop): not a face, or fine. What
   blocks a photo was decided by the tool and is not left to a person.
 - None for a video (its findings are per frame), an error row, or a row whose copy was withheld.
+
+More items of one label than a person can look at one by one (a crowd of 265 small faces in a scan of a
+large group photo) are one item, drawn round them all, with one key for them all: ``boxes`` holds theirs.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ..findings import KINDS, Verdict, kind_label
@@ -19,6 +23,10 @@ from ..i18n import N_, _
 
 # what a person can say of an item (the API's names); ``cover`` only where a copy is made
 ITEM_ACTIONS = ("cover", "not_a_face", "fine")
+
+# more items than this with the same label on a row are one item (their numbered labels piled up on the
+# picture into a block nobody could read, and each needed its own key)
+MAX_ITEMS_APART = 12
 
 # where a box says more than its kind's label (findings.KINDS)
 BOX_LABELS = {"barcode": N_("barcode or QR code"), "aspect": N_("suggested crop")}
@@ -52,13 +60,34 @@ def items(findings: list[dict], review: list | None, setting: str, *, redacted: 
             item = f"review:face:{','.join(map(str, b))}"
             out[item] = {"id": item, "kind": "face", "box": list(b), "label": _("possible face"),
                          "actions": ["cover", "not_a_face"]}
-        return list(out.values())
+        return grouped(list(out.values()))
     for f in findings:
         if f.get("box") and not f.get("frame") and left_to_a_person(f, setting):
             item = f"finding:{f['kind']}:{','.join(map(str, f['box']))}"
             out[item] = {"id": item, "kind": f["kind"], "box": list(f["box"]), "label": box_label(f),
                          "actions": ["not_a_face"] if f["kind"] == "face" else ["fine"]}
-    return list(out.values())
+    return grouped(list(out.values()))
+
+
+def grouped(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``found`` with the items of each label beyond ``MAX_ITEMS_APART`` made one: its box round them all,
+    their boxes in ``boxes``, its id stable for the same items."""
+    by_label: dict[tuple, list[dict[str, Any]]] = {}
+    for item in found:
+        by_label.setdefault((item["kind"], item["label"], tuple(item["actions"])), []).append(item)
+    out = []
+    for (kind, label, actions), members in by_label.items():
+        if len(members) <= MAX_ITEMS_APART:
+            out += members
+            continue
+        boxes = [m["box"] for m in members]
+        x1, y1 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x2, y2 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+        digest = hashlib.sha256("|".join(sorted(m["id"] for m in members)).encode()).hexdigest()[:16]
+        out.append({"id": f"group:{kind}:{digest}", "kind": kind, "box": [x1, y1, x2 - x1, y2 - y1], "boxes": boxes,
+                    "label": _("{label}: {count} of them, one key for all").format(label=label, count=len(members)),
+                    "actions": list(actions)})
+    return out
 
 
 def row_items(image: dict, setting: str) -> list[dict[str, Any]]:

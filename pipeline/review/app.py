@@ -283,7 +283,8 @@ def create_app(report_dir: Path, token: str, who: str | None = None, hosts: list
         # the covers the copy has (those the fix plan keeps), and the item's box, as a hand fix adds one
         covered = [{"kind": c["kind"], "box": list(c["box"]), "mode": c["mode"]} for c in photo.covered]
         return await remade_row(photo, covered + [{"kind": item["kind"], "mode": "solid",
-                                                   "box": _cover_box(item["box"], photo.width, photo.height)}], None)
+                                                   "box": _cover_box(box, photo.width, photo.height)}
+                                                  for box in item.get("boxes", [item["box"]])], None)
 
     async def export_preview(request: Request) -> Response:
         """How many approved files the page's export would write, where, and the confirmation to show."""

@@ -98,7 +98,7 @@ class Listing:
             fixed = photo.fixed or {}
             return (fixed.get("verdict_unless_review") == "ok"
                     and fixed.get("copy_sha256") == self.folder.copy_sha256(photo))
-        gone = {(i["kind"], tuple(i["box"])) for i in items}
+        gone = {(i["kind"], tuple(b)) for i in items for b in i.get("boxes", [i["box"]])}
         left = [Finding.from_dict(f) for f in photo.findings
                 if f.get("frame") or not f.get("box") or (f["kind"], tuple(f["box"])) not in gone]
         return decide(left, self.folder.policy)[0] is Verdict.OK

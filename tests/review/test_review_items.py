@@ -84,6 +84,28 @@ def test_items_of_a_scan_report_are_dismissed_one_by_one_until_the_row_is_ok(tmp
     assert done["approved"] == ["a.jpg", "c.jpg"] and [s["path"] for s in done["skipped"]] == ["b.jpg"]
 
 
+def test_a_crowd_of_small_faces_is_one_item_with_one_key(tmp_path: Path) -> None:
+    """A scan of a large group photo left 265 small faces to a person, numbered one by one: the labels piled
+    up into an unreadable block and each needed its key. Beyond MAX_ITEMS_APART of one label they are one
+    item round them all, and one key settles them all."""
+    from pipeline.report.left_to_check import MAX_ITEMS_APART
+
+    crowd = [dict(SMALL_FACE, box=[10 + 6 * i, 20 + (i % 3) * 20, 5, 6]) for i in range(MAX_ITEMS_APART + 18)]
+    few = [dict(SMALL_FACE, box=[10 + 6 * i, 20, 5, 6]) for i in range(MAX_ITEMS_APART)]
+    base = hand_report(tmp_path, {"crowd.jpg": ("review", crowd + [BARCODE]), "few.jpg": ("review", few)})
+    c = client(base)
+    assert len(row(c, "few.jpg")["items"]) == MAX_ITEMS_APART  # at the limit: one by one, as before
+    group, code = row(c, "crowd.jpg")["items"]
+    assert group["id"].startswith("group:face:") and len(group["boxes"]) == len(crowd)
+    assert group["box"] == [10, 20, 6 * (len(crowd) - 1) + 5, 46] and group["actions"] == ["not_a_face"]
+    assert group["label"] == f"small or turned-away face: {len(crowd)} of them, one key for all"
+    assert code["kind"] == "barcode"
+    assert row(client(base), "crowd.jpg")["items"][0]["id"] == group["id"]  # the same id on the next look
+    act(c, "crowd.jpg", group["id"], "not_a_face")
+    r = act(c, "crowd.jpg", code["id"], "fine")
+    assert r.json()["settled"], r.json()["items"]  # every face of the crowd dismissed by the one key
+
+
 def test_a_dismissed_item_never_lowers_a_block(tmp_path: Path) -> None:
     base = hand_report(tmp_path, {"a.jpg": ("block", [BIG_FACE, STUDENT_ID, SMALL_FACE])})
     c = client(base)
