@@ -328,7 +328,11 @@ function openCurrent() {
 }
 
 function say(text) {  // a message where it is seen: beside the decision, or above the grid
-  if (!state.grid && $("#decision")) $("#decision").textContent = text; else $("#bulk-status").textContent = text;
+  const badge = !state.grid && $("#decision");
+  if (badge) {  // a sentence, not a badge: not in capitals
+    badge.textContent = text;
+    badge.classList.add("said");
+  } else $("#bulk-status").textContent = text;
 }
 
 // The full-size view. Opened by a click on a picture, it shows the picture at full size, scrolled so that the
