@@ -70,7 +70,7 @@ def caption(
     error (bad option, policy or roster).
     """
     from ..findings import CAPTION_CATEGORIES
-    from ..stages.captions import check, why_in_language
+    from ..stages.captions import check, hint_in_language, why_in_language
     from ..screen.verdict import decide
 
     policy = policy_or_exit(policy_file, None, None, roster, check_ocr=False)
@@ -79,7 +79,7 @@ def caption(
     width = max(len(i18n._(c)) for c in CAPTION_CATEGORIES)
     for f in findings:
         typer.echo(i18n._("{category}  {hint}  ({why}, score {score})").format(
-            category=f"{i18n._(f.category):{width}}", hint=f.hint, why=why_in_language(f), score=f"{f.score:.2f}"))
+            category=f"{i18n._(f.category):{width}}", hint=hint_in_language(f.hint), why=why_in_language(f), score=f"{f.score:.2f}"))
     verdict, reasons = decide(findings, policy)
     typer.echo(i18n._("{verdict}: {reasons}").format(verdict=i18n._(verdict.value), reasons="; ".join(reasons))
                if findings else i18n._("ok: nothing found"))

@@ -241,6 +241,17 @@ def _finding(category: str, score: float, hint: str, why: str, source: str) -> F
                    source=source)
 
 
+# a masked hint's first word is its kind, kept in English in the report (data); said in the language in use
+HINT_WORDS = {"grade": N_("grade"), "name": N_("name"), "tag": N_("tag"), "population": N_("population"),
+              "ID": N_("ID")}
+
+
+def hint_in_language(hint: str) -> str:
+    """A masked hint as a person reads it: "grade ••/20" is "note ••/20" in French; the masked part stays."""
+    word, space, rest = hint.partition(" ")
+    return f"{_(HINT_WORDS[word])}{space}{rest}" if word in HINT_WORDS and rest else hint
+
+
 def why_in_language(f: Finding) -> str:
     """A caption finding's ``why`` in the language in use: "grade in the caption" is "note dans la
     légende" in French. A metadata field's name (another ``source``) stays as it is."""

@@ -54,19 +54,20 @@ POST = "Bravo à Jean Dupont (ID 123456), @jdupont, élève en IEP, note 45/100"
 
 
 def test_caption_prints_every_line_in_the_language_asked_for() -> None:
-    """`--lang fr caption` printed its findings in English ("grade in the caption", "student_id")."""
+    """`--lang fr caption` printed its findings in English ("grade in the caption", "student_id"), and the
+    masked hints' kind words too ("grade ••/100", "tag @j•••")."""
     french = photoscreen("caption", POST)
     assert french.returncode == 1, french.stderr
     lines = french.stdout.splitlines()
     assert len(lines) == 5, french.stdout
-    assert lines[0].startswith("note            grade ••/100  (note dans la légende, score 0.90)")
-    assert lines[1].startswith("numéro d'élève  ID ••••56  (numéro d'élève dans la légende, score ")
-    assert lines[2].startswith("identification  tag @j•••  (@pseudo d'une personne (pas un compte officiel) dans la "
+    assert lines[0].startswith("note            note ••/100  (note dans la légende, score 0.90)")
+    assert lines[1].startswith("numéro d'élève  matricule ••••56  (numéro d'élève dans la légende, score ")
+    assert lines[2].startswith("identification  identification @j•••  (@pseudo d'une personne (pas un compte officiel) dans la "
                                "légende, score ")
     assert lines[3].startswith("population      population I•••  (terme désignant un groupe particulier d'élèves "
                                "dans la légende")
     assert lines[4].startswith("à bloquer : note ou résultat dans la légende : retirez-le; ")
-    for english in ("in the caption", "student_id", "@handle", "special-population", "block:"):
+    for english in ("in the caption", "student_id", "@handle", "special-population", "block:", "grade •", "tag @"):
         assert english not in french.stdout
     assert photoscreen("caption", "Bonne journée à tous").stdout == "ok : rien trouvé\n"
     english = photoscreen("caption", POST, lang="en").stdout.splitlines()
