@@ -57,8 +57,14 @@ def test_the_page_shows_kinds_and_the_setting_in_french(tmp_path: Path) -> None:
     assert set(rows["facets"]["reason"]) == {"student_id", "gps", "orientation"}
     assert [f["kind"] for r in rows["rows"] for f in r["findings"]] == ["student_id"]
     assert [f["label"] for r in rows["rows"] for f in r["findings"]] == ["numéro d'élève"]
-    english = page_json(client(base).get("/").text, "labels")
+    english_page = client(base).get("/").text
+    english = page_json(english_page, "labels")
     assert english["kinds"]["student_id"] == "student ID" and english["modes"]["solid"] == "solid box"
+    # a report without copies: the key help speaks of photos, not of copies it does not have
+    keys = re.search(r'<span id="keys"[^>]*>(.*?)</span>', english_page, re.S).group(1)
+    assert "approve every undecided ok photo of the filter" in keys and "copy" not in keys
+    assert "approuver toutes les photos ok sans décision" in re.search(r'<span id="keys"[^>]*>(.*?)</span>', page,
+                                                                      re.S).group(1)
 
 
 def test_the_script_shows_labels_and_sends_names() -> None:
