@@ -207,7 +207,7 @@ def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
     on = {"dialog": lambda d: (dialogs.append(d.message), d.accept())}
     with review_page(base / "report", "review_app_bulk_failure.png", on=on) as page:
         page.wait_for_selector("#list .row")
-        assert "A (shift+a) approve every undecided ok copy" in page.inner_text("#keys")  # the key help
+        assert "A (shift+a) approve every undecided ok photo" in page.inner_text("#keys")  # key help: no copies here
         page.keyboard.press("Shift+A")  # action 1; action 2: OK in the confirmation
         page.wait_for_function("document.querySelectorAll('#list .row .decision.approve').length === 4")
         assert dialogs == ["Approve the 4 ok photos shown?"]
