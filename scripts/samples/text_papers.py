@@ -30,8 +30,6 @@ letter or an "O"), added to roster.csv.
 from __future__ import annotations
 
 import random
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -98,13 +96,7 @@ def paper_fonts() -> list[Path]:
                       and not any(k in p.name for k in ("Math", "_K.", "Hairline")))  # no keyboard-key glyphs
 
     if not found():
-        base.FONT_DIR.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            got = subprocess.run(["apt-get", "download", *FONT_PACKAGES], cwd=tmp, capture_output=True, text=True)
-            if got.returncode:
-                raise SystemExit(f"apt-get download of the issue 39 fonts failed: {got.stderr.strip()[-300:]}")
-            for deb in Path(tmp).glob("*.deb"):
-                subprocess.run(["dpkg-deb", "-x", str(deb), str(base.FONT_DIR)], check=True)
+        base.fetch_debian_fonts(FONT_PACKAGES, "the issue 39 fonts")
     return found()
 
 

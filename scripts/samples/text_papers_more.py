@@ -24,8 +24,6 @@ card, and a name label followed by words that name no one ("Name of the river: _
 from __future__ import annotations
 
 import random
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -69,13 +67,7 @@ def hand_fonts() -> list[Path]:
                       and any(k in str(p).lower() for k in HAND_KEYS))
 
     if not found():
-        base.FONT_DIR.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory() as tmp:
-            got = subprocess.run(["apt-get", "download", *HAND_PACKAGES], cwd=tmp, capture_output=True, text=True)
-            if got.returncode:
-                raise SystemExit(f"apt-get download of the new handwriting fonts failed: {got.stderr.strip()[-300:]}")
-            for deb in Path(tmp).glob("*.deb"):
-                subprocess.run(["dpkg-deb", "-x", str(deb), str(base.FONT_DIR)], check=True)
+        base.fetch_debian_fonts(HAND_PACKAGES, "the new handwriting fonts")
     return found()
 
 

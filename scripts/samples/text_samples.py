@@ -534,16 +534,17 @@ SUBJECTS = ["Mathematics", "English", "Science", "History", "Français", "Mathé
             "Physics", "Anglais", "Music", "EPS", "Biology", "Geography"]
 
 
-def _fetch_fonts() -> None:
+def fetch_debian_fonts(packages, what: str) -> None:
+    """Fonts from Debian's packages (apt-get download, no install) unpacked into FONT_DIR; ``what`` names
+    them in the message when the download fails."""
     import subprocess
     import tempfile
 
     FONT_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        got = subprocess.run(["apt-get", "download", *PRINT_PACKAGES, *HAND_PACKAGES], cwd=tmp,
-                             capture_output=True, text=True)
+        got = subprocess.run(["apt-get", "download", *packages], cwd=tmp, capture_output=True, text=True)
         if got.returncode:
-            raise SystemExit(f"apt-get download of the sample fonts failed: {got.stderr.strip()[-300:]}")
+            raise SystemExit(f"apt-get download of {what} failed: {got.stderr.strip()[-300:]}")
         for deb in Path(tmp).glob("*.deb"):
             subprocess.run(["dpkg-deb", "-x", str(deb), str(FONT_DIR)], check=True)
 
@@ -557,7 +558,7 @@ def wide_fonts() -> tuple[list[Path | None], list[Path]]:
     keys_print = ("liberation", "open-sans", "crosextra", "roboto", "gnutypewriter")
     keys_hand = ("breip", "bwht", "dancingscript", "ecolier", "femkeklaver", "kristi", "kaushanscript")
     if not found(keys_print) or not found(keys_hand):
-        _fetch_fonts()
+        fetch_debian_fonts([*PRINT_PACKAGES, *HAND_PACKAGES], "the sample fonts")
     return [None] + fonts()[1:] + found(keys_print), handwriting_fonts() + found(keys_hand)
 
 
