@@ -71,7 +71,7 @@ def hands_crop(image: LoadedImage, covered: list[Covered], review: list[Box], po
     in it: a crop without any is looked for first, and one with them is made only when they fill
     little of it and lie away from its subject. ``cover_box``: the redaction's margin round a box
     of a kind; ``min_face_height``: a face smaller than this is too small to identify once posted."""
-    from ..stages.hands import find_hands
+    from ..stages.hands import hands_and_waves
     from ..stages.people import PERSON_CONFIDENCE, heads_seen_from_behind, person_confidence
     from ..stages.pose import hands_at_rest, heads_on_bodies
 
@@ -86,16 +86,19 @@ def hands_crop(image: LoadedImage, covered: list[Covered], review: list[Box], po
     # a crop must hold the hand's landmarks (fingertips to wrist) and a little room around them;
     # a hand at rest on a body (hanging at the side, on a hip or a thigh, clasped in front, in
     # folded arms) is no subject: a crop centred on it shows a body, not hands at work
-    hands = find_hands(image.pixels, margin=0.05)
-    wanted = [hand for hand, rest in zip(hands, hands_at_rest(image.pixels, hands)) if not rest]
+    # a raised open hand (a wave) is no hand at work either
+    found = hands_and_waves(image.pixels, margin=0.05)
+    hands = [hand for hand, _raised in found]
+    wanted = [hand for (hand, raised), rest in zip(found, hands_at_rest(image.pixels, hands)) if not rest and not raised]
     seen = [c.box for c in covered if c.kind == "face"] + review
     # a head seen from behind sits on a body: the segmenter alone also finds buildings, a clock, the ground
     heads = heads_seen_from_behind(image.pixels, seen, confidence)
     wanted += [head for head, held in zip(heads, heads_on_bodies(image.pixels, heads)) if held]
     if not wanted and hands:
         return None, _("no crop: the hands found rest on a body (hanging at the side, on a hip or a thigh, "
-                       "clasped in front, in folded arms), and no head seen from behind was found: a crop of "
-                       "them would show a body, not hands at work"), []
+                       "clasped in front, in folded arms) or wave (raised, fingers stretched), and no head seen "
+                       "from behind was found: a crop of them would show a body or a greeting, not hands at "
+                       "work"), []
     if not wanted and heads:
         return None, _("no crop: no hand was found, and no body's shoulders are under what could be heads seen "
                        "from behind (a building, a clock or the ground, not a person)"), []

@@ -149,7 +149,8 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str],
         out = tmp / f"faces_{mode}"
         cpu: dict = {}
         rows = redact_folder(policy, folder, out, cpu=cpu)
-        written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
+        written = {rel: out / r.redaction.output for rel, r in rows.items()
+                   if r.redaction and r.redaction.output and r.redaction.crop is not None}
         copies_all += list(written.values())
         found_after, _ = independent_faces(sorted(written.values()), deface_python)
         missed, touched = [], []  # found (IoU >= MATCH_IOU); only overlapped (OVERLAP_IOU up to MATCH_IOU)
@@ -371,6 +372,7 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
     group and classroom photos of faces_annotated/ (labelled faces): each crop must hold a hand or a
     person, and show no face: none for the independent detector, and no labelled face (10 px and
     more) touching the crop unless our covering lies over it."""
+    from pipeline.redaction.hands_crop import crop_minimum
     from pipeline.stages.hands import find_hands
     from pipeline.stages.people import people_seen_from_behind
 
@@ -381,13 +383,15 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
     for name in folders:
         out = tmp / "crops" / name
         rows = redact_folder(policy, testdata / name, out, crop="hands")
-        written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
+        written = {rel: out / r.redaction.output for rel, r in rows.items()
+                   if r.redaction and r.redaction.output and r.redaction.crop is not None}
         faces_in, _ = independent_faces(sorted(written.values()), deface_python) if written else ({}, "")
         good = by_people = under = 0
-        print(f"\nCrops (--crop hands, minimum short side {policy.redact.crop_min_short_side} px) on {len(rows)} photos of {name}/: {len(written)} crops written")
+        print(f"\nCrops (--crop hands) on {len(rows)} photos of {name}/: {len(written)} crops written")
         for rel, r in sorted(rows.items()):
             if rel not in written:
-                print(f"  {rel}: no crop ({r.error or r.redaction.withheld})")
+                why = r.error or (r.redaction and (r.redaction.withheld or r.redaction.no_crop)) or "?"
+                print(f"  {rel}: no crop ({why})")
                 continue
             crop = r.redaction.crop
             image = load_image(written[rel], 10**9)
@@ -404,7 +408,7 @@ def eval_crops(testdata: Path, tmp: Path, deface_python: Path, policy,
             on_patch = sum(on_own_paint(Leftover("face", f, "deface"), crop.x, crop.y, list(r.redaction.covered))
                            for f in faces_in[written[rel]])
             faces_seen = len(faces_in[written[rel]]) - on_patch
-            least = max(policy.redact.crop_min_short_side, policy.redact.crop_min_share * min(r.width, r.height))
+            least = crop_minimum(policy.redact, r.width, r.height)
             small = min(crop.w, crop.h) < least
             under += small
             ok = (hands_seen > 0 or labelled_in > 0 or people_seen > 0) and faces_seen == 0 and faces_labelled == 0 \

@@ -22,7 +22,7 @@ def crop_with(monkeypatch, policy, hand: Box, text: list[Box], size=(1200, 900))
     w, h = size
     monkeypatch.setattr(people, "person_confidence", lambda rgb, *a: np.ones((90, 120), np.float32))
     monkeypatch.setattr(people, "heads_seen_from_behind", lambda *a, **k: [])
-    monkeypatch.setattr(hands, "find_hands", lambda rgb, **k: [hand])
+    monkeypatch.setattr(hands, "hands_and_waves", lambda rgb, **k: [(hand, False)])
     monkeypatch.setattr(pose, "hands_at_rest", lambda rgb, found: [False] * len(found))
     monkeypatch.setattr(pose, "heads_on_bodies", lambda rgb, heads: [False] * len(heads))
     monkeypatch.setattr(faces, "detect_at", lambda *a, **k: [])
@@ -53,7 +53,7 @@ def test_a_crop_keeps_out_a_possible_face_with_a_margin(monkeypatch, policy) -> 
 
     monkeypatch.setattr(people, "person_confidence", lambda rgb, *a: np.zeros((90, 120), np.float32))
     monkeypatch.setattr(people, "heads_seen_from_behind", lambda *a, **k: [])
-    monkeypatch.setattr(hands, "find_hands", lambda rgb, **k: [Box(500, 400, 150, 150)])
+    monkeypatch.setattr(hands, "hands_and_waves", lambda rgb, **k: [(Box(500, 400, 150, 150), False)])
     monkeypatch.setattr(pose, "hands_at_rest", lambda rgb, found: [False] * len(found))
     monkeypatch.setattr(pose, "heads_on_bodies", lambda rgb, heads: [])
     monkeypatch.setattr(faces, "detect_at", lambda *a, **k: [])
@@ -70,6 +70,10 @@ def test_a_crop_keeps_out_a_possible_face_with_a_margin(monkeypatch, policy) -> 
 POSTABLE = [
     ("hands", "onehand10k_784.jpg"),  # a hand on a backpack strap
     ("hands", "tim-marshall-cAtzHUz7Z8g-unsplash.jpg"),  # painted hands
+]
+# A wave is no hand at work: judged by eye once borderline, then not postable (a greeting in a corner
+# of a crop of a suit sleeve, a building and a sign): the covered copy, and the row says why.
+WAVES = [
     ("people_scenes", "face_recognition_obama_and_biden.jpg"),  # a waving hand in a suit sleeve
     ("faces_annotated", "29_Students_Schoolkids_Students_Schoolkids_29_81.jpg"),  # a waving hand by a sailing club
 ]
@@ -82,10 +86,13 @@ TURNED_AWAY = Box(60, 140, 140, 150)
 
 @pytest.mark.slow
 def test_hands_crops_on_real_photos_are_ones_a_person_would_post(testdata: Path, tmp_path: Path) -> None:
-    photos = [testdata / folder / name for folder, name in POSTABLE + [CURLER, TABLE]]
+    photos = [testdata / folder / name for folder, name in POSTABLE + WAVES + [CURLER, TABLE]]
     rows = {name: row["redaction"] for name, row in redact_with_crops(photos, tmp_path).items()}
     for _folder, name in POSTABLE:
         assert rows[name]["crop"] is not None, (name, rows[name].get("no_crop"))
+    for _folder, name in WAVES:
+        assert rows[name]["crop"] is None and "wave" in rows[name]["no_crop"], (name, rows[name])
+        assert rows[name]["output"] == name, rows[name]  # the covered copy instead
     # the curler: no crop with black boxes filling it or beside the head; the covered photo and why
     curler = rows[CURLER[1]]
     if curler["crop"] is not None:
