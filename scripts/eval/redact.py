@@ -149,8 +149,7 @@ def eval_faces(testdata: Path, tmp: Path, deface_python: Path, modes: list[str],
         out = tmp / f"faces_{mode}"
         cpu: dict = {}
         rows = redact_folder(policy, folder, out, cpu=cpu)
-        written = {rel: out / r.redaction.output for rel, r in rows.items()
-                   if r.redaction and r.redaction.output and r.redaction.crop is not None}
+        written = {rel: out / r.redaction.output for rel, r in rows.items() if r.redaction and r.redaction.output}
         copies_all += list(written.values())
         found_after, _ = independent_faces(sorted(written.values()), deface_python)
         missed, touched = [], []  # found (IoU >= MATCH_IOU); only overlapped (OVERLAP_IOU up to MATCH_IOU)
