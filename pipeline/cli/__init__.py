@@ -51,10 +51,12 @@ def run() -> None:
     """The ``photoscreen`` command: as ``app``, with the native libraries' logs silenced for the
     whole process unless --verbose (also the lines they print while the interpreter shuts down).
     The help texts are made when this module is imported, in the environment's language; with
-    ``--lang`` in another one, the module is loaded again in that language first."""
+    ``--lang`` in another one, the module is loaded again in that language first. Typer's own
+    usage errors are shown in that language too (``usage_errors``)."""
     import importlib
 
     from ..quiet import native_logs_silenced
+    from .usage_errors import run_app
 
     command = app
     lang = _lang_in_argv()
@@ -64,7 +66,7 @@ def run() -> None:
             importlib.reload(sys.modules[name]) if name in sys.modules else importlib.import_module(name)
         command = sys.modules["pipeline.cli"].app
     with native_logs_silenced("--verbose" not in sys.argv[1:], restore=False):
-        command()
+        run_app(command)
 
 
 
