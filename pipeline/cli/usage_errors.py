@@ -13,8 +13,12 @@ import sys
 from typing import NoReturn
 
 import typer
-from typer._click.exceptions import (BadOptionUsage, BadParameter, ClickException, MissingParameter,
-                                     NoArgsIsHelpError, NoSuchOption, UsageError)
+try:  # typer from 0.2x on carries its own click (the version constraints.txt pins)
+    from typer._click.exceptions import (BadOptionUsage, BadParameter, ClickException, MissingParameter,
+                                         NoArgsIsHelpError, NoSuchOption, UsageError)
+except ImportError:  # an older typer (pyproject allows >= 0.12) uses click itself
+    from click.exceptions import (BadOptionUsage, BadParameter, ClickException, MissingParameter,  # type: ignore
+                                  NoArgsIsHelpError, NoSuchOption, UsageError)
 
 from .. import i18n
 
