@@ -70,20 +70,20 @@ def reason(kind: str, found: list[Finding], policy: Policy, video: bool = False)
     the findings are a video's (quality advice speaks of the clip)."""
     n = len(found)
     if kind == "student_id":
-        return _counted(_("student ID visible: the safe copy covers it"), n)
+        return _counted(_("student ID visible: a safe copy (photoscreen redact) covers it"), n)
     if kind == "grade":
-        return _counted(_("grade or score visible: the safe copy covers it"), n)
+        return _counted(_("grade or score visible: a safe copy (photoscreen redact) covers it"), n)
     if kind == "name":
-        return _counted(_("student name visible: the safe copy covers it"), n)
+        return _counted(_("student name visible: a safe copy (photoscreen redact) covers it"), n)
     if kind == "barcode":
-        return _counted(_("barcode or QR code (an ID badge?): the safe copy covers it"), n)
+        return _counted(_("barcode or QR code (an ID badge?): a safe copy (photoscreen redact) covers it"), n)
     if kind == "gps":
         if all(f.score < 0.5 for f in found):
-            return _("empty GPS block in the metadata: the safe copy removes it")
-        return _("GPS position: the safe copy removes it")
+            return _("empty GPS block in the metadata: a safe copy (photoscreen redact) removes it")
+        return _("GPS position: a safe copy (photoscreen redact) removes it")
     if kind == "metadata":
         what = ", ".join(dict.fromkeys(_(f.why) for f in found if f.why))
-        return _("in the metadata: {what}: the safe copy removes it").format(what=what)
+        return _("in the metadata: {what}: a safe copy (photoscreen redact) removes it").format(what=what)
     if kind == "blur":
         motion = any(f.why.startswith("motion") for f in found)
         if video:
@@ -119,8 +119,10 @@ def decide(findings: list[Finding] | tuple[Finding, ...], policy: Policy,
     others = len(faces) - identifiable
     if identifiable and policy.general.setting == "classroom":
         blocks.append(ngettext(
-            "{n} identifiable face, not allowed in the classroom setting: the safe copy covers it",
-            "{n} identifiable faces, not allowed in the classroom setting: the safe copy covers them",
+            "{n} identifiable face, not allowed in the classroom setting: a safe copy (photoscreen redact) "
+            "covers it",
+            "{n} identifiable faces, not allowed in the classroom setting: a safe copy (photoscreen redact) "
+            "covers them",
             identifiable).format(n=identifiable))
     elif identifiable:
         reviews.append(ngettext("{n} identifiable face at a public event: check that consent was given",

@@ -67,10 +67,10 @@ def test_sample_images_get_the_expected_verdicts(tmp_path: Path) -> None:
     assert "block" in result.output and "skipped" in result.output
     classroom = next(r for r in report["images"] if r["path"] == "classroom_composite.jpg")
     assert sum(f["kind"] == "face" and f["identifiable"] for f in classroom["findings"]) == 4
-    assert classroom["reasons"] == ["4 identifiable faces, not allowed in the classroom setting: the safe copy covers them",
-                                    "student ID visible: the safe copy covers it",
-                                    "grade or score visible: the safe copy covers it",
-                                    "student name visible: the safe copy covers it"]
+    assert classroom["reasons"] == ["4 identifiable faces, not allowed in the classroom setting: a safe copy (photoscreen redact) covers them",
+                                    "student ID visible: a safe copy (photoscreen redact) covers it",
+                                    "grade or score visible: a safe copy (photoscreen redact) covers it",
+                                    "student name visible: a safe copy (photoscreen redact) covers it"]
     text_findings = [f for f in classroom["findings"] if f["kind"] in ("student_id", "grade", "name")]
     assert {f["hint"] for f in text_findings} == {"ID ••••••37", "grade ••/20", "name A••• M•••"}
     # the recognised text itself never reaches the reports

@@ -52,16 +52,16 @@ FINDINGS = [Finding("face", Box(1, 1, 9, 9), 0.9, identifiable=True), Finding("f
 
 
 @pytest.mark.parametrize("lang, expected", [
-    ("en", ["1 identifiable face, not allowed in the classroom setting: the safe copy covers it",
-            "GPS position: the safe copy removes it",
+    ("en", ["1 identifiable face, not allowed in the classroom setting: a safe copy (photoscreen redact) covers it",
+            "GPS position: a safe copy (photoscreen redact) removes it",
             "1 small or turned-away face: check that nobody could recognise it",
-            "in the metadata: copyright holder, XMP creator name: the safe copy removes it",
+            "in the metadata: copyright holder, XMP creator name: a safe copy (photoscreen redact) removes it",
             "sideways: turn it 90 degrees clockwise",
             "portrait 3:4; Instagram feed takes between 4:5 and 1.91:1: crop suggested"]),
-    ("fr", ["1 visage identifiable, interdit en classe : la copie sûre le masque",
-            "position GPS : la copie sûre la retire",
+    ("fr", ["1 visage identifiable, interdit en classe : une copie sûre (photoscreen redact) le masque",
+            "position GPS : une copie sûre (photoscreen redact) la retire",
             "1 visage petit ou détourné : vérifiez que personne ne peut le reconnaître",
-            "dans les métadonnées : titulaire des droits, nom du créateur XMP : la copie sûre les retire",
+            "dans les métadonnées : titulaire des droits, nom du créateur XMP : une copie sûre (photoscreen redact) les retire",
             "de côté : tournez-la de 90 degrés dans le sens des aiguilles d'une montre",
             "portrait 3:4 ; Instagram feed accepte entre 4:5 et 1,91:1 : recadrage proposé"]),
 ])
@@ -142,7 +142,7 @@ def test_the_contact_sheet_in_french(review_copy: Path) -> None:
     card = next(c for c in page.split('<div class="card"')[1:] if "classroom_composite.jpg</span>" in c)
     assert '<html lang="fr">' in page and "rapport photoscreen" in page and "cadre classe" in page
     assert "original : à bloquer" in card and "ouvrir la copie sûre" in card
-    assert "4 visages identifiables, interdits en classe : la copie sûre les masque" in card
+    assert "4 visages identifiables, interdits en classe : une copie sûre (photoscreen redact) les masque" in card
 
 
 def test_french_copies_errors_and_summary(tmp_path: Path) -> None:

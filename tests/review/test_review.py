@@ -244,7 +244,7 @@ def test_contact_sheet_shows_the_originals_verdict_and_the_copys(review_copy: Pa
     assert 'data-verdict="ok"' in card or 'data-verdict="review"' in card
     assert '<button data-filter="block">Block (0)</button>' in page
     assert 'href="../copies/classroom_composite.jpg"' in card
-    assert "4 identifiable faces, not allowed in the classroom setting: the safe copy covers them" in card
+    assert "4 identifiable faces, not allowed in the classroom setting: a safe copy (photoscreen redact) covers them" in card
     assert "folder <code>" in page and "setting classroom" in page and "platform any" in page and "run 20" in page
     assert "1 block, 1 review, 3 ok, 1 error; their safe copies:" in page
     assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page and "<img src=x" not in page

@@ -163,8 +163,8 @@ def test_name_id_and_grade_in_metadata_block(kind: str, tmp_path: Path, roster_p
     _no_secret(found)
     verdict, reasons = decide(found, roster_policy)
     assert verdict.value == "block"
-    assert {"student ID visible: the safe copy covers it", "grade or score visible: the safe copy covers it",
-            "student name visible: the safe copy covers it"} <= set(reasons)
+    assert {"student ID visible: a safe copy (photoscreen redact) covers it", "grade or score visible: a safe copy (photoscreen redact) covers it",
+            "student name visible: a safe copy (photoscreen redact) covers it"} <= set(reasons)
 
 
 def test_the_why_names_the_field(tmp_path: Path, roster_policy) -> None:
