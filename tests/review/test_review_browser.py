@@ -147,6 +147,8 @@ def test_the_page_in_french_shows_french_words_and_sends_the_apis_names(review_c
         reasons = page.locator("#f-reason option").all_inner_texts()
         assert "visage (1)" in reasons and "numéro d'élève (1)" in reasons and "orientation (1)" in reasons
         assert "face (1)" not in reasons
+        shown = [r for r in reasons[1:]]  # after "any": in the order of the French words shown
+        assert shown == sorted(shown, key=lambda r: r.casefold().replace("é", "e")), shown
         page.select_option("#f-reason", label="visage (1)")  # the value sent is the kind's name
         page.wait_for_function("document.querySelectorAll('#list .row').length === 1")
         assert "reason=face" in asked[-1]

@@ -62,7 +62,10 @@ async function api(url, body) {
 function fillSelect(select, counts, label) {
   const keep = select.value;
   while (select.options.length > 1) select.remove(1);
-  for (const name of Object.keys(counts).sort()) {
+  // in the order of the words shown (French "Motif" options by their French labels), not of the API's names
+  const lang = document.documentElement.lang || undefined;
+  const names = Object.keys(counts).sort((a, b) => label(a).localeCompare(label(b), lang, { sensitivity: "base" }));
+  for (const name of names) {
     // the value is the name the API takes; only the text shown is translated
     const option = el("option", { value: name }, label(name) + " (" + counts[name] + ")");
     select.appendChild(option);
