@@ -226,10 +226,14 @@ def test_bulk_approve_of_the_ok_photos_in_two_actions(tmp_path: Path) -> None:
 def test_the_grid_of_copies_with_the_keyboard(review_copy: Path) -> None:
     """Issue 40: g shows the copies as they will be posted, many to a screen; the arrow keys move (up and
     down by a row of tiles), a approves, r rejects, Enter opens full size, Esc closes, g goes back to the list."""
-    with review_page(review_copy / "report", "review_app_grid_failure.png") as page:
+    # the hidden detail's full-size pictures (the original, the copy with a time stamp): not fetched in the grid
+    full_size: list[str] = []
+    on = {"request": lambda r: full_size.append(r.url) if "/img/original?" in r.url or "&t=" in r.url else None}
+    with review_page(review_copy / "report", "review_app_grid_failure.png", on=on) as page:
         page.wait_for_selector("#list .row")
         page.keyboard.press("g")
         page.wait_for_selector("main.grid #list .row img[src^='/img/copy?']")
+        fetched = len(full_size)
         assert page.get_attribute("#view", "aria-pressed") == "true" and page.inner_text("#view") == "List view (g)"
         assert not page.is_visible("#detail")
         paths = page.locator("#list .row").evaluate_all("rows => rows.map(r => r.dataset.path)")
@@ -246,6 +250,8 @@ def test_the_grid_of_copies_with_the_keyboard(review_copy: Path) -> None:
         assert page.evaluate(current) == paths[min(columns, len(paths) - 1)]
         page.keyboard.press("ArrowUp")
         assert page.evaluate(current) == paths[0]
+        page.wait_for_timeout(300)
+        assert len(full_size) == fetched, full_size[fetched:]  # four moves, no full-size picture fetched
         page.keyboard.press("Enter")
         page.wait_for_selector("#zoom:not([hidden]) img[src^='/img/copy?']")
         page.keyboard.press("a")  # the full-size view is open: keys other than Esc wait

@@ -169,6 +169,9 @@ function figure(title, verdict, reasons, src, boxes, frame, id) {
   const stage = el("div", { class: "stage" });
   if (src) {
     const img = el("img", { alt: title });
+    // lazy: in the grid the detail is hidden, and moving from tile to tile fetched both full-size pictures
+    // of every photo passed over; a hidden lazy picture is fetched only once it is shown
+    img.loading = "lazy";
     img.src = src;
     img.addEventListener("click", (event) => zoom(img.src, event));
     img.addEventListener("error", () => stage.replaceChildren(el("p", { class: "noimg" }, t("not available"))));
