@@ -252,6 +252,16 @@ def test_the_grid_of_copies_with_the_keyboard(review_copy: Path) -> None:
         assert page.evaluate(current) == paths[0]
         page.wait_for_timeout(300)
         assert len(full_size) == fetched, full_size[fetched:]  # four moves, no full-size picture fetched
+        # to the last tile and back: the list scrolls, the page does not (the header and filters stay in sight)
+        page.set_viewport_size({"width": 1000, "height": 560})
+        for _ in paths:
+            page.keyboard.press("ArrowRight")
+        assert page.evaluate(current) == paths[-1]
+        assert page.evaluate("window.scrollY") == 0 and page.is_visible("#filters")
+        assert page.evaluate("document.querySelector('#list').scrollTop") > 0
+        for _ in paths:
+            page.keyboard.press("ArrowLeft")
+        assert page.evaluate(current) == paths[0]
         page.keyboard.press("Enter")
         page.wait_for_selector("#zoom:not([hidden]) img[src^='/img/copy?']")
         page.keyboard.press("a")  # the full-size view is open: keys other than Esc wait

@@ -145,12 +145,20 @@ function select(i, keepItem) {
   });
   const current = document.querySelector('#list .row[data-index="' + i + '"]');
   if (current) {
-    current.scrollIntoView({ block: "nearest" });
+    showInList(current);
     // the grid is moved through with the keyboard (but a filter being typed in keeps the cursor)
     if (state.grid && !document.activeElement.matches("input, select, textarea")) current.focus({ preventScroll: true });
   }
   showDetail(state.rows[i]);
   if (state.grid) { if (before !== i) tileItems(before); tileItems(i); }  // the selected item is the current tile's
+}
+
+// the current row or tile scrolled into view inside the list only: scrollIntoView also scrolled the page,
+// and in the grid the header and the filters went out of sight
+function showInList(node) {
+  const list = $("#list"), outer = list.getBoundingClientRect(), inner = node.getBoundingClientRect();
+  if (inner.top < outer.top) list.scrollTop -= outer.top - inner.top;
+  else if (inner.bottom > outer.bottom) list.scrollTop += Math.min(inner.bottom - outer.bottom, inner.top - outer.top);
 }
 
 function boxStyle(node, box, frame) {
