@@ -125,12 +125,12 @@ def test_praise_alone_is_no_grade(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["Write 15/20 as a percent", "1. Calcule 3/4 de 20", "2. Écris 15/20 en pourcentage",
                                   "3. Simplify 12/20", "7. Écris 7/10 sous forme décimale", "4. What is 25% of 80?",
-                                  "Exercice 2 : compare 9/12 et 3/4"])
+                                  "Exercice 2 : compare 9/12 et 3/4", "5, Calcule 25 % de 80"])  # its full stop read as a comma
 def test_an_exercise_is_no_grade_even_under_a_tests_title(text: str) -> None:
     assert texts(all_matches(lines_of("Contrôle de maths", "Nom : ____", text)), "grade") == []
 
 
-@pytest.mark.parametrize("text", ["Score: 15/20", "Note : 12/20", "15/20"])
+@pytest.mark.parametrize("text", ["Score: 15/20", "Note : 12/20", "15/20", "12, 15/20"])
 def test_a_score_that_is_no_exercise_is_still_a_grade(text: str) -> None:
     assert texts(all_matches(lines_of("Contrôle de maths", text)), "grade")
 

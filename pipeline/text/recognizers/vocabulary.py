@@ -120,9 +120,10 @@ class Vocabulary:
         self.not_name_words = lex.set("not_name_words")
         self.student_headers = frozenset(x.replace(" ", "_") for x in w["header_students"])
         # an exercise: its number, then the word it starts with ("1. Write 15/20 as a percent", "Calcule 3/4 de 20")
-        # (its title, "Exercice 2 :", may stand before it: "Exercice 1 : 4/5" alone is a mark)
+        # (its title, "Exercice 2 :", may stand before it: "Exercice 1 : 4/5" alone is a mark); the number's
+        # full stop is often read as a comma ("5, Calcule 25 % de 80", Tesseract)
         self.exercise = re.compile(
-            r"^\W*(?:(?:exercise|exercice|ex)\.?\s*\d{0,2}\s*[:.)-]?\s*)?(?:\d{1,2}\s*[.)]?|[a-h]\s*\))?\s*" +
+            r"^\W*(?:(?:exercise|exercice|ex)\.?\s*\d{0,2}\s*[:.)-]?\s*)?(?:\d{1,2}\s*[.,)]?|[a-h]\s*\))?\s*" +
             alternation(w["exercise_starts"]) + r"(?![^\W\d_])|" +
             alternation(x for x in w["exercise_words"] if " " in x) + r"(?![^\W\d_])")
         # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D"), or a word and
