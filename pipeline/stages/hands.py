@@ -25,7 +25,9 @@ HAND_MARGIN = 0.15
 # middle joint) and point up, the wrist-to-knuckles line within RAISED_ANGLE degrees of straight up.
 # Measured on the hands crops of the test data: the two waves (a politician's, a gloved hand outside a
 # sailing club) point 15 and 39 degrees from up, all four fingers stretched, and were both judged not
-# postable; hands at work (a book, paint, a strap) curl fingers or lie flat (53 to 180 degrees).
+# postable; hands at work (a book, paint, a strap) curl fingers or lie flat (53 to 180 degrees). A hand
+# pressed flat on something above it (a child's hand on a rock, faces_annotated/29_..._432) looks the
+# same to this rule and is taken for a wave.
 STRETCHED = 1.15
 RAISED_ANGLE = 45.0
 # landmark numbers of the hand model: the wrist, the middle finger's knuckle, and each finger's
