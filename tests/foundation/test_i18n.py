@@ -194,3 +194,44 @@ def test_help_in_french_from_lang_or_the_option() -> None:
     english = subprocess.run([sys.executable, "-m", "pipeline.cli", "redact", "--help"], capture_output=True,
                              text=True, cwd=REPO, env=env, timeout=120)
     assert "Write redacted copies" in english.stdout
+
+
+# every command's --help, one after the other (the language is chosen before pipeline.cli is imported,
+# as the photoscreen command does)
+ALL_HELP = """
+import sys, typer.main
+from pipeline import i18n
+i18n.set_language(sys.argv[1])
+from pipeline.cli import app
+def walk(command, ctx):
+    print(command.get_help(ctx)); print("-----")
+    for name in getattr(command, "commands", {}):
+        sub = command.commands[name]
+        walk(sub, sub.make_context(name, ["--help"], parent=ctx, resilient_parsing=True))
+top = typer.main.get_command(app)
+walk(top, top.make_context("photoscreen", [], resilient_parsing=True))
+"""
+TYPER_ENGLISH = ("Usage:", "Arguments:", "Options:", "Commands:", "Show this message and exit.", "[default: ",
+                 "[required]", "; required]", "COMMAND [ARGS]")
+
+
+@pytest.mark.slow
+def test_every_help_in_french_with_typer_words_too() -> None:
+    """``--lang fr scan --help`` printed "Usage:", "Options:", "[default: ...]", "[required]" and "Show this
+    message and exit." in English around the French texts (typer's own words)."""
+    def helps(lang: str) -> str:
+        run = subprocess.run([sys.executable, "-c", ALL_HELP, lang], capture_output=True, text=True, cwd=REPO,
+                             timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+    french, english = helps("fr"), helps("en")
+    assert french.count("-----") == english.count("-----") >= 10  # photoscreen, 6 commands, models and its 3
+    for word in TYPER_ENGLISH:
+        assert word not in french, word
+    for word in ("Utilisation : photoscreen scan [OPTIONS] {CHEMIN}...", "Arguments :", "Options :", "Commandes :",
+                 "Afficher ce message et quitter.", "[par défaut : photoscreen-report]", "[obligatoire]",
+                 "COMMANDE [ARGS]..."):
+        assert word in french, word
+    for word in ("Usage: photoscreen scan [OPTIONS] {PATH}...", "Arguments:", "Options:", "Commands:",
+                 "Show this message and exit.", "[default: photoscreen-report]", "[required]"):
+        assert word in english, word
