@@ -20,6 +20,13 @@ from ..stages.platform_fit import PLATFORMS
 from .clothing_text import text_on_people
 from .cover import best_crop, grow
 
+# The room kept round a hand's landmarks in a crop, as a share of the hand's size: the landmarks are
+# the joints' and fingertips' centres, and the skin reaches about a finger's half-width beyond them
+# (at 0.05 a pinch in front of a backpack, hands/onehand10k_784, was cropped through the thumb; at
+# 0.15 it is not cropped, a possible face ruled out on the backpack's handle being kept out, and its
+# copy is the whole photo, which has nothing to cover; hands writing at a picnic table,
+# hands/alexis-brown, are cropped with both hands and the notebook instead of one hand).
+SUBJECT_MARGIN = 0.15
 # How many times a crop is looked at again for faces (each face seen is then kept out of the next)
 CROP_LOOKS = 6
 # The crop's own look for faces sees this share of the crop's size more on every side, so that a
@@ -87,7 +94,7 @@ def hands_crop(image: LoadedImage, covered: list[Covered], review: list[Box], po
     # a hand at rest on a body (hanging at the side, on a hip or a thigh, clasped in front, in
     # folded arms) is no subject: a crop centred on it shows a body, not hands at work
     # a raised open hand (a wave) is no hand at work either
-    found = hands_and_waves(image.pixels, margin=0.05)
+    found = hands_and_waves(image.pixels, margin=SUBJECT_MARGIN)
     hands = [hand for hand, _raised in found]
     wanted = [hand for (hand, raised), rest in zip(found, hands_at_rest(image.pixels, hands)) if not rest and not raised]
     seen = [c.box for c in covered if c.kind == "face"] + review
