@@ -35,7 +35,22 @@ def has_grade_label(text: str) -> bool:
 def exercise(text: str) -> bool:
     """The line is an exercise ("1. Write 15/20 as a percent", "Calcule 3/4 de 20", "Simplify 12/20") with
     no grade label on it: its numbers are the exercise's."""
-    return bool(vocabulary().exercise.search(fold(text))) and not has_grade_label(text)
+    v = vocabulary()
+    folded = fold(text)
+    return bool(v.exercise.search(folded) or misread_exercise_start(folded)) and not has_grade_label(text)
+
+
+def misread_exercise_start(folded: str) -> bool:
+    """A numbered line whose first word is an exercise's start word read with one letter wrong ("7. eeris
+    7/10", "2. e eris 15/20": écris), not a subject or a name ("1. maths 15/20" on a report card)."""
+    from rapidfuzz.distance import Levenshtein
+
+    v = vocabulary()
+    m = v.exercise_numbered.search(folded)
+    if not m:
+        return False
+    word = m.group(1) + (m.group(2) or "") if len(m.group(1)) == 1 else m.group(1)
+    return any(Levenshtein.distance(word, start, score_cutoff=1) <= 1 for start in v.exercise_start_words)
 
 
 def student_page(lines: list[OcrLine]) -> bool:

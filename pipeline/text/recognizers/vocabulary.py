@@ -26,6 +26,9 @@ def phrase(text: str, space: str = r"\s*", apostrophe: bool = True) -> str:
     return space.join(word(w) for w in text.split())
 
 
+EXERCISE_FUZZY_LETTERS = 5  # shorter start words ("find", "show", "add") one letter off are other words
+
+
 def alternation(words, space: str = r"\s+", apostrophe: bool = True) -> str:
     """``(?:w1|w2|...)`` of the words' phrases; a never-matching group for no word."""
     words = list(words)
@@ -126,6 +129,11 @@ class Vocabulary:
             r"^\W*(?:(?:exercise|exercice|ex)\.?\s*\d{0,2}\s*[:.)-]?\s*)?(?:\d{1,2}\s*[.,)]?|[a-h]\s*\))?\s*" +
             alternation(w["exercise_starts"]) + r"(?![^\W\d_])|" +
             alternation(x for x in w["exercise_words"] if " " in x) + r"(?![^\W\d_])")
+        # ... and its first word read with a letter wrong or split ("7. Eeris 7/10 sous for me decim ale",
+        # PP-OCR's reading of "7. Écris 7/10 sous forme décimale"): the numbered line's first word, or its
+        # first two when the first is one letter, one edit from a start word of EXERCISE_FUZZY_LETTERS or more
+        self.exercise_numbered = re.compile(r"^\W*\d{1,2}\s*[.,)]\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")
+        self.exercise_start_words = long_words([x for x in w["exercise_starts"] if " " not in x], EXERCISE_FUZZY_LETTERS)
         # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D"), or a word and
         # an exclamation mark before it ("Exc el lert ! b +", the praise misread)
         self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*|[^\W\d_]{3,}\s*!+)"
