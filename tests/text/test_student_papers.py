@@ -133,6 +133,12 @@ def test_an_exercise_is_no_grade_even_under_a_tests_title(text: str) -> None:
     assert texts(all_matches(lines_of("Contrôle de maths", "Nom : ____", text)), "grade") == []
 
 
+@pytest.mark.parametrize("text", ["0 4/0 6/ 20 06", "Date : 1 2/0 3/2024", "04/06/2006"])
+def test_a_date_read_with_stray_spaces_holds_no_score(text: str) -> None:
+    """PP-OCR read a banner's 04/06/2006 as "0 4/0 6/ 20 06", and "6/ 20" in it was a score out of 20 (seed 3941)."""
+    assert texts(all_matches(lines_of("Contrôle de maths", text)), "grade") == []
+
+
 @pytest.mark.parametrize("text", ["Score: 15/20", "Note : 12/20", "15/20", "12, 15/20",
                                   "1. Maths 15/20", "2. Anglais 12/20", "3. Sofia 14/20"])  # a subject or a name, numbered
 def test_a_score_that_is_no_exercise_is_still_a_grade(text: str) -> None:

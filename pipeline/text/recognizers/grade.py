@@ -12,6 +12,8 @@ from .repairs import (LETTER_GRADE, MISREAD_OUT_OF, comma_lost, header_token, mi
                       score_without_slash, sign_read_as_digit, spaced_score, stray_total_digit, unreadable_mark)
 from .vocabulary import vocabulary
 
+# a date read with stray spaces ("0 4/0 6/ 20 06", PP-OCR on a banner's 04/06/2006): no "6/ 20" in it is a score
+SPACED_DATE = re.compile(r"(?<![\d/])\d(?:\s?\d)?\s?/\s?\d(?:\s?\d)?\s?/\s?\d(?:\s?\d){1,3}(?![\d/])")
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 # ... ending a line on a page with a grade label: 5 digits, a score out of 100 ("Sofia Nguyen 49100"; four
 # digits are as often a time read without its colon, "16:30" as "1630")
@@ -91,7 +93,10 @@ class Grades(Recognizer):
                 total = re.split(r"\s?/\s?", m.group(1))[-1].replace(" ", "")
                 out.append(Match("grade", words_for_span(line, m.start(1), m.end(1)), 0.9, f"grade ••/{total}",
                                  "a score right after a grade label"))
+            dates = [d.span() for d in SPACED_DATE.finditer(text)]
             for m in OUT_OF.finditer(text):
+                if any(a <= m.start() and m.end() <= b for a, b in dates):
+                    continue
                 if any(a.start(1) <= m.start() < a.end(1) for a in labelled):
                     continue
                 value, total = float(m.group(1).replace(",", ".")), int(m.group(2))
