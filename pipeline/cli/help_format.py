@@ -4,8 +4,9 @@ come from our catalogue already; the words typer adds around them ("Usage:", the
 message and exit.") are English in typer, hard-coded or through the ``messages`` gettext domain
 that photoscreen does not own. They are put in the language in use where typer offers a hook for
 it: the help formatter of the commands' context (``Context.formatter_class``), set through the
-command classes that ``PhotoscreenTyper`` gives every command and group. Option names, metavars
-and choice values stay as they are typed."""
+command classes that ``PhotoscreenTyper`` gives every command and group. Option names, the
+arguments' placeholders (PATH, ROOT, REPORT_DIR, TEXT: the README's words) and choice values stay as
+they are typed."""
 
 from __future__ import annotations
 

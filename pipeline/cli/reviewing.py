@@ -16,7 +16,7 @@ from .common import (EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, VERBOSE_
 @app.command()
 @guarded
 def review(
-    report_dir: Path = typer.Argument(..., file_okay=False, metavar=i18n._("REPORT_FOLDER"), help=i18n._("The --out folder of a scan, redact or batch run.")),
+    report_dir: Path = typer.Argument(..., file_okay=False, metavar="REPORT_DIR", help=i18n._("The --out folder of a scan, redact or batch run.")),
     port: int = typer.Option(0, "--port", min=0, max=65535, help=i18n._("Port on 127.0.0.1 (default: a free one).")),
     who: Optional[str] = typer.Option(None, "--who", help=i18n._("Name recorded with each decision (default: your login).")),
     export_to: Optional[Path] = typer.Option(
@@ -54,7 +54,7 @@ def review(
 @app.command()
 @guarded
 def caption(
-    text: str = typer.Argument(..., metavar=i18n._("TEXT"), help=i18n._("The caption, post or alt text to check (- reads it from stdin).")),
+    text: str = typer.Argument(..., metavar="TEXT", help=i18n._("The caption, post or alt text to check (- reads it from stdin).")),
     roster: Optional[Path] = typer.Option(None, "--roster", exists=True, dir_okay=False, callback=regular_file,
                                           help=i18n._("Class roster CSV: names on it are looked for in the text.")),
     policy_file: Optional[Path] = typer.Option(None, "--policy", exists=True, dir_okay=False, callback=regular_file,
@@ -89,7 +89,7 @@ def caption(
 @app.command()
 @guarded
 def export(
-    report_dir: Path = typer.Argument(..., file_okay=False, metavar=i18n._("REPORT_FOLDER"), help=i18n._("The report folder reviewed with `photoscreen review`.")),
+    report_dir: Path = typer.Argument(..., file_okay=False, metavar="REPORT_DIR", help=i18n._("The report folder reviewed with `photoscreen review`.")),
     to: Path = typer.Option(..., "--to", file_okay=False,
                             help=i18n._("New (or empty) folder to receive the approved photos; made all at once.")),
     include_blocked: bool = typer.Option(

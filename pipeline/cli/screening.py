@@ -18,7 +18,7 @@ from .common import (EXIT_ERRORS, EXIT_USAGE, VERBOSE_HELP, app, candidates_or_e
 @app.command()
 @guarded
 def scan(
-    paths: list[Path] = typer.Argument(..., metavar=i18n._("PATH"), help=i18n._("Photos or folders to screen (folders are walked recursively).")),
+    paths: list[Path] = typer.Argument(..., metavar="PATH", help=i18n._("Photos or folders to screen (folders are walked recursively).")),
     out: Path = typer.Option(Path("photoscreen-report"), "--out", "-o", file_okay=False,
                              help=i18n._("Folder for report.json, report.csv, report.html and thumbs/ (created if "
                                          "missing).")),
@@ -100,7 +100,7 @@ def scan(
 @app.command()
 @guarded
 def batch(
-    root: Path = typer.Argument(..., metavar=i18n._("FOLDER"), help=i18n._("The photo folder (walked recursively). A missing or empty folder (an "
+    root: Path = typer.Argument(..., metavar="ROOT", help=i18n._("The photo folder (walked recursively). A missing or empty folder (an "
                                           "unmounted share) is exit 3 and changes nothing.")),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
                              help=i18n._("Report folder: report.json, report.csv, report.html (contact sheet), "
@@ -235,7 +235,7 @@ class Crop(str, Enum):
 @app.command()
 @guarded
 def redact(
-    paths: list[Path] = typer.Argument(..., metavar=i18n._("PATH"), help=i18n._("Photos or folders to redact (folders are walked recursively).")),
+    paths: list[Path] = typer.Argument(..., metavar="PATH", help=i18n._("Photos or folders to redact (folders are walked recursively).")),
     out: Path = typer.Option(..., "--out", "-o", file_okay=False,
                              help=i18n._("Folder for the copies (same relative paths) and report.json/report.csv. "
                                   "Must lie outside every input folder.")),

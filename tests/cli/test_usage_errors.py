@@ -24,7 +24,7 @@ def photoscreen(*args: str, lang: str = "C.UTF-8", code: str = RUN) -> subproces
                           timeout=120)
 
 
-SCAN_USAGE_FR = ("Utilisation : photoscreen scan [OPTIONS] {CHEMIN}...\n"
+SCAN_USAGE_FR = ("Utilisation : photoscreen scan [OPTIONS] {PATH}...\n"
                  "Essayez « photoscreen scan --help » pour l'aide.\n\n")
 SCAN_USAGE_EN = "Usage: photoscreen scan [OPTIONS] {PATH}...\nTry 'photoscreen scan --help' for help.\n\n"
 TOP_USAGE_FR = ("Utilisation : photoscreen [OPTIONS] COMMANDE [ARGS]...\n"
@@ -36,7 +36,7 @@ CASES = [  # (arguments, French, English)
      SCAN_USAGE_FR + "Erreur : option inconnue : --bogus (options possibles : --out, --verbose)\n",
      SCAN_USAGE_EN + "Error: No such option: --bogus (Possible options: --out, --verbose)\n"),
     (["scan"],
-     SCAN_USAGE_FR + "Erreur : argument manquant : 'CHEMIN'.\n",
+     SCAN_USAGE_FR + "Erreur : argument manquant : 'PATH'.\n",
      SCAN_USAGE_EN + "Error: Missing argument 'PATH'.\n"),
     (["scan", "--setting", "nope", "x"],
      SCAN_USAGE_FR + "Erreur : valeur invalide pour '--setting' : 'nope' ne fait pas partie des choix possibles : "
@@ -53,14 +53,14 @@ CASES = [  # (arguments, French, English)
      "Erreur : l'option '--out' attend une valeur.\n",
      "Error: Option '--out' requires an argument.\n"),
     (["caption", "a", "b"],
-     "Utilisation : photoscreen caption [OPTIONS] {TEXTE}\nEssayez « photoscreen caption --help » pour l'aide.\n\n"
+     "Utilisation : photoscreen caption [OPTIONS] {TEXT}\nEssayez « photoscreen caption --help » pour l'aide.\n\n"
      "Erreur : argument(s) en trop (b)\n",
      "Usage: photoscreen caption [OPTIONS] {TEXT}\nTry 'photoscreen caption --help' for help.\n\n"
      "Error: Got unexpected extra argument(s) (b)\n"),
     (["batch", "--workers", "-3", "x"],
-     "Utilisation : photoscreen batch [OPTIONS] {DOSSIER}\nEssayez « photoscreen batch --help » pour l'aide.\n\n"
+     "Utilisation : photoscreen batch [OPTIONS] {ROOT}\nEssayez « photoscreen batch --help » pour l'aide.\n\n"
      "Erreur : valeur invalide pour '--workers' / '-j' : la valeur doit être supérieure ou égale à 0\n",
-     "Usage: photoscreen batch [OPTIONS] {FOLDER}\nTry 'photoscreen batch --help' for help.\n\n"
+     "Usage: photoscreen batch [OPTIONS] {ROOT}\nTry 'photoscreen batch --help' for help.\n\n"
      "Error: Invalid value for '--workers' / '-j': Input should be greater than or equal to 0\n"),
 ]
 

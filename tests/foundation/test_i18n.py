@@ -228,7 +228,7 @@ def test_every_help_in_french_with_typer_words_too() -> None:
     assert french.count("-----") == english.count("-----") >= 10  # photoscreen, 6 commands, models and its 3
     for word in TYPER_ENGLISH:
         assert word not in french, word
-    for word in ("Utilisation : photoscreen scan [OPTIONS] {CHEMIN}...", "Arguments :", "Options :", "Commandes :",
+    for word in ("Utilisation : photoscreen scan [OPTIONS] {PATH}...", "Arguments :", "Options :", "Commandes :",
                  "Afficher ce message et quitter.", "[par défaut : photoscreen-report]", "[obligatoire]",
                  "COMMANDE [ARGS]..."):
         assert word in french, word
