@@ -295,3 +295,40 @@ def sheet_like(mask: np.ndarray) -> bool:
     height, width = mask.shape
     return float(mask[y:y + h, x:x + w].mean()) >= SHEET_FILL and not (w >= SHEET_SPAN * width and h >= SHEET_SPAN * height
                                                                        and mask.mean() < SHEET_FILL)
+
+
+def turned_sheet_like(mask: np.ndarray) -> bool:
+    """The filled ground is a sheet turned further than ``sheet_like`` allows (a card at 26 degrees fills 0.57
+    of its upright bounding box): it fills SHEET_FILL_TURNED of its smallest turned rectangle, and does not
+    run out over the whole photo."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return False
+    (_, _), (w, h), _ = cv2.minAreaRect(max(contours, key=cv2.contourArea))
+    return w * h > 0 and float(mask.sum()) / (w * h) >= SHEET_FILL_TURNED and float(mask.mean()) < SHEET_FILL
+
+
+SHEET_FILL_TURNED = 0.85
+SHEET_LOOK_SIDE = 1024  # px: the preview a sheet is filled on (as the pen-mark step's)
+
+
+def on_sheet_of(image, box: Box, anchors: list[Box], long_side: int = SHEET_LOOK_SIDE) -> bool:
+    """Whether ``box`` lies on the sheet of one of the ``anchors`` (lines printed on a paper, a card or a
+    screen): mostly inside the ground filled from round the anchor (``sheet_mask``). True where round an
+    anchor no ground with a sheet's shape is found (``sheet_like``): the test cannot tell, and what it
+    would take away is kept, and so where the ground found is smaller than the anchor's line."""
+    preview = image.preview(long_side)
+    factor = image.width / preview.shape[1]
+    grey = cv2.cvtColor(preview, cv2.COLOR_RGB2GRAY)
+    x0, y0 = int(box.x / factor), int(box.y / factor)
+    x1, y1 = max(x0 + 1, int((box.x + box.w) / factor)), max(y0 + 1, int((box.y + box.h) / factor))
+    for a in anchors:
+        anchor = (int(a.x / factor), int(a.y / factor), max(1, int(a.w / factor)), max(1, int(a.h / factor)))
+        mask = sheet_mask(grey, anchor)
+        # a ground smaller than the line itself is no sheet found (a screen's or a chalkboard's grain stops the fill)
+        if mask is None or mask.sum() < anchor[2] * anchor[3] or not (sheet_like(mask) or turned_sheet_like(mask)):
+            return True
+        inside = mask[y0:y1, x0:x1]
+        if inside.size and float(inside.mean()) >= 0.5:
+            return True
+    return False

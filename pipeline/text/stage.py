@@ -16,11 +16,11 @@ from ..findings import Box, Finding
 from .ink import find_ink_grades
 from .ocr import PP_OCR, TESSERACT, OcrLine, read_found_lines, read_lines, zoomed_lines
 from .recognizers import (
-    BESIDE_TITLE, REGISTRY, Match, Page, complete_cut_headers, respell_labels, student_columns, unread_column_marks, unread_grade_cells,
-    vocabulary,
+    BESIDE_TITLE, PERCENT_LABEL_ON_PAGE, REGISTRY, Match, Page, complete_cut_headers, respell_labels, student_columns, unread_column_marks, unread_grade_cells,
+    has_grade_label, vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
-from .sheets import name_lines
+from .sheets import name_lines, on_sheet_of
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -226,6 +226,10 @@ def find_text(image, policy) -> list[Finding]:
     # written name line is found (a blank test, a letter on the wall beside it) is none
     if not any(f.kind in ("name", "student_id") for f in findings):
         findings = [f for f in findings if not f.why.startswith(BESIDE_TITLE)]
+    # a percentage whose grade label is elsewhere on the page counts only on that label's sheet: not a poster's
+    # "60%" or a sign beside a paper headed "Spelling test"
+    labels = [line.box for line in lines if has_grade_label(line.text)]
+    findings = [f for f in findings if not f.why.startswith(PERCENT_LABEL_ON_PAGE) or on_sheet_of(image, f.box, labels)]
     # pen marks (coloured ink) beside a grade label, a student's name or ID, or anywhere on a student's
     # sheet: grades no engine read cleanly
     student_lines = [(f.box, f.box.h / 2.3) for f in written]

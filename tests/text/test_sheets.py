@@ -155,3 +155,39 @@ def test_a_label_with_no_colon_heads_a_column_in_a_header_row_but_a_form_line_al
     name = _ink_box(path, name)
     names = [f for f in _findings(path, policy) if f.kind == "name"]
     assert sum(f.box.overlap(name) for f in names) >= 0.8 * name.w * name.h, (name, [(f.box, f.why) for f in names])
+
+
+@pytest.mark.slow
+def test_a_percentage_on_a_poster_beside_a_test_paper_is_no_grade(tmp_path, policy):
+    """A poster's "60%" beside a card headed "Spelling test" (the grade label on another line of the page)
+    was a grade (seed 3941's neg_309): a percentage whose label is elsewhere counts only on the label's
+    sheet; one written on the test's own sheet still does."""
+    def draw(d):
+        _print(d, (170, 110), "Spelling test", 34)
+        _print(d, (170, 170), "Show your working", 30)
+        _print(d, (170, 260), "Result", 34)
+        own = _print(d, (300, 260), "85%", 34)
+        d.rectangle((1190, 300, 1300, 600), fill=(200, 40, 40))  # the poster beside the sheet
+        font, _ = _font(PRINTED, 40)
+        d.text((1195, 420), "60%", fill=(255, 255, 255), font=font)
+        return [own, Box(1195, 420, 100, 45)]
+
+    path, (own, poster) = _photo(tmp_path, draw)
+    grades = [f for f in _findings(path, policy) if f.kind == "grade"]
+    assert not any(f.box.overlap(poster) > 0 for f in grades), [(f.box, f.why) for f in grades]
+    assert any(_covers(f.box, own) for f in grades), [(f.box, f.why) for f in grades]
+
+
+def test_a_card_turned_26_degrees_is_a_sheet_shape():
+    """``sheet_like`` wants a sheet near upright (its filled ground fills 0.6 of its upright box); a card
+    turned 26 degrees fills less of it, and ``turned_sheet_like`` takes its turned rectangle."""
+    import cv2
+
+    from pipeline.text.sheets import turned_sheet_like
+
+    mask = np.zeros((600, 900), np.uint8)
+    corners = cv2.boxPoints(((450, 300), (520, 300), -26)).astype(np.int32)
+    cv2.fillPoly(mask, [corners], 1)
+    assert turned_sheet_like(mask > 0)
+    assert not turned_sheet_like(np.tri(100, 100, dtype=bool))  # a wedge of wall
+    assert not turned_sheet_like(np.ones((100, 100), bool))  # a fill over the whole photo

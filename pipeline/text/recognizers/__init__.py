@@ -12,7 +12,7 @@ stage, the metadata checks and the captions.
 from ..roster import Roster, RosterError
 from .base import TOTALS, Match, Page, Recognizer
 from .beside import BESIDE_TITLE, find_beside_student
-from .grade import LETTER_ALONE, find_grades
+from .grade import LETTER_ALONE, PERCENT_LABEL_ON_PAGE, find_grades, has_grade_label
 from .headers import header_line
 from .lists import find_list_rows
 from .name import find_names
@@ -25,7 +25,7 @@ from .unread import unread_column_marks, unread_grade_cells
 from .vocabulary import vocabulary
 
 __all__ = [
-    "BESIDE_TITLE", "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
+    "BESIDE_TITLE", "PERCENT_LABEL_ON_PAGE", "has_grade_label", "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
     "complete_cut_headers", "find_beside_student", "find_grades", "find_list_rows", "find_names", "find_student_ids",
     "find_table_grades", "header_line", "respell_labels", "student_columns", "unread_column_marks", "unread_grade_cells", "vocabulary",
 ]

@@ -14,6 +14,9 @@ from .vocabulary import vocabulary
 
 # a date read with stray spaces ("0 4/0 6/ 20 06", PP-OCR on a banner's 04/06/2006): no "6/ 20" in it is a score
 SPACED_DATE = re.compile(r"(?<![\d/])\d(?:\s?\d)?\s?/\s?\d(?:\s?\d)?\s?/\s?\d(?:\s?\d){1,3}(?![\d/])")
+# a percentage whose grade label is on another line of the page, not its own or the one above: the text
+# stage keeps it only on the sheet of such a label (``stage.py``), not on a poster or a sign beside the paper
+PERCENT_LABEL_ON_PAGE = "percentage with a grade label on the page"
 OUT_OF = re.compile(r"(?<![\d/.,:])(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,4})(?![\d/.,]\d|\d)")
 # ... ending a line on a page with a grade label: 5 digits, a score out of 100 ("Sofia Nguyen 49100"; four
 # digits are as often a time read without its colon, "16:30" as "1630")
@@ -32,6 +35,14 @@ def has_grade_label(text: str) -> bool:
     folded = fold(v.grade_level.sub(" ", text))
     found = [word for word in v.grade_context if word in folded]
     return bool(found) and not (set(found) <= v.grade_price_labels and v.price.search(text))
+
+
+def just_above(upper: OcrLine, line: OcrLine) -> bool:
+    """``upper`` is the line right above ``line`` on the same page: at most a line's height between them,
+    and across from it (the line before in reading order may be anywhere else on the photo)."""
+    a, b = upper.box, line.box
+    gap = b.y - (a.y + a.h)
+    return -0.5 * b.h <= gap <= 1.5 * max(a.h, b.h) and min(a.x + a.w, b.x + b.w) > max(a.x, b.x)
 
 
 def exercise(text: str) -> bool:
@@ -141,8 +152,10 @@ class Grades(Recognizer):
                                  "a number right after a grade label"))
             for m in PERCENT.finditer(text):
                 if has_context and float(m.group(1).replace(",", ".")) <= 100:
+                    own = has_grade_label(text) or (i > 0 and has_grade_label(lines[i - 1].text)
+                                                    and just_above(lines[i - 1], line))
                     out.append(Match("grade", words_for_span(line, m.start(), m.end()), 0.8, "grade ••%",
-                                     "percentage with a grade label"))
+                                     "percentage with a grade label" if own else PERCENT_LABEL_ON_PAGE))
                 elif on_paper and float(m.group(1).replace(",", ".")) <= 100 and m.group(0) == text.strip():
                     out.append(Match("grade", words_for_span(line, m.start(), m.end()), 0.7, "grade ••%",
                                      "percentage alone on its line, on a student's paper or report"))
