@@ -309,26 +309,29 @@ def turned_sheet_like(mask: np.ndarray) -> bool:
 
 
 SHEET_FILL_TURNED = 0.85
-SHEET_LOOK_SIDE = 1024  # px: the preview a sheet is filled on (as the pen-mark step's)
+SHEET_LOOK_SIDE = 1024  # px: the preview the labels' sheets are filled on
 
 
-def on_sheet_of(image, box: Box, anchors: list[Box], long_side: int = SHEET_LOOK_SIDE) -> bool:
-    """Whether ``box`` lies on the sheet of one of the ``anchors`` (lines printed on a paper, a card or a
-    screen): mostly inside the ground filled from round the anchor (``sheet_mask``). True where round an
-    anchor no ground with a sheet's shape is found (``sheet_like``): the test cannot tell, and what it
-    would take away is kept, and so where the ground found is smaller than the anchor's line."""
-    preview = image.preview(long_side)
-    factor = image.width / preview.shape[1]
-    grey = cv2.cvtColor(preview, cv2.COLOR_RGB2GRAY)
-    x0, y0 = int(box.x / factor), int(box.y / factor)
-    x1, y1 = max(x0 + 1, int((box.x + box.w) / factor)), max(y0 + 1, int((box.y + box.h) / factor))
-    for a in anchors:
-        anchor = (int(a.x / factor), int(a.y / factor), max(1, int(a.w / factor)), max(1, int(a.h / factor)))
+def on_label_sheets(image, boxes: list[Box], anchors: list[Box], long_side: int = SHEET_LOOK_SIDE) -> list[bool]:
+    """For each of ``boxes``, whether it lies on the sheet of one of the ``anchors`` (lines printed on a paper,
+    a card or a screen): mostly inside the ground filled from round the anchor (``sheet_mask``, filled once
+    per anchor). True where round an anchor no ground with a sheet's shape is found (``sheet_like``,
+    ``turned_sheet_like``), or the ground found is smaller than the anchor's line: the test cannot tell, and
+    what it would take away is kept."""
+    grey = image.preview(long_side, grey=True)
+    factor = image.width / grey.shape[1]
+    sheets: list[np.ndarray | None] = []  # None: no sheet found round that anchor
+    for a in dict.fromkeys((a.x, a.y, a.w, a.h) for a in anchors):  # a line both engines read is one anchor
+        anchor = (int(a[0] / factor), int(a[1] / factor), max(1, int(a[2] / factor)), max(1, int(a[3] / factor)))
         mask = sheet_mask(grey, anchor)
         # a ground smaller than the line itself is no sheet found (a screen's or a chalkboard's grain stops the fill)
-        if mask is None or mask.sum() < anchor[2] * anchor[3] or not (sheet_like(mask) or turned_sheet_like(mask)):
-            return True
-        inside = mask[y0:y1, x0:x1]
-        if inside.size and float(inside.mean()) >= 0.5:
-            return True
-    return False
+        found = mask is not None and mask.sum() >= anchor[2] * anchor[3] and (sheet_like(mask) or turned_sheet_like(mask))
+        sheets.append(mask if found else None)
+
+    def on_one(box: Box) -> bool:
+        x0, y0 = int(box.x / factor), int(box.y / factor)
+        x1, y1 = max(x0 + 1, int((box.x + box.w) / factor)), max(y0 + 1, int((box.y + box.h) / factor))
+        return any(mask is None or (mask[y0:y1, x0:x1].size > 0 and float(mask[y0:y1, x0:x1].mean()) >= 0.5)
+                   for mask in sheets)
+
+    return [on_one(box) for box in boxes]

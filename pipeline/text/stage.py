@@ -20,7 +20,7 @@ from .recognizers import (
     has_grade_label, vocabulary,
 )
 from .roster import load_roster  # one cache of the roster for the whole process
-from .sheets import name_lines, on_sheet_of
+from .sheets import name_lines, on_label_sheets
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -228,8 +228,11 @@ def find_text(image, policy) -> list[Finding]:
         findings = [f for f in findings if not f.why.startswith(BESIDE_TITLE)]
     # a percentage whose grade label is elsewhere on the page counts only on that label's sheet: not a poster's
     # "60%" or a sign beside a paper headed "Spelling test"
-    labels = [line.box for line in lines if has_grade_label(line.text)]
-    findings = [f for f in findings if not f.why.startswith(PERCENT_LABEL_ON_PAGE) or on_sheet_of(image, f.box, labels)]
+    on_page = [k for k, f in enumerate(findings) if f.why.startswith(PERCENT_LABEL_ON_PAGE)]
+    if on_page:
+        labels = [line.box for line in lines if has_grade_label(line.text)]
+        off = {k for k, on in zip(on_page, on_label_sheets(image, [findings[k].box for k in on_page], labels)) if not on}
+        findings = [f for k, f in enumerate(findings) if k not in off]
     # pen marks (coloured ink) beside a grade label, a student's name or ID, or anywhere on a student's
     # sheet: grades no engine read cleanly
     student_lines = [(f.box, f.box.h / 2.3) for f in written]
