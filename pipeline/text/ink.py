@@ -25,7 +25,7 @@ import numpy as np
 from ..findings import Box, Finding
 from .folding import fold
 from .recognizers import header_line, vocabulary
-from .sheets import sheet_extent, sheet_like, sheet_mask
+from .sheets import sheet_extent, sheet_like, sheet_mask, turned_sheet_like
 
 LONG_SIDE = 1600  # px: the preview the marks are looked for on
 MIN_CHROMA = 28  # max(R,G,B) - min(R,G,B) of an ink pixel: black ink and grey paper stay below
@@ -321,7 +321,7 @@ def find_ink_grades(image, lines, matches, long_side: int = LONG_SIDE, student_l
             filled[key] = sheet_mask(grey, (int(anchor.x / factor), int(anchor.y / factor),
                                             max(1, int(anchor.w / factor)), max(1, int(anchor.h / factor))))
             mask = filled[key]
-            compact[key] = mask is not None and sheet_like(mask)
+            compact[key] = mask is not None and (sheet_like(mask) or turned_sheet_like(mask))
             extents[key] = sheet_extent(anchor, line_h, lines, None if mask is None else lambda b: on_mask(mask, b))
         mask = filled[key]
         if mask is None:

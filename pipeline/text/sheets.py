@@ -21,7 +21,7 @@ import numpy as np
 from ..findings import Box, Finding
 from .folding import fold
 from .ocr import OcrLine
-from .recognizers import Match, header_line, vocabulary
+from .recognizers import Match, header_line, misread_name_label, vocabulary
 
 FIELD_REACH = 30.0  # label heights: how far right of its label a name line reaches at most
 BAND_ABOVE = 0.8  # label heights above the label's top a handwritten name may reach (written bigger than print)
@@ -50,7 +50,7 @@ def _label_end(line: OcrLine, lines: list[OcrLine], matches: list[Match]) -> flo
     v = vocabulary()
     folded = fold(line.text)
     named = any(m.kind == "name" and any(w in line.words for w in m.words) for m in matches)
-    if v.name_label_alone.fullmatch(folded):
+    if v.name_label_alone.fullmatch(folded) or misread_name_label(folded):
         # "Nom :" alone; "Nom" alone with no colon heads a table's column as often ("Nom | Prénom | Note"):
         # only where a name was found right of it
         if ":" in line.text or _named_right_of(line, matches) or not _header_row(line, lines):
@@ -258,21 +258,51 @@ SHEET_BLUR = 5  # px on the preview: letters and paper grain blurred before the 
 def sheet_mask(grey: np.ndarray, anchor: tuple[int, int, int, int]) -> np.ndarray | None:
     """The sheet a student's line ``anchor`` (x, y, w, h on ``grey``, a preview) is written on: the ground
     round the line filled out while neighbouring pixels differ by at most SHEET_STEP (uneven light passes,
-    the sheet's edge against a garment, a bag or a desk stops it), its letters' holes filled. None when no
-    ground is found beside the line."""
+    the sheet's edge against a garment, a bag or a desk stops it), its letters' holes filled. The sheet
+    holds its line: a fill that leaves most of the line out ran over the wall or the window beyond the
+    sheet's edge (a line near the edge of a turned card), and the next seed is tried; when none holds it (a
+    line on a poster or a picture, no even ground round it), the first seed's ground. None when no ground
+    is found beside the line."""
     x, y, w, h = anchor
     height, width = grey.shape
-    blurred = cv2.GaussianBlur(grey, (SHEET_BLUR, SHEET_BLUR), 0)
-    # the seed: the lightest pixel just above or below the line (the paper between lines)
-    y0, y1 = max(0, y - h), min(height, y + 2 * h)
     x0, x1 = max(0, x), min(width, x + w)
-    if y1 <= y0 or x1 <= x0:
+    if min(height, y + 2 * h) <= max(0, y - h) or x1 <= x0:
         return None
-    patch = blurred[y0:y1, x0:x1]
-    sy, sx = np.unravel_index(int(np.argmax(patch)), patch.shape)
+    blurred = cv2.GaussianBlur(grey, (SHEET_BLUR, SHEET_BLUR), 0)
+    # the seeds: the lightest pixel just above or below the line (the paper between lines), then the
+    # middle of the lightest stretch just below it, then just above it (not a letter's hole)
+    tried: list[tuple[int, int]] = []
+    fills: list[np.ndarray | None] = []
+    smooth = None
+    for top, bottom in ((y - h, y + 2 * h), (y + h, y + 2 * h), (y - h, y)):
+        y0, y1 = max(0, top), min(height, bottom)
+        if y1 <= y0:
+            continue
+        if tried and smooth is None:
+            k = max(SHEET_BLUR, h // 2)
+            smooth = cv2.blur(blurred, (k, k))
+        patch = (blurred if not tried else smooth)[y0:y1, x0:x1]
+        sy, sx = np.unravel_index(int(np.argmax(patch)), patch.shape)
+        seed = (int(x0 + sx), int(y0 + sy))
+        if seed in tried:
+            continue
+        tried.append(seed)
+        filled = _filled_from(blurred, seed)
+        fills.append(filled)
+        if filled is not None and float(filled[max(0, y + h // 3):y + h - h // 3, max(0, x + w // 3):x + w - w // 3].mean()) \
+                >= SHEET_HOLDS_LINE:
+            return filled
+    return fills[0] if fills else None
+
+
+SHEET_HOLDS_LINE = 0.5  # share of the middle third of its line's box (a turned line's upright box is mostly not the line) a sheet covers
+
+
+def _filled_from(blurred: np.ndarray, seed: tuple[int, int]) -> np.ndarray | None:
+    """The ground filled from ``seed`` (``sheet_mask``), the holes of its largest piece filled."""
+    height, width = blurred.shape
     mask = np.zeros((height + 2, width + 2), np.uint8)
-    cv2.floodFill(blurred.copy(), mask, (int(x0 + sx), int(y0 + sy)), 255, SHEET_STEP, SHEET_STEP,
-                  4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8))
+    cv2.floodFill(blurred.copy(), mask, seed, 255, SHEET_STEP, SHEET_STEP, 4 | cv2.FLOODFILL_MASK_ONLY | (255 << 8))
     mask = mask[1:-1, 1:-1]
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:

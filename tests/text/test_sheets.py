@@ -191,3 +191,64 @@ def test_a_card_turned_26_degrees_is_a_sheet_shape():
     assert turned_sheet_like(mask > 0)
     assert not turned_sheet_like(np.tri(100, 100, dtype=bool))  # a wedge of wall
     assert not turned_sheet_like(np.ones((100, 100), bool))  # a fill over the whole photo
+
+
+def test_the_sheet_holds_its_line_not_the_lighter_wall_beyond_its_edge():
+    """A line of print near the top edge of a card, a wall lighter than the card above it (seed 6061's
+    pos_052): the lightest pixel round the line is on the wall, whose fill leaves the line out; the sheet
+    is the card's ground, filled from the next seed, and the line lies on it."""
+    grey = np.full((400, 600), 250, np.uint8)  # a bright wall
+    grey[200:] = 90  # a desk
+    grey[60:330, 100:500] = 228  # the card, darker than the wall
+    grey[68:80, 130:400:6] = 30  # its first line, 8 px below its top edge
+    mask = sheet_mask(grey, (130, 68, 270, 12))
+    assert mask is not None
+    assert mask[70:320, 110:490].mean() > 0.97 and mask[:50].mean() == 0 and mask[340:].mean() == 0
+
+
+def test_a_name_label_read_with_letters_wrong_is_a_name_label():
+    """PP-OCR's "Nou et prdn om" and Tesseract's "Nom et prénam" for "Nom et prénom", and "Elve:" for "Élève :":
+    name labels all the same; other short lines and other words before a colon are none."""
+    from pipeline.text.folding import fold
+    from pipeline.text.recognizers import misread_name_label
+
+    for line in ("Nou et prdn om", "Nom et prénam", "Prenom et nom :", "Elve:", "Eleve :", "Studen:"):
+        assert misread_name_label(fold(line)), line
+    for line in ("Level:", "Date :", "Name the parts", "Nombre premier", "Élève", "Elle:", "Classe :", "Note :"):
+        assert not misread_name_label(fold(line)), line
+
+
+def test_a_pen_letter_on_a_turned_sheet_under_a_bright_wall_is_a_grade(tmp_path):
+    """A test sheet turned 12 degrees below a window brighter than the paper, "Student:" printed on its first
+    line and the name written in pen after it (read by no engine: the name line is the only anchor), a lone
+    "C" in pen far right of the name (seed 6061's pos_052): the mark is on the student's sheet. The sheet is
+    the ground that holds the name's line, not the window above it, and a turned sheet's shape counts."""
+    import cv2
+
+    from pipeline.text.ink import find_ink_grades
+
+    sheet = Image.new("RGB", (760, 420), (220, 222, 228))
+    d = ImageDraw.Draw(sheet)
+    label = _print(d, (30, 16), "Student:", 26)  # the first line, near the sheet's top edge
+    name = _handwrite(d, (label.x + label.w + 20, 6), "Oscar Bérubé", (30, 50, 150), 40)
+    mark = _handwrite(d, (690, 90), "C", (30, 50, 150), 48)
+    _print(d, (30, 120), "Geography test", 28)
+    photo = Image.new("RGB", (1300, 900), (255, 255, 255))  # the window
+    ImageDraw.Draw(photo).rectangle((0, 520, 1300, 900), fill=(110, 70, 40))  # the desk
+    angle, at = -12.0, (300, 260)
+    turned = sheet.rotate(angle, expand=True, resample=Image.BICUBIC, fillcolor=(0, 0, 0))
+    photo.paste(turned, at, Image.new("L", sheet.size, 255).rotate(angle, expand=True))
+    path = tmp_path / "photo.png"
+    photo.save(path)
+    # boxes in the photo: their corners turned with the sheet
+    matrix = cv2.getRotationMatrix2D((sheet.width / 2, sheet.height / 2), angle, 1.0)
+    matrix[:, 2] += ((turned.width - sheet.width) / 2 + at[0], (turned.height - sheet.height) / 2 + at[1])
+
+    def in_photo(b: Box) -> Box:
+        corners = np.array([[[b.x, b.y], [b.x + b.w, b.y], [b.x, b.y + b.h], [b.x + b.w, b.y + b.h]]], np.float32)
+        (x0, y0), (x1, y1) = cv2.transform(corners, matrix)[0].min(axis=0), cv2.transform(corners, matrix)[0].max(axis=0)
+        return Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+
+    name, mark = in_photo(Box.enclosing([label, name])), in_photo(mark)
+    grades = find_ink_grades(load_image(path, 10 ** 8), [], [], student_lines=[(name, 40)])
+    assert any(f.box.overlap(mark) >= 0.3 * mark.w * mark.h for f in grades), (mark, [(f.box, f.why) for f in grades])

@@ -22,10 +22,10 @@ from .repairs import REPAIRS, complete_cut_headers, respell_labels
 from .student_id import find_student_ids
 from .tables import find_table_grades
 from .unread import unread_column_marks, unread_grade_cells
-from .vocabulary import vocabulary
+from .vocabulary import misread_name_label, vocabulary
 
 __all__ = [
     "BESIDE_TITLE", "PERCENT_LABEL_ON_PAGE", "has_grade_label", "Column", "LETTER_ALONE", "REGISTRY", "REPAIRS", "TOTALS", "Match", "Page", "Recognizer", "Registry", "Roster", "RosterError",
     "complete_cut_headers", "find_beside_student", "find_grades", "find_list_rows", "find_names", "find_student_ids",
-    "find_table_grades", "header_line", "respell_labels", "student_columns", "unread_column_marks", "unread_grade_cells", "vocabulary",
+    "find_table_grades", "header_line", "misread_name_label", "respell_labels", "student_columns", "unread_column_marks", "unread_grade_cells", "vocabulary",
 ]

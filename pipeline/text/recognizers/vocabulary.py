@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from ..folding import fold
 from ..lexicons import Lexicon, lexicon
 
 NEVER = "(?!)"  # the alternation of no word: matches nothing
@@ -26,6 +27,8 @@ def phrase(text: str, space: str = r"\s*", apostrophe: bool = True) -> str:
     return space.join(word(w) for w in text.split())
 
 
+NAME_LABEL_FUZZY_LETTERS = 10  # a name label of this many letters ("nom et prénom") is known two letters off
+NAME_WORD_FUZZY_LETTERS = 5  # ... and one of one word ("élève", "student") one letter off, before a colon
 EXERCISE_FUZZY_LETTERS = 5  # shorter start words ("find", "show", "add") one letter off are other words
 
 
@@ -120,6 +123,14 @@ class Vocabulary:
         # a label starting the line, its name after it with no colon ("Name Inès Abernathy"): the longest label first
         no_colon = sorted(w["name_labels_no_colon"], key=len, reverse=True)
         self.name_label_start = re.compile(r"^\W*" + alternation(no_colon) + r"\s+(?=[^\W\d_])")
+        # the labels alone of several words, in letters only, for a label misread ("Nou et prdn om")
+        self.name_label_letters = tuple(dict.fromkeys(
+            x for x in (re.sub(r"[\W\d_]", "", fold(label)) for label in w["name_labels_alone"] if " " in label)
+            if len(x) >= NAME_LABEL_FUZZY_LETTERS))
+        # ... and the labels of one word of NAME_WORD_FUZZY_LETTERS or more, for one misread before its colon ("Elve:")
+        self.name_label_word_letters = tuple(dict.fromkeys(
+            x for x in (fold(label) for label in w["name_labels"] + w["name_labels_alone"] if " " not in label)
+            if len(x) >= NAME_WORD_FUZZY_LETTERS))
         self.not_name_words = lex.set("not_name_words")
         self.student_headers = frozenset(x.replace(" ", "_") for x in w["header_students"])
         # an exercise: its number, then the word it starts with ("1. Write 15/20 as a percent", "Calcule 3/4 de 20")
@@ -175,3 +186,20 @@ def vocabulary() -> Vocabulary:
     if not _CURRENT or _CURRENT[0].lexicon is not lex:
         _CURRENT[:] = [Vocabulary(lex)]
     return _CURRENT[0]
+
+
+def misread_name_label(folded: str) -> bool:
+    """A line that is a name label alone, misread: one of several words with up to two letters wrong ("nou et
+    prdn om", "nom et prenam" for "Nom et prénom"; a colon after it or not), the label long enough that no
+    other line comes so close; or one word of NAME_WORD_FUZZY_LETTERS or more with one letter wrong and its
+    colon ("elve:" for "Élève :")."""
+    from rapidfuzz.distance import Levenshtein
+
+    v = vocabulary()
+    letters = re.sub(r"[\W\d_]", "", folded)
+    if len(letters) >= NAME_LABEL_FUZZY_LETTERS - 2 and any(
+            Levenshtein.distance(letters, label, score_cutoff=2) <= 2 for label in v.name_label_letters):
+        return True
+    word = re.fullmatch(r"\W*([^\W\d_]+)\s*:\W*", folded)
+    return bool(word) and len(word.group(1)) >= NAME_WORD_FUZZY_LETTERS - 1 and any(
+        Levenshtein.distance(word.group(1), label, score_cutoff=1) <= 1 for label in v.name_label_word_letters)
