@@ -8,6 +8,7 @@ and a masked hint; the recognised text never leaves this stage.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -174,6 +175,35 @@ def _zoom_region(image, findings: list[Finding]) -> tuple[Box, float] | None:
                          image.width, image.height), height
 
 
+LONE_LETTER = re.compile(r"^[\s!.]*([A-F])[\s!.]*$")  # a capital grade letter alone on its line ("D", "B !")
+LONE_LETTER_HEIGHT = 0.6  # a lone letter is at least this share of the page's lines' median height: a mark, not a bullet
+LONE_LETTER_WHY = "a letter grade alone on its line, on the sheet of a student's name or ID"
+
+
+def _lone_letters_on_student_sheets(image, lines: list[OcrLine], findings: list[Finding]) -> list[Finding]:
+    """A student's paper is covered whole: a grade letter an engine read alone on its line ("D" under the
+    exercises), on the same sheet as a student's name or ID (``on_label_sheets``), is a grade. Not the first
+    letter of a name read apart on the name's row, nor a letter smaller than the page's print (a list's bullet)."""
+    students = [f.box for f in findings if f.kind in ("name", "student_id")]
+    if not students:
+        return []
+    height = float(np.median([line.box.h for line in lines]))  # the page's lines (a name line's box is grown)
+    letters = []
+    for line in lines:
+        if not LONE_LETTER.match(line.text) or line.box.h < LONE_LETTER_HEIGHT * height:
+            continue
+        if any(f.kind == "grade" and f.box.overlap(line.box) > 0 for f in findings + letters):
+            continue
+        if any(abs((b.y + b.h / 2) - (line.box.y + line.box.h / 2)) < b.h / 2 and max(b.gap(line.box)) < b.h
+               for b in students):
+            continue  # the first letter of a name read apart ("A" of "Ava")
+        letters.append(Finding("grade", line.box, 0.6, "text:grade", hint="grade •", why=LONE_LETTER_WHY))
+    if not letters:
+        return []
+    on = on_label_sheets(image, [f.box for f in letters], students)
+    return [f for f, ok in zip(letters, on) if ok]
+
+
 def find_text(image, policy) -> list[Finding]:
     t = policy.text
     barcodes = find_barcodes(image, t.barcode_long_side) if t.barcodes else []
@@ -233,6 +263,7 @@ def find_text(image, policy) -> list[Finding]:
         labels = [line.box for line in lines if has_grade_label(line.text)]
         off = {k for k, on in zip(on_page, on_label_sheets(image, [findings[k].box for k in on_page], labels)) if not on}
         findings = [f for k, f in enumerate(findings) if k not in off]
+    findings += _lone_letters_on_student_sheets(image, lines, findings)
     # pen marks (coloured ink) beside a grade label, a student's name or ID, or anywhere on a student's
     # sheet: grades no engine read cleanly
     student_lines = [(f.box, f.box.h / 2.3) for f in written]

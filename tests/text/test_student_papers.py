@@ -112,13 +112,16 @@ def test_a_timetable_with_a_letter_column_is_not_a_gradebook() -> None:
 # Praise and a mark; exercises; a name's first letter
 
 @pytest.mark.parametrize("text, mark", [("Great work! B", "B"), ("Bien ! A-", "A-"), ("Très bien ! B+", "B+"),
-                                        ("GOOD JOB!D", "JOB!D"), ("BRAVO | C+", "C+"), ("Excellent ! b +", "b +")])
+                                        ("GOOD JOB!D", "JOB!D"), ("BRAVO | C+", "C+"), ("Excellent ! b +", "b +"),
+                                        # misread: "!" as a 1, "Good job!" as "God ja!", a C as "(" (seed 3941)
+                                        ("Super 1 C", "C"), ("God ja! C", "C"), ("NICE WORK (", "(")])
 def test_a_letter_grade_after_praise_is_a_grade(text: str, mark: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == [mark]
 
 
 @pytest.mark.parametrize("text", ["Great work!", "Bien !", "Well done, see me", "Bravo à tous",
-                                  "of these, but plenty of off-tope!", "Topical authority"])
+                                  "of these, but plenty of off-tope!", "Topical authority", "Bravo 12 C",
+                                  "Oh no! A", "Très bien (voir page 3)"])
 def test_praise_alone_is_no_grade(text: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == []
 
@@ -185,6 +188,20 @@ def test_a_rendered_paper_with_names_after_labels_with_and_without_a_colon() -> 
         name_box = Box(int(line.x + line.w * (1 - share)), line.y, int(line.w * share), line.h)
         assert _width_covered(name_box, found, "name") >= 0.8, [(f.kind, f.box, f.why) for f in found]
     assert [f for f in found if f.kind == "grade"] == [], [(f.kind, f.box, f.why) for f in found]
+
+
+def test_a_lone_letter_under_the_exercises_of_a_students_paper_is_a_grade() -> None:
+    """A paper with a student's name and a "D" alone on its own line below the exercises (seed 3941's
+    pos_321): the mark is covered; the same paper with no name on it has no grade."""
+    def paper(name_line: str):
+        return render_rows([[(40, "History test")], [(40, name_line)], [(40, "1. Write 15/20 as a percent")],
+                            [(40, "2. Reduce 18/24 to lowest terms")], [(60, "D")]], pitch=56, background=(250, 250, 246))
+
+    png, boxes = paper("Student: Ava Vasquez")
+    found = find_text_in(png)
+    assert _width_covered(boxes[(4, "D")], found, "grade") >= 0.8, [(f.kind, f.box, f.why) for f in found]
+    png, boxes = paper("Spelling and reading")
+    assert [f for f in find_text_in(png) if f.kind == "grade"] == []
 
 
 @pytest.mark.slow

@@ -93,7 +93,7 @@ class Grades(Recognizer):
             text = line.text
             praise = v.praise_letter.search(fold(text))
             if praise:  # "Great work! B", "Bien ! A-": the mark a teacher writes after praise
-                out.append(Match("grade", words_for_span(line, praise.start(1), praise.end(1)), 0.7, "grade •",
+                out.append(Match("grade", words_for_span(line, praise.start(praise.lastindex), praise.end(praise.lastindex)), 0.7, "grade •",
                                  "a letter grade after praise (\"Great work! B\")"))
             if exercise(text):
                 continue  # "Write 15/20 as a percent", "Calcule 3/4 de 20": the exercise's numbers, no mark

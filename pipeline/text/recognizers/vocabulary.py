@@ -145,10 +145,13 @@ class Vocabulary:
         # first two when the first is one letter, one edit from a start word of EXERCISE_FUZZY_LETTERS or more
         self.exercise_numbered = re.compile(r"^\W*\d{1,2}\s*[.,)]\s*([^\W\d_]+)(?:\s+([^\W\d_]+))?")
         self.exercise_start_words = long_words([x for x in w["exercise_starts"] if " " not in x], EXERCISE_FUZZY_LETTERS)
-        # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D"), or a word and
-        # an exclamation mark before it ("Exc el lert ! b +", the praise misread)
-        self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*|[^\W\d_]{3,}\s*!+)"
-                                        r"\s*(?<![^\W\d_])([A-Fa-f](?:\s?[+-])?)[!.\s]*$")
+        # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D", "Super 1 C": its
+        # "!" read as a 1), or a word or two and an exclamation mark before it ("Exc el lert ! b +", "God ja! C": the
+        # praise misread); after a praise word, a "(" ending the line is its C misread ("NICE WORK (")
+        self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|1]*|"
+                                        r"[^\W\d_]{3,}(?:\s+[^\W\d_]{2})?\s*!+)"
+                                        r"\s*(?<![^\W\d_])([A-Fa-f](?:\s?[+-])?)[!.\s]*$|"
+                                        r"\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*\s*(\()\s*$")
         # --- tests: a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), or with its
         # subject ("Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"); not a
         # sentence about a test ("Test on Friday", "Quiz next week")
