@@ -39,6 +39,7 @@ def lines_of(*texts: str) -> list[OcrLine]:
     (("Numéro d'Elive : 33755",), "ID •••55"),  # and élève as Elive
     (("10: 860734916",), "ID •••••••16"),  # the ID: label read as 10:
     (("IDF 12132",), "ID •••32"),  # the ID# label read as IDF
+    (("D 73062325",), "ID ••••••25"),  # the ID# label read as its D alone
 ])
 def test_student_ids_found(texts, expected_hint) -> None:
     found = find_student_ids(lines_of(*texts), [False] * len(texts))
@@ -48,7 +49,7 @@ def test_student_ids_found(texts, expected_hint) -> None:
 @pytest.mark.parametrize("texts", [
     ("Tel: 0612345678",), ("Phone 5550134",), ("Date: 20251014",), ("Room 214",), ("Page 42 of 120",),
     ("Year 2024",), ("Price: $12.50",), ("Total 24,90 €",), ("Class starts at 8:30",), ("Order 5512093 shipped today",),
-    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",), ("Page 10: 45678 words",), ("[x 523272",), ("Lincoln High School", "Room 21 of 34567 x"),
+    ("ISBN 9781234567",), ("Bus 47 leaves at 15:45",), ("Salle D 12345",), ("d 12345",), ("Page 10: 45678 words",), ("[x 523272",), ("Lincoln High School", "Room 21 of 34567 x"),
 ])
 def test_student_id_look_alikes_are_not_ids(texts) -> None:
     assert find_student_ids(lines_of(*texts), [False] * len(texts)) == []

@@ -25,8 +25,9 @@ from .vocabulary import Vocabulary, vocabulary
 
 # OCR misreadings of an "ID" label: "IO:", "lD:", "1D#", "\D#" (context words, as the lexicons' are)
 MISREAD_ID_FORMS = ("io:", "io :", "ld:", "ld :", "1d:", "1d :", "1d#", "ld#", "\\d#", "|d#", "io#")
-# the whole text before a number is a misread "ID:" or "ID#" label: "10:", "IO:", "1D#", "IDF"
-MISREAD_ID_LABEL = re.compile(r"\W*[1lIi|\\][DdOo0]\s*[:#F]\s*")
+# the whole text before a number is a misread "ID:" or "ID#" label: "10:", "IO:", "1D#", "IDF", or its D
+# alone, the I and the # lost ("D 73062325", PP-OCR's reading of "ID# 73062325" on a small card)
+MISREAD_ID_LABEL = re.compile(r"\W*(?:[1lIi|\\][DdOo0]\s*[:#F]|[1lIi|\\]?D)\s*")
 ID_LABEL_SIMILARITY = 80  # rapidfuzz ratio (0-100) of a misread ID label's word to the label's
 LABEL_SIMILARITY = 80  # ... of a misread grade or ID label before a colon to the label
 HEADER_SIMILARITY = 85  # ... of a misread header word to the word ("Moyenn", "MoyennA"; not "LITTER" or "better"
