@@ -910,3 +910,22 @@ def test_a_recognizer_registered_once_is_run_by_the_text_stage_the_metadata_and_
     assert [m.hint for m in stage._matches(lines, [], policy) if m.kind == "student_id"] == ["INE •••••••••0A"]
     assert [f.kind for f in metadata_text.field_findings(field, policy)] == ["student_id"]
     assert [f.category for f in captions.check(text, policy)] == ["student_id"]
+
+
+def test_a_roster_name_read_in_pieces_and_a_score_beside_it() -> None:
+    """PP-OCR's "S urient N oe- L efe vr e" for "Student: Noé Lefèvre" written by hand (seed 9128's pos_060): the
+    roster's name read in pieces is a name, and a score alone on its line at the sheet's right ("22/25", six line
+    heights on) is that student's grade. Pieces that spell another word, and a score far from any name, are not."""
+    from pipeline.text.recognizers import Roster
+
+    roster = Roster((("noe", "lefevre"),))
+    paper = [line_at(10, 10, "Homework", "sheet"), line_at(10, 60, "S", "urient", "N", "oe-", "L", "efe", "vr", "e", step=30),
+             line_at(380, 0, "22/25")]
+    matches = all_matches(paper, roster)
+    names = [" ".join(w.text for w in m.words) for m in matches if m.kind == "name"]
+    assert names == ["N oe- L efe vr e"], [(m.kind, m.why) for m in matches]
+    assert [m.why for m in matches if m.kind == "grade"] == ["a score standing alone beside a student's name or ID"], \
+        [(m.kind, m.why) for m in matches]
+    other = [line_at(10, 10, "Homework", "sheet"), line_at(10, 60, "N", "o", "el", "left", "over", step=30),
+             line_at(420, 50, "22/25")]
+    assert [m for m in all_matches(other, roster) if m.kind in ("name", "grade")] == []

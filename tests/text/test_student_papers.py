@@ -114,14 +114,15 @@ def test_a_timetable_with_a_letter_column_is_not_a_gradebook() -> None:
 @pytest.mark.parametrize("text, mark", [("Great work! B", "B"), ("Bien ! A-", "A-"), ("Très bien ! B+", "B+"),
                                         ("GOOD JOB!D", "JOB!D"), ("BRAVO | C+", "C+"), ("Excellent ! b +", "b +"),
                                         # misread: "!" as a 1, "Good job!" as "God ja!", a C as "(" (seed 3941)
-                                        ("Super 1 C", "C"), ("God ja! C", "C"), ("NICE WORK (", "(")])
+                                        ("Super 1 C", "C"), ("God ja! C", "C"), ("NICE WORK (", "("),
+                                        ("BravoIA-", "BravoIA-")])
 def test_a_letter_grade_after_praise_is_a_grade(text: str, mark: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == [mark]
 
 
 @pytest.mark.parametrize("text", ["Great work!", "Bien !", "Well done, see me", "Bravo à tous",
                                   "of these, but plenty of off-tope!", "Topical authority", "Bravo 12 C",
-                                  "Oh no! A", "Très bien (voir page 3)"])
+                                  "Oh no! A", "Très bien (voir page 3)", "Bravissimo", "Superb", "Superlative"])
 def test_praise_alone_is_no_grade(text: str) -> None:
     assert texts(all_matches(lines_of("History test", text)), "grade") == []
 

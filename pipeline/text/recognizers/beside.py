@@ -7,7 +7,7 @@ import re
 
 from ..folding import fold
 from ..ocr import OcrLine, Word
-from .base import Match
+from .base import TOTALS, Match
 from .geometry import near_any
 from .repairs import MARK_AFTER_NAME, score_without_slash, scrawl
 from .student_id import id_candidates, id_match
@@ -18,6 +18,10 @@ from .vocabulary import vocabulary
 BESIDE_TITLE = "a short mark standing alone beside a test's title (\"Quiz 4\")"
 # a mark written alone near a test's title (a letter grade, read in either case, or a number of one or two digits)
 LONE_MARK = re.compile(r"[A-Fa-f][+-]?|\d{1,2}")
+# a score alone on its line ("22/25", "16,5 / 20"), and how far from a student's name it is theirs (line heights:
+# written at the sheet's right edge, beside the name line's other fields)
+SCORE_ALONE = re.compile(r"\W*(\d{1,3}(?:[.,]\d{1,2})?)\s?/\s?(\d{2,3})\W*")
+SCORE_REACH = 6.0
 
 
 def mark_after_name(line: OcrLine, names: list[tuple[Word, ...]], taken: set[int]) -> list[Match]:
@@ -75,6 +79,11 @@ def find_beside_student(lines: list[OcrLine], matches: list[Match], reach: float
         if 1 <= len(mark) <= 2 and near_any(line.box, students, reach, shortest=0.35):
             out.append(Match("grade", line.words, 0.55, "grade •",
                              "a short mark standing alone beside a student's name or ID"))
+            continue
+        score = SCORE_ALONE.fullmatch(line.text)
+        if score and int(score.group(2)) in TOTALS and float(score.group(1).replace(",", ".")) <= int(score.group(2)) \
+                and near_any(line.box, students, SCORE_REACH):
+            out.append(Match("grade", line.words, 0.6, "grade •", "a score standing alone beside a student's name or ID"))
             continue
         if LONE_MARK.fullmatch(mark) and near_any(line.box, tests, reach, shortest=0.35):
             out.append(Match("grade", line.words, 0.55, "grade •", BESIDE_TITLE))

@@ -27,6 +27,36 @@ class Names(Recognizer):
             names_right_of_labels(lines)
 
 
+SPACED_MIN_LETTERS = 8  # a roster name this long (first and last name) is looked for read in pieces
+
+
+def spaced_name(folded_words: list[str], name: str, min_similarity: float, taken: set[int]) -> range | None:
+    """The words of a line that together spell ``name`` (a first and last name's letters, no space): a name read
+    in pieces ("N oe- L efe vr e", PP-OCR's reading of "Noé Lefèvre" in handwriting); three words or more, letters
+    only, none of them taken by another name."""
+    from rapidfuzz import fuzz
+
+    if len(name) < SPACED_MIN_LETTERS:
+        return None
+    pieces = [w.rstrip("-'") for w in folded_words]
+    for start, word in enumerate(pieces):
+        if start in taken or not word or word[0] != name[0]:
+            continue
+        joined, best = "", (0.0, None)
+        for end in range(start, len(pieces)):
+            if end in taken or not re.fullmatch(r"[^\W\d_]+", pieces[end]):  # letters, a hyphen ending a piece
+                break
+            joined += pieces[end]
+            if len(joined) > len(name) + 2:
+                break
+            similarity = fuzz.ratio(joined, name, score_cutoff=min_similarity) if end - start >= 2 else 0.0
+            if similarity > best[0]:  # the closest reading: its last piece too ("... vr e")
+                best = (similarity, range(start, end + 1))
+        if best[1]:
+            return best[1]
+    return None
+
+
 def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
     """The roster's names on the lines, line by line (full names, then surnames alone), then, on the
     same line, the words after a name label (``labelled_names`` of that line)."""
@@ -47,6 +77,7 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                     out.append(Match("name", (line.words[start],), 0.9, f"name {first[:1].upper()}••• {last[:1].upper()}•••",
                                      "matches a name on the class roster (read as one word)"))
                     in_full_name.add(start)
+            before = len(in_full_name)
             for start in range(len(folded_words)):
                 if start in in_full_name:
                     continue
@@ -58,6 +89,13 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                                          "matches a name on the class roster"))
                         in_full_name.update(range(start, start + target))
                         break
+            spread = None if len(in_full_name) > before else \
+                spaced_name(folded_words, (first + last).replace(" ", ""), min_similarity, in_full_name)
+            if spread:
+                out.append(Match("name", tuple(line.words[spread.start:spread.stop]), 0.9,
+                                 f"name {first[:1].upper()}••• {last[:1].upper()}•••",
+                                 "matches a name on the class roster (read with spaces inside its words)"))
+                in_full_name.update(spread)
         for last in surnames:  # a jersey or a label reading THIESSEN
             size = len(last.split())
             for start in range(len(folded_words) - size + 1):

@@ -147,11 +147,13 @@ class Vocabulary:
         self.exercise_start_words = long_words([x for x in w["exercise_starts"] if " " not in x], EXERCISE_FUZZY_LETTERS)
         # praise and then a letter grade ending the line ("Great work! B", "BRAVO | B+", "GOOD JOB!D", "Super 1 C": its
         # "!" read as a 1), or a word or two and an exclamation mark before it ("Exc el lert ! b +", "God ja! C": the
-        # praise misread); after a praise word, a "(" ending the line is its C misread ("NICE WORK (")
+        # praise misread); after a praise word, a "(" ending the line is its C misread ("NICE WORK ("), and its "!" read
+        # as a letter and joined to both ("BravoIA-")
         self.praise_letter = re.compile(r"(?:\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|1]*|"
                                         r"[^\W\d_]{3,}(?:\s+[^\W\d_]{2})?\s*!+)"
                                         r"\s*(?<![^\W\d_])([A-Fa-f](?:\s?[+-])?)[!.\s]*$|"
-                                        r"\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*\s*(\()\s*$")
+                                        r"\b" + alternation(w["praise_words"]) + r"\b\s*[!.,:|]*\s*(\()\s*$|"
+                                        r"\b" + alternation(w["praise_words"]) + r"[il|1]([a-f](?:\s?[+-])?)[!.\s]*$")
         # --- tests: a line that is only a test's title and number ("Quiz 4", "Devoir n° 3"), or with its
         # subject ("Maths test", "Spelling quiz 3", "Contrôle de français", "Devoir n°2 de maths"); not a
         # sentence about a test ("Test on Friday", "Quiz next week")
