@@ -122,9 +122,9 @@ def _rule_kernels(length: int) -> list[np.ndarray]:
     return out
 
 
-def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
-    """The strokes written in a band right of a label (``grey``, the label's end at x 0): their left and
-    right x, or None when nothing is written there (paper, a rule to write on)."""
+def strokes_on_paper(grey: np.ndarray, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """The strokes on a piece of paper (``grey``, text ``height`` tall) with the rules to write on and the
+    underscores left out, and the pixels that are light paper: two boolean masks."""
     # the paper's level round each pixel (its lightest within a letter's reach, smoothed): a shadow across the
     # sheet, lighter on one side, does not hide the strokes on its dark side
     k = max(3, int(PAPER_REACH * height)) | 1
@@ -141,7 +141,13 @@ def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strokes, connectivity=8)
     flat = np.flatnonzero((stats[:, cv2.CC_STAT_HEIGHT] <= max(2, FLAT * height)) &
                           (stats[:, cv2.CC_STAT_WIDTH] >= FLAT_ASPECT * stats[:, cv2.CC_STAT_HEIGHT]))
-    strokes = strokes.astype(bool) & ~np.isin(labels, flat[flat > 0])
+    return strokes.astype(bool) & ~np.isin(labels, flat[flat > 0]), light
+
+
+def _writing(grey: np.ndarray, height: float) -> tuple[int, int] | None:
+    """The strokes written in a band right of a label (``grey``, the label's end at x 0): their left and
+    right x, or None when nothing is written there (paper, a rule to write on)."""
+    strokes, light = strokes_on_paper(grey, height)
     paper_columns = light.mean(axis=0) >= PAPER_COLUMN
     columns = strokes.any(axis=0)
     left = right = None

@@ -22,6 +22,7 @@ from .recognizers import (
 )
 from .roster import load_roster  # one cache of the roster for the whole process
 from .sheets import name_lines, on_label_sheets
+from .sheet_writing import unread_writing
 
 
 def find_barcodes(image, long_side: int) -> list[Finding]:
@@ -269,6 +270,8 @@ def find_text(image, policy) -> list[Finding]:
     student_lines = [(f.box, f.box.h / 2.3) for f in written]
     findings += [f for f in find_ink_grades(image, lines, kept, student_lines=student_lines)
                  if not any(g.kind == "grade" and g.box.overlap(f.box) >= 0.5 * f.box.w * f.box.h for g in findings)]
+    # what no engine read on a student's sheet, in any ink: the paper covered whole
+    findings += unread_writing(image, lines, findings)
     return findings
 
 

@@ -252,3 +252,36 @@ def test_a_pen_letter_on_a_turned_sheet_under_a_bright_wall_is_a_grade(tmp_path)
     name, mark = in_photo(Box.enclosing([label, name])), in_photo(mark)
     grades = find_ink_grades(load_image(path, 10 ** 8), [], [], student_lines=[(name, 40)])
     assert any(f.box.overlap(mark) >= 0.3 * mark.w * mark.h for f in grades), (mark, [(f.box, f.why) for f in grades])
+
+
+def _scrawl(d, x: int, y: int) -> Box:
+    """A mark in black pen no engine reads: a loop and strokes over the ruled lines of a school sheet."""
+    for k in range(5):
+        d.line((x - 20, y + 12 * k, x + 150, y + 12 * k), fill=(120, 130, 170), width=1)  # ruled lines
+    d.ellipse((x, y, x + 46, y + 50), outline=(20, 20, 24), width=4)
+    d.line((x + 60, y + 48, x + 80, y + 2), fill=(20, 20, 24), width=4)
+    d.arc((x + 78, y, x + 122, y + 50), 250, 110, fill=(20, 20, 24), width=4)
+    return Box(x, y, 122, 50)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_name", [True, False])
+def test_writing_no_engine_reads_on_a_students_sheet_is_covered(tmp_path, policy, with_name):
+    """A mark in black pen no engine reads (seed 9128's "Excellent ! B" in a school script on ruled lines) on a
+    sheet with a student's name: covered, and the sheet's print is not. On a sheet with no student, nothing."""
+    def draw(d):
+        _print(d, (170, 110), "History test")
+        _print(d, (170, 170), "Name: Owen Sato" if with_name else "Answer every question")
+        printed = [_print(d, (170, 250), "1. Name three rivers of Europe"),
+                   _print(d, (170, 310), "2. Explain the water cycle")]
+        return [_scrawl(d, 800, 560)] + printed
+
+    path, (mark, *printed) = _photo(tmp_path, draw)
+    findings = _findings(path, policy)
+    if not with_name:
+        assert [f for f in findings if f.kind == "grade"] == [], [(f.box, f.why) for f in findings]
+        return
+    grades = [f for f in findings if f.kind == "grade"]
+    assert sum(f.box.overlap(mark) for f in grades) >= 0.8 * mark.w * mark.h, (mark, [(f.box, f.why) for f in grades])
+    for line in printed:
+        assert not any(f.box.overlap(line) > 0.2 * line.w * line.h for f in grades), (line, [(f.box, f.why) for f in grades])
