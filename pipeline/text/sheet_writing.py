@@ -82,15 +82,20 @@ def _writing_on(grey: np.ndarray, mask: np.ndarray, height: float, factor: float
         return []
     joined = cv2.dilate(strokes.astype(np.uint8), np.ones((max(1, int(GROUP[1] * height)) | 1,
                                                            max(1, int(GROUP[0] * height)) | 1), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
+    # each group's strokes' extent (not the grown pieces'): one pass over the stroke pixels
+    ys, xs = np.nonzero(strokes)
+    group = labels[ys, xs]
+    tops, lefts = np.full(count, h, np.int64), np.full(count, w, np.int64)
+    bottoms, rights = np.full(count, -1, np.int64), np.full(count, -1, np.int64)
+    np.minimum.at(tops, group, ys)
+    np.minimum.at(lefts, group, xs)
+    np.maximum.at(bottoms, group, ys + 1)
+    np.maximum.at(rights, group, xs + 1)
     out = []
     for k in range(1, count):
-        piece = (labels == k) & strokes
-        ys, xs = np.nonzero(piece)
-        if len(ys) == 0:
-            continue
-        top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-        if bottom - top < MIN_HEIGHT * height or (bottom - top) * factor < MIN_PIXELS:
+        top, bottom, left, right = tops[k], bottoms[k], lefts[k], rights[k]
+        if bottom < 0 or bottom - top < MIN_HEIGHT * height or (bottom - top) * factor < MIN_PIXELS:
             continue
         box = Box.from_xyxy((x + left) * factor, (y + top) * factor, (x + right) * factor, (y + bottom) * factor,
                             width, full_height)
