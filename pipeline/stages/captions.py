@@ -324,7 +324,7 @@ def recognizer_findings(text: str, policy, source: str = SOURCE) -> list[Finding
     # a sentence ends a pseudo line: "Go Williams! Another game" holds a surname alone, not "Williams
     # Another"; a title's or an initial's dot ends none ("Mr. Gagnon", "Lucas M. and Sofia D.")
     for lines in line_windows(pseudo_lines(sentence_breaks(text), max_lines=None)):
-        page = Page([False] * len(lines), roster, t.name_min_similarity)
+        page = Page([False] * len(lines), roster, t.name_min_similarity, first_names_alone=False)
         places = _places(lines)
         matches = [m for m in REGISTRY.find(lines, page, layout=()) + find_signed_letter_grades(lines)
                    if not staff_named(m, places, lines)  # "Merci à Mme Tremblay": a teacher

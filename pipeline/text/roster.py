@@ -215,6 +215,16 @@ class Roster:
                 out.append(last)
         return tuple(out)
 
+    @cached_property
+    def first_names_alone(self) -> tuple[str, ...]:
+        """First names matched alone too (a name tag, a paper where only the first name is written): the same
+        rules as ``surnames_alone``."""
+        out = []
+        for first, _last in self.names:
+            if letters(first) >= SURNAME_ALONE_MIN_LETTERS and first not in common_words() and first not in out:
+                out.append(first)
+        return tuple(out)
+
 
 def _guess_columns(rows: list[tuple[int, list[str]]], separator: str) -> tuple[int, ...]:
     """Columns of a roster without a header: the first two columns that hold names on every row

@@ -34,13 +34,16 @@ class Match:
 class Page:
     """What the recognizers are told besides the lines: for each line, whether a barcode stands near it
     (a badge); the class roster and how close a reading must be to one of its names (rapidfuzz ratio,
-    0-100); how many digits a bare number must have to be taken for an ID."""
+    0-100); how many digits a bare number must have to be taken for an ID; whether roster first names count alone."""
 
     barcode_near: Sequence[bool] = ()
     roster: Roster | None = None
     min_similarity: float = 85.0
     id_min_digits_bare: int = 6
     id_max_digits_bare: int = 9
+    # a roster first name alone is a name (a paper or a name tag with the first name only); captions say False and
+    # judge a first name by its sentence instead (caption_context.first_names: "a trip to Victoria" is no Victoria)
+    first_names_alone: bool = True
 
     def near_barcode(self, i: int) -> bool:
         return bool(self.barcode_near[i]) if i < len(self.barcode_near) else False

@@ -23,10 +23,12 @@ class Names(Recognizer):
     name = "names"
 
     def find(self, lines: list[OcrLine], page: Page) -> list[Match]:
-        return roster_names(lines, page.roster, page.min_similarity) + labelled_names(lines) + \
+        return roster_names(lines, page.roster, page.min_similarity, page.first_names_alone) + labelled_names(lines) + \
             names_right_of_labels(lines)
 
 
+ALONE_WHY = {"surname": "matches a surname on the class roster, alone (no first name beside it)",
+             "first name": "matches a first name on the class roster, alone (no surname beside it)"}
 SPACED_MIN_LETTERS = 8  # a roster name this long (first and last name) is looked for read in pieces
 
 
@@ -57,14 +59,17 @@ def spaced_name(folded_words: list[str], name: str, min_similarity: float, taken
     return None
 
 
-def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float) -> list[Match]:
-    """The roster's names on the lines, line by line (full names, then surnames alone), then, on the
-    same line, the words after a name label (``labelled_names`` of that line)."""
+def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: float,
+                 first_names_alone: bool = True) -> list[Match]:
+    """The roster's names on the lines, line by line (full names, then surnames alone, then, with
+    ``first_names_alone``, first names alone), then, on the same line, the words after a name label
+    (``labelled_names`` of that line)."""
     from rapidfuzz import fuzz
 
     v = vocabulary()
     out = []
     surnames = roster.surnames_alone if roster else ()
+    firsts = roster.first_names_alone if roster and first_names_alone else ()
     for line in lines:
         folded_words = [fold(re.sub(r"[^\w'-]", "", w.text)) for w in line.words]
         in_full_name: set[int] = set()
@@ -96,7 +101,8 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                                  f"name {first[:1].upper()}••• {last[:1].upper()}•••",
                                  "matches a name on the class roster (read with spaces inside its words)"))
                 in_full_name.update(spread)
-        for last in surnames:  # a jersey or a label reading THIESSEN
+        # a jersey or a label reading THIESSEN; a paper or a name tag with the first name alone
+        for last, which in [(x, "surname") for x in surnames] + [(x, "first name") for x in firsts]:
             size = len(last.split())
             for start in range(len(folded_words) - size + 1):
                 span = range(start, start + size)
@@ -110,8 +116,7 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                 if re.fullmatch(r"[^\W\d_][^\W\d_'’-]+", after) and after[:1].isupper():
                     continue  # "Robert Isaac": a first name, of someone else, that is also a roster surname
                 out.append(Match("name", tuple(line.words[start:start + size]), SURNAME_ALONE_SCORE,
-                                 f"name {last[:1].upper()}•••", "matches a surname on the class roster, alone "
-                                 "(no first name beside it)"))
+                                 f"name {last[:1].upper()}•••", ALONE_WHY[which]))
                 in_full_name.update(span)
     return out
 
