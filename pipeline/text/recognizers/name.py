@@ -108,7 +108,8 @@ def roster_names(lines: list[OcrLine], roster: Roster | None, min_similarity: fl
                 span = range(start, start + size)
                 window = " ".join(folded_words[start:start + size])
                 if any(i in in_full_name for i in span) or letters(window) < SURNAME_ALONE_MIN_LETTERS or \
-                        window in v.common_words or fuzz.ratio(window, last) < min_similarity:
+                        window in v.common_words or fuzz.ratio(window, last) < min_similarity or \
+                        (which == "first name" and window != last):  # first names are short: "Manson" is no Manon
                     continue
                 if len(window) > len(last) and last in window:
                     continue  # the surname with letters added is another word: ANDREW is not the surname Andre
