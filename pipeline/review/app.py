@@ -16,6 +16,8 @@ import getpass
 import json
 import secrets
 import socket
+import threading
+import time
 from pathlib import Path
 
 import jinja2
@@ -453,5 +455,14 @@ def serve(report_dir: Path, port: int = 0, who: str | None = None, on_ready=prin
         raise
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/?token={token}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    on_ready(url)
+
+    def announce() -> None:
+        # the address once the server has started: it answers, and Ctrl-C stops it cleanly (its signal handlers
+        # are in place; a Ctrl-C between an early address and those handlers could leave the app running)
+        while not server.started and not server.should_exit:
+            time.sleep(0.02)
+        if server.started:
+            on_ready(url)
+
+    threading.Thread(target=announce, name="announce", daemon=True).start()
     server.run(sockets=[sock])
