@@ -44,11 +44,13 @@ def review(
         fail(str(exc))
         raise typer.Exit(EXIT_USAGE)
     except KeyboardInterrupt:
-        # Ctrl-C (or SIGTERM) is how the app is stopped, not a run cut short: each decision and fix was
-        # saved as it was made, so say that (not guarded's "run the command again to finish") and exit 0
-        typer.echo(i18n._("photoscreen review stopped. Every decision and fix is saved in {path}; run the same "
-                          "command to go on where you left off.").format(path=printable(str(report_dir / DB_NAME))))
-        raise typer.Exit(EXIT_OK)
+        pass  # Ctrl-C, raised again by the server once it has stopped (or before it started)
+    # Ctrl-C (or SIGTERM) is how the app is stopped, not a run cut short: the server returns, or raises the signal
+    # again when Ctrl-C is not ignored in this process. Each decision and fix was saved as it was made, so say that
+    # (not guarded's "run the command again to finish") and exit 0
+    typer.echo(i18n._("photoscreen review stopped. Every decision and fix is saved in {path}; run the same "
+                      "command to go on where you left off.").format(path=printable(str(report_dir / DB_NAME))))
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command()
